@@ -1,0 +1,86 @@
+package io.marginflow.common.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every setting of a training run: its name (the same as a command-line flag without {@code --} and
+ * as a config-file key), its default and its help text. {@link TrainConfig} gives them types and
+ * validates them.
+ */
+public enum ConfigKey {
+  DATA("data", "", "Training data URIs (file:, hdfs:// or a plain path; repeatable or comma list). "
+      + "Empty: the seeded teacher–student generator."),
+  TEST_DATA("test-data", "", "Test data URIs (same rules as --data)."),
+  FORMAT("format", "libsvm", "Input format: libsvm | csv | idx (MNIST images; labels file via --idx-labels)."),
+  FEATURES("features", "0", "Declared feature count (0: the largest index seen / the column count)."),
+  LABELS("labels", "", "Digit→±1 mapping for IDX data, e.g. 0vs1, 3,5vs8 or odd-even."),
+  IDX_LABELS("idx-labels", "", "IDX label files matching --data (and --test-data after a ';')."),
+  CSV_LABEL_COLUMN("csv-label-column", "-1", "CSV: 0-based label column, -1 for the last."),
+  CSV_HEADER("csv-header", "false", "CSV: skip the first line."),
+  GENERATOR_ROWS("generator-rows", "2000", "Generated data: number of rows."),
+  GENERATOR_FEATURES("generator-features", "20", "Generated data: input dimension."),
+  GENERATOR_WIDTH("generator-width", "8", "Generated data: hidden width of the ReLU teacher."),
+  GENERATOR_MARGIN("generator-margin", "0.1", "Generated data: keep points whose teacher margin exceeds this δ."),
+  MODEL("model", "", "Network spec, e.g. mlp:784-256-256-1 or cnn:1x28x28-conv32k5-maxpool2-dense1 "
+      + "(options /act=relu|leaky:A|identity, /bias=first). Empty: mlp:<features>-32-1."),
+  RELU_DERIVATIVE_AT_ZERO("relu-derivative-at-zero", "0", "The fixed subgradient σ'(0) ∈ [0,1]."),
+  INIT("init", "he", "Initialization: he | zeros (L = 1 only) | FILE (one value per line)."),
+  LOSS("loss", "logistic", "Loss: exp | logistic."),
+  SAMPLER("sampler", "iid", "Batch sampler: iid (the paper) | reshuffle (epoch permutations) | full (GD)."),
+  BATCH("batch", "100", "Batch size n_b (ignored by --sampler full)."),
+  STEP("step", "0.1", "Step size γ (α₀ for --schedule loss-based)."),
+  SCHEDULE("schedule", "constant", "Step rule: constant | vanishing:P (γ/(k+1)^P) | loss-based (Lyu–Li)."),
+  STEPS("steps", "1000", "Total number of SGD steps."),
+  EVAL_EVERY("eval-every", "100", "Full-data evaluation every K steps (0: only log-spaced and final)."),
+  LOG_SPACED_EVALS("log-spaced-evals", "true", "Also evaluate at log-spaced steps (10 per decade)."),
+  SNAPSHOT_MARGINS_AT("snapshot-margins-at", "", "Steps at which to write per-sample margin snapshots."),
+  CHECKPOINT_EVERY("checkpoint-every", "1000", "Checkpoint every K steps (0: only at the end)."),
+  LOG_STEPS_EVERY("log-steps-every", "1", "Write every K-th per-step metric row (thinning for long runs)."),
+  SEED("seed", "42", "The run seed; every random choice derives from it."),
+  PARTITIONS("partitions", "0", "Number of data partitions (0: Spark's default parallelism)."),
+  BLOCK_ROWS("block-rows", "0", "Rows per stacked block (0: chosen from the model)."),
+  TREE_DEPTH("tree-depth", "2", "treeAggregate depth for the per-step sums."),
+  MASTER("master", "local[*]", "Spark master URL."),
+  OUT("out", "", "Run directory URI (default runs/<run-id> under the working directory)."),
+  RESUME("resume", "", "Resume the run in this directory from its LATEST checkpoint."),
+  TARGET_LOG_LOSS("target-log-loss", "-Infinity", "Stop once the full-data log loss falls below this."),
+  MAX_WALL("max-wall", "0", "Stop (with a checkpoint) after this many minutes (0: no limit).");
+
+  private final String key;
+  private final String defaultValue;
+  private final String help;
+
+  ConfigKey(String key, String defaultValue, String help) {
+    this.key = key;
+    this.defaultValue = defaultValue;
+    this.help = help;
+  }
+
+  /** The flag / config-file name. */
+  public String key() {
+    return key;
+  }
+
+  /** The default as text (empty means "not set"). */
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  /** One line of help. */
+  public String help() {
+    return help;
+  }
+
+  /** The key with this name, if any (case-insensitive; '_' accepted for '-'). */
+  public static Optional<ConfigKey> byName(String name) {
+    String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+    return Arrays.stream(values()).filter(k -> k.key.equals(n)).findFirst();
+  }
+
+  /** All key names, comma separated (for error messages). */
+  public static String allNames() {
+    return String.join(", ", Arrays.stream(values()).map(ConfigKey::key).toList());
+  }
+}

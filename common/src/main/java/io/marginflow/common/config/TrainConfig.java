@@ -1,0 +1,185 @@
+package io.marginflow.common.config;
+
+import static io.marginflow.common.config.ConfigKey.*;
+
+import io.marginflow.common.loss.Loss;
+import io.marginflow.common.sample.SamplerConfig;
+import io.marginflow.common.step.StepRuleConfig;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The fully resolved, validated configuration of one training run, shared by {@code LocalTrainer}
+ * and the Spark job. Built from {@link Settings} (defaults ← config file ← flags); every error names
+ * the key. {@link #settings()} gives back the text form, which round-trips.
+ *
+ * @param data where the rows come from
+ * @param model the network and its initialization
+ * @param optimizer the algorithm of science.md §3
+ * @param output what is recorded and when
+ * @param cluster where it runs
+ * @param settings the text form of all the above
+ */
+public record TrainConfig(
+    DataSettings data,
+    ModelSettings model,
+    OptimizerSettings optimizer,
+    OutputSettings output,
+    ClusterSettings cluster,
+    Settings settings) {
+
+  private static final Set<String> FORMATS = Set.of("libsvm", "csv", "idx");
+
+  /** Where the rows come from. Empty {@code trainUris}: the teacher–student generator. */
+  public record DataSettings(
+      List<String> trainUris,
+      List<String> testUris,
+      String format,
+      int features,
+      String labels,
+      List<String> idxLabelUris,
+      int csvLabelColumn,
+      boolean csvHeader,
+      long generatorRows,
+      int generatorFeatures,
+      int generatorWidth,
+      double generatorMargin) {
+
+    /** True when no data were given and the generator is used. */
+    public boolean generated() {
+      return trainUris.isEmpty();
+    }
+
+    /** The feature count the model must take: declared, or the generator's. */
+    public int declaredFeatures() {
+      return generated() ? generatorFeatures : features;
+    }
+  }
+
+  /** The network spec (resolved), σ'(0) and the initialization. */
+  public record ModelSettings(String spec, double reluDerivativeAtZero, String init) {}
+
+  /** Loss, sampler, step rule, number of steps and the seed. */
+  public record OptimizerSettings(
+      Loss loss, SamplerConfig sampler, StepRuleConfig schedule, long steps, long seed) {}
+
+  /** Evaluation, snapshot, checkpoint and logging schedule, the run directory, stop criteria. */
+  public record OutputSettings(
+      long evalEvery,
+      boolean logSpacedEvals,
+      List<Long> snapshotMarginsAt,
+      long checkpointEvery,
+      long logStepsEvery,
+      String out,
+      String resume,
+      double targetLogLoss,
+      double maxWallMinutes) {}
+
+  /** Spark master, partitioning and aggregation. */
+  public record ClusterSettings(String master, int partitions, int blockRows, int treeDepth) {}
+
+  /** Validates and types the given settings. */
+  public static TrainConfig from(Settings s) {
+    String format = s.text(FORMAT).toLowerCase(Locale.ROOT);
+    if (!FORMATS.contains(format)) {
+      throw s.bad(FORMAT, "one of libsvm|csv|idx");
+    }
+    DataSettings data =
+        new DataSettings(
+            s.list(DATA),
+            s.list(TEST_DATA),
+            format,
+            s.integer(FEATURES, 0),
+            s.text(LABELS),
+            s.list(IDX_LABELS),
+            s.integer(CSV_LABEL_COLUMN, -1),
+            s.bool(CSV_HEADER),
+            s.longValue(GENERATOR_ROWS, 1),
+            s.integer(GENERATOR_FEATURES, 1),
+            s.integer(GENERATOR_WIDTH, 1),
+            s.real(GENERATOR_MARGIN));
+    if (data.generatorMargin() < 0) {
+      throw s.bad(GENERATOR_MARGIN, "a number ≥ 0");
+    }
+    if (format.equals("idx") && !data.generated()) {
+      if (data.labels().isEmpty()) {
+        throw s.bad(LABELS, "a digit mapping such as 0vs1 or odd-even for --format idx");
+      }
+      if (data.idxLabelUris().isEmpty()) {
+        throw s.bad(IDX_LABELS, "the IDX label file(s) for --format idx");
+      }
+    }
+    if (!data.generated() && data.features() == 0 && format.equals("libsvm")) {
+      // Allowed: the reader infers the largest index. Declaring it is recommended (a9a.t lacks 123).
+    }
+
+    double e = s.real(RELU_DERIVATIVE_AT_ZERO);
+    if (e < 0 || e > 1) {
+      throw s.bad(RELU_DERIVATIVE_AT_ZERO, "a number in [0, 1]");
+    }
+    String init = s.text(INIT);
+    if (init.isEmpty()) {
+      throw s.bad(INIT, "he | zeros | a file path");
+    }
+    ModelSettings model = new ModelSettings(s.text(MODEL), e, init);
+
+    Loss loss;
+    try {
+      loss = Loss.parse(s.text(LOSS));
+    } catch (IllegalArgumentException ex) {
+      throw s.bad(LOSS, "one of exp|logistic");
+    }
+    SamplerConfig sampler;
+    try {
+      sampler = SamplerConfig.parse(s.text(SAMPLER), s.integer(BATCH, 1));
+    } catch (ConfigException ex) {
+      throw ex;
+    } catch (IllegalArgumentException ex) {
+      throw new ConfigException(SAMPLER.key() + "/" + BATCH.key() + ": " + ex.getMessage());
+    }
+    double gamma = s.real(STEP);
+    if (!(gamma > 0) || Double.isInfinite(gamma)) {
+      throw s.bad(STEP, "a finite number > 0");
+    }
+    StepRuleConfig schedule;
+    try {
+      schedule = StepRuleConfig.parse(s.text(SCHEDULE), gamma);
+    } catch (IllegalArgumentException ex) {
+      throw new ConfigException(SCHEDULE.key() + ": " + ex.getMessage());
+    }
+    OptimizerSettings optimizer =
+        new OptimizerSettings(
+            loss, sampler, schedule, s.longValue(STEPS, 0), s.longValue(SEED, Long.MIN_VALUE));
+
+    double maxWall = s.real(MAX_WALL);
+    if (maxWall < 0) {
+      throw s.bad(MAX_WALL, "minutes ≥ 0");
+    }
+    OutputSettings output =
+        new OutputSettings(
+            s.longValue(EVAL_EVERY, 0),
+            s.bool(LOG_SPACED_EVALS),
+            s.longList(SNAPSHOT_MARGINS_AT),
+            s.longValue(CHECKPOINT_EVERY, 0),
+            s.longValue(LOG_STEPS_EVERY, 1),
+            s.text(OUT),
+            s.text(RESUME),
+            s.real(TARGET_LOG_LOSS),
+            maxWall);
+
+    String master = s.text(MASTER);
+    if (master.isEmpty()) {
+      throw s.bad(MASTER, "a Spark master URL such as local[*], spark://host:7077 or yarn");
+    }
+    ClusterSettings cluster =
+        new ClusterSettings(
+            master, s.integer(PARTITIONS, 0), s.integer(BLOCK_ROWS, 0), s.integer(TREE_DEPTH, 1));
+    return new TrainConfig(data, model, optimizer, output, cluster, s);
+  }
+
+  /** The model spec, or the default {@code mlp:<features>-32-1} when none was given. */
+  public String modelSpecFor(int features) {
+    return model.spec().isEmpty() ? "mlp:" + features + "-32-1" : model.spec();
+  }
+}

@@ -1,0 +1,158 @@
+package io.marginflow.common.train;
+
+import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.loss.LogSpace;
+import io.marginflow.common.loss.Loss;
+import io.marginflow.common.loss.LossFrame;
+import io.marginflow.common.net.Network;
+import io.marginflow.common.net.Workspace;
+import java.io.Serializable;
+
+/**
+ * The per-step sum over a minibatch, in the loss frame of science.md §3, as a mergeable accumulator
+ * (one per partition, merged by Spark's treeAggregate or by {@link LocalTrainer}).
+ *
+ * <p>It holds F = LSE_i log ℓ(p_i) over the rows seen and G = Σ_i e^{s_i − F} y_i ∇_θΦ(x_i; θ) with
+ * s_i = log|ℓ'(p_i)|, so that Σ_i |ℓ'(p_i)| a_i(θ) = e^F·G exactly while every stored number stays
+ * in range. Merging two parts rescales each to the common frame F = logaddexp(F₁, F₂). Also kept:
+ * Σ e^{s_i − F} p_i (the radial term of the paper's eq. 30), LSE_i s_i (for the effective step),
+ * the minimum margin and whether any margin was not finite.
+ */
+public final class BatchGradient implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private long count;
+  private double logFrame = Double.NEGATIVE_INFINITY;
+  private double logSumNegDerivative = Double.NEGATIVE_INFINITY;
+  private double minMargin = Double.POSITIVE_INFINITY;
+  private double weightedMarginSum;
+  private boolean nonFinite;
+  private final double[] gradient;
+
+  /** An empty sum for a network with {@code parameterCount} parameters. */
+  public BatchGradient(int parameterCount) {
+    this.gradient = new double[parameterCount];
+  }
+
+  /**
+   * Adds the rows of {@code rows} (all of them: the caller has already selected the batch members)
+   * at parameters θ. Modifies this accumulator only. {@code margins} and {@code weights} are scratch
+   * arrays of length ≥ rows.rows().
+   */
+  public BatchGradient addRows(
+      Network network,
+      Loss loss,
+      RowBlock rows,
+      double[] theta,
+      Workspace workspace,
+      double[] margins,
+      double[] weights) {
+    int m = rows.rows();
+    if (m == 0) {
+      return this;
+    }
+    network.forward(rows, theta, workspace, margins);
+    double[] y = rows.labels();
+    double blockMin = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < m; i++) {
+      double p = y[i] * margins[i];
+      margins[i] = p;
+      if (!Double.isFinite(p)) {
+        nonFinite = true;
+      }
+      blockMin = Math.min(blockMin, p);
+    }
+    double frame = LossFrame.weights(loss, margins, m, weights);
+    double logDeriv = Double.NEGATIVE_INFINITY;
+    double wp = 0;
+    for (int i = 0; i < m; i++) {
+      double s = loss.logNegDerivative(margins[i]);
+      logDeriv = LogSpace.logAddExp(logDeriv, s);
+      wp += weights[i] * margins[i];
+      weights[i] *= y[i]; // coefficient of ∇Φ: e^{s_i − F}·y_i
+    }
+    BatchGradient part = new BatchGradient(gradient.length);
+    network.backwardWeighted(rows, theta, workspace, weights, part.gradient);
+    part.count = m;
+    part.logFrame = frame;
+    part.logSumNegDerivative = logDeriv;
+    part.minMargin = blockMin;
+    part.weightedMarginSum = wp;
+    part.nonFinite = nonFinite;
+    return merge(part);
+  }
+
+  /** Merges {@code other} into this one (this is modified and returned). */
+  public BatchGradient merge(BatchGradient other) {
+    if (other.count == 0) {
+      nonFinite |= other.nonFinite;
+      return this;
+    }
+    if (count == 0) {
+      count = other.count;
+      logFrame = other.logFrame;
+      logSumNegDerivative = other.logSumNegDerivative;
+      minMargin = other.minMargin;
+      weightedMarginSum = other.weightedMarginSum;
+      nonFinite |= other.nonFinite;
+      System.arraycopy(other.gradient, 0, gradient, 0, gradient.length);
+      return this;
+    }
+    double f = LogSpace.logAddExp(logFrame, other.logFrame);
+    double a = Math.exp(logFrame - f);
+    double b = Math.exp(other.logFrame - f);
+    for (int j = 0; j < gradient.length; j++) {
+      gradient[j] = a * gradient[j] + b * other.gradient[j];
+    }
+    weightedMarginSum = a * weightedMarginSum + b * other.weightedMarginSum;
+    logFrame = f;
+    logSumNegDerivative = LogSpace.logAddExp(logSumNegDerivative, other.logSumNegDerivative);
+    minMargin = Math.min(minMargin, other.minMargin);
+    count += other.count;
+    nonFinite |= other.nonFinite || Double.isNaN(f);
+    return this;
+  }
+
+  /** Rows summed. */
+  public long count() {
+    return count;
+  }
+
+  /** F = LSE_i log ℓ(p_i) over the rows summed. */
+  public double logFrame() {
+    return logFrame;
+  }
+
+  /** LSE_i log|ℓ'(p_i)|. */
+  public double logSumNegDerivative() {
+    return logSumNegDerivative;
+  }
+
+  /** min_i p_i. */
+  public double minMargin() {
+    return minMargin;
+  }
+
+  /** Σ_i e^{s_i − F} p_i. */
+  public double weightedMarginSum() {
+    return weightedMarginSum;
+  }
+
+  /** G = Σ_i e^{s_i − F} y_i ∇Φ(x_i) (not a copy). */
+  public double[] gradient() {
+    return gradient;
+  }
+
+  /** True if a margin, the frame or the gradient is NaN or infinite. */
+  public boolean nonFinite() {
+    if (nonFinite) {
+      return true;
+    }
+    for (double g : gradient) {
+      if (!Double.isFinite(g)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

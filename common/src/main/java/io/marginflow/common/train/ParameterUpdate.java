@@ -1,0 +1,75 @@
+package io.marginflow.common.train;
+
+/**
+ * Applies one SGD step on the driver (science.md §3):
+ * w_{k+1} = w_k − (γ/n_b) Σ_{B_k} ℓ'(p_i) a_i = w_k + e^{log γ + F − log n_b}·G, with G and F from
+ * {@link BatchGradient}, and measures the step: the two radial terms of the paper's eq. 30 (so that
+ * ‖w_{k+1}‖² = ‖w_k‖² + radialLossTerm + radialStepTerm exactly up to rounding), ‖Δ‖ and its
+ * tangential part ‖(I − u uᵀ)Δ‖/‖w‖.
+ */
+public final class ParameterUpdate {
+
+  private ParameterUpdate() {}
+
+  /**
+   * What a step did.
+   *
+   * @param logGamma log γ_k
+   * @param normBefore ‖w_k‖
+   * @param radialLossTerm −(2Lγ/n_b)‖w_k‖^L Σ ℓ'(p_i) p_i(u_k) = 2L·e^{logScale}·Σ e^{s_i−F} p_i
+   * @param radialStepTerm (γ/n_b)²‖Σ ℓ'(p_i) a_i‖² = ‖Δ‖²
+   * @param stepNorm ‖Δ‖
+   * @param tangentialStep ‖Δ − ⟨Δ,u⟩u‖/‖w_k‖
+   * @param logEffectiveStep log of the minibatch estimate (γ/n_b)‖w‖^{L−2} Σ_B|ℓ'(p_i)| of γ̄_k
+   */
+  public record Result(
+      double logGamma,
+      double normBefore,
+      double radialLossTerm,
+      double radialStepTerm,
+      double stepNorm,
+      double tangentialStep,
+      double logEffectiveStep) {}
+
+  /**
+   * Updates {@code theta} in place (it is the only argument modified) and returns the step's
+   * measurements. {@code batchSize} is n_b (the number of rows summed), {@code degree} is L.
+   */
+  public static Result apply(double[] theta, BatchGradient sum, double logGamma, int degree) {
+    long nb = sum.count();
+    if (nb == 0) {
+      throw new IllegalStateException("empty minibatch: no rows were summed");
+    }
+    double logScale = logGamma + sum.logFrame() - Math.log(nb);
+    double scale = Math.exp(logScale);
+    double[] g = sum.gradient();
+    double normSq = 0;
+    double dot = 0;
+    double gSq = 0;
+    for (int j = 0; j < theta.length; j++) {
+      normSq += theta[j] * theta[j];
+      dot += theta[j] * g[j];
+      gSq += g[j] * g[j];
+    }
+    double norm = Math.sqrt(normSq);
+    double stepSq = scale * scale * gSq;
+    double stepNorm = Math.sqrt(stepSq);
+    // ⟨Δ,u⟩ = scale·⟨G,w⟩/‖w‖; tangential part by Pythagoras (clamped at 0 against rounding).
+    double radialPart = norm > 0 ? scale * dot / norm : 0;
+    double tangential = Math.sqrt(Math.max(0, stepSq - radialPart * radialPart));
+    for (int j = 0; j < theta.length; j++) {
+      theta[j] += scale * g[j];
+    }
+    double radialLoss = 2.0 * degree * scale * sum.weightedMarginSum();
+    double logEff =
+        logGamma - Math.log(nb) + (degree - 2) * Math.log(norm) + sum.logSumNegDerivative();
+    return new Result(
+        logGamma,
+        norm,
+        radialLoss,
+        stepSq,
+        stepNorm,
+        norm > 0 ? tangential / norm : Double.NaN,
+        logEff);
+  }
+}

@@ -1,0 +1,162 @@
+package io.marginflow.common.train;
+
+import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.loss.Loss;
+import io.marginflow.common.net.Network;
+import io.marginflow.common.net.Workspace;
+import io.marginflow.common.sample.MinibatchSampler;
+import java.util.List;
+
+/**
+ * The per-partition side of one training step or evaluation: given the blocks a partition holds
+ * (each covering a contiguous range of global row indices), it lists its own members of batch k
+ * from (seed, k) alone, gathers them and sums their loss-frame subgradients. {@link LocalTrainer}
+ * and the Spark job call exactly these methods, so both compute the same numbers.
+ *
+ * <p>Not thread-safe: holds a network workspace and scratch buffers (one context per task thread).
+ */
+public final class PartitionContext {
+
+  private final Network network;
+  private final Loss loss;
+  private final MinibatchSampler sampler;
+  private final Workspace workspace;
+  private long[] members = new long[0];
+  private int[] local = new int[0];
+  private double[] a = new double[0];
+  private double[] b = new double[0];
+  private double[] grad;
+
+  /** A context for the given model, loss and sampler. */
+  public PartitionContext(Network network, Loss loss, MinibatchSampler sampler) {
+    this.network = network;
+    this.loss = loss;
+    this.sampler = sampler;
+    this.workspace = network.newWorkspace();
+    this.grad = new double[network.parameterCount()];
+  }
+
+  /** The network this context evaluates. */
+  public Network network() {
+    return network;
+  }
+
+  /** Σ over this partition's members of batch {@code step}, as a {@link BatchGradient}. */
+  public BatchGradient batchSum(List<RowBlock> blocks, long step, double[] theta) {
+    BatchGradient sum = new BatchGradient(network.parameterCount());
+    ensureMembers(sampler.batchSize());
+    for (RowBlock block : blocks) {
+      int rows = block.rows();
+      if (rows == 0) {
+        continue;
+      }
+      long lo = block.rowIndex()[0];
+      int count = sampler.batchInRange(step, lo, lo + rows, members);
+      if (count == 0) {
+        continue;
+      }
+      RowBlock batchRows;
+      if (count == rows) {
+        batchRows = block;
+      } else {
+        ensureLocal(count);
+        for (int i = 0; i < count; i++) {
+          local[i] = (int) (members[i] - lo);
+        }
+        batchRows = block.select(local, count);
+      }
+      ensureScratch(count);
+      sum.addRows(network, loss, batchRows, theta, workspace, a, b);
+    }
+    return sum;
+  }
+
+  /** A full-data evaluation of this partition's rows. {@code previousTheta} may be null. */
+  public EvaluationPass evaluate(
+      List<RowBlock> blocks,
+      double[] theta,
+      double normPowL,
+      double[] previousTheta,
+      double previousNormPowL) {
+    EvaluationPass pass = new EvaluationPass(loss, network.parameterCount());
+    for (RowBlock block : blocks) {
+      ensureScratch(block.rows());
+      pass.addBlock(
+          network,
+          loss,
+          block,
+          theta,
+          normPowL,
+          previousTheta,
+          previousNormPowL,
+          workspace,
+          a,
+          b,
+          grad);
+    }
+    return pass;
+  }
+
+  /** log Σ_i ℓ(p_i) over this partition's rows (−∞ when empty): the loss-based rule's full loss. */
+  public double logSumLoss(List<RowBlock> blocks, double[] theta) {
+    double total = Double.NEGATIVE_INFINITY;
+    for (RowBlock block : blocks) {
+      int m = block.rows();
+      ensureScratch(m);
+      network.forward(block, theta, workspace, a);
+      double[] y = block.labels();
+      for (int i = 0; i < m; i++) {
+        a[i] = loss.logLoss(y[i] * a[i]);
+      }
+      total =
+          io.marginflow.common.loss.LogSpace.logAddExp(
+              total, io.marginflow.common.loss.LogSpace.logSumExp(a, m));
+    }
+    return total;
+  }
+
+  /**
+   * Per-sample normalized margins p_i(u) = y_i Φ(x_i; θ)/‖θ‖^L and log|ℓ'(p_i(θ))| of this
+   * partition's rows, in block order, written through {@code sink}.
+   */
+  public void forEachMargin(
+      List<RowBlock> blocks, double[] theta, double normPowL, MarginVisitor sink) {
+    for (RowBlock block : blocks) {
+      int m = block.rows();
+      ensureScratch(m);
+      network.forward(block, theta, workspace, a);
+      double[] y = block.labels();
+      long[] idx = block.rowIndex();
+      for (int i = 0; i < m; i++) {
+        double p = y[i] * a[i];
+        sink.accept(idx[i], y[i], p / normPowL, loss.logNegDerivative(p));
+      }
+    }
+  }
+
+  /** Receives one row's margin data. */
+  @FunctionalInterface
+  public interface MarginVisitor {
+    /** Row {@code index} with label y, normalized margin p_i(u) and s_i = log|ℓ'(p_i)|. */
+    void accept(long index, double label, double normalizedMargin, double logNegDerivative);
+  }
+
+  private void ensureMembers(int n) {
+    if (members.length < n) {
+      members = new long[n];
+    }
+  }
+
+  private void ensureLocal(int n) {
+    if (local.length < n) {
+      local = new int[n];
+    }
+  }
+
+  private void ensureScratch(int n) {
+    if (a.length < n) {
+      a = new double[n];
+      b = new double[n];
+    }
+  }
+}

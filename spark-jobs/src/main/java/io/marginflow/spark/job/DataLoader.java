@@ -1,0 +1,243 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.config.TrainConfig;
+import io.marginflow.common.data.Dataset;
+import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.data.RowBlockBuilder;
+import io.marginflow.common.io.DigitLabels;
+import io.marginflow.common.io.IdxReader;
+import io.marginflow.common.io.TeacherStudentConfig;
+import io.marginflow.common.io.TeacherStudentGenerator;
+import io.marginflow.common.train.Seeds;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the data settings of a run into cached block RDDs: line formats through {@link SparkIngest},
+ * MNIST IDX files read on the driver and distributed, and the teacher–student generator evaluated
+ * row by row on the executors (row i is a pure function of (seed, i)). Blocks are persisted
+ * {@code MEMORY_AND_DISK} and materialized once.
+ */
+public final class DataLoader {
+  private static final Logger LOG = LoggerFactory.getLogger(DataLoader.class);
+
+  private final JavaSparkContext sc;
+  private final HadoopConf conf;
+  private final TrainConfig config;
+
+  /** A loader for the given run. */
+  public DataLoader(JavaSparkContext sc, TrainConfig config) {
+    this.sc = sc;
+    this.conf = new HadoopConf(sc.hadoopConfiguration());
+    this.config = config;
+  }
+
+  /** Number of partitions to use: the configured count or Spark's default parallelism. */
+  public int partitions() {
+    int p = config.cluster().partitions();
+    return p > 0 ? p : Math.max(1, sc.defaultParallelism());
+  }
+
+  /**
+   * The scan pass over the training (and test) files: validates every line before anything is
+   * written. Returns the file facts; generated/IDX data return an empty list.
+   */
+  public List<InputFile> scan(List<String> uris) throws IOException {
+    if (uris.isEmpty() || config.data().format().equals("idx")) {
+      return List.of();
+    }
+    List<String> files = InputFiles.expand(uris, conf.get());
+    return SparkIngest.scan(sc, files, lineFormat(0), conf);
+  }
+
+  /** The feature count: declared, or the largest index seen in the scanned files. */
+  public int features(List<InputFile> trainFiles, List<InputFile> testFiles) {
+    if (config.data().generated()) {
+      return config.data().generatorFeatures();
+    }
+    if (config.data().format().equals("idx")) {
+      return 0; // from the IDX header
+    }
+    int declared = config.data().features();
+    int seen = 0;
+    for (InputFile f : trainFiles) {
+      seen = Math.max(seen, f.maxIndex());
+    }
+    for (InputFile f : testFiles) {
+      seen = Math.max(seen, f.maxIndex());
+    }
+    if (declared > 0 && seen > declared) {
+      throw new IllegalArgumentException(
+          "features: declared " + declared + " but the data use index " + seen);
+    }
+    return declared > 0 ? declared : seen;
+  }
+
+  /** Loads, caches and materializes one split. */
+  public IngestedData load(
+      List<InputFile> files, List<String> uris, int features, boolean sparse, int blockRows, boolean test)
+      throws IOException {
+    int p = partitions();
+    JavaRDD<RowBlock> blocks;
+    String description;
+    if (config.data().generated()) {
+      if (test) {
+        throw new IllegalStateException("generated data have no test split");
+      }
+      TeacherStudentConfig tc =
+          new TeacherStudentConfig(
+              Seeds.derive(config.optimizer().seed(), "generator"),
+              config.data().generatorRows(),
+              config.data().generatorFeatures(),
+              config.data().generatorWidth(),
+              config.data().generatorMargin());
+      TeacherStudentGenerator gen = new TeacherStudentGenerator(tc);
+      blocks = generated(gen, tc.rows(), p, sparse, blockRows);
+      description = gen.describe();
+    } else if (config.data().format().equals("idx")) {
+      Dataset ds = readIdx(uris, test);
+      List<RowBlock> rebuilt = repartition(ds, p, blockRows);
+      blocks = sc.parallelize(rebuilt, p);
+      description = String.join(",", uris) + " (IDX, labels " + config.data().labels() + ")";
+    } else {
+      LineFormat fmt = lineFormat(features);
+      blocks = SparkIngest.load(sc, files, fmt, p, blockRows, sparse, conf);
+      description = String.join(",", uris);
+    }
+    blocks = blocks.persist(StorageLevel.MEMORY_AND_DISK());
+    sc.setJobDescription("marginflow: cache " + (test ? "test" : "training") + " blocks");
+    List<long[]> stats =
+        blocks
+            .map(b -> new long[] {b.rows(), positives(b), b.sizeInBytes()})
+            .collect();
+    long rows = 0;
+    long pos = 0;
+    long bytes = 0;
+    for (long[] s : stats) {
+      rows += s[0];
+      pos += s[1];
+      bytes += s[2];
+    }
+    int f = features > 0 ? features : blocks.first().features();
+    LOG.info(
+        "{} data: {} rows ({} positive), {} features, {} partitions, {} blocks, {} cached bytes",
+        test ? "test" : "training", rows, pos, f, p, stats.size(), bytes);
+    return new IngestedData(blocks, rows, pos, f, sparse, files, description, bytes);
+  }
+
+  private static long positives(RowBlock b) {
+    long c = 0;
+    double[] y = b.labels();
+    for (int i = 0; i < b.rows(); i++) {
+      if (y[i] > 0) {
+        c++;
+      }
+    }
+    return c;
+  }
+
+  private JavaRDD<RowBlock> generated(
+      TeacherStudentGenerator gen, long n, int p, boolean sparse, int blockRows) {
+    List<long[]> ranges = new ArrayList<>();
+    for (int i = 0; i < p; i++) {
+      long lo = RangeIndexPartitioner.firstIndex(n, p, i);
+      long hi = RangeIndexPartitioner.firstIndex(n, p, i + 1);
+      ranges.add(new long[] {lo, hi});
+    }
+    int features = gen.config().features();
+    return sc.parallelize(ranges, p)
+        .flatMap(
+            r -> {
+              RowBlockBuilder b = new RowBlockBuilder(features, sparse, blockRows);
+              double[] x = new double[features];
+              int[] idx = new int[features];
+              for (int j = 0; j < features; j++) {
+                idx[j] = j;
+              }
+              for (long i = r[0]; i < r[1]; i++) {
+                double y = gen.row(i, x);
+                if (sparse) {
+                  b.addSparse(i, y, idx, x, features);
+                } else {
+                  b.addDense(i, y, x);
+                }
+              }
+              return b.finish().iterator();
+            });
+  }
+
+  private Dataset readIdx(List<String> uris, boolean test) throws IOException {
+    List<String> labelUris = config.data().idxLabelUris();
+    if (uris.size() != 1) {
+      throw new IllegalArgumentException(
+          (test ? "test-data" : "data") + ": --format idx takes exactly one images file, got " + uris);
+    }
+    int which = test ? 1 : 0;
+    if (labelUris.size() <= which) {
+      throw new IllegalArgumentException(
+          "idx-labels: expected a labels file for the " + (test ? "test" : "training")
+              + " images (list: train[,test]), got " + labelUris);
+    }
+    java.nio.file.Path images = localCopy(uris.get(0));
+    java.nio.file.Path labels = localCopy(labelUris.get(which));
+    try {
+      return IdxReader.read(
+          images, labels, DigitLabels.parse(config.data().labels()), true, false, Integer.MAX_VALUE);
+    } finally {
+      Files.deleteIfExists(images);
+      Files.deleteIfExists(labels);
+    }
+  }
+
+  private java.nio.file.Path localCopy(String uri) throws IOException {
+    Path p = InputFiles.qualify(uri, conf.get());
+    FileSystem fs = p.getFileSystem(conf.get());
+    if (!fs.exists(p)) {
+      throw new IllegalArgumentException("data: " + uri + ": no such file");
+    }
+    java.nio.file.Path tmp = Files.createTempFile("marginflow-idx-", "-" + p.getName());
+    try (InputStream in = fs.open(p)) {
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return tmp;
+  }
+
+  private static List<RowBlock> repartition(Dataset ds, int p, int blockRows) {
+    // IDX data arrive as one block in row order; cut it into P contiguous ranges of blocks.
+    List<RowBlock> out = new ArrayList<>();
+    long n = ds.rows();
+    for (RowBlock b : ds.blocks()) {
+      int start = 0;
+      while (start < b.rows()) {
+        long global = b.rowIndex()[start];
+        int part = (int) Math.min(p - 1, global * p / n);
+        long partEnd = RangeIndexPartitioner.firstIndex(n, p, part + 1);
+        int len = (int) Math.min(Math.min(blockRows, b.rows() - start), partEnd - global);
+        int[] rows = new int[len];
+        for (int i = 0; i < len; i++) {
+          rows[i] = start + i;
+        }
+        out.add(b.select(rows, len));
+        start += len;
+      }
+    }
+    return out;
+  }
+
+  private LineFormat lineFormat(int features) {
+    String fmt = config.data().format();
+    return new LineFormat(
+        fmt, features, config.data().csvLabelColumn(), config.data().csvHeader() ? 1 : 0);
+  }
+}

@@ -1,0 +1,79 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.io.CsvLineParser;
+import io.marginflow.common.io.LibsvmLineParser;
+import io.marginflow.common.io.ParsedRow;
+import java.io.Serializable;
+
+/**
+ * A line-oriented input format as shipped to executors: LIBSVM or CSV, with the declared feature
+ * count (LIBSVM: 0 during the scan pass means "accept any index"), and how many header lines to skip.
+ *
+ * @param kind {@code libsvm} or {@code csv}
+ * @param features declared features (libsvm; 0 = unknown yet) or CSV feature columns
+ * @param csvLabelColumn CSV label column (−1: last)
+ * @param headerLines lines to skip at the top of each file
+ */
+public record LineFormat(String kind, int features, int csvLabelColumn, int headerLines)
+    implements Serializable {
+
+  /** Largest index accepted while the feature count is still unknown (scan pass). */
+  static final int UNBOUNDED_FEATURES = Integer.MAX_VALUE - 8;
+
+  /** Validates the fields. */
+  public LineFormat {
+    if (!kind.equals("libsvm") && !kind.equals("csv")) {
+      throw new IllegalArgumentException("format: expected libsvm or csv, got '" + kind + "'");
+    }
+    if (features < 0 || headerLines < 0) {
+      throw new IllegalArgumentException("features and headerLines must be ≥ 0");
+    }
+  }
+
+  /** The same format with the feature count fixed. */
+  public LineFormat withFeatures(int f) {
+    return new LineFormat(kind, f, csvLabelColumn, headerLines);
+  }
+
+  /** A parser for this format (one per task). */
+  public Parser parser() {
+    if (kind.equals("libsvm")) {
+      LibsvmLineParser p = new LibsvmLineParser(features == 0 ? UNBOUNDED_FEATURES : features);
+      return p::parse;
+    }
+    if (features == 0) {
+      CsvProbe probe = new CsvProbe(csvLabelColumn);
+      return probe::parse;
+    }
+    CsvLineParser p = new CsvLineParser(features, csvLabelColumn, ',');
+    return p::parse;
+  }
+
+  /** Parses one line; false for a blank line. */
+  @FunctionalInterface
+  public interface Parser {
+    /** Parses {@code line} of {@code file} into {@code out}. */
+    boolean parse(CharSequence line, String file, long lineNumber, ParsedRow out);
+  }
+
+  /** CSV with the column count taken from the first data line of each file (scan pass only). */
+  private static final class CsvProbe {
+    private final int labelColumn;
+    private CsvLineParser parser;
+
+    CsvProbe(int labelColumn) {
+      this.labelColumn = labelColumn;
+    }
+
+    boolean parse(CharSequence line, String file, long lineNumber, ParsedRow out) {
+      if (parser == null) {
+        if (line.toString().isBlank()) {
+          return false;
+        }
+        int cols = line.toString().split(",", -1).length;
+        parser = new CsvLineParser(Math.max(1, cols - 1), labelColumn, ',');
+      }
+      return parser.parse(line, file, lineNumber, out);
+    }
+  }
+}
