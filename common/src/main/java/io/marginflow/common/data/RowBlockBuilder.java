@@ -1,0 +1,260 @@
+package io.marginflow.common.data;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Stacks rows, one at a time, into {@link RowBlock}s of at most {@code blockRows} rows: a {@link
+ * CsrBlock} when {@code sparse}, else a {@link DenseBlock}. A block is emitted as soon as it is
+ * full; {@link #finish()} emits the last, partial one. Emitted arrays are trimmed to their exact
+ * length.
+ *
+ * <p>Rows may be given sparse ({@link #addSparse}) or dense ({@link #addDense}) whatever the block
+ * kind. A sparse block stores the entries it is given (explicit zeros included), and only the
+ * non-zeros of a dense row. Inputs are validated: label ±1, indices strictly increasing in [0,
+ * features), values finite. Buffers grow geometrically, so a huge {@code blockRows} (one block for
+ * everything) costs no more than the data. Not thread-safe.
+ */
+public final class RowBlockBuilder {
+
+  private static final int INITIAL_ROWS = 256;
+  private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+  private final int features;
+  private final boolean sparse;
+  private final int blockRows;
+  private final List<RowBlock> blocks = new ArrayList<>();
+  private boolean finished;
+
+  private int rows;
+  private double[] labels = new double[0];
+  private long[] rowIndex = new long[0];
+  // dense
+  private double[] dense = new double[0];
+  // sparse
+  private int[] rowPtr = new int[1];
+  private int[] colIdx = new int[0];
+  private double[] values = new double[0];
+
+  /**
+   * @param features number of features of every row (≥ 1)
+   * @param sparse true for CSR blocks, false for dense row-major blocks
+   * @param blockRows maximum rows per block (≥ 1); for dense blocks blockRows × features must fit
+   *     in one Java array
+   */
+  public RowBlockBuilder(int features, boolean sparse, int blockRows) {
+    if (features < 1) {
+      throw new IllegalArgumentException("features must be >= 1, got " + features);
+    }
+    if (blockRows < 1) {
+      throw new IllegalArgumentException("blockRows must be >= 1, got " + blockRows);
+    }
+    if (!sparse && (long) blockRows * features > MAX_ARRAY) {
+      throw new IllegalArgumentException(
+          "dense blockRows x features must be <= "
+              + MAX_ARRAY
+              + ", got "
+              + blockRows
+              + " x "
+              + features);
+    }
+    this.features = features;
+    this.sparse = sparse;
+    this.blockRows = blockRows;
+  }
+
+  /** Rows added so far. */
+  public long rowsAdded() {
+    long done = 0;
+    for (RowBlock b : blocks) {
+      done += b.rows();
+    }
+    return done + rows;
+  }
+
+  /**
+   * Adds a row given by its non-zeros.
+   *
+   * @param rowIndex global 0-based row index
+   * @param label −1.0 or +1.0
+   * @param idx0 0-based strictly increasing feature indices (first {@code nnz} used; not retained)
+   * @param vals values matching {@code idx0} (first {@code nnz} used; not retained)
+   * @param nnz number of entries
+   */
+  public void addSparse(long rowIndex, double label, int[] idx0, double[] vals, int nnz) {
+    checkOpen();
+    checkLabel(rowIndex, label);
+    if (nnz < 0 || nnz > idx0.length || nnz > vals.length) {
+      throw new IllegalArgumentException(
+          "row "
+              + rowIndex
+              + ": nnz must be in [0, "
+              + Math.min(idx0.length, vals.length)
+              + "], got "
+              + nnz);
+    }
+    int prev = -1;
+    for (int k = 0; k < nnz; k++) {
+      int j = idx0[k];
+      if (j <= prev || j >= features) {
+        throw new IllegalArgumentException(
+            "row "
+                + rowIndex
+                + ": indices must increase strictly within [0, "
+                + features
+                + "), got "
+                + j
+                + " after "
+                + prev);
+      }
+      checkFinite(rowIndex, j, vals[k]);
+      prev = j;
+    }
+    startRow(rowIndex, label);
+    if (sparse) {
+      ensureNonZeros(nnz);
+      int base = rowPtr[rows];
+      System.arraycopy(idx0, 0, colIdx, base, nnz);
+      System.arraycopy(vals, 0, values, base, nnz);
+      rowPtr[rows + 1] = base + nnz;
+    } else {
+      int base = rows * features;
+      Arrays.fill(dense, base, base + features, 0.0);
+      for (int k = 0; k < nnz; k++) {
+        dense[base + idx0[k]] = vals[k];
+      }
+    }
+    endRow();
+  }
+
+  /**
+   * Adds a dense row.
+   *
+   * @param rowIndex global 0-based row index
+   * @param label −1.0 or +1.0
+   * @param x the features, length {@code features} (not retained)
+   */
+  public void addDense(long rowIndex, double label, double[] x) {
+    checkOpen();
+    checkLabel(rowIndex, label);
+    if (x.length != features) {
+      throw new IllegalArgumentException(
+          "row " + rowIndex + ": x must have length " + features + ", got " + x.length);
+    }
+    int nnz = 0;
+    for (int j = 0; j < features; j++) {
+      checkFinite(rowIndex, j, x[j]);
+      if (x[j] != 0.0) {
+        nnz++;
+      }
+    }
+    startRow(rowIndex, label);
+    if (sparse) {
+      ensureNonZeros(nnz);
+      int p = rowPtr[rows];
+      for (int j = 0; j < features; j++) {
+        if (x[j] != 0.0) {
+          colIdx[p] = j;
+          values[p] = x[j];
+          p++;
+        }
+      }
+      rowPtr[rows + 1] = p;
+    } else {
+      System.arraycopy(x, 0, dense, rows * features, features);
+    }
+    endRow();
+  }
+
+  /**
+   * Emits the last partial block and returns every block in row order (unmodifiable). The builder
+   * accepts no rows afterwards.
+   */
+  public List<RowBlock> finish() {
+    checkOpen();
+    if (rows > 0) {
+      emit();
+    }
+    finished = true;
+    return Collections.unmodifiableList(blocks);
+  }
+
+  private void checkOpen() {
+    if (finished) {
+      throw new IllegalStateException("RowBlockBuilder already finished");
+    }
+  }
+
+  private static void checkLabel(long rowIndex, double label) {
+    if (label != 1.0 && label != -1.0) {
+      throw new IllegalArgumentException(
+          "row " + rowIndex + ": label must be -1.0 or +1.0, got " + label);
+    }
+  }
+
+  private static void checkFinite(long rowIndex, int j, double v) {
+    if (!Double.isFinite(v)) {
+      throw new IllegalArgumentException(
+          "row " + rowIndex + ": feature " + j + " must be finite, got " + v);
+    }
+  }
+
+  /** Makes room for one more row and records its label and index. */
+  private void startRow(long index, double label) {
+    if (rows == labels.length) {
+      int cap = (int) Math.min(blockRows, Math.max(INITIAL_ROWS, 2L * labels.length));
+      labels = Arrays.copyOf(labels, cap);
+      rowIndex = Arrays.copyOf(rowIndex, cap);
+      if (sparse) {
+        rowPtr = Arrays.copyOf(rowPtr, cap + 1);
+      } else {
+        dense = Arrays.copyOf(dense, cap * features);
+      }
+    }
+    labels[rows] = label;
+    rowIndex[rows] = index;
+  }
+
+  private void endRow() {
+    rows++;
+    if (rows == blockRows) {
+      emit();
+    }
+  }
+
+  private void ensureNonZeros(int extra) {
+    long need = (long) rowPtr[rows] + extra;
+    if (need > MAX_ARRAY) {
+      throw new IllegalStateException(
+          "sparse block exceeds " + MAX_ARRAY + " non-zeros; use a smaller blockRows");
+    }
+    if (need > colIdx.length) {
+      int cap = (int) Math.min(MAX_ARRAY, Math.max(need, Math.max(1024L, 2L * colIdx.length)));
+      colIdx = Arrays.copyOf(colIdx, cap);
+      values = Arrays.copyOf(values, cap);
+    }
+  }
+
+  private void emit() {
+    double[] y = Arrays.copyOf(labels, rows);
+    long[] idx = Arrays.copyOf(rowIndex, rows);
+    if (sparse) {
+      int nnz = rowPtr[rows];
+      blocks.add(
+          new CsrBlock(
+              rows,
+              features,
+              Arrays.copyOf(rowPtr, rows + 1),
+              Arrays.copyOf(colIdx, nnz),
+              Arrays.copyOf(values, nnz),
+              y,
+              idx));
+    } else {
+      blocks.add(new DenseBlock(rows, features, Arrays.copyOf(dense, rows * features), y, idx));
+    }
+    rows = 0;
+    rowPtr[0] = 0;
+  }
+}

@@ -1,0 +1,152 @@
+package io.marginflow.common.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RowBlockBuilderTest {
+
+  private static final int FEATURES = 9;
+  private static final int ROWS = 23;
+  private static final long FIRST_INDEX = 1000; // rows keep the global index they are given
+
+  /** A seeded random sparse row set, some rows empty; rows[i] is the dense reference. */
+  private static double[][] randomRows(long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    double[][] x = new double[ROWS][FEATURES];
+    for (int i = 0; i < ROWS; i++) {
+      if (i % 5 == 3) {
+        continue; // an all-zero row
+      }
+      for (int j = 0; j < FEATURES; j++) {
+        if (rng.nextDouble() < 0.4) {
+          x[i][j] = rng.nextGaussian();
+        }
+      }
+    }
+    return x;
+  }
+
+  private static double label(int i) {
+    return i % 3 == 0 ? 1.0 : -1.0;
+  }
+
+  private static List<RowBlock> build(
+      double[][] x, boolean sparse, int blockRows, boolean viaSparse) {
+    RowBlockBuilder b = new RowBlockBuilder(FEATURES, sparse, blockRows);
+    int[] idx = new int[FEATURES];
+    double[] val = new double[FEATURES];
+    for (int i = 0; i < x.length; i++) {
+      if (viaSparse) {
+        int nnz = 0;
+        for (int j = 0; j < FEATURES; j++) {
+          if (x[i][j] != 0) {
+            idx[nnz] = j;
+            val[nnz++] = x[i][j];
+          }
+        }
+        b.addSparse(FIRST_INDEX + i, label(i), idx, val, nnz);
+      } else {
+        b.addDense(FIRST_INDEX + i, label(i), x[i]);
+      }
+    }
+    assertEquals(x.length, b.rowsAdded());
+    return b.finish();
+  }
+
+  private static DenseBlock asDense(RowBlock block) {
+    return block instanceof CsrBlock csr ? csr.toDense() : (DenseBlock) block;
+  }
+
+  @ParameterizedTest(name = "blockRows={0}")
+  @ValueSource(ints = {1, 3, 7, 23, 1000})
+  void denseAndSparseBlocksHoldTheSameRowsWithBoundariesAndGlobalIndices(int blockRows) {
+    double[][] x = randomRows(7);
+    for (boolean sparse : new boolean[] {false, true}) {
+      for (boolean viaSparse : new boolean[] {false, true}) {
+        List<RowBlock> blocks = build(x, sparse, blockRows, viaSparse);
+        assertEquals((ROWS + blockRows - 1) / blockRows, blocks.size());
+        int i = 0;
+        for (int k = 0; k < blocks.size(); k++) {
+          RowBlock block = blocks.get(k);
+          assertTrue(sparse ? block instanceof CsrBlock : block instanceof DenseBlock);
+          int expectedRows = k < blocks.size() - 1 ? blockRows : ROWS - k * blockRows;
+          assertEquals(expectedRows, block.rows(), "rows of block " + k);
+          assertEquals(expectedRows, block.labels().length, "labels trimmed");
+          DenseBlock d = asDense(block);
+          for (int r = 0; r < block.rows(); r++, i++) {
+            assertEquals(FIRST_INDEX + i, block.rowIndex()[r]);
+            assertEquals(label(i), block.labels()[r]);
+            for (int j = 0; j < FEATURES; j++) {
+              assertEquals(x[i][j], d.values()[r * FEATURES + j], "x[" + i + "][" + j + "]");
+            }
+          }
+        }
+        assertEquals(ROWS, i);
+      }
+    }
+  }
+
+  @Test
+  void sparseBlocksStoreOnlyNonZerosOfDenseRowsAndGivenEntriesOfSparseRows() {
+    RowBlockBuilder b = new RowBlockBuilder(4, true, 10);
+    b.addDense(0, 1, new double[] {0, 2, 0, -1});
+    b.addSparse(1, -1, new int[] {0, 2, 99}, new double[] {0.0, 5, 7}, 2); // explicit zero kept
+    b.addSparse(2, 1, new int[0], new double[0], 0);
+    CsrBlock c = (CsrBlock) b.finish().get(0);
+    assertArrayEquals(new int[] {0, 2, 4, 4}, c.rowPtr());
+    assertArrayEquals(new int[] {1, 3, 0, 2}, c.colIdx());
+    assertArrayEquals(new double[] {2, -1, 0, 5}, c.values());
+  }
+
+  @Test
+  void denseRowsAfterSparseRowsAreClearedInReusedBuffers() {
+    RowBlockBuilder b = new RowBlockBuilder(3, false, 1);
+    b.addDense(0, 1, new double[] {1, 2, 3});
+    b.addSparse(1, 1, new int[] {1}, new double[] {9}, 1);
+    List<RowBlock> blocks = b.finish();
+    assertArrayEquals(new double[] {0, 9, 0}, ((DenseBlock) blocks.get(1)).values());
+  }
+
+  @Test
+  void refusesBadInput() {
+    RowBlockBuilder b = new RowBlockBuilder(3, true, 4);
+    double[] v = {1, 1};
+    assertThrows(IllegalArgumentException.class, () -> b.addSparse(0, 0.0, new int[] {0}, v, 1));
+    assertThrows(IllegalArgumentException.class, () -> b.addSparse(0, 1, new int[] {1, 0}, v, 2));
+    assertThrows(IllegalArgumentException.class, () -> b.addSparse(0, 1, new int[] {1, 1}, v, 2));
+    assertThrows(IllegalArgumentException.class, () -> b.addSparse(0, 1, new int[] {3}, v, 1));
+    assertThrows(IllegalArgumentException.class, () -> b.addSparse(0, 1, new int[] {-1}, v, 1));
+    assertThrows(IllegalArgumentException.class, () -> b.addSparse(0, 1, new int[] {0}, v, 2));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> b.addSparse(0, 1, new int[] {0}, new double[] {Double.NaN}, 1));
+    assertThrows(IllegalArgumentException.class, () -> b.addDense(0, 1, new double[2]));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> b.addDense(0, 1, new double[] {0, Double.POSITIVE_INFINITY, 0}));
+    assertEquals(0, b.rowsAdded(), "refused rows are not added");
+    assertEquals(List.of(), b.finish());
+    assertThrows(IllegalStateException.class, () -> b.addDense(0, 1, new double[3]));
+    assertThrows(IllegalArgumentException.class, () -> new RowBlockBuilder(0, true, 4));
+    assertThrows(IllegalArgumentException.class, () -> new RowBlockBuilder(3, true, 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> new RowBlockBuilder(1 << 20, false, 1 << 12));
+  }
+
+  @Test
+  void hugeBlockRowsCostsOnlyTheData() {
+    RowBlockBuilder b = new RowBlockBuilder(1000, false, Integer.MAX_VALUE / 1000);
+    b.addDense(0, 1, new double[1000]);
+    List<RowBlock> blocks = new ArrayList<>(b.finish());
+    assertEquals(1000, ((DenseBlock) blocks.get(0)).values().length);
+  }
+}

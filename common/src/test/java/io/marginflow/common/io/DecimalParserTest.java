@@ -1,0 +1,100 @@
+package io.marginflow.common.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class DecimalParserTest {
+
+  private static double parse(String s) {
+    return DecimalParser.parseFinite(s, 0, s.length(), "f", 1, "value", 0, s.length());
+  }
+
+  private static void assertSameBits(String s) {
+    double expected = Double.parseDouble(s);
+    double actual = parse(s);
+    assertEquals(
+        Double.doubleToRawLongBits(expected),
+        Double.doubleToRawLongBits(actual),
+        () -> s + ": expected " + expected + " got " + actual);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "0",
+        "-0",
+        "+0",
+        "1",
+        "255",
+        "0.0",
+        "1.",
+        ".5",
+        "-.5",
+        "+.25",
+        "9.86E-02",
+        "9.86899159742946E-02",
+        "0.164264961410291",
+        "-0.731854",
+        "0.00027",
+        "1e22",
+        "1e23",
+        "1e-22",
+        "1e-23",
+        "123456789012345678901234567890",
+        "0.1234567890123456789012",
+        "4.9e-324",
+        "2.2250738585072014E-308",
+        "1.7976931348623157e308",
+        "1e-400",
+        "0e999",
+        "000012.5000",
+        "9007199254740993",
+        "9007199254740992",
+        "1E+5",
+        "3.14159e0"
+      })
+  void matchesDoubleParseDoubleBitForBit(String s) {
+    assertSameBits(s);
+  }
+
+  @Test
+  void matchesDoubleParseDoubleOnRandomValues() {
+    SplittableRandom rng = new SplittableRandom(20240601L);
+    for (int k = 0; k < 5_000; k++) {
+      double x = (rng.nextDouble() - 0.5) * Math.pow(10, rng.nextInt(-30, 30));
+      assertSameBits(Double.toString(x));
+      assertSameBits(String.format(Locale.ROOT, "%.15g", x));
+      assertSameBits(String.format(Locale.ROOT, "%.6E", x));
+      assertSameBits(String.format(Locale.ROOT, "%.17f", x).replaceAll("0+$", ""));
+      assertSameBits(Long.toString(rng.nextLong(1L << 60)));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"x", "", "-", ".", "1e", "1e+", "1.2.3", "0x1p3", "1d", "1f", "1,5", "--1", "1 "})
+  void refusesWhatIsNotADecimalNumber(String s) {
+    DataFormatException e = assertThrows(DataFormatException.class, () -> parse(s));
+    assertTrue(e.getMessage().contains("is not a decimal number"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"NaN", "nan", "inf", "-inf", "Infinity", "+Infinity"})
+  void refusesNonFiniteWords(String s) {
+    DataFormatException e = assertThrows(DataFormatException.class, () -> parse(s));
+    assertTrue(e.getMessage().contains("is not finite"), e.getMessage());
+  }
+
+  @Test
+  void refusesOverflow() {
+    DataFormatException e = assertThrows(DataFormatException.class, () -> parse("1e400"));
+    assertTrue(e.getMessage().contains("overflows double"), e.getMessage());
+  }
+}
