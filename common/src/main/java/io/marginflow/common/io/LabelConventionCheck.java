@@ -4,18 +4,18 @@ package io.marginflow.common.io;
  * Refuses files whose negative labels use both the {@code 0} token (0/1 convention) and the {@code
  * -1} token (±1 convention): such a file is most likely three-class.
  */
-final class LabelConventionCheck {
+public final class LabelConventionCheck {
 
   private final String file;
   private long firstZero;
   private long firstMinusOne;
 
-  LabelConventionCheck(String file) {
+  public LabelConventionCheck(String file) {
     this.file = file;
   }
 
   /** Records the label token style of {@code row}, read at {@code line}. */
-  void check(ParsedRow row, long line) {
+  public void check(ParsedRow row, long line) {
     if (row.label() != -1.0) {
       return;
     }

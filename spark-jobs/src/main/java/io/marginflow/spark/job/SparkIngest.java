@@ -3,6 +3,7 @@ package io.marginflow.spark.job;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
+import io.marginflow.common.io.LabelConventionCheck;
 import io.marginflow.common.io.ParsedRow;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -91,6 +92,8 @@ public final class SparkIngest {
     long positives = 0;
     long nnz = 0;
     int maxIndex = 0;
+    int csvColumns = -1;
+    LabelConventionCheck labels = new LabelConventionCheck(file);
     try (DigestInputStream raw = new DigestInputStream(fs.open(path), sha);
         BufferedReader in = reader(path, raw, conf)) {
       String line;
@@ -103,12 +106,16 @@ public final class SparkIngest {
         if (!parser.parse(line, file, lineNo, row)) {
           continue;
         }
+        labels.check(row, lineNo);
         rows++;
         if (row.label() > 0) {
           positives++;
         }
         nnz += row.nnz();
-        maxIndex = Math.max(maxIndex, row.maxIndex());
+        maxIndex = Math.max(maxIndex, row.maxIndex() + 1); // 0-based index → feature count
+        if (csvColumns < 0) {
+          csvColumns = line.split(",", -1).length - 1;
+        }
       }
       byte[] rest = new byte[1 << 16];
       while (raw.read(rest) >= 0) {
@@ -125,12 +132,10 @@ public final class SparkIngest {
         HexFormat.of().formatHex(sha.digest()),
         rows,
         positives,
-        format.kind().equals("csv") ? maxIndexForCsv(format, maxIndex) : maxIndex,
+        format.kind().equals("csv")
+            ? (format.features() > 0 ? format.features() : Math.max(csvColumns, 0))
+            : maxIndex,
         nnz);
-  }
-
-  private static int maxIndexForCsv(LineFormat format, int maxIndex) {
-    return format.features() > 0 ? format.features() : maxIndex;
   }
 
   private static Iterator<Tuple2<Long, RowRecord>> readRows(
