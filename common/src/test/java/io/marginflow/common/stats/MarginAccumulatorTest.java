@@ -139,6 +139,35 @@ class MarginAccumulatorTest {
   }
 
   @Test
+  void gradientDependsOnlyOnTheScaledProduct() {
+    // e^{M}·g added as (M + 40, g·e^{−40}), and per row as (s_i, a_i): same ḡ as the block form.
+    Loss loss = ExponentialLoss.INSTANCE;
+    MarginTestData data = MarginTestData.gaussian(14, 300, 3, 3.0);
+    MarginSummary expected = data.oneShot(loss).summarize(1.0);
+
+    MarginAccumulator shifted = new MarginAccumulator(loss, 3);
+    shifted.add(data.margins, data.n());
+    MarginAccumulator perRow = new MarginAccumulator(loss, 3);
+    perRow.add(data.margins, data.n());
+    double mb = Double.NEGATIVE_INFINITY;
+    for (double p : data.margins) {
+      mb = Math.max(mb, loss.logNegDerivative(p));
+    }
+    double[] g = new double[3];
+    for (int i = 0; i < data.n(); i++) {
+      double s = loss.logNegDerivative(data.margins[i]);
+      double e = Math.exp(s - mb - 40);
+      for (int j = 0; j < 3; j++) {
+        g[j] += e * data.grads[i][j];
+      }
+      perRow.addWeightedGradient(s, data.grads[i]);
+    }
+    shifted.addWeightedGradient(mb + 40, g);
+    assertMatches(expected, shifted.summarize(1.0), data, "shifted scale");
+    assertMatches(expected, perRow.summarize(1.0), data, "per-row scales");
+  }
+
+  @Test
   void gradientIsZeroWhenNoneWasAdded() {
     MarginAccumulator acc = new MarginAccumulator(ExponentialLoss.INSTANCE, 3);
     acc.add(new double[] {1, 2, 3}, 3);
