@@ -92,14 +92,18 @@ public record EvalRow(
     Objects.requireNonNull(layerBalance, "layerBalance");
     if (layerBalance.length != layerNorms.length) {
       throw new IllegalArgumentException(
-          "layerBalance: expected " + layerNorms.length + " values (one per layer), got "
+          "layerBalance: expected "
+              + layerNorms.length
+              + " values (one per layer), got "
               + layerBalance.length);
     }
     Objects.requireNonNull(marginQuantiles, "marginQuantiles");
     Objects.requireNonNull(nearSupport, "nearSupport");
     if (nearSupport.length != NearSupportWindow.LEVELS) {
       throw new IllegalArgumentException(
-          "nearSupport: expected " + NearSupportWindow.LEVELS + " counts, got "
+          "nearSupport: expected "
+              + NearSupportWindow.LEVELS
+              + " counts, got "
               + nearSupport.length);
     }
     Objects.requireNonNull(flags, "flags");
@@ -163,10 +167,30 @@ public record EvalRow(
   public int hashCode() {
     int h =
         Objects.hash(
-            schema, step, split, n, logLoss, errorRate, norm, normPowL, layerNormProduct,
-            minMargin, maxMargin, normalizedMargin, layerNormalizedMargin, smoothedMargin,
-            marginQuantiles, effectiveSupport, logEffectiveStep, odeTime, eulerResidual,
-            tangentialResidual, alignment, directionChange, marginChangeSup, flags);
+            schema,
+            step,
+            split,
+            n,
+            logLoss,
+            errorRate,
+            norm,
+            normPowL,
+            layerNormProduct,
+            minMargin,
+            maxMargin,
+            normalizedMargin,
+            layerNormalizedMargin,
+            smoothedMargin,
+            marginQuantiles,
+            effectiveSupport,
+            logEffectiveStep,
+            odeTime,
+            eulerResidual,
+            tangentialResidual,
+            alignment,
+            directionChange,
+            marginChangeSup,
+            flags);
     h = 31 * h + Arrays.hashCode(layerNorms);
     h = 31 * h + Arrays.hashCode(layerBalance);
     return 31 * h + Arrays.hashCode(nearSupport);
@@ -174,17 +198,60 @@ public record EvalRow(
 
   @Override
   public String toString() {
-    return "EvalRow[schema=" + schema + ", step=" + step + ", split=" + split + ", n=" + n
-        + ", logLoss=" + logLoss + ", errorRate=" + errorRate + ", norm=" + norm
-        + ", normPowL=" + normPowL + ", layerNorms=" + Arrays.toString(layerNorms)
-        + ", layerNormProduct=" + layerNormProduct + ", layerBalance="
-        + Arrays.toString(layerBalance) + ", minMargin=" + minMargin + ", maxMargin=" + maxMargin
-        + ", normalizedMargin=" + normalizedMargin + ", layerNormalizedMargin="
-        + layerNormalizedMargin + ", smoothedMargin=" + smoothedMargin + ", marginQuantiles="
-        + marginQuantiles + ", nearSupport=" + Arrays.toString(nearSupport)
-        + ", effectiveSupport=" + effectiveSupport + ", logEffectiveStep=" + logEffectiveStep
-        + ", odeTime=" + odeTime + ", eulerResidual=" + eulerResidual + ", tangentialResidual="
-        + tangentialResidual + ", alignment=" + alignment + ", directionChange="
-        + directionChange + ", marginChangeSup=" + marginChangeSup + ", flags=" + flags + "]";
+    return "EvalRow[schema="
+        + schema
+        + ", step="
+        + step
+        + ", split="
+        + split
+        + ", n="
+        + n
+        + ", logLoss="
+        + logLoss
+        + ", errorRate="
+        + errorRate
+        + ", norm="
+        + norm
+        + ", normPowL="
+        + normPowL
+        + ", layerNorms="
+        + Arrays.toString(layerNorms)
+        + ", layerNormProduct="
+        + layerNormProduct
+        + ", layerBalance="
+        + Arrays.toString(layerBalance)
+        + ", minMargin="
+        + minMargin
+        + ", maxMargin="
+        + maxMargin
+        + ", normalizedMargin="
+        + normalizedMargin
+        + ", layerNormalizedMargin="
+        + layerNormalizedMargin
+        + ", smoothedMargin="
+        + smoothedMargin
+        + ", marginQuantiles="
+        + marginQuantiles
+        + ", nearSupport="
+        + Arrays.toString(nearSupport)
+        + ", effectiveSupport="
+        + effectiveSupport
+        + ", logEffectiveStep="
+        + logEffectiveStep
+        + ", odeTime="
+        + odeTime
+        + ", eulerResidual="
+        + eulerResidual
+        + ", tangentialResidual="
+        + tangentialResidual
+        + ", alignment="
+        + alignment
+        + ", directionChange="
+        + directionChange
+        + ", marginChangeSup="
+        + marginChangeSup
+        + ", flags="
+        + flags
+        + "]";
   }
 }

@@ -8,9 +8,9 @@ import java.util.OptionalLong;
 
 /**
  * Tracks the sequence of full-data evaluations of one run and raises the flags of science.md §5
- * item 9. Call {@link #observe} once per evaluation (with the train split), in increasing step order.
- * The whole state is the {@link State} record, which goes into checkpoints ({@link #state()},
- * {@link #fromState}).
+ * item 9. Call {@link #observe} once per evaluation (with the train split), in increasing step
+ * order. The whole state is the {@link State} record, which goes into checkpoints ({@link
+ * #state()}, {@link #fromState}).
  *
  * <p>Flags, in this order when several apply:
  *
@@ -19,8 +19,8 @@ import java.util.OptionalLong;
  *       non-finite min margin or norm);
  *   <li>{@value #SEPARATED}: the first evaluation with m(w) &gt; 0 (raised once per run);
  *   <li>{@value #LEFT_LATE_STAGE}: any later evaluation with ¬(m(w) &gt; 0) (every such one);
- *   <li>{@value #NORM_DECREASE}: ‖w‖ smaller than at the previous evaluation, when separation had
- *       already been flagged at or before that previous evaluation.
+ *   <li>{@value #NORM_DECREASE}: ‖w‖ smaller than at the previous evaluation (the last one with a
+ *       finite norm), when separation had already been flagged at or before that evaluation.
  * </ul>
  */
 public final class LateStageMonitor implements Serializable {
@@ -44,7 +44,7 @@ public final class LateStageMonitor implements Serializable {
    *
    * @param evaluations number of evaluations observed
    * @param lastStep step of the last evaluation (meaningless if evaluations = 0)
-   * @param lastNorm ‖w‖ at the last evaluation (NaN if none)
+   * @param lastNorm ‖w‖ at the last evaluation with a finite norm (NaN if none)
    * @param separated whether a positive minimum margin has been seen
    * @param firstSeparatedStep the step of the first one (meaningless unless separated)
    */
@@ -58,8 +58,7 @@ public final class LateStageMonitor implements Serializable {
         throw new IllegalArgumentException("evaluations: expected ≥ 0, got " + evaluations);
       }
       if (separated && evaluations == 0) {
-        throw new IllegalArgumentException(
-            "separated: cannot be true with evaluations = 0");
+        throw new IllegalArgumentException("separated: cannot be true with evaluations = 0");
       }
     }
 
@@ -121,7 +120,8 @@ public final class LateStageMonitor implements Serializable {
     if (s.separated() && norm < s.lastNorm()) {
       flags.add(NORM_DECREASE);
     }
-    state = new State(s.evaluations() + 1, step, norm, separated, first);
+    double lastNorm = Double.isFinite(norm) ? norm : s.lastNorm(); // a NaN/∞ norm is not compared
+    state = new State(s.evaluations() + 1, step, lastNorm, separated, first);
     return flags;
   }
 

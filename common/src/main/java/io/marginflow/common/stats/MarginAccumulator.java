@@ -13,24 +13,24 @@ import java.util.Objects;
  * accumulators are merged pairwise in any tree order (Spark {@code treeAggregate}), and the driver
  * calls {@link #summarize}.
  *
- * <p><b>Log-scaled sums.</b> With s_i = log|ℓ'(p_i)| every sum over e^{s_i} is kept as a pair (M,
- * Σ e^{s_i − M}) with M = max s_i (so 1 ≤ scaled sum ≤ n): Σ e^{s}, Σ e^{2s} (scale 2M), Σ e^{s} p,
+ * <p><b>Log-scaled sums.</b> With s_i = log|ℓ'(p_i)| every sum over e^{s_i} is kept as a pair (M, Σ
+ * e^{s_i − M}) with M = max s_i (so 1 ≤ scaled sum ≤ n): Σ e^{s}, Σ e^{2s} (scale 2M), Σ e^{s} p,
  * and likewise Σ ℓ(p_i) with its own scale. Nothing over- or underflows even when every e^{s_i} is
  * below the double range (margins 10³–10⁵); merging rescales by e^{M_old − M_new} ≤ 1.
  *
  * <p><b>NaN policy.</b> A non-finite margin (NaN, ±∞) sets {@link MarginSummary#nonFinite}, counts
  * in n and counts as an error unless it is +∞ (error ⇔ ¬(p &gt; 0)), and is left out of every other
- * statistic. A non-finite gradient scale (other than −∞, which means "empty") or entry also sets the
- * flag; the entries are added as they are, so the gradient shows NaN.
+ * statistic. A non-finite gradient scale (other than −∞, which means "empty") or entry also sets
+ * the flag; the entries are added as they are, so the gradient shows NaN.
  *
  * <p><b>Order.</b> Min, max, counts, near-support counts and exact quantiles do not depend on the
  * merge order; the scaled sums depend on it only through rounding (relative ~n·2⁻⁵³); sketch-mode
  * quantiles within the KLL rank error (see {@link QuantileState}).
  *
- * <p><b>Memory.</b> O(parameterCount) for the gradient (allocated at the first
- * {@link #addWeightedGradient}), up to {@link #EXACT_QUANTILE_LIMIT} doubles for exact quantiles
- * (then a KLL sketch of a few ten kB), and the near-support window (all margins within 7·ln 10 of
- * the minimum: O(n) doubles in the worst case, when the margins are bunched).
+ * <p><b>Memory.</b> O(parameterCount) for the gradient (allocated at the first {@link
+ * #addWeightedGradient}), up to {@link #EXACT_QUANTILE_LIMIT} doubles for exact quantiles (then a
+ * KLL sketch of a few ten kB), and the near-support window (all margins within 7·ln 10 of the
+ * minimum: O(n) doubles in the worst case, when the margins are bunched).
  *
  * <p>Not thread-safe. Java-serializable (the loss travels by name, the sketch as bytes); a Kryo
  * setup must serialize it with Kryo's {@code JavaSerializer}, as the sketch and buffers are
@@ -59,16 +59,19 @@ public final class MarginAccumulator implements Serializable {
 
   /** Scale of the log-loss sum and Σ e^{log ℓ(p_i) − lossScale}. */
   private double lossScale = Double.NEGATIVE_INFINITY;
+
   private double lossSum;
 
   /** M = max s_i; Σ e^{s_i − M}; Σ e^{2(s_i − M)}; Σ e^{s_i − M} p_i. */
   private double sScale = Double.NEGATIVE_INFINITY;
+
   private double sSum;
   private double s2Sum;
   private double sMarginSum;
 
   /** Gradient numerator Σ e^{s_i} a_i = e^{gradScale} · gradScaled. */
   private double gradScale = Double.NEGATIVE_INFINITY;
+
   private double[] gradScaled;
 
   private final QuantileState quantiles;
@@ -76,17 +79,15 @@ public final class MarginAccumulator implements Serializable {
 
   /** Per-block scratch (finite margins, s_i, log ℓ_i); reused across calls, never serialized. */
   private transient double[] scratchP;
+
   private transient double[] scratchS;
   private transient double[] scratchL;
 
-  /**
-   * An empty accumulator for {@code loss} and a gradient of length {@code parameterCount} ≥ 0.
-   */
+  /** An empty accumulator for {@code loss} and a gradient of length {@code parameterCount} ≥ 0. */
   public MarginAccumulator(Loss loss, int parameterCount) {
     Objects.requireNonNull(loss, "loss");
     if (parameterCount < 0) {
-      throw new IllegalArgumentException(
-          "parameterCount: expected ≥ 0, got " + parameterCount);
+      throw new IllegalArgumentException("parameterCount: expected ≥ 0, got " + parameterCount);
     }
     this.loss = loss;
     this.lossName = loss.name();
@@ -192,9 +193,9 @@ public final class MarginAccumulator implements Serializable {
   }
 
   /**
-   * Adds e^{logScale}·g to the λ-numerator Σ_i e^{s_i} a_i(w); {@code g} (length
-   * {@link #parameterCount}) is not modified. The caller computes, per block, logScale = max s_i and
-   * g = Σ_i e^{s_i − logScale} a_i(w) with s_i = {@code loss().logNegDerivative(p_i)} for the same
+   * Adds e^{logScale}·g to the λ-numerator Σ_i e^{s_i} a_i(w); {@code g} (length {@link
+   * #parameterCount}) is not modified. The caller computes, per block, logScale = max s_i and g =
+   * Σ_i e^{s_i − logScale} a_i(w) with s_i = {@code loss().logNegDerivative(p_i)} for the same
    * margins it passes to {@link #add}. logScale = −∞ (empty block) adds nothing.
    */
   public void addWeightedGradient(double logScale, double[] g) {
@@ -221,8 +222,14 @@ public final class MarginAccumulator implements Serializable {
     }
     if (!lossName.equals(other.lossName) || parameterCount != other.parameterCount) {
       throw new IllegalArgumentException(
-          "other: expected loss " + lossName + " and parameterCount " + parameterCount
-              + ", got loss " + other.lossName + " and parameterCount " + other.parameterCount);
+          "other: expected loss "
+              + lossName
+              + " and parameterCount "
+              + parameterCount
+              + ", got loss "
+              + other.lossName
+              + " and parameterCount "
+              + other.parameterCount);
     }
     n += other.n;
     errors += other.errors;
@@ -247,8 +254,7 @@ public final class MarginAccumulator implements Serializable {
    */
   public MarginSummary summarize(double normPowL) {
     if (!(normPowL > 0) || normPowL == Double.POSITIVE_INFINITY) {
-      throw new IllegalArgumentException(
-          "normPowL: expected a finite value > 0, got " + normPowL);
+      throw new IllegalArgumentException("normPowL: expected a finite value > 0, got " + normPowL);
     }
     double errorRate = n == 0 ? Double.NaN : (double) errors / n;
     double[] grad = new double[parameterCount];
@@ -256,8 +262,21 @@ public final class MarginAccumulator implements Serializable {
       Arrays.fill(grad, Double.NaN);
       double nan = Double.NaN;
       return new MarginSummary(
-          n, nan, nan, errorRate, nan, nan, nan, nan, MarginQuantiles.NOT_AVAILABLE,
-          new long[NearSupportWindow.LEVELS], nan, nan, nan, grad, nonFinite);
+          n,
+          nan,
+          nan,
+          errorRate,
+          nan,
+          nan,
+          nan,
+          nan,
+          MarginQuantiles.NOT_AVAILABLE,
+          new long[NearSupportWindow.LEVELS],
+          nan,
+          nan,
+          nan,
+          grad,
+          nonFinite);
     }
     Loss l = loss();
     double logSumLoss = lossScale + Math.log(lossSum);

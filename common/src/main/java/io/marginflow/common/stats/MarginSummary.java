@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The full-data margin statistics read out of a {@link MarginAccumulator} (science.md §5 items 2–7),
- * for weights w with ‖w‖^L = normPowL. Compares by value (arrays by content); the arrays are copied
- * in and out.
+ * The full-data margin statistics read out of a {@link MarginAccumulator} (science.md §5 items
+ * 2–7), for weights w with ‖w‖^L = normPowL. Compares by value (arrays by content); the arrays are
+ * copied in and out.
  *
  * @param n number of samples (including non-finite margins)
  * @param logLoss log 𝓛 = LSE_i log ℓ(p_i) − log n
@@ -51,7 +51,9 @@ public record MarginSummary(
     Objects.requireNonNull(lambdaGradient, "lambdaGradient");
     if (nearSupport.length != NearSupportWindow.LEVELS) {
       throw new IllegalArgumentException(
-          "nearSupport: expected " + NearSupportWindow.LEVELS + " counts, got "
+          "nearSupport: expected "
+              + NearSupportWindow.LEVELS
+              + " counts, got "
               + nearSupport.length);
     }
     nearSupport = nearSupport.clone();
@@ -94,8 +96,18 @@ public record MarginSummary(
   public int hashCode() {
     int h =
         Objects.hash(
-            n, logLoss, logSumLoss, errorRate, minMargin, maxMargin, normalizedMargin,
-            smoothedMargin, quantiles, effectiveSupport, logSumNegDerivative, lambdaMargin,
+            n,
+            logLoss,
+            logSumLoss,
+            errorRate,
+            minMargin,
+            maxMargin,
+            normalizedMargin,
+            smoothedMargin,
+            quantiles,
+            effectiveSupport,
+            logSumNegDerivative,
+            lambdaMargin,
             nonFinite);
     h = 31 * h + Arrays.hashCode(nearSupport);
     return 31 * h + Arrays.hashCode(lambdaGradient);
@@ -103,12 +115,36 @@ public record MarginSummary(
 
   @Override
   public String toString() {
-    return "MarginSummary[n=" + n + ", logLoss=" + logLoss + ", logSumLoss=" + logSumLoss
-        + ", errorRate=" + errorRate + ", minMargin=" + minMargin + ", maxMargin=" + maxMargin
-        + ", normalizedMargin=" + normalizedMargin + ", smoothedMargin=" + smoothedMargin
-        + ", quantiles=" + quantiles + ", nearSupport=" + Arrays.toString(nearSupport)
-        + ", effectiveSupport=" + effectiveSupport + ", logSumNegDerivative="
-        + logSumNegDerivative + ", lambdaMargin=" + lambdaMargin + ", lambdaGradient=<"
-        + lambdaGradient.length + " values>, nonFinite=" + nonFinite + "]";
+    return "MarginSummary[n="
+        + n
+        + ", logLoss="
+        + logLoss
+        + ", logSumLoss="
+        + logSumLoss
+        + ", errorRate="
+        + errorRate
+        + ", minMargin="
+        + minMargin
+        + ", maxMargin="
+        + maxMargin
+        + ", normalizedMargin="
+        + normalizedMargin
+        + ", smoothedMargin="
+        + smoothedMargin
+        + ", quantiles="
+        + quantiles
+        + ", nearSupport="
+        + Arrays.toString(nearSupport)
+        + ", effectiveSupport="
+        + effectiveSupport
+        + ", logSumNegDerivative="
+        + logSumNegDerivative
+        + ", lambdaMargin="
+        + lambdaMargin
+        + ", lambdaGradient=<"
+        + lambdaGradient.length
+        + " values>, nonFinite="
+        + nonFinite
+        + "]";
   }
 }

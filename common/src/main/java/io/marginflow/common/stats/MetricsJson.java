@@ -15,23 +15,24 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * The one owner of the JSONL metric row format ({@code metrics/steps.jsonl},
- * {@code metrics/eval.jsonl}; science.md §7).
+ * The one owner of the JSONL metric row format ({@code metrics/steps.jsonl}, {@code
+ * metrics/eval.jsonl}; science.md §7).
  *
- * <p>Layout, schema 1: one JSON object per line (no trailing newline from {@code toJsonLine}),
- * keys in snake_case, {@code schema} then {@code step} first, then the fields in the order of the
- * record components ({@link StepRow}, {@link EvalRow}). Doubles are written with
- * {@link Double#toString} digits (Jackson's default writer), which parse back to the identical
- * double; non-finite doubles are written as the JSON strings {@code "NaN"}, {@code "Infinity"},
- * {@code "-Infinity"} and read back as such (JSON has no literal for them; NaN also means "not
- * available"). Integers ({@code schema}, {@code step}, {@code n}, near-support counts) are JSON
- * integers. {@code margin_quantiles} is an object with keys {@code q0 q01 q05 q25 q50 q75 q95 q100};
- * {@code layer_norms}, {@code layer_balance}, {@code near_support}, {@code flags} are arrays.
+ * <p>Layout, schema 1: one JSON object per line (no trailing newline from {@code toJsonLine}), keys
+ * in snake_case, {@code schema} then {@code step} first, then the fields in the order of the record
+ * components ({@link StepRow}, {@link EvalRow}). Doubles are written with {@link Double#toString}
+ * digits (Jackson's default writer), which parse back to the identical double; non-finite doubles
+ * are written as the JSON strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"} and read
+ * back as such (JSON has no literal for them; NaN also means "not available"). Integers ({@code
+ * schema}, {@code step}, {@code n}, near-support counts) are JSON integers. {@code
+ * margin_quantiles} is an object with keys {@code q0 q01 q05 q25 q50 q75 q95 q100}; {@code
+ * layer_norms}, {@code layer_balance}, {@code near_support}, {@code flags} are arrays.
  *
- * <p>Reading: one object per line (duplicate keys and trailing tokens rejected); {@code schema} must equal {@link #SCHEMA} (other versions are rejected naming the
- * supported one); every key above is required except {@code log_gamma} (defaults to log γ);
- * unknown keys are ignored, so fields may be added without a schema change. Errors are
- * {@link IllegalArgumentException}s naming the field.
+ * <p>Reading: one object per line (duplicate keys and trailing tokens rejected); {@code schema}
+ * must equal {@link #SCHEMA} (other versions are rejected naming the supported one); every key
+ * above is required except {@code log_gamma} (defaults to log γ); unknown keys are ignored, so
+ * fields may be added without a schema change. Errors are {@link IllegalArgumentException}s naming
+ * the field.
  */
 public final class MetricsJson {
 
@@ -205,8 +206,7 @@ public final class MetricsJson {
     }
   }
 
-  private static void writeDoubleArray(JsonGenerator g, String key, double[] a)
-      throws IOException {
+  private static void writeDoubleArray(JsonGenerator g, String key, double[] a) throws IOException {
     g.writeArrayFieldStart(key);
     for (double v : a) {
       writeDoubleValue(g, v);
@@ -225,8 +225,7 @@ public final class MetricsJson {
       try {
         root = MAPPER.readTree(line);
       } catch (JsonProcessingException e) {
-        throw new IllegalArgumentException(
-            what + ": malformed JSON: " + e.getOriginalMessage(), e);
+        throw new IllegalArgumentException(what + ": malformed JSON: " + e.getOriginalMessage(), e);
       }
       if (root == null || !root.isObject()) {
         throw new IllegalArgumentException(what + ": expected a JSON object, got " + line);
@@ -242,8 +241,12 @@ public final class MetricsJson {
       long s = lng("schema");
       if (s != SCHEMA) {
         throw new IllegalArgumentException(
-            what + ": field 'schema': unsupported version " + s + " (this reader supports "
-                + SCHEMA + ")");
+            what
+                + ": field 'schema': unsupported version "
+                + s
+                + " (this reader supports "
+                + SCHEMA
+                + ")");
       }
       return (int) s;
     }

@@ -38,7 +38,9 @@ final class NearSupportWindow implements Serializable {
     return size;
   }
 
-  /** Lowers the minimum to {@code newMin} if smaller, dropping values that fall out of the window. */
+  /**
+   * Lowers the minimum to {@code newMin} if smaller, dropping values that fall out of the window.
+   */
   void lowerMin(double newMin) {
     if (!(newMin < min)) {
       return;

@@ -15,12 +15,12 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * across merges. Java-serializable: the sketch travels as its compact byte form.
  *
  * <p>Quantile rule (both modes): lower nearest rank, q_r = smallest v with #{x ≤ v} ≥ r·n, i.e. the
- * sorted value at index ⌈r·n⌉ − 1 (clamped to 0), computed with integer arithmetic from
- * {@link MarginQuantiles#LEVELS_PER_10K}. In sketch mode this is KLL's {@code INCLUSIVE} criterion,
- * with normalized rank error {@code KllSketch.getNormalizedRankError(k, false)} (≈0.28 % at 99 %
+ * sorted value at index ⌈r·n⌉ − 1 (clamped to 0), computed with integer arithmetic from {@link
+ * MarginQuantiles#LEVELS_PER_10K}. In sketch mode this is KLL's {@code INCLUSIVE} criterion, with
+ * normalized rank error {@code KllSketch.getNormalizedRankError(k, false)} (≈0.28 % at 99 %
  * confidence for k = 1000); q0 and q100 are always the exact min and max, supplied by the caller.
- * KLL compaction draws from the library's own (unseeded) random source, so sketch-mode quantiles may
- * differ between runs within that error; exact-mode results are deterministic.
+ * KLL compaction draws from the library's own (unseeded) random source, so sketch-mode quantiles
+ * may differ between runs within that error; exact-mode results are deterministic.
  */
 final class QuantileState implements Serializable {
 
@@ -49,7 +49,9 @@ final class QuantileState implements Serializable {
     return sketch == null;
   }
 
-  /** Makes room for {@code extra} more values; switches to the sketch if the limit would be passed. */
+  /**
+   * Makes room for {@code extra} more values; switches to the sketch if the limit would be passed.
+   */
   void reserve(long extra) {
     if (sketch != null) {
       return;
@@ -157,7 +159,9 @@ final class QuantileState implements Serializable {
     } else {
       if (values == null || values.length != count) {
         throw new java.io.InvalidObjectException(
-            "quantile values: expected " + count + " values, got "
+            "quantile values: expected "
+                + count
+                + " values, got "
                 + (values == null ? "none" : values.length));
       }
       exact = values.length == 0 ? new double[16] : values;

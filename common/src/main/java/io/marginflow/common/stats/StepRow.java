@@ -12,8 +12,8 @@ package io.marginflow.common.stats;
  * @param batchLogLoss log of the minibatch risk (1/n_b) Σ_{B_k} ℓ(p_i) ({@code batch_log_loss})
  * @param batchMinMargin min_{B_k} p_i(w_k), raw ({@code batch_min_margin})
  * @param norm ‖w_k‖ ({@code norm})
- * @param radialLossTerm −(2Lγ/n_b)‖w_k‖^L Σ_{B_k} ℓ'(p_i) p_i(u_k) of eq. 30
- *     ({@code radial_loss_term})
+ * @param radialLossTerm −(2Lγ/n_b)‖w_k‖^L Σ_{B_k} ℓ'(p_i) p_i(u_k) of eq. 30 ({@code
+ *     radial_loss_term})
  * @param radialStepTerm (γ²/n_b²)‖Σ_{B_k} ℓ'(p_i) a_i‖² of eq. 30 ({@code radial_step_term})
  * @param stepNorm ‖w_{k+1} − w_k‖ ({@code step_norm})
  * @param tangentialStep ‖(I − u_k u_kᵀ)(w_{k+1} − w_k)‖/‖w_k‖ ({@code tangential_step})

@@ -37,21 +37,22 @@ class MarginAccumulatorDistributionTest {
     List<MarginAccumulator> blocks = blocks(p, MarginTestData.randomCuts(rnd, p.length, 9));
     MarginAccumulator acc = MarginTestData.randomTree(blocks, rnd);
     assertTrue(acc.hasExactQuantiles());
-    assertEquals(
-        MarginTestData.referenceQuantiles(boxed(p), 0.5), acc.summarize(0.5).quantiles());
+    assertEquals(MarginTestData.referenceQuantiles(boxed(p), 0.5), acc.summarize(0.5).quantiles());
   }
 
   @Test
   void exactQuantilesOfTinySamples() {
     MarginAccumulator one = accumulate(new double[] {3.0});
-    assertEquals(new MarginQuantiles(1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5),
+    assertEquals(
+        new MarginQuantiles(1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5),
         one.summarize(2.0).quantiles());
     // n = 2: ⌈r·2⌉ − 1 = 0 for r ≤ 50 %, 1 above.
     MarginAccumulator two = accumulate(new double[] {4.0, -2.0});
     assertEquals(new MarginQuantiles(-2, -2, -2, -2, -2, 4, 4, 4), two.summarize(1.0).quantiles());
     // n = 100: q01 is the smallest, q05 the 5th, q50 the 50th, q95 the 95th value.
     double[] hundred = DoubleStream.iterate(100, v -> v - 1).limit(100).toArray();
-    assertEquals(new MarginQuantiles(1, 1, 5, 25, 50, 75, 95, 100),
+    assertEquals(
+        new MarginQuantiles(1, 1, 5, 25, 50, 75, 95, 100),
         accumulate(hundred).summarize(1.0).quantiles());
   }
 
@@ -138,18 +139,19 @@ class MarginAccumulatorDistributionTest {
       int[] cuts = MarginTestData.randomCuts(rnd, all.length, 2 + rnd.nextInt(12));
       cuts[1] = Math.min(cuts[1], high.length); // the first block holds only high margins
       List<MarginAccumulator> list = blocks(all, cuts);
-      MarginAccumulator acc = switch (trial % 3) {
-        case 0 -> MarginTestData.leftFold(list);
-        case 1 -> MarginTestData.rightFold(list);
-        default -> MarginTestData.randomTree(list, rnd);
-      };
+      MarginAccumulator acc =
+          switch (trial % 3) {
+            case 0 -> MarginTestData.leftFold(list);
+            case 1 -> MarginTestData.rightFold(list);
+            default -> MarginTestData.randomTree(list, rnd);
+          };
       assertArrayEquals(expected, acc.summarize(1.0).nearSupport(), "trial " + trial);
       assertEquals(inWindow, acc.nearSupportWindowSize(), "window pruned to m + 7 ln 10");
     }
     MarginAccumulator sequential = new MarginAccumulator(ExponentialLoss.INSTANCE, 0);
     for (int i = 0; i < all.length; i += 100) {
-      sequential.add(Arrays.copyOfRange(all, i, Math.min(all.length, i + 100)),
-          Math.min(100, all.length - i));
+      sequential.add(
+          Arrays.copyOfRange(all, i, Math.min(all.length, i + 100)), Math.min(100, all.length - i));
     }
     assertArrayEquals(expected, sequential.summarize(1.0).nearSupport(), "sequential adds");
     assertEquals(inWindow, sequential.nearSupportWindowSize());

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.loss.ExponentialLoss;
-import io.marginflow.common.loss.Loss;
 import io.marginflow.common.loss.LogisticLoss;
+import io.marginflow.common.loss.Loss;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -253,8 +253,9 @@ class MarginAccumulatorTest {
 
     // Sketch mode (margins spread wide, so the near-support window stays small).
     MarginTestData big = MarginTestData.gaussian(42, 100_000, 4, 300.0);
-    MarginAccumulator sketched = MarginTestData.leftFold(
-        big.perBlock(loss, MarginTestData.randomCuts(new SplittableRandom(43), 100_000, 8)));
+    MarginAccumulator sketched =
+        MarginTestData.leftFold(
+            big.perBlock(loss, MarginTestData.randomCuts(new SplittableRandom(43), 100_000, 8)));
     assertFalse(sketched.hasExactQuantiles());
     byte[] bytes = serialize(sketched);
     assertTrue(bytes.length < 200_000, "sketch-mode accumulator serializes to " + bytes.length);
@@ -273,8 +274,9 @@ class MarginAccumulatorTest {
         assertThrows(IllegalArgumentException.class, () -> acc.add(new double[2], 3));
     assertTrue(e.getMessage().startsWith("count:"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> acc.add(new double[2], -1));
-    e = assertThrows(
-        IllegalArgumentException.class, () -> acc.addWeightedGradient(0, new double[3]));
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> acc.addWeightedGradient(0, new double[3]));
     assertTrue(e.getMessage().startsWith("g:"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> acc.merge(acc));
     assertThrows(
@@ -290,7 +292,8 @@ class MarginAccumulatorTest {
   }
 
   /** Exact fields equal; sums within rounding. */
-  static void assertMatches(MarginSummary ref, MarginSummary got, MarginTestData data, String what) {
+  static void assertMatches(
+      MarginSummary ref, MarginSummary got, MarginTestData data, String what) {
     assertEquals(ref.n(), got.n(), what + ": n");
     assertEquals(ref.errorRate(), got.errorRate(), what + ": errorRate");
     assertEquals(ref.minMargin(), got.minMargin(), what + ": min");
@@ -303,28 +306,39 @@ class MarginAccumulatorTest {
     assertClose(ref.logSumLoss(), got.logSumLoss(), 0, SUM_REL_TOL * logScale, what + ": log S");
     assertClose(ref.logLoss(), got.logLoss(), 0, SUM_REL_TOL * logScale, what + ": log 𝓛");
     assertClose(
-        ref.smoothedMargin(), got.smoothedMargin(), SUM_REL_TOL, SUM_REL_TOL,
+        ref.smoothedMargin(),
+        got.smoothedMargin(),
+        SUM_REL_TOL,
+        SUM_REL_TOL,
         what + ": smoothed margin");
     assertClose(
-        ref.logSumNegDerivative(), got.logSumNegDerivative(), 0,
-        SUM_REL_TOL * (1 + Math.abs(ref.logSumNegDerivative())), what + ": log Σ|ℓ'|");
-    assertClose(
-        ref.effectiveSupport(), got.effectiveSupport(), SUM_REL_TOL, 0, what + ": 1/Σλ²");
+        ref.logSumNegDerivative(),
+        got.logSumNegDerivative(),
+        0,
+        SUM_REL_TOL * (1 + Math.abs(ref.logSumNegDerivative())),
+        what + ": log Σ|ℓ'|");
+    assertClose(ref.effectiveSupport(), got.effectiveSupport(), SUM_REL_TOL, 0, what + ": 1/Σλ²");
     double maxAbsMargin = Math.max(Math.abs(ref.minMargin()), Math.abs(ref.maxMargin()));
     assertClose(
-        ref.lambdaMargin(), got.lambdaMargin(), SUM_REL_TOL, SIGNED_SCALE_TOL * maxAbsMargin,
+        ref.lambdaMargin(),
+        got.lambdaMargin(),
+        SUM_REL_TOL,
+        SIGNED_SCALE_TOL * maxAbsMargin,
         what + ": Σλp");
     double maxGradNorm = 0;
     for (double[] a : data.grads) {
       maxGradNorm = Math.max(maxGradNorm, MarginTestData.norm(a));
     }
     assertVectorClose(
-        ref.lambdaGradient(), got.lambdaGradient(), SUM_REL_TOL, SIGNED_SCALE_TOL * maxGradNorm,
+        ref.lambdaGradient(),
+        got.lambdaGradient(),
+        SUM_REL_TOL,
+        SIGNED_SCALE_TOL * maxGradNorm,
         what + ": ḡ");
   }
 
-  static MarginAccumulator roundTrip(MarginAccumulator acc) throws IOException,
-      ClassNotFoundException {
+  static MarginAccumulator roundTrip(MarginAccumulator acc)
+      throws IOException, ClassNotFoundException {
     return deserialize(serialize(acc));
   }
 

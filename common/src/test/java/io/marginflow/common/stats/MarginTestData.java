@@ -214,7 +214,9 @@ final class MarginTestData {
         finite.size() < n);
   }
 
-  /** By definition: smallest v with #{x ≤ v}·10⁴ ≥ level·n, by a linear scan of the sorted values. */
+  /**
+   * By definition: smallest v with #{x ≤ v}·10⁴ ≥ level·n, by a linear scan of the sorted values.
+   */
   static MarginQuantiles referenceQuantiles(List<Double> values, double normPowL) {
     double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     long n = sorted.length;
