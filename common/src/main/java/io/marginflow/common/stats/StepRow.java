@@ -1,0 +1,46 @@
+package io.marginflow.common.stats;
+
+/**
+ * One line of {@code metrics/steps.jsonl}: the cheap per-step statistics of science.md §5 (first
+ * paragraph), from the minibatch B_k. Written and read by {@link MetricsJson} (JSON keys in
+ * brackets). Values that are not available are NaN.
+ *
+ * @param schema format version ({@code schema}), {@link MetricsJson#SCHEMA}
+ * @param step k ({@code step})
+ * @param gamma the step size γ_k actually used ({@code gamma}); may underflow to 0 for the
+ *     loss-based step, see logGamma
+ * @param batchLogLoss log of the minibatch risk (1/n_b) Σ_{B_k} ℓ(p_i) ({@code batch_log_loss})
+ * @param batchMinMargin min_{B_k} p_i(w_k), raw ({@code batch_min_margin})
+ * @param norm ‖w_k‖ ({@code norm})
+ * @param radialLossTerm −(2Lγ/n_b)‖w_k‖^L Σ_{B_k} ℓ'(p_i) p_i(u_k) of eq. 30 ({@code
+ *     radial_loss_term})
+ * @param radialStepTerm (γ²/n_b²)‖Σ_{B_k} ℓ'(p_i) a_i‖² of eq. 30 ({@code radial_step_term})
+ * @param stepNorm ‖w_{k+1} − w_k‖ ({@code step_norm})
+ * @param tangentialStep ‖(I − u_k u_kᵀ)(w_{k+1} − w_k)‖/‖w_k‖ ({@code tangential_step})
+ * @param wallMs wall-clock milliseconds of the step ({@code wall_ms})
+ * @param logGamma log γ_k ({@code log_gamma}), exact when γ_k underflows
+ */
+public record StepRow(
+    int schema,
+    long step,
+    double gamma,
+    double batchLogLoss,
+    double batchMinMargin,
+    double norm,
+    double radialLossTerm,
+    double radialStepTerm,
+    double stepNorm,
+    double tangentialStep,
+    double wallMs,
+    double logGamma) {
+
+  /** Validates schema ≥ 1 and step ≥ 0. */
+  public StepRow {
+    if (schema < 1) {
+      throw new IllegalArgumentException("schema: expected ≥ 1, got " + schema);
+    }
+    if (step < 0) {
+      throw new IllegalArgumentException("step: expected ≥ 0, got " + step);
+    }
+  }
+}
