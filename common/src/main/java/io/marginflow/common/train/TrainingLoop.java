@@ -65,7 +65,7 @@ public final class TrainingLoop {
         theta0.clone(),
         StepRuleState.initial(config.optimizer().schedule()),
         0.0,
-        new LateStageMonitor(),
+        LateStageMonitor.State.initial(),
         -1,
         null,
         null);
@@ -78,7 +78,7 @@ public final class TrainingLoop {
     double[] theta = start.theta().clone();
     StepRuleState ruleState = start.rule();
     double odeTime = start.odeTime();
-    LateStageMonitor monitor = start.monitor();
+    LateStageMonitor monitor = LateStageMonitor.fromState(start.monitor());
     long prevEvalStep = start.previousEvalStep();
     double[] prevEvalTheta = start.previousEvalTheta();
     double[] epochTheta = start.epochStartTheta();
@@ -101,7 +101,7 @@ public final class TrainingLoop {
       prevEvalTheta = theta.clone();
       maybeSnapshot(0, theta, e.train);
       recorder.checkpoint(
-          new TrainingState(0, theta.clone(), ruleState, odeTime, monitor, prevEvalStep, prevEvalTheta, copy(epochTheta)));
+          new TrainingState(0, theta.clone(), ruleState, odeTime, monitor.state(), prevEvalStep, prevEvalTheta, copy(epochTheta)));
     } else if (lossBased) {
       epochRuleState = ruleState;
     }
@@ -170,7 +170,7 @@ public final class TrainingLoop {
       }
       if (checkpointNow) {
         recorder.checkpoint(
-            new TrainingState(k, theta.clone(), ruleState, odeTime, monitor, prevEvalStep,
+            new TrainingState(k, theta.clone(), ruleState, odeTime, monitor.state(), prevEvalStep,
                 copy(prevEvalTheta), copy(epochTheta)));
       }
       if (reachedTarget) {
@@ -183,7 +183,7 @@ public final class TrainingLoop {
       }
     }
     TrainingState end =
-        new TrainingState(k, theta, ruleState, odeTime, monitor, prevEvalStep, prevEvalTheta, epochTheta);
+        new TrainingState(k, theta, ruleState, odeTime, monitor.state(), prevEvalStep, prevEvalTheta, epochTheta);
     recorder.finished(end, reason);
     LOG.info("run finished at step {} ({})", k, reason);
     return end;

@@ -1,6 +1,8 @@
 package io.marginflow.common.train;
 
 import io.marginflow.common.stats.LateStageMonitor;
+import java.util.Arrays;
+import java.util.Objects;
 import io.marginflow.common.step.StepRuleState;
 import java.io.Serializable;
 
@@ -24,8 +26,28 @@ public record TrainingState(
     double[] theta,
     StepRuleState rule,
     double odeTime,
-    LateStageMonitor monitor,
+    LateStageMonitor.State monitor,
     long previousEvalStep,
     double[] previousEvalTheta,
     double[] epochStartTheta)
-    implements Serializable {}
+    implements Serializable {
+
+  /** Value equality, comparing the arrays by content (for resume tests). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TrainingState t
+        && t.step == step
+        && Arrays.equals(t.theta, theta)
+        && t.rule.equals(rule)
+        && Double.compare(t.odeTime, odeTime) == 0
+        && t.monitor.equals(monitor)
+        && t.previousEvalStep == previousEvalStep
+        && Arrays.equals(t.previousEvalTheta, previousEvalTheta)
+        && Arrays.equals(t.epochStartTheta, epochStartTheta);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(step, Arrays.hashCode(theta), rule, odeTime, monitor, previousEvalStep);
+  }
+}
