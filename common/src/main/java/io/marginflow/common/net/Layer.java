@@ -1,0 +1,53 @@
+package io.marginflow.common.net;
+
+/**
+ * A compiled layer of a {@link Network}: shapes, where its weights live in θ, and its block kernels.
+ * Activations are stored row-major, one row of {@code inSize}/{@code outSize} doubles per sample,
+ * CHW inside a row. Kernels overwrite their output arrays and never allocate.
+ */
+abstract sealed class Layer permits DenseLayer, Conv2dLayer, PoolLayer {
+
+  /** Position in the network's layer list (0-based). */
+  final int index;
+
+  final InputShape inShape;
+  final InputShape outShape;
+  final int inSize;
+  final int outSize;
+  /** First index of W in θ (−1 for pools). */
+  final int weightOffset;
+  /** Number of entries of W (0 for pools). */
+  final int weightCount;
+  /** First index of the bias in θ, or −1 without bias. */
+  final int biasOffset;
+
+  Layer(int index, InputShape inShape, InputShape outShape, int weightOffset, int weightCount, int biasOffset) {
+    this.index = index;
+    this.inShape = inShape;
+    this.outShape = outShape;
+    this.inSize = inShape.size();
+    this.outSize = outShape.size();
+    this.weightOffset = weightOffset;
+    this.weightCount = weightCount;
+    this.biasOffset = biasOffset;
+  }
+
+  /** Entries of θ owned by this layer (weights and bias). */
+  final int parameterCount() {
+    return weightCount + (biasOffset >= 0 ? outBiasCount() : 0);
+  }
+
+  /** Number of bias entries when a bias is present. */
+  abstract int outBiasCount();
+
+  /** z[r·outSize + j] = layer(x row r)_j for r &lt; rows (z is overwritten). */
+  abstract void forward(int rows, double[] x, double[] theta, double[] z, Workspace ws);
+
+  /**
+   * Given dz = ∂/∂z of the weighted sum (rows × outSize), adds the weight (and bias) gradient into
+   * {@code grad} and, when {@code dx != null}, overwrites dx (rows × inSize) with ∂/∂x. {@code x} is
+   * the input given to the matching forward call.
+   */
+  abstract void backward(
+      int rows, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws);
+}

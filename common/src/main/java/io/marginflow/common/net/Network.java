@@ -1,0 +1,345 @@
+package io.marginflow.common.net;
+
+import io.marginflow.common.data.CsrBlock;
+import io.marginflow.common.data.DenseBlock;
+import io.marginflow.common.data.RowBlock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A positively L-homogeneous network Φ(x; θ) (science.md §1) with block kernels: {@link #forward}
+ * evaluates Φ on every row of a {@link RowBlock}, {@link #backwardWeighted} adds Σ_r coef_r ∇_θΦ(x_r;
+ * θ) — the subgradient oracle a_i with the fixed σ'(0) = e and the first-maximum max-pool rule, so
+ * that ⟨a_i(θ), θ⟩ = L·Φ(x_i; θ) exactly (Euler).
+ *
+ * <p>Parameters are one flat {@code double[]} θ of length {@link #parameterCount()}: weight layers in
+ * order; a dense layer stores W (out × in, row-major), a conv layer W (outC × inC × K × K); with
+ * {@code /bias=first} the first weight layer's bias (one per output unit or channel) follows its W.
+ *
+ * <p>Dense layers run as DGEMMs over the whole block, convolutions as im2col + DGEMM per image, a
+ * {@link CsrBlock} feeding a dense first layer uses sparse kernels ({@link SparseKernels}), and a CSR
+ * block feeding a conv/pool first layer is densified into the workspace. Kernels allocate nothing
+ * after the {@link Workspace} has grown to the largest block.
+ *
+ * <p>NaN policy: no checks in the kernels; NaN in θ or x propagates to the outputs (a max-pool window
+ * keeps its first entry when that is NaN and may skip a later NaN). Immutable and thread-safe; each
+ * thread needs its own {@link Workspace}.
+ */
+public final class Network {
+
+  /** Workspace budget used by {@link #suggestedBlockRows()}. */
+  static final long WORKSPACE_BUDGET_BYTES = 64L << 20;
+  /** Largest block {@link #suggestedBlockRows()} proposes. */
+  static final int MAX_SUGGESTED_ROWS = 4096;
+
+  private final NetworkSpec spec;
+  private final double reluDerivativeAtZero;
+  final Layer[] layers;
+  /** activated[i]: σ follows layer i (weight layers except the last). */
+  final boolean[] activated;
+  final Activation activation;
+  private final int degree;
+  private final int parameterCount;
+  private final int firstWeightIndex;
+  private final List<ParameterBlock> weightLayers;
+
+  private Network(NetworkSpec spec, double e) {
+    this.spec = spec;
+    this.reluDerivativeAtZero = e;
+    this.activation = spec.activation();
+    List<LayerSpec> specs = spec.layers();
+    List<InputShape> shapes = spec.shapes();
+    int n = specs.size();
+    this.layers = new Layer[n];
+    this.activated = new boolean[n];
+    List<ParameterBlock> blocks = new ArrayList<>();
+    InputShape in = spec.input();
+    int offset = 0;
+    int l = 0;
+    int first = -1;
+    int lastWeight = -1;
+    for (int i = 0; i < n; i++) {
+      LayerSpec s = specs.get(i);
+      InputShape out = shapes.get(i);
+      boolean bias = spec.firstLayerBias() && first < 0 && s.hasWeights();
+      Layer layer;
+      if (s instanceof LayerSpec.Dense d) {
+        layer = new DenseLayer(i, in, d.width(), offset, bias);
+      } else if (s instanceof LayerSpec.Conv c) {
+        layer = new Conv2dLayer(i, in, c, out, offset, bias);
+      } else {
+        layer = new PoolLayer(i, in, (LayerSpec.Pool) s, out);
+      }
+      layers[i] = layer;
+      if (s.hasWeights()) {
+        l++;
+        if (first < 0) {
+          first = i;
+        }
+        lastWeight = i;
+        int count = layer.parameterCount();
+        blocks.add(new ParameterBlock("W" + l + ":" + s.token() + (bias ? "+b" : ""), offset, count));
+        offset += count;
+      }
+      in = out;
+    }
+    for (int i = 0; i < n; i++) {
+      activated[i] = layers[i] instanceof DenseLayer || layers[i] instanceof Conv2dLayer;
+    }
+    activated[lastWeight] = false;
+    this.degree = l;
+    this.parameterCount = offset;
+    this.firstWeightIndex = first;
+    this.weightLayers = List.copyOf(blocks);
+  }
+
+  /** Parses a spec string (see {@link NetworkSpec}) with σ'(0) = 0. */
+  public static Network parse(String spec) {
+    return of(NetworkSpec.parse(spec), 0.0);
+  }
+
+  /** The network of {@code spec} with σ'(0) = e ∈ [0, 1] for ReLU and leaky ReLU. */
+  public static Network of(NetworkSpec spec, double reluDerivativeAtZero) {
+    Objects.requireNonNull(spec, "spec");
+    if (!(reluDerivativeAtZero >= 0.0 && reluDerivativeAtZero <= 1.0)) {
+      throw new IllegalArgumentException(
+          "reluDerivativeAtZero: must be in [0, 1], got " + reluDerivativeAtZero);
+    }
+    return new Network(spec, reluDerivativeAtZero);
+  }
+
+  /** The architecture. */
+  public NetworkSpec spec() {
+    return spec;
+  }
+
+  /** L, the degree of homogeneity (number of weight layers). */
+  public int degree() {
+    return degree;
+  }
+
+  /** d, the length of θ. */
+  public int parameterCount() {
+    return parameterCount;
+  }
+
+  /** p, the number of input features (C·H·W). */
+  public int inputSize() {
+    return spec.input().size();
+  }
+
+  /** The fixed σ'(0) = e used by backprop (science.md §1). */
+  public double reluDerivativeAtZero() {
+    return reluDerivativeAtZero;
+  }
+
+  /** One block per weight layer, in order; the first layer's bias lies inside layer 1's block. */
+  public List<ParameterBlock> weightLayers() {
+    return weightLayers;
+  }
+
+  /** ‖W_l‖ (Frobenius; layer 1 includes its bias) for each weight layer. */
+  public double[] layerNorms(double[] theta) {
+    checkTheta(theta);
+    double[] norms = new double[weightLayers.size()];
+    for (int l = 0; l < norms.length; l++) {
+      ParameterBlock b = weightLayers.get(l);
+      double s = 0;
+      for (int i = b.offset(); i < b.offset() + b.length(); i++) {
+        s += theta[i] * theta[i];
+      }
+      norms[l] = Math.sqrt(s);
+    }
+    return norms;
+  }
+
+  /** A fresh per-thread scratch for this network. */
+  public Workspace newWorkspace() {
+    return new Workspace(this);
+  }
+
+  /**
+   * out[r] = Φ(x_r; θ) for every row r &lt; block.rows(). Overwrites out[0..rows) and the forward state
+   * of {@code ws}.
+   */
+  public void forward(RowBlock block, double[] theta, Workspace ws, double[] out) {
+    checkArgs(block, theta, ws);
+    Objects.requireNonNull(out, "out");
+    int rows = block.rows();
+    if (out.length < rows) {
+      throw new IllegalArgumentException("out: length must be >= rows " + rows + ", got " + out.length);
+    }
+    ws.ensureRows(rows);
+    ws.lastBlock = block;
+    ws.lastTheta = theta;
+    ws.lastRows = rows;
+    if (rows == 0) {
+      return;
+    }
+    int last = layers.length - 1;
+    double[] x = denseInput(block, ws, true);
+    for (int i = 0; i <= last; i++) {
+      Layer layer = layers[i];
+      double[] z = i == last ? out : ws.pre[i];
+      if (x == null) { // CSR into a dense first layer
+        SparseKernels.forward((CsrBlock) block, (DenseLayer) layer, theta, z, ws);
+      } else {
+        layer.forward(rows, x, theta, z, ws);
+      }
+      if (activated[i]) {
+        ActivationKernels.forward(activation, z, ws.post[i], rows * layer.outSize);
+      }
+      x = i == last ? null : ws.post[i];
+    }
+  }
+
+  /**
+   * gradInOut[0..d) += Σ_r coef[r]·∇_θΦ(x_r; θ). Precondition: the last {@link #forward} on {@code ws}
+   * was on this very {@code block} and {@code theta} (same objects, θ unchanged since); checked by
+   * identity, an {@link IllegalStateException} otherwise. Backward does not disturb the forward state,
+   * so several calls with different coefficients may follow one forward.
+   */
+  public void backwardWeighted(
+      RowBlock block, double[] theta, Workspace ws, double[] coef, double[] gradInOut) {
+    checkArgs(block, theta, ws);
+    Objects.requireNonNull(coef, "coef");
+    Objects.requireNonNull(gradInOut, "gradInOut");
+    int rows = block.rows();
+    if (ws.lastBlock != block || ws.lastTheta != theta || ws.lastRows != rows) {
+      throw new IllegalStateException(
+          "backwardWeighted: the last forward on this workspace was not on this block and theta");
+    }
+    if (coef.length < rows) {
+      throw new IllegalArgumentException("coef: length must be >= rows " + rows + ", got " + coef.length);
+    }
+    if (gradInOut.length != parameterCount) {
+      throw new IllegalArgumentException(
+          "gradInOut: length must be d = " + parameterCount + ", got " + gradInOut.length);
+    }
+    if (rows == 0) {
+      return;
+    }
+    double[] dz = coef; // ∂/∂(output of the last layer), which has one unit
+    boolean useA = true;
+    for (int i = layers.length - 1; i >= firstWeightIndex; i--) {
+      Layer layer = layers[i];
+      double[] dx = null;
+      if (i > firstWeightIndex) {
+        dx = useA ? ws.gradA : ws.gradB;
+        useA = !useA;
+      }
+      if (i == 0) {
+        double[] x = denseInput(block, ws, false);
+        if (x == null) {
+          SparseKernels.backward((CsrBlock) block, (DenseLayer) layer, dz, gradInOut, ws);
+        } else {
+          layer.backward(rows, x, theta, dz, dx, gradInOut, ws);
+        }
+      } else {
+        layer.backward(rows, ws.post[i - 1], theta, dz, dx, gradInOut, ws);
+      }
+      if (dx != null && activated[i - 1]) {
+        ActivationKernels.backward(activation, reluDerivativeAtZero, ws.pre[i - 1], dx, rows * layers[i - 1].outSize);
+      }
+      dz = dx;
+    }
+  }
+
+  /**
+   * A block size keeping the workspace within about 64 MB: {@link #MAX_SUGGESTED_ROWS} for small
+   * MLPs, a few dozen rows for MNIST-size CNNs; a power of two ≥ 1.
+   */
+  public int suggestedBlockRows() {
+    long perRow = 0;
+    for (int i = 0; i < layers.length - 1; i++) {
+      long size = layers[i].outSize;
+      perRow += 8 * size;
+      if (activated[i] && activation.kind() != Activation.Kind.IDENTITY) {
+        perRow += 8 * size;
+      }
+      if (layers[i] instanceof PoolLayer p && p.isMax()) {
+        perRow += 4 * size;
+      }
+    }
+    perRow += 2L * 8 * gradientWidth();
+    if (!(layers[0] instanceof DenseLayer)) {
+      perRow += 8L * inputSize();
+    }
+    long fixed = 0;
+    for (Layer layer : layers) {
+      if (layer instanceof Conv2dLayer c) {
+        fixed = Math.max(fixed, 16L * c.colScratch());
+      }
+    }
+    long rows = Math.max(1, (WORKSPACE_BUDGET_BYTES - fixed) / Math.max(1, perRow));
+    rows = Math.min(rows, MAX_SUGGESTED_ROWS);
+    return Integer.highestOneBit((int) rows);
+  }
+
+  /** Widest per-row gradient buffer needed by backward: outputs of layers [first weight, last). */
+  int gradientWidth() {
+    int g = 1;
+    for (int i = Math.max(0, firstWeightIndex); i < layers.length - 1; i++) {
+      g = Math.max(g, layers[i].outSize);
+    }
+    return g;
+  }
+
+  /**
+   * The dense row-major input of layer 0, or null when a CSR block feeds a dense first layer (sparse
+   * kernels). Densifies CSR into the workspace when {@code fill} (forward), else reuses it.
+   */
+  private double[] denseInput(RowBlock block, Workspace ws, boolean fill) {
+    if (block instanceof DenseBlock d) {
+      return d.values();
+    }
+    CsrBlock c = (CsrBlock) block;
+    if (layers[0] instanceof DenseLayer) {
+      return null;
+    }
+    int rows = c.rows();
+    int p = inputSize();
+    double[] x = ws.denseInput(rows);
+    if (fill) {
+      java.util.Arrays.fill(x, 0, rows * p, 0.0);
+      int[] ptr = c.rowPtr();
+      int[] col = c.colIdx();
+      double[] val = c.values();
+      for (int r = 0; r < rows; r++) {
+        for (int q = ptr[r]; q < ptr[r + 1]; q++) {
+          x[r * p + col[q]] = val[q];
+        }
+      }
+    }
+    return x;
+  }
+
+  private void checkArgs(RowBlock block, double[] theta, Workspace ws) {
+    Objects.requireNonNull(block, "block");
+    Objects.requireNonNull(ws, "ws");
+    checkTheta(theta);
+    if (block.features() != inputSize()) {
+      throw new IllegalArgumentException(
+          "block: features must equal the network input size " + inputSize() + " (" + spec.input()
+              + "), got " + block.features());
+    }
+    if (ws.network != this) {
+      throw new IllegalArgumentException("ws: workspace belongs to another network");
+    }
+  }
+
+  private void checkTheta(double[] theta) {
+    Objects.requireNonNull(theta, "theta");
+    if (theta.length != parameterCount) {
+      throw new IllegalArgumentException(
+          "theta: length must be d = " + parameterCount + ", got " + theta.length);
+    }
+  }
+
+  /** The canonical spec and σ'(0). */
+  @Override
+  public String toString() {
+    return spec + " (L=" + degree + ", d=" + parameterCount + ", σ'(0)=" + reluDerivativeAtZero + ")";
+  }
+}

@@ -1,0 +1,107 @@
+package io.marginflow.common.net;
+
+import io.marginflow.common.data.RowBlock;
+
+/**
+ * Per-thread scratch of one {@link Network}: the pre- and post-activation blocks of every layer, the
+ * max-pool arg-max indices, two gradient buffers, conv col buffers and sparse scratch. Buffers grow
+ * lazily to the largest block seen and are then reused, so {@code forward}/{@code backwardWeighted}
+ * allocate nothing after warm-up. It also remembers which (block, θ) the last forward saw, which
+ * {@code backwardWeighted} requires. Not thread-safe: use one workspace per thread.
+ */
+public final class Workspace {
+
+  final Network network;
+  private int rowCapacity;
+
+  /** Output of layer i before the activation (null for the last layer, which writes to out). */
+  final double[][] pre;
+  /** Input of layer i + 1: σ(pre[i]) for activated layers, else the same array as pre[i]. */
+  final double[][] post;
+  /** Arg-max input positions of each max-pool layer (null elsewhere). */
+  final int[][] argmax;
+  double[] gradA;
+  double[] gradB;
+  /** Densified CSR input when the first layer is not dense. */
+  double[] denseInput;
+  /** im2col scratch (fixed size: the largest conv). */
+  final double[] col;
+  final double[] dcol;
+  private double[] sparseW;
+  private double[] sparseG;
+
+  /** The (block, θ) of the last forward call, for the backward precondition. */
+  RowBlock lastBlock;
+  double[] lastTheta;
+  int lastRows;
+
+  Workspace(Network network) {
+    this.network = network;
+    int n = network.layers.length;
+    this.pre = new double[n][];
+    this.post = new double[n][];
+    this.argmax = new int[n][];
+    int colSize = 0;
+    for (Layer layer : network.layers) {
+      if (layer instanceof Conv2dLayer c) {
+        colSize = Math.max(colSize, c.colScratch());
+      }
+    }
+    this.col = new double[colSize];
+    this.dcol = new double[colSize];
+  }
+
+  /** Rows the buffers currently hold. */
+  public int rowCapacity() {
+    return rowCapacity;
+  }
+
+  /** Grows every per-row buffer to hold {@code rows} rows (contents are not kept). */
+  void ensureRows(int rows) {
+    if (rows <= rowCapacity) {
+      return;
+    }
+    Layer[] layers = network.layers;
+    int last = layers.length - 1;
+    for (int i = 0; i < last; i++) {
+      Layer layer = layers[i];
+      pre[i] = new double[rows * layer.outSize];
+      post[i] = network.activated[i] && network.activation.kind() != Activation.Kind.IDENTITY
+          ? new double[rows * layer.outSize]
+          : pre[i];
+      if (layer instanceof PoolLayer p && p.isMax()) {
+        argmax[i] = new int[rows * layer.outSize];
+      }
+    }
+    int g = network.gradientWidth();
+    gradA = new double[rows * g];
+    gradB = new double[rows * g];
+    if (denseInput != null) {
+      denseInput = new double[rows * network.inputSize()];
+    }
+    rowCapacity = rows;
+  }
+
+  /** The densified-input buffer, created on first use. */
+  double[] denseInput(int rows) {
+    int need = rows * network.inputSize();
+    if (denseInput == null || denseInput.length < need) {
+      denseInput = new double[Math.max(need, rowCapacity * network.inputSize())];
+    }
+    return denseInput;
+  }
+
+  /** Sparse first-layer scratch of at least {@code size} doubles (W₁ᵀ, or the gradient when grad). */
+  double[] sparseScratch(int size, boolean grad) {
+    if (grad) {
+      if (sparseG == null || sparseG.length < size) {
+        sparseG = new double[size];
+      }
+      return sparseG;
+    }
+    if (sparseW == null || sparseW.length < size) {
+      sparseW = new double[size];
+    }
+    return sparseW;
+  }
+}

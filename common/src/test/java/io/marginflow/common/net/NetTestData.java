@@ -1,0 +1,81 @@
+package io.marginflow.common.net;
+
+import io.marginflow.common.data.CsrBlock;
+import io.marginflow.common.data.DenseBlock;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** Seeded synthetic blocks and parameters for the network tests. */
+final class NetTestData {
+
+  private NetTestData() {}
+
+  /** rows × p standard normal features, alternating labels. */
+  static DenseBlock gaussianBlock(int rows, int p, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    double[] v = new double[rows * p];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = rnd.nextGaussian();
+    }
+    return new DenseBlock(rows, p, v, labels(rows), indices(rows));
+  }
+
+  /** rows × p CSR with each entry non-zero with probability density (value N(0,1)). */
+  static CsrBlock sparseBlock(int rows, int p, double density, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    int[] ptr = new int[rows + 1];
+    int[] col = new int[rows * p];
+    double[] val = new double[rows * p];
+    int nnz = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < p; j++) {
+        if (rnd.nextDouble() < density) {
+          col[nnz] = j;
+          val[nnz] = rnd.nextGaussian();
+          nnz++;
+        }
+      }
+      ptr[r + 1] = nnz;
+    }
+    return new CsrBlock(rows, p, ptr, Arrays.copyOf(col, nnz), Arrays.copyOf(val, nnz), labels(rows), indices(rows));
+  }
+
+  /** Row r of a dense block as its own array. */
+  static double[] row(DenseBlock block, int r) {
+    int p = block.features();
+    return Arrays.copyOfRange(block.values(), r * p, (r + 1) * p);
+  }
+
+  /** θ with N(0, scale²) entries. */
+  static double[] gaussianTheta(int d, double scale, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    double[] theta = new double[d];
+    for (int i = 0; i < d; i++) {
+      theta[i] = scale * rnd.nextGaussian();
+    }
+    return theta;
+  }
+
+  /** Φ on every row of a block, through the network's block kernel. */
+  static double[] forward(Network net, io.marginflow.common.data.RowBlock block, double[] theta) {
+    double[] out = new double[block.rows()];
+    net.forward(block, theta, net.newWorkspace(), out);
+    return out;
+  }
+
+  static double[] labels(int rows) {
+    double[] y = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      y[r] = r % 2 == 0 ? 1.0 : -1.0;
+    }
+    return y;
+  }
+
+  static long[] indices(int rows) {
+    long[] idx = new long[rows];
+    for (int r = 0; r < rows; r++) {
+      idx[r] = r;
+    }
+    return idx;
+  }
+}
