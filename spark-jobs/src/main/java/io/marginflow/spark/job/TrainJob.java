@@ -1,0 +1,246 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.config.TrainConfig;
+import io.marginflow.common.format.Manifest;
+import io.marginflow.common.net.BlasInfo;
+import io.marginflow.common.net.Network;
+import io.marginflow.common.train.LocalTrainer;
+import io.marginflow.common.train.TrainingLoop;
+import io.marginflow.common.train.TrainingState;
+import io.marginflow.spark.store.Checkpoint;
+import io.marginflow.spark.store.RunStore;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The main job, read top to bottom like the script it is: validate the config → scan the input
+ * (every line checked before anything is written) → create or reopen the run directory → load and
+ * cache the blocks → write the manifest → run {@link TrainingLoop} on a {@link SparkBackend} →
+ * release the cache and broadcasts.
+ */
+public final class TrainJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+  private TrainJob() {}
+
+  /** How a run ended. */
+  public record Outcome(URI runDir, TrainingState state) {}
+
+  /** Runs (or resumes) the configured job on the given session. */
+  public static Outcome run(TrainConfig config, SparkSession spark) throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = sc.hadoopConfiguration();
+    boolean resume = !config.output().resume().isEmpty();
+    String runId = resume ? null : newRunId(config);
+    URI runDir =
+        InputFiles.qualify(
+                resume
+                    ? config.output().resume()
+                    : config.output().out().isEmpty() ? "runs/" + runId : config.output().out(),
+                hadoop)
+            .toUri();
+    LOG.info("config: {}", config.settings().asMap());
+
+    DataLoader loader = new DataLoader(sc, config);
+    List<InputFile> trainFiles = loader.scan(config.data().trainUris());
+    List<InputFile> testFiles = loader.scan(config.data().testUris());
+    int features = loader.features(trainFiles, testFiles);
+
+    RunStore store = resume ? RunStore.open(runDir, hadoop) : RunStore.create(runDir, hadoop);
+    IngestedData train = null;
+    IngestedData test = null;
+    SparkBackend backend = null;
+    try {
+      boolean cnn = config.model().spec().startsWith("cnn");
+      int probeFeatures = features > 0 ? features : 1;
+      boolean sparse = !cnn && isSparse(trainFiles, probeFeatures);
+      int blockRows = blockRows(config, features > 0 ? features : 784);
+      train =
+          loader.load(trainFiles, config.data().trainUris(), features, sparse, blockRows, false);
+      features = train.features();
+      if (!config.data().testUris().isEmpty()) {
+        test = loader.load(testFiles, config.data().testUris(), features, sparse, blockRows, true);
+      }
+      Network network = LocalTrainer.buildNetwork(config, features);
+      TrainingState start;
+      if (resume) {
+        start = resumeState(store);
+        LOG.info("resuming {} at step {}", runDir, start.step());
+      } else {
+        store.writeManifest(
+            manifest(config, runId, network, train, test, loader.partitions(), spark));
+        start = TrainingLoop.initialState(config, LocalTrainer.initialTheta(config, network));
+      }
+      long samplerSeed = TrainingLoop.samplerSeed(config);
+      ModelKey key =
+          new ModelKey(
+              network.spec().toString(),
+              config.model().reluDerivativeAtZero(),
+              config.optimizer().loss().name(),
+              config.optimizer().sampler().kind().name().toLowerCase(java.util.Locale.ROOT),
+              config.optimizer().sampler().batchSize(),
+              train.rows(),
+              samplerSeed);
+      MarginSnapshots snapshots = new MarginSnapshots(spark, train.blocks(), key, store.uri());
+      backend =
+          new SparkBackend(
+              sc,
+              train.blocks(),
+              test == null ? null : test.blocks(),
+              train.rows(),
+              key,
+              config.cluster().treeDepth(),
+              thetaShipping(network),
+              snapshots);
+      LOG.info("backend: {}", backend.describe());
+      RunDirectoryRecorder recorder =
+          new RunDirectoryRecorder(store, key.sampler(), samplerSeed);
+      TrainingState end = new TrainingLoop(config, network, backend, recorder).run(start);
+      return new Outcome(store.uri(), end);
+    } catch (RuntimeException | Error e) {
+      try {
+        store.flushMetrics();
+        RunDirectoryRecorder.writeStatus(store, "failed", String.valueOf(e.getMessage()), -1);
+      } catch (IOException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    } finally {
+      if (backend != null) {
+        backend.release();
+      }
+      if (train != null) {
+        train.blocks().unpersist(false);
+      }
+      if (test != null) {
+        test.blocks().unpersist(false);
+      }
+      store.close();
+    }
+  }
+
+  static TrainingState resumeState(RunStore store) throws IOException {
+    Checkpoint c =
+        store
+            .readLatestCheckpoint()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "resume: " + store.uri() + " has no valid checkpoint (checkpoints/LATEST)"));
+    Map<String, double[]> extra = new LinkedHashMap<>();
+    for (String name :
+        new String[] {
+          RunDirectoryRecorder.PREVIOUS_EVAL_THETA, RunDirectoryRecorder.EPOCH_START_THETA
+        }) {
+      store.readCheckpointArray(c.step(), name).ifPresent(a -> extra.put(name, a));
+    }
+    store.truncateMetrics(c.meta().stepsBytes(), c.meta().evalBytes());
+    return CheckpointStates.toState(c, extra);
+  }
+
+  /** CSR blocks when the data are sparse enough for the sparse first-layer kernel to pay off. */
+  static boolean isSparse(List<InputFile> files, int features) {
+    long rows = 0;
+    long nnz = 0;
+    for (InputFile f : files) {
+      rows += f.rows();
+      nnz += f.nonZeros();
+    }
+    return rows > 0 && nnz < 0.3 * rows * (double) features;
+  }
+
+  static int blockRows(TrainConfig config, int features) {
+    if (config.cluster().blockRows() > 0) {
+      return config.cluster().blockRows();
+    }
+    return 1024;
+  }
+
+  static SparkBackend.ThetaShipping thetaShipping(Network network) {
+    // Small θ travels with the task (no broadcast round trip); large θ is broadcast once per step.
+    return network.parameterCount() <= 1 << 16
+        ? SparkBackend.ThetaShipping.CLOSURE
+        : SparkBackend.ThetaShipping.BROADCAST;
+  }
+
+  static String newRunId(TrainConfig config) {
+    String time =
+        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+    return time + "-s" + Long.toUnsignedString(config.optimizer().seed());
+  }
+
+  static Manifest manifest(
+      TrainConfig config,
+      String runId,
+      Network network,
+      IngestedData train,
+      IngestedData test,
+      int partitions,
+      SparkSession spark) {
+    List<Manifest.DataFile> data = new ArrayList<>();
+    for (IngestedData d : test == null ? List.of(train) : List.of(train, test)) {
+      for (InputFile f : d.files()) {
+        data.add(
+            new Manifest.DataFile(
+                f.uri(), f.bytes(), Instant.ofEpochMilli(f.modified()), f.rows(), d.features(),
+                f.sha256()));
+      }
+    }
+    Map<String, Object> cfg = new LinkedHashMap<>(config.settings().asMap());
+    cfg.put("resolved_model", network.spec().toString());
+    cfg.put("degree", network.degree());
+    cfg.put("parameters", network.parameterCount());
+    cfg.put("partitions", partitions);
+    cfg.put("train_rows", train.rows());
+    cfg.put("train_positives", train.positives());
+    cfg.put("features", train.features());
+    cfg.put("sparse_blocks", train.sparse());
+    cfg.put("cached_bytes", train.cachedBytes());
+    cfg.put("data_source", train.description());
+    if (test != null) {
+      cfg.put("test_rows", test.rows());
+    }
+    String algorithm =
+        config.optimizer().schedule().lossBased()
+            ? "loss-based-step (Lyu–Li; not the paper's constant-step SGD)"
+            : switch (config.optimizer().sampler().kind().name()) {
+              case "FULL" -> "gd";
+              case "RESHUFFLE" -> "sgd-reshuffle (epoch permutations; not the paper's i.i.d. noise)";
+              default -> "sgd";
+            };
+    return new Manifest(
+        runId == null ? "resumed" : runId,
+        cfg,
+        data,
+        Versions.current(spark),
+        BlasInfo.implementation(),
+        new Manifest.Conventions(
+            Manifest.Conventions.RISK_MEAN,
+            config.model().reluDerivativeAtZero(),
+            config.optimizer().sampler().kind().name().toLowerCase(java.util.Locale.ROOT),
+            algorithm),
+        Instant.now(),
+        host());
+  }
+
+  static String host() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}
