@@ -31,6 +31,9 @@ public final class LogSpace {
 
   /** log Σ_{i<count} e^{a[i]}; −∞ for count = 0; +∞ if any entry is +∞; NaN if any entry is NaN. */
   public static double logSumExp(double[] a, int count) {
+    if (count < 0 || count > a.length) {
+      throw new IllegalArgumentException("count: must be in [0, " + a.length + "], got " + count);
+    }
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < count; i++) {
       double v = a[i];
@@ -51,13 +54,16 @@ public final class LogSpace {
     return max + Math.log(sum);
   }
 
-  /** log(e^a + e^b), stable; either side may be −∞. */
+  /** log(e^a + e^b), stable; either side may be ±∞ (+∞ wins over −∞); NaN if either is NaN. */
   public static double logAddExp(double a, double b) {
     if (a == Double.NEGATIVE_INFINITY) {
       return b;
     }
     if (b == Double.NEGATIVE_INFINITY) {
       return a;
+    }
+    if (a == Double.POSITIVE_INFINITY || b == Double.POSITIVE_INFINITY) {
+      return a + b; // +∞, or NaN if the other side is NaN (∞ − ∞ would give NaN below)
     }
     double m = Math.max(a, b);
     return m + Math.log1p(Math.exp(-Math.abs(a - b)));
