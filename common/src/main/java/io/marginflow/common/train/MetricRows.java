@@ -2,6 +2,7 @@ package io.marginflow.common.train;
 
 import io.marginflow.common.net.Network;
 import io.marginflow.common.stats.EvalRow;
+import io.marginflow.common.stats.MarginQuantiles;
 import io.marginflow.common.stats.MarginSummary;
 import io.marginflow.common.stats.MetricsJson;
 import io.marginflow.common.stats.StepRow;
@@ -83,6 +84,8 @@ public final class MetricRows {
         Double.isNaN(logGamma)
             ? Double.NaN
             : logGamma - Math.log(n) + (degree - 2) * Math.log(norm) + s.logSumNegDerivative();
+    boolean atOrigin = !(normPowL > 0);
+    double nan = Double.NaN;
     return new EvalRow(
         MetricsJson.SCHEMA,
         k,
@@ -97,17 +100,17 @@ public final class MetricRows {
         balance,
         s.minMargin(),
         s.maxMargin(),
-        s.normalizedMargin(),
-        s.minMargin() / product,
-        s.smoothedMargin(),
-        s.quantiles(),
+        atOrigin ? nan : s.normalizedMargin(),
+        atOrigin ? nan : s.minMargin() / product,
+        atOrigin ? nan : s.smoothedMargin(),
+        atOrigin ? MarginQuantiles.NOT_AVAILABLE : s.quantiles(),
         s.nearSupport(),
         s.effectiveSupport(),
         logEffective,
         odeTime,
-        euler,
-        tangential,
-        alignment,
+        atOrigin ? nan : euler,
+        atOrigin ? nan : tangential,
+        atOrigin ? nan : alignment,
         directionChange,
         previousTheta == null ? Double.NaN : marginChangeSup,
         List.copyOf(flags));

@@ -204,9 +204,16 @@ public final class TrainingLoop {
     int degree = network.degree();
     double norm = Norms.l2(theta);
     double normPowL = Math.pow(norm, degree);
+    if (!Double.isFinite(normPowL) || !allFinite(theta)) {
+      throw new NonFiniteException(
+          "step " + k + ": ‖θ‖^L is NaN/Inf (‖θ‖ = " + norm + "); the run stops here and the "
+              + "last checkpoint is left as it was");
+    }
     double prevNormPowL = prevEvalTheta == null ? Double.NaN : Math.pow(Norms.l2(prevEvalTheta), degree);
     EvaluationPass train = backend.evaluate(false, theta, normPowL, prevEvalTheta, prevNormPowL);
-    MarginSummary summary = train.accumulator().summarize(normPowL);
+    // At θ = 0 (zeros init) the normalized quantities are undefined: summarize with 1 and let
+    // MetricRows blank them.
+    MarginSummary summary = train.accumulator().summarize(normPowL > 0 ? normPowL : 1.0);
     List<String> flags = monitor.observe(k, summary.minMargin(), norm, summary.nonFinite() || !allFinite(theta));
     double logGamma = rule.logStepSize(ruleState);
     EvalRow row =
@@ -216,7 +223,7 @@ public final class TrainingLoop {
     recorder.eval(row);
     if (backend.hasTest()) {
       EvaluationPass test = backend.evaluate(true, theta, normPowL, prevEvalTheta, prevNormPowL);
-      MarginSummary ts = test.accumulator().summarize(normPowL);
+      MarginSummary ts = test.accumulator().summarize(normPowL > 0 ? normPowL : 1.0);
       recorder.eval(
           MetricRows.evalRow(
               k, "test", network, theta, ts, test.marginChangeSup(), prevEvalTheta,
@@ -243,6 +250,9 @@ public final class TrainingLoop {
       return;
     }
     double normPowL = Math.pow(Norms.l2(theta), network.degree());
+    if (!(normPowL > 0)) {
+      normPowL = 1.0; // θ = 0: snapshot the raw margins (all zero)
+    }
     double logSumNeg =
         train != null
             ? train.logSumNegDerivative()

@@ -59,25 +59,27 @@ class LocalTrainerTest {
 
   @Test
   void linearModelApproachesTheHardMarginSvmMargin() {
-    // L = 1 on separable data: u_k → the hard-margin direction and m(u_k) → 1 (science.md §4).
-    // GD with the loss-based rule (η = α/𝓛, Lyu–Li) converges fast: after 400 epochs the gap is
-    // O(10⁻²) (measured 3e-3..1e-2 across losses); constant-step GD would need ~e^{1/gap} steps
-    // (rate 1/log t, Soudry et al. 2018). The tolerance 0.05 leaves room for the rule's rollbacks.
+    // L = 1 on separable data: GD's direction tends to the hard-margin SVM direction and m(u_k) → 1
+    // (science.md §4). The gap closes only like O(1/log t) (Soudry et al., JMLR 2018): measured here
+    // 1.5e-2 at t = 2000 for both losses with γ = 1, hence the tolerance 0.03 (twice the measured gap,
+    // far below the 0.33 gap of the first evaluations) and a direction error below 0.03 rad.
     Dataset data = TrainFixtures.svmSquare();
     for (String loss : new String[] {"exp", "logistic"}) {
       TrainConfig cfg =
           TrainFixtures.config("--model", "mlp:2-1", "--init", "zeros", "--sampler", "full",
-              "--loss", loss, "--schedule", "loss-based", "--steps", "400", "--eval-every", "50");
+              "--loss", loss, "--step", "1", "--steps", "2000", "--eval-every", "500");
       InMemoryRecorder rec = new InMemoryRecorder();
-      new LocalTrainer(cfg, 2).run(data, null, rec, null);
+      TrainingState end = new LocalTrainer(cfg, 2).run(data, null, rec, null);
       List<EvalRow> evals = rec.evals();
-      double first = evals.get(1).normalizedMargin();
+      double early = evals.get(1).normalizedMargin();
       double last = evals.get(evals.size() - 1).normalizedMargin();
-      assertTrue(last > first, loss + ": normalized margin must rise: " + first + " → " + last);
+      assertTrue(last > early, loss + ": normalized margin must rise: " + early + " → " + last);
       assertTrue(last <= TrainFixtures.SVM_MARGIN + 1e-12, loss + ": cannot exceed the SVM margin, got " + last);
-      assertClose(TrainFixtures.SVM_MARGIN, last, 0, 0.05, loss + ": final normalized margin");
+      assertClose(TrainFixtures.SVM_MARGIN, last, 0, 0.03, loss + ": final normalized margin");
+      double angle = Math.atan2(end.theta()[1], end.theta()[0]);
+      assertClose(TrainFixtures.ANGLE, angle, 0, 0.03, loss + ": direction of θ (radians)");
       // The alignment β = ⟨ḡ,u⟩/‖ḡ‖ → 1 at the KKT direction.
-      assertTrue(evals.get(evals.size() - 1).alignment() > 0.99, loss + ": alignment");
+      assertTrue(evals.get(evals.size() - 1).alignment() > 0.999, loss + ": alignment");
     }
   }
 

@@ -30,8 +30,9 @@ class ParameterUpdateTest {
         for (int k = 0; k < 5; k++) {
           double before = sq(theta);
           BatchGradient sum = ctx.batchSum(data.blocks(), k, theta);
-          ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, Math.log(0.5), net.degree());
+          ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, Math.log(0.05), net.degree());
           double after = sq(theta);
+          org.junit.jupiter.api.Assertions.assertTrue(Double.isFinite(after), "finite update");
           assertClose(after, before + r.radialLossTerm() + r.radialStepTerm(), SUM_ROUNDING, 0,
               spec + " " + loss + " step " + k + ": eq. 30");
           assertClose(Math.sqrt(before), r.normBefore(), 1e-15, 0, "norm before");
