@@ -1,0 +1,38 @@
+package io.marginflow.spark.cli;
+
+import io.marginflow.common.config.TrainConfig;
+import io.marginflow.spark.MarginflowKryoRegistrator;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark session of a run: Kryo with registration required and marginflow's registrator, a Kryo
+ * buffer large enough for θ, and the master from the config unless {@code spark-submit} already
+ * set one.
+ */
+public final class SparkSessions {
+
+  private SparkSessions() {}
+
+  /** Applies marginflow's serializer settings to {@code conf} (θ of {@code parameters} doubles). */
+  public static SparkConf configure(SparkConf conf, long parameters) {
+    long bytes = Math.max(64L << 20, 4 * 8 * parameters + (16L << 20));
+    long mb = Math.min(2047, (bytes + (1 << 20) - 1) >> 20);
+    return conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .set("spark.kryo.registrator", MarginflowKryoRegistrator.class.getName())
+        .set("spark.kryo.registrationRequired", "true")
+        .set("spark.kryoserializer.buffer.max", conf.get("spark.kryoserializer.buffer.max", mb + "m"));
+  }
+
+  /** A session for the run (gets the existing one when called under spark-submit). */
+  public static SparkSession forRun(TrainConfig config) {
+    SparkConf conf = new SparkConf(true);
+    if (!conf.contains("spark.master")) {
+      conf.setMaster(config.cluster().master());
+    }
+    conf.setIfMissing("spark.app.name", "marginflow");
+    conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    configure(conf, 1L << 22);
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}
