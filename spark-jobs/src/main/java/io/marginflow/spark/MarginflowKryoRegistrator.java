@@ -1,0 +1,112 @@
+package io.marginflow.spark;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import io.marginflow.common.data.CsrBlock;
+import io.marginflow.common.data.DenseBlock;
+import io.marginflow.common.data.RowBlock;
+import org.apache.spark.serializer.KryoRegistrator;
+
+/**
+ * Registers every class marginflow ships through Spark with Kryo, so that jobs can run with {@code
+ * spark.kryo.registrationRequired=true} (set {@code spark.kryo.registrator} to this class). Add new
+ * shipped classes to {@link #registerClasses}; a missing one fails at task time with {@code
+ * IllegalArgumentException: Class is not registered: X}.
+ *
+ * <p>The row blocks are records, whose final fields Kryo's default field serializer cannot set, so
+ * they get explicit serializers that call the canonical constructor (which re-validates shapes).
+ * Arrays are written whole, as held (they may be longer than the rows in use).
+ */
+public final class MarginflowKryoRegistrator implements KryoRegistrator {
+
+  @Override
+  public void registerClasses(Kryo kryo) {
+    kryo.register(double[].class);
+    kryo.register(long[].class);
+    kryo.register(int[].class);
+    kryo.register(double[][].class);
+    kryo.register(DenseBlock.class, new DenseBlockSerializer());
+    kryo.register(CsrBlock.class, new CsrBlockSerializer());
+    kryo.register(DenseBlock[].class);
+    kryo.register(CsrBlock[].class);
+    kryo.register(RowBlock[].class);
+  }
+
+  /** Kryo serializer of {@link DenseBlock}. */
+  static final class DenseBlockSerializer extends Serializer<DenseBlock> {
+    DenseBlockSerializer() {
+      setImmutable(true); // blocks are immutable by convention: Kryo.copy may return the same object
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, DenseBlock b) {
+      out.writeInt(b.rows(), true);
+      out.writeInt(b.features(), true);
+      writeDoubles(out, b.values());
+      writeDoubles(out, b.labels());
+      writeLongs(out, b.rowIndex());
+    }
+
+    @Override
+    public DenseBlock read(Kryo kryo, Input in, Class<DenseBlock> type) {
+      int rows = in.readInt(true);
+      int features = in.readInt(true);
+      return new DenseBlock(rows, features, readDoubles(in), readDoubles(in), readLongs(in));
+    }
+  }
+
+  /** Kryo serializer of {@link CsrBlock}. */
+  static final class CsrBlockSerializer extends Serializer<CsrBlock> {
+    CsrBlockSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, CsrBlock b) {
+      out.writeInt(b.rows(), true);
+      out.writeInt(b.features(), true);
+      writeInts(out, b.rowPtr());
+      writeInts(out, b.colIdx());
+      writeDoubles(out, b.values());
+      writeDoubles(out, b.labels());
+      writeLongs(out, b.rowIndex());
+    }
+
+    @Override
+    public CsrBlock read(Kryo kryo, Input in, Class<CsrBlock> type) {
+      int rows = in.readInt(true);
+      int features = in.readInt(true);
+      return new CsrBlock(
+          rows, features, readInts(in), readInts(in), readDoubles(in), readDoubles(in), readLongs(in));
+    }
+  }
+
+  private static void writeDoubles(Output out, double[] a) {
+    out.writeInt(a.length, true);
+    out.writeDoubles(a);
+  }
+
+  private static void writeLongs(Output out, long[] a) {
+    out.writeInt(a.length, true);
+    out.writeLongs(a);
+  }
+
+  private static void writeInts(Output out, int[] a) {
+    out.writeInt(a.length, true);
+    out.writeInts(a);
+  }
+
+  private static double[] readDoubles(Input in) {
+    return in.readDoubles(in.readInt(true));
+  }
+
+  private static long[] readLongs(Input in) {
+    return in.readLongs(in.readInt(true));
+  }
+
+  private static int[] readInts(Input in) {
+    return in.readInts(in.readInt(true));
+  }
+}
