@@ -7,6 +7,12 @@ import com.esotericsoftware.kryo.io.Output;
 import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.DenseBlock;
 import io.marginflow.common.data.RowBlock;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import io.marginflow.common.stats.MarginAccumulator;
+import io.marginflow.common.train.BatchGradient;
+import io.marginflow.common.train.EvaluationPass;
+import io.marginflow.spark.job.InputFile;
+import io.marginflow.spark.job.RowRecord;
 import org.apache.spark.serializer.KryoRegistrator;
 
 /**
@@ -32,6 +38,16 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(DenseBlock[].class);
     kryo.register(CsrBlock[].class);
     kryo.register(RowBlock[].class);
+    // Task results of the training job: mergeable accumulators with nested state (sketches,
+    // buffers) travel through Java serialization inside Kryo.
+    JavaSerializer java = new JavaSerializer();
+    kryo.register(BatchGradient.class, java);
+    kryo.register(EvaluationPass.class, java);
+    kryo.register(MarginAccumulator.class, java);
+    kryo.register(RowRecord.class, java);
+    kryo.register(InputFile.class, java);
+    kryo.register(Object[].class);
+    kryo.register(scala.Tuple2[].class);
   }
 
   /** Kryo serializer of {@link DenseBlock}. */

@@ -7,7 +7,7 @@ package io.marginflow.common.data;
  *
  * <p>Blocks are immutable by convention: kernels never modify the arrays they are given.
  */
-public sealed interface RowBlock permits DenseBlock, CsrBlock {
+public sealed interface RowBlock extends java.io.Serializable permits DenseBlock, CsrBlock {
 
   /** Number of rows in this block. */
   int rows();

@@ -111,14 +111,11 @@ public final class MarginflowCli {
     }
     Configuration conf = new Configuration();
     URI uri = io.marginflow.spark.job.InputFiles.qualify(dir, conf).toUri();
+    String missing = "weights: " + uri + " has no checkpoint" + finalStep(step) + " (see checkpoints/)";
     try (RunStore store = RunStore.open(uri, conf)) {
       Checkpoint c =
           (step == null ? store.readLatestCheckpoint() : store.readCheckpoint(step))
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "weights: " + uri + " has no checkpoint"
-                              + (finalStep(step)) + " (see checkpoints/)"));
+              .orElseThrow(() -> new IllegalArgumentException(missing));
       StringBuilder b = new StringBuilder(c.theta().length * 24);
       for (double v : c.theta()) {
         b.append(v).append('\n');

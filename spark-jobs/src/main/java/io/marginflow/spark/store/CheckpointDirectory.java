@@ -29,6 +29,7 @@ final class CheckpointDirectory {
   private static final Pattern STEP_DIR = Pattern.compile("step-(\\d{1,18})");
   private static final Pattern LATEST_CONTENT = Pattern.compile("(\\d{1,18})\n");
   private static final int LATEST_MAX_BYTES = 64;
+  private static final Pattern ARRAY_NAME = Pattern.compile("[a-z0-9-]+\\.bin");
 
   private final FileSystem fs;
   private final FileOps ops;
@@ -43,7 +44,8 @@ final class CheckpointDirectory {
   }
 
   /** Writes θ and meta into {@code step-<K>/}, then points LATEST to it. */
-  void write(long step, double[] theta, CheckpointMeta meta) throws IOException {
+  void write(long step, double[] theta, java.util.Map<String, double[]> arrays, CheckpointMeta meta)
+      throws IOException {
     OptionalLong current = latestStep();
     if (current.isPresent() && step <= current.getAsLong()) {
       throw new IllegalArgumentException(
@@ -56,6 +58,13 @@ final class CheckpointDirectory {
     }
     ops.writeAtomically(
         new Path(stepDir, RunStore.THETA_FILE), out -> CheckpointFormat.write(theta, out));
+    for (java.util.Map.Entry<String, double[]> e : arrays.entrySet()) {
+      if (!ARRAY_NAME.matcher(e.getKey()).matches()) {
+        throw new IllegalArgumentException("checkpoint array name: expected [a-z0-9-]+.bin, got '" + e.getKey() + "'");
+      }
+      double[] a = e.getValue();
+      ops.writeAtomically(new Path(stepDir, e.getKey()), out -> CheckpointFormat.write(a, out));
+    }
     byte[] json = meta.toJson();
     ops.writeAtomically(new Path(stepDir, RunStore.META_FILE), out -> out.write(json));
     byte[] marker = (step + "\n").getBytes(StandardCharsets.US_ASCII);
@@ -86,7 +95,30 @@ final class CheckpointDirectory {
     if (latestStep.isEmpty()) {
       return Optional.empty();
     }
-    long step = latestStep.getAsLong();
+    return Optional.of(read(latestStep.getAsLong()));
+  }
+
+  /** The verified checkpoint of {@code step}, if its directory is complete and not after LATEST. */
+  Optional<Checkpoint> readStep(long step) throws IOException {
+    OptionalLong latestStep = latestStep();
+    if (latestStep.isEmpty() || step > latestStep.getAsLong() || !isComplete(step)) {
+      return Optional.empty();
+    }
+    return Optional.of(read(step));
+  }
+
+  /** An extra array stored beside θ in the checkpoint of {@code step}, if present (CRC-verified). */
+  Optional<double[]> readArray(long step, String name) throws IOException {
+    Path p = new Path(stepDir(step), name);
+    if (!fs.exists(p)) {
+      return Optional.empty();
+    }
+    try (FSDataInputStream in = fs.open(p)) {
+      return Optional.of(CheckpointFormat.read(in, p.toString()));
+    }
+  }
+
+  private Checkpoint read(long step) throws IOException {
     Path thetaPath = new Path(stepDir(step), RunStore.THETA_FILE);
     Path metaPath = new Path(stepDir(step), RunStore.META_FILE);
     for (Path p : new Path[] {thetaPath, metaPath}) {
@@ -103,7 +135,7 @@ final class CheckpointDirectory {
       throw new FormatException(
           metaPath + ": step " + meta.step() + " differs from the directory's step " + step);
     }
-    return Optional.of(new Checkpoint(step, theta, meta));
+    return new Checkpoint(step, theta, meta);
   }
 
   /** Steps of the {@code step-<K>} directories present, ascending. */

@@ -346,6 +346,17 @@ public final class RunStore implements Closeable {
    * @throws IllegalStateException if a metric stream has unflushed lines
    */
   public void writeCheckpoint(long step, double[] theta, CheckpointMeta meta) throws IOException {
+    writeCheckpoint(step, theta, java.util.Map.of(), meta);
+  }
+
+  /**
+   * As {@link #writeCheckpoint(long, double[], CheckpointMeta)}, also storing further θ-shaped arrays
+   * (file name → values, names {@code [a-z0-9-]+.bin}) in the same format before {@code meta.json}
+   * and {@code LATEST}.
+   */
+  public void writeCheckpoint(
+      long step, double[] theta, java.util.Map<String, double[]> arrays, CheckpointMeta meta)
+      throws IOException {
     requireOpen();
     if (theta == null || meta == null) {
       throw new IllegalArgumentException("theta and meta must not be null");
@@ -356,7 +367,7 @@ public final class RunStore implements Closeable {
     }
     requireMetricsMatch(steps, meta.stepsBytes(), "steps_jsonl_bytes");
     requireMetricsMatch(eval, meta.evalBytes(), "eval_jsonl_bytes");
-    checkpoints.write(step, theta, meta);
+    checkpoints.write(step, theta, arrays, meta);
     if (options.keepLastCheckpoints() != Integer.MAX_VALUE) {
       checkpoints.prune(step, options.keepLastCheckpoints());
     }
@@ -372,6 +383,18 @@ public final class RunStore implements Closeable {
   public Optional<Checkpoint> readLatestCheckpoint() throws IOException {
     requireOpen();
     return checkpoints.readLatest();
+  }
+
+  /** The verified checkpoint of a given step (not after LATEST), empty if absent or incomplete. */
+  public Optional<Checkpoint> readCheckpoint(long step) throws IOException {
+    requireOpen();
+    return checkpoints.readStep(step);
+  }
+
+  /** An extra array of the checkpoint of {@code step} (see the 4-argument writeCheckpoint). */
+  public Optional<double[]> readCheckpointArray(long step, String name) throws IOException {
+    requireOpen();
+    return checkpoints.readArray(step, name);
   }
 
   /**
