@@ -178,6 +178,16 @@ public record TrainConfig(
     return new TrainConfig(data, model, optimizer, output, cluster, s);
   }
 
+  /** The teacher–student generator of this run (seed derived from the run seed for "generator"). */
+  public io.marginflow.common.io.TeacherStudentConfig generatorConfig() {
+    return new io.marginflow.common.io.TeacherStudentConfig(
+        io.marginflow.common.train.Seeds.derive(optimizer.seed(), "generator"),
+        data.generatorRows(),
+        data.generatorFeatures(),
+        data.generatorWidth(),
+        data.generatorMargin());
+  }
+
   /** The model spec, or the default {@code mlp:<features>-32-1} when none was given. */
   public String modelSpecFor(int features) {
     return model.spec().isEmpty() ? "mlp:" + features + "-32-1" : model.spec();

@@ -8,7 +8,6 @@ import io.marginflow.common.io.DigitLabels;
 import io.marginflow.common.io.IdxReader;
 import io.marginflow.common.io.TeacherStudentConfig;
 import io.marginflow.common.io.TeacherStudentGenerator;
-import io.marginflow.common.train.Seeds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -95,13 +94,7 @@ public final class DataLoader {
       if (test) {
         throw new IllegalStateException("generated data have no test split");
       }
-      TeacherStudentConfig tc =
-          new TeacherStudentConfig(
-              Seeds.derive(config.optimizer().seed(), "generator"),
-              config.data().generatorRows(),
-              config.data().generatorFeatures(),
-              config.data().generatorWidth(),
-              config.data().generatorMargin());
+      TeacherStudentConfig tc = config.generatorConfig();
       TeacherStudentGenerator gen = new TeacherStudentGenerator(tc);
       blocks = generated(gen, tc.rows(), p, sparse, blockRows);
       description = gen.describe();

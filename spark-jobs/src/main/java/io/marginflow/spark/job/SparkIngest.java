@@ -44,7 +44,7 @@ public final class SparkIngest {
     JavaRDD<String> names = sc.parallelize(files, Math.max(1, files.size()));
     try {
       return names.map(f -> scanFile(f, format, conf)).collect();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw unwrap(e);
     }
   }
@@ -201,7 +201,7 @@ public final class SparkIngest {
    * Spark wraps a task's exception in a SparkException; bring a {@link DataFormatException} or
    * another {@link IllegalArgumentException} back to the surface so the user sees "file:line: problem".
    */
-  static RuntimeException unwrap(RuntimeException e) {
+  static RuntimeException unwrap(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof IllegalArgumentException iae) {
         return iae;
@@ -216,6 +216,6 @@ public final class SparkIngest {
         return new IllegalArgumentException(nl >= 0 ? rest.substring(0, nl) : rest, e);
       }
     }
-    return e;
+    return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
   }
 }
