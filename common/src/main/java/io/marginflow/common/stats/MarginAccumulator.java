@@ -23,18 +23,20 @@ import java.util.Objects;
  * statistic. A non-finite gradient scale (other than −∞, which means "empty") or entry also sets
  * the flag; the entries are added as they are, so the gradient shows NaN.
  *
- * <p><b>Order.</b> Min, max, counts, near-support counts and exact quantiles do not depend on the
- * merge order; the scaled sums depend on it only through rounding (relative ~n·2⁻⁵³); sketch-mode
- * quantiles within the KLL rank error (see {@link QuantileState}).
+ * <p><b>Order.</b> Min, max, counts, near-support counts and the quantiles (exact or sketched) do
+ * not depend on the merge order, bit for bit; the scaled sums depend on it only through rounding
+ * (relative ~n·2⁻⁵³). Sketch-mode quantiles are within relative error {@link
+ * LogBucketQuantileSketch#RELATIVE_ACCURACY} of the exact ones (see {@link QuantileState}).
  *
  * <p><b>Memory.</b> O(parameterCount) for the gradient (allocated at the first {@link
  * #addWeightedGradient}), up to {@link #EXACT_QUANTILE_LIMIT} doubles for exact quantiles (then a
- * KLL sketch of a few ten kB), and the near-support window (all margins within 7·ln 10 of the
+ * {@link LogBucketQuantileSketch}: 12 bytes per non-empty bucket, at most {@link
+ * #SKETCH_MAX_BUCKETS} per sign), and the near-support window (all margins within 7·ln 10 of the
  * minimum: O(n) doubles in the worst case, when the margins are bunched).
  *
- * <p>Not thread-safe. Java-serializable (the loss travels by name, the sketch as bytes); a Kryo
- * setup must serialize it with Kryo's {@code JavaSerializer}, as the sketch and buffers are
- * transient fields written by {@code writeObject}.
+ * <p>Not thread-safe. Java-serializable (the loss travels by name); a Kryo setup must serialize it
+ * with Kryo's {@code JavaSerializer}, as the exact quantile values, the near-support window and the
+ * sketch's key buffer are transient fields handled by {@code writeObject}.
  */
 public final class MarginAccumulator implements Serializable {
 
@@ -43,8 +45,8 @@ public final class MarginAccumulator implements Serializable {
   /** Quantiles stay exact while at most this many finite margins were seen. */
   public static final int EXACT_QUANTILE_LIMIT = 65_536;
 
-  /** KLL accuracy parameter: normalized rank error ≈ 0.28 % (99 % confidence). */
-  public static final int SKETCH_K = 1000;
+  /** Bucket limit per sign of the quantile sketch (beyond it the lowest-|p| buckets collapse). */
+  public static final int SKETCH_MAX_BUCKETS = LogBucketQuantileSketch.DEFAULT_MAX_BUCKETS;
 
   private final String lossName;
   private final int parameterCount;
@@ -92,7 +94,7 @@ public final class MarginAccumulator implements Serializable {
     this.loss = loss;
     this.lossName = loss.name();
     this.parameterCount = parameterCount;
-    this.quantiles = new QuantileState(EXACT_QUANTILE_LIMIT, SKETCH_K);
+    this.quantiles = new QuantileState(EXACT_QUANTILE_LIMIT, SKETCH_MAX_BUCKETS);
     this.window = new NearSupportWindow();
   }
 

@@ -3,9 +3,11 @@ package io.marginflow.common.stats;
 /**
  * Quantiles (0, 1, 5, 25, 50, 75, 95, 100 %) of the normalized margins p_i(u) = p_i(w)/‖w‖^L
  * (science.md §5 item 5). The rule is the lower nearest rank: q_r is the smallest margin v with #{i
- * : p_i(u) ≤ v} ≥ r·n, so q0 is the minimum and q100 the maximum. Exact for small n, from a KLL
- * sketch beyond {@link MarginAccumulator#EXACT_QUANTILE_LIMIT} values (q0 and q100 stay exact); see
- * {@link MarginAccumulator}. NaN everywhere when no finite margin was seen.
+ * : p_i(u) ≤ v} ≥ r·n, so q0 is the minimum and q100 the maximum. Exact for small n, from a
+ * deterministic {@link LogBucketQuantileSketch} (relative error {@link
+ * LogBucketQuantileSketch#RELATIVE_ACCURACY}) beyond {@link MarginAccumulator#EXACT_QUANTILE_LIMIT}
+ * values (q0 and q100 stay exact); see {@link MarginAccumulator}. NaN everywhere when no finite
+ * margin was seen.
  */
 public record MarginQuantiles(
     double q0,

@@ -5,37 +5,42 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.Arrays;
-import org.apache.datasketches.kll.KllDoublesSketch;
-import org.apache.datasketches.memory.Memory;
-import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
 
 /**
  * Mergeable quantile state of the finite raw margins: the values themselves while their total count
- * is at most {@link #exactLimit}, a KLL sketch (fed with the kept values) once it is exceeded, also
- * across merges. Java-serializable: the sketch travels as its compact byte form.
+ * is at most {@link #exactLimit}, a {@link LogBucketQuantileSketch} (fed with the kept values) once
+ * it is exceeded, also across merges. Java-serializable: exact values as a trimmed array, the
+ * sketch as its plain fields.
  *
  * <p>Quantile rule (both modes): lower nearest rank, q_r = smallest v with #{x ≤ v} ≥ r·n, i.e. the
  * sorted value at index ⌈r·n⌉ − 1 (clamped to 0), computed with integer arithmetic from {@link
- * MarginQuantiles#LEVELS_PER_10K}. In sketch mode this is KLL's {@code INCLUSIVE} criterion, with
- * normalized rank error {@code KllSketch.getNormalizedRankError(k, false)} (≈0.28 % at 99 %
- * confidence for k = 1000); q0 and q100 are always the exact min and max, supplied by the caller.
- * KLL compaction draws from the library's own (unseeded) random source, so sketch-mode quantiles
- * may differ between runs within that error; exact-mode results are deterministic.
+ * MarginQuantiles#LEVELS_PER_10K}. In sketch mode the value at that index is estimated within
+ * relative error {@link LogBucketQuantileSketch#RELATIVE_ACCURACY} (unless it falls in a collapsed
+ * bucket); q0 and q100 are always the exact min and max, supplied by the caller.
+ *
+ * <p><b>Determinism.</b> Both modes are pure functions of the multiset of values: the exact mode
+ * sorts them, and the sketch is a pure function of its multiset, so the sketch after a switch (by
+ * add or by merge, in any order) equals the sketch fed all values at once, and the quantiles are
+ * bit-identical for every partitioning and merge tree.
  */
 final class QuantileState implements Serializable {
 
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final int exactLimit;
-  private final int sketchK;
+  private final int maxBucketsPerStore;
   private long count;
   private transient double[] exact;
   private transient int exactCount;
-  private transient KllDoublesSketch sketch;
+  private LogBucketQuantileSketch sketch;
 
-  QuantileState(int exactLimit, int sketchK) {
+  /**
+   * Exact up to {@code exactLimit} values, then a sketch with {@code maxBucketsPerStore} buckets
+   * per sign.
+   */
+  QuantileState(int exactLimit, int maxBucketsPerStore) {
     this.exactLimit = exactLimit;
-    this.sketchK = sketchK;
+    this.maxBucketsPerStore = maxBucketsPerStore;
     this.exact = new double[16];
   }
 
@@ -69,7 +74,7 @@ final class QuantileState implements Serializable {
     assert Double.isFinite(v) : v;
     count++;
     if (sketch != null) {
-      sketch.update(v);
+      sketch.add(v);
     } else {
       exact[exactCount++] = v;
     }
@@ -112,7 +117,7 @@ final class QuantileState implements Serializable {
       } else if (sorted != null) {
         v = sorted[nearestRankIndex(levels[j], count)];
       } else {
-        v = sketch.getQuantile(levels[j] / 10_000.0, QuantileSearchCriteria.INCLUSIVE);
+        v = sketch.valueAtRank(nearestRankIndex(levels[j], count));
       }
       q[j] = v / scale;
     }
@@ -125,6 +130,11 @@ final class QuantileState implements Serializable {
     return (int) Math.max(0, Math.min(n - 1, idx));
   }
 
+  /** The sketch, or null in exact mode (for tests). */
+  LogBucketQuantileSketch sketchOrNull() {
+    return sketch;
+  }
+
   private double[] sortedExact() {
     double[] s = Arrays.copyOf(exact, exactCount);
     Arrays.sort(s);
@@ -132,9 +142,9 @@ final class QuantileState implements Serializable {
   }
 
   private void switchToSketch() {
-    sketch = KllDoublesSketch.newHeapInstance(sketchK);
+    sketch = new LogBucketQuantileSketch(maxBucketsPerStore);
     for (int i = 0; i < exactCount; i++) {
-      sketch.update(exact[i]);
+      sketch.add(exact[i]);
     }
     exact = null;
     exactCount = 0;
@@ -143,18 +153,22 @@ final class QuantileState implements Serializable {
   private void writeObject(ObjectOutputStream out) throws IOException {
     out.defaultWriteObject();
     out.writeObject(sketch == null ? Arrays.copyOf(exact, exactCount) : null);
-    out.writeObject(sketch == null ? null : sketch.toByteArray());
   }
 
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
     in.defaultReadObject();
     double[] values = (double[]) in.readObject();
-    byte[] bytes = (byte[]) in.readObject();
-    if (bytes != null) {
-      sketch = KllDoublesSketch.heapify(Memory.wrap(bytes));
-      if (sketch.getN() != count) {
+    if (sketch != null) {
+      if (sketch.count() != count || sketch.maxBucketsPerStore() != maxBucketsPerStore) {
         throw new java.io.InvalidObjectException(
-            "quantile sketch: holds " + sketch.getN() + " values, expected " + count);
+            "quantile sketch: holds "
+                + sketch.count()
+                + " values with "
+                + sketch.maxBucketsPerStore()
+                + " buckets per store, expected "
+                + count
+                + " and "
+                + maxBucketsPerStore);
       }
     } else {
       if (values == null || values.length != count) {
