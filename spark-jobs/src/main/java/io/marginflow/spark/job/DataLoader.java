@@ -57,7 +57,7 @@ public final class DataLoader {
       return List.of();
     }
     List<String> files = InputFiles.expand(uris, conf.get());
-    return SparkIngest.scan(sc, files, lineFormat(0), conf);
+    return SparkIngest.scan(sc, files, lineFormat(config.data().features()), conf);
   }
 
   /** The feature count: declared, or the largest index seen in the scanned files. */
