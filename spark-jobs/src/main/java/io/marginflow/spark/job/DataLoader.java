@@ -99,7 +99,7 @@ public final class DataLoader {
       blocks = generated(gen, tc.rows(), p, sparse, blockRows);
       description = gen.describe();
     } else if (config.data().format().equals("idx")) {
-      Dataset ds = readIdx(uris, test);
+      Dataset ds = readIdx(uris, test, blockRows);
       List<RowBlock> rebuilt = repartition(ds, p, blockRows);
       blocks = sc.parallelize(rebuilt, p);
       description = String.join(",", uris) + " (IDX, labels " + config.data().labels() + ")";
@@ -170,7 +170,7 @@ public final class DataLoader {
             });
   }
 
-  private Dataset readIdx(List<String> uris, boolean test) throws IOException {
+  private Dataset readIdx(List<String> uris, boolean test, int blockRows) throws IOException {
     List<String> labelUris = config.data().idxLabelUris();
     if (uris.size() != 1) {
       throw new IllegalArgumentException(
@@ -186,7 +186,7 @@ public final class DataLoader {
     java.nio.file.Path labels = localCopy(labelUris.get(which));
     try {
       return IdxReader.read(
-          images, labels, DigitLabels.parse(config.data().labels()), true, false, Integer.MAX_VALUE);
+          images, labels, DigitLabels.parse(config.data().labels()), true, false, blockRows);
     } finally {
       Files.deleteIfExists(images);
       Files.deleteIfExists(labels);

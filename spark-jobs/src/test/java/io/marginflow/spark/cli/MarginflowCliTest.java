@@ -1,0 +1,81 @@
+package io.marginflow.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Command-line errors are reported before Spark starts (these tests start no Spark session). */
+class MarginflowCliTest {
+
+  @TempDir Path tmp;
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = MarginflowCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void unknownConfigKeyFailsNamingTheKeyAndTheFile() throws IOException {
+    Path cfg = tmp.resolve("run.yaml");
+    Files.writeString(cfg, "steps: 10\nbatchsize: 5\n");
+    Result r = run("train", "--config", cfg.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("unknown key 'batchsize'") && r.err().contains("run.yaml"), r.err());
+    assertTrue(r.err().contains("batch"), "lists the known keys: " + r.err());
+  }
+
+  @Test
+  void badValuesFailNamingTheKeyAndWhatIsAllowed() throws IOException {
+    Result r = run("train", "--batch", "zero");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("batch: expected an integer"), r.err());
+    r = run("train", "--loss", "hinge");
+    assertTrue(r.err().contains("loss") && r.err().contains("exp|logistic"), r.err());
+    r = run("train", "--schedule", "cosine");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("schedule"), r.err());
+    r = run("train", "--relu-derivative-at-zero", "2");
+    assertTrue(r.err().contains("relu-derivative-at-zero: expected a number in [0, 1], got '2'"), r.err());
+    r = run("train", "--bogus", "1");
+    assertTrue(r.err().contains("unknown flag --bogus"), r.err());
+    Path cfg = tmp.resolve("bad.yaml");
+    Files.writeString(cfg, "sampler: shuffled\n");
+    r = run("train", "--config", cfg.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("sampler"), r.err());
+  }
+
+  @Test
+  void helpDocumentsEveryFlag() {
+    Result r = run("train", "--help");
+    assertEquals(0, r.code());
+    for (String flag : new String[] {"--data", "--test-data", "--format", "--features", "--labels",
+        "--model", "--loss", "--sampler", "--batch", "--step", "--schedule", "--steps",
+        "--eval-every", "--snapshot-margins-at", "--checkpoint-every", "--seed", "--partitions",
+        "--init", "--master", "--out", "--resume", "--target-log-loss", "--max-wall"}) {
+      assertTrue(r.out().contains(flag + " "), "help lacks " + flag);
+    }
+    assertEquals(2, run().code());
+    assertEquals(2, run("frobnicate").code());
+  }
+
+  @Test
+  void weightsOfAMissingRunFailsClearly() {
+    Result r = run("weights", tmp.resolve("nope").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("nope"), r.err());
+  }
+}
