@@ -31,6 +31,9 @@ public record TrainConfig(
 
   private static final Set<String> FORMATS = Set.of("libsvm", "csv", "idx");
 
+  /** γ when --step is not given (constant and vanishing schedules). */
+  public static final double DEFAULT_STEP = 1.0;
+
   /** Where the rows come from. Empty {@code trainUris}: the teacher–student generator. */
   public record DataSettings(
       List<String> trainUris,
@@ -138,9 +141,15 @@ public record TrainConfig(
     } catch (IllegalArgumentException ex) {
       throw new ConfigException(SAMPLER.key() + "/" + BATCH.key() + ": " + ex.getMessage());
     }
-    double gamma = s.real(STEP);
-    if (!(gamma > 0) || Double.isInfinite(gamma)) {
-      throw s.bad(STEP, "a finite number > 0");
+    boolean lossBasedSchedule = s.text(SCHEDULE).trim().toLowerCase(Locale.ROOT).startsWith("loss-based");
+    double gamma;
+    if (s.text(STEP).isEmpty()) {
+      gamma = lossBasedSchedule ? Double.NaN : DEFAULT_STEP; // NaN: the rule's own default α₀
+    } else {
+      gamma = s.real(STEP);
+      if (!(gamma > 0) || Double.isInfinite(gamma)) {
+        throw s.bad(STEP, "a finite number > 0");
+      }
     }
     StepRuleConfig schedule;
     try {
