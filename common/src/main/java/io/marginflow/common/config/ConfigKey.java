@@ -42,6 +42,8 @@ public enum ConfigKey {
   PARTITIONS("partitions", "0", "Number of data partitions (0: Spark's default parallelism)."),
   BLOCK_ROWS("block-rows", "0", "Rows per stacked block (0: chosen from the model)."),
   TREE_DEPTH("tree-depth", "2", "treeAggregate depth for the per-step sums."),
+  THETA_SHIPPING("theta-shipping", "auto", "How θ reaches the executors each step: closure | broadcast | auto "
+      + "(closure up to 65,536 parameters)."),
   MASTER("master", "local[*]", "Spark master URL."),
   OUT("out", "", "Run directory URI (default runs/<run-id> under the working directory)."),
   RESUME("resume", "", "Resume the run in this directory from its LATEST checkpoint."),

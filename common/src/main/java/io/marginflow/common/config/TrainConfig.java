@@ -80,7 +80,8 @@ public record TrainConfig(
       double maxWallMinutes) {}
 
   /** Spark master, partitioning and aggregation. */
-  public record ClusterSettings(String master, int partitions, int blockRows, int treeDepth) {}
+  public record ClusterSettings(
+      String master, int partitions, int blockRows, int treeDepth, String thetaShipping) {}
 
   /** Validates and types the given settings. */
   public static TrainConfig from(Settings s) {
@@ -181,9 +182,17 @@ public record TrainConfig(
     if (master.isEmpty()) {
       throw s.bad(MASTER, "a Spark master URL such as local[*], spark://host:7077 or yarn");
     }
+    String shipping = s.text(THETA_SHIPPING).toLowerCase(Locale.ROOT);
+    if (!Set.of("auto", "closure", "broadcast").contains(shipping)) {
+      throw s.bad(THETA_SHIPPING, "one of auto|closure|broadcast");
+    }
     ClusterSettings cluster =
         new ClusterSettings(
-            master, s.integer(PARTITIONS, 0), s.integer(BLOCK_ROWS, 0), s.integer(TREE_DEPTH, 1));
+            master,
+            s.integer(PARTITIONS, 0),
+            s.integer(BLOCK_ROWS, 0),
+            s.integer(TREE_DEPTH, 1),
+            shipping);
     return new TrainConfig(data, model, optimizer, output, cluster, s);
   }
 

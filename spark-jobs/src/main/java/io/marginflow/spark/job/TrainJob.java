@@ -103,7 +103,7 @@ public final class TrainJob {
               train.rows(),
               key,
               config.cluster().treeDepth(),
-              thetaShipping(network),
+              thetaShipping(config, network),
               snapshots);
       LOG.info("backend: {}", backend.describe());
       RunDirectoryRecorder recorder =
@@ -169,7 +169,15 @@ public final class TrainJob {
     return 1024;
   }
 
-  static SparkBackend.ThetaShipping thetaShipping(Network network) {
+  static SparkBackend.ThetaShipping thetaShipping(TrainConfig config, Network network) {
+    switch (config.cluster().thetaShipping()) {
+      case "closure":
+        return SparkBackend.ThetaShipping.CLOSURE;
+      case "broadcast":
+        return SparkBackend.ThetaShipping.BROADCAST;
+      default:
+        break;
+    }
     // Small θ travels with the task (no broadcast round trip); large θ is broadcast once per step.
     return network.parameterCount() <= 1 << 16
         ? SparkBackend.ThetaShipping.CLOSURE

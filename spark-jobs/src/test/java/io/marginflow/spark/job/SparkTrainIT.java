@@ -165,6 +165,20 @@ class SparkTrainIT {
     e = assertThrows(IllegalArgumentException.class,
         () -> train("--data", wide.toString(), "--features", "3", "--out", out.toString()));
     assertTrue(e.getMessage().contains("wide.libsvm:1"), e.getMessage());
+    for (String[] bad : new String[][] {
+        {"label.libsvm", "+1 1:1\n2 1:1\n", "label.libsvm:2"},
+        {"zero.libsvm", "+1 0:1\n", "zero.libsvm:1"},
+        {"junk.libsvm", "+1 1:1\n-1 1:1 abc\n", "junk.libsvm:2"}}) {
+      Path f = tmp.resolve(bad[0]);
+      Files.writeString(f, bad[1]);
+      e = assertThrows(IllegalArgumentException.class,
+          () -> train("--data", f.toString(), "--features", "3", "--out", out.toString()));
+      assertTrue(e.getMessage().contains(bad[2]), e.getMessage());
+    }
+    Path empty = Files.createFile(tmp.resolve("empty.libsvm"));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> train("--data", empty.toString(), "--out", out.toString()));
+    assertTrue(e.getMessage().contains("empty.libsvm") && e.getMessage().contains("empty"), e.getMessage());
     Path emptyDir = Files.createDirectory(tmp.resolve("empty"));
     e = assertThrows(IllegalArgumentException.class,
         () -> train("--data", emptyDir.toString(), "--out", out.toString()));

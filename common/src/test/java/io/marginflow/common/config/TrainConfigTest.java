@@ -1,0 +1,85 @@
+package io.marginflow.common.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.marginflow.common.sample.SamplerKind;
+import io.marginflow.common.step.LossBasedStep;
+import io.marginflow.common.step.VanishingStep;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainConfigTest {
+
+  @TempDir Path tmp;
+
+  private static TrainConfig parse(String... args) {
+    return TrainConfig.from(ConfigLoader.parse(args).settings());
+  }
+
+  @Test
+  void settingsRoundTripThroughTheirTextForm() {
+    TrainConfig a =
+        parse("--data", "hdfs://nn:8020/a9a", "--data", "b.gz,c.gz", "--features", "123",
+            "--model", "mlp:123-64-1", "--loss", "exp", "--sampler", "reshuffle", "--batch", "64",
+            "--step", "0.25", "--schedule", "vanishing:0.5", "--steps", "500",
+            "--snapshot-margins-at", "100,10", "--seed", "-7", "--target-log-loss", "-50");
+    Settings back = Settings.defaults();
+    for (var e : a.settings().asMap().entrySet()) {
+      back = back.with(ConfigKey.byName(e.getKey()).orElseThrow(), e.getValue());
+    }
+    assertEquals(a, TrainConfig.from(back));
+    assertEquals(List.of("hdfs://nn:8020/a9a", "b.gz", "c.gz"), a.data().trainUris());
+    assertEquals(List.of(10L, 100L), a.output().snapshotMarginsAt());
+    assertEquals(SamplerKind.RESHUFFLE, a.optimizer().sampler().kind());
+    assertEquals(new VanishingStep(0.25, 0.5), a.optimizer().schedule());
+    assertEquals(-7, a.optimizer().seed());
+  }
+
+  @Test
+  void yamlFileEqualsTheSameFlagsAndFlagsOverrideTheFile() throws IOException {
+    Path f = tmp.resolve("run.yaml");
+    Files.writeString(f, "data: [a.txt, b.txt]\nbatch: 32\nloss: exp\nschedule: loss-based\n");
+    TrainConfig fromFile = parse("--config", f.toString());
+    TrainConfig fromFlags = parse("--data", "a.txt,b.txt", "--batch", "32", "--loss", "exp", "--schedule", "loss-based");
+    assertEquals(fromFlags.data(), fromFile.data());
+    assertEquals(fromFlags.optimizer(), fromFile.optimizer());
+    assertEquals(new LossBasedStep(0.1, Math.pow(2, 0.2), Math.pow(2, 0.1)), fromFile.optimizer().schedule());
+    assertEquals(8, parse("--batch", "8", "--config", f.toString()).optimizer().sampler().batchSize());
+  }
+
+  @Test
+  void unknownKeysAndBadValuesNameTheKey() throws IOException {
+    Path f = tmp.resolve("bad.yaml");
+    Files.writeString(f, "stpes: 10\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("--config", f.toString()));
+    assertTrue(e.getMessage().contains("unknown key 'stpes'") && e.getMessage().contains("bad.yaml"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--steps", "-1"));
+    assertEquals("steps: expected an integer ≥ 0, got '-1'", e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--format", "parquet"));
+    assertTrue(e.getMessage().startsWith("format: expected one of libsvm|csv|idx"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--format", "idx", "--data", "x"));
+    assertTrue(e.getMessage().startsWith("labels:"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--theta-shipping", "pigeon"));
+    assertTrue(e.getMessage().startsWith("theta-shipping:"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--step", "0"));
+    assertTrue(e.getMessage().startsWith("step: expected a finite number > 0"), e.getMessage());
+    Files.writeString(f, "data:\n  nested: 1\n");
+    e = assertThrows(ConfigException.class, () -> parse("--config", f.toString()));
+    assertTrue(e.getMessage().contains("'data'"), e.getMessage());
+  }
+
+  @Test
+  void defaultsDescribeTheDemoRun() {
+    TrainConfig d = parse();
+    assertTrue(d.data().generated());
+    assertEquals("mlp:20-32-1", d.modelSpecFor(d.data().declaredFeatures()));
+    assertEquals(1.0, d.optimizer().schedule().baseStep());
+    assertEquals(2000, d.optimizer().steps());
+  }
+}
