@@ -41,13 +41,46 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     // Task results of the training job: mergeable accumulators with nested state (sketches,
     // buffers) travel through Java serialization inside Kryo.
     JavaSerializer java = new JavaSerializer();
-    kryo.register(BatchGradient.class, java);
+    kryo.register(BatchGradient.class, new BatchGradientSerializer());
     kryo.register(EvaluationPass.class, java);
     kryo.register(MarginAccumulator.class, java);
     kryo.register(RowRecord.class, java);
     kryo.register(InputFile.class, java);
     kryo.register(Object[].class);
     kryo.register(scala.Tuple2[].class);
+  }
+
+  /** Kryo serializer of the per-step sum: scalars, then the gradient as one double array. */
+  static final class BatchGradientSerializer extends Serializer<BatchGradient> {
+    @Override
+    public void write(Kryo kryo, Output out, BatchGradient g) {
+      out.writeInt(g.parameterCount(), true);
+      out.writeLong(g.count(), true);
+      out.writeDouble(g.logFrame());
+      out.writeDouble(g.logSumNegDerivative());
+      out.writeDouble(g.minMargin());
+      out.writeDouble(g.weightedMarginSum());
+      out.writeBoolean(g.nonFinite());
+      double[] grad = g.gradientOrNull();
+      out.writeInt(grad == null ? -1 : grad.length);
+      if (grad != null) {
+        out.writeDoubles(grad);
+      }
+    }
+
+    @Override
+    public BatchGradient read(Kryo kryo, Input in, Class<BatchGradient> type) {
+      int d = in.readInt(true);
+      long count = in.readLong(true);
+      double logFrame = in.readDouble();
+      double logSumNeg = in.readDouble();
+      double min = in.readDouble();
+      double wp = in.readDouble();
+      boolean nonFinite = in.readBoolean();
+      int len = in.readInt();
+      double[] grad = len < 0 ? null : in.readDoubles(len);
+      return BatchGradient.restore(d, count, logFrame, logSumNeg, min, wp, nonFinite, grad);
+    }
   }
 
   /** Kryo serializer of {@link DenseBlock}. */

@@ -27,11 +27,51 @@ public final class BatchGradient implements Serializable {
   private double minMargin = Double.POSITIVE_INFINITY;
   private double weightedMarginSum;
   private boolean nonFinite;
-  private final double[] gradient;
+  private final int parameterCount;
+  /** Allocated on first use, so an empty sum (e.g. Spark's zero value) stays tiny on the wire. */
+  private double[] gradient;
 
   /** An empty sum for a network with {@code parameterCount} parameters. */
   public BatchGradient(int parameterCount) {
-    this.gradient = new double[parameterCount];
+    this.parameterCount = parameterCount;
+  }
+
+  /**
+   * Rebuilds a sum from its parts (for serializers); {@code gradient} is adopted, not copied, and may
+   * be null when {@code count} is 0.
+   */
+  public static BatchGradient restore(
+      int parameterCount,
+      long count,
+      double logFrame,
+      double logSumNegDerivative,
+      double minMargin,
+      double weightedMarginSum,
+      boolean nonFinite,
+      double[] gradient) {
+    if (gradient != null && gradient.length != parameterCount) {
+      throw new IllegalArgumentException(
+          "gradient: expected length " + parameterCount + ", got " + gradient.length);
+    }
+    BatchGradient g = new BatchGradient(parameterCount);
+    g.count = count;
+    g.logFrame = logFrame;
+    g.logSumNegDerivative = logSumNegDerivative;
+    g.minMargin = minMargin;
+    g.weightedMarginSum = weightedMarginSum;
+    g.nonFinite = nonFinite;
+    g.gradient = gradient;
+    return g;
+  }
+
+  /** Number of parameters d. */
+  public int parameterCount() {
+    return parameterCount;
+  }
+
+  /** The gradient array if allocated, else null (for serializers). */
+  public double[] gradientOrNull() {
+    return gradient;
   }
 
   /**
@@ -71,7 +111,8 @@ public final class BatchGradient implements Serializable {
       wp += weights[i] * margins[i];
       weights[i] *= y[i]; // coefficient of ∇Φ: e^{s_i − F}·y_i
     }
-    BatchGradient part = new BatchGradient(gradient.length);
+    BatchGradient part = new BatchGradient(parameterCount);
+    part.gradient = new double[parameterCount];
     network.backwardWeighted(rows, theta, workspace, weights, part.gradient);
     part.count = m;
     part.logFrame = frame;
@@ -95,14 +136,15 @@ public final class BatchGradient implements Serializable {
       minMargin = other.minMargin;
       weightedMarginSum = other.weightedMarginSum;
       nonFinite |= other.nonFinite;
-      System.arraycopy(other.gradient, 0, gradient, 0, gradient.length);
+      gradient = other.gradient == null ? null : other.gradient.clone();
       return this;
     }
     double f = LogSpace.logAddExp(logFrame, other.logFrame);
     double a = Math.exp(logFrame - f);
     double b = Math.exp(other.logFrame - f);
+    gradient();
     for (int j = 0; j < gradient.length; j++) {
-      gradient[j] = a * gradient[j] + b * other.gradient[j];
+      gradient[j] = a * gradient[j] + b * other.gradient()[j];
     }
     weightedMarginSum = a * weightedMarginSum + b * other.weightedMarginSum;
     logFrame = f;
@@ -138,8 +180,11 @@ public final class BatchGradient implements Serializable {
     return weightedMarginSum;
   }
 
-  /** G = Σ_i e^{s_i − F} y_i ∇Φ(x_i) (not a copy). */
+  /** G = Σ_i e^{s_i − F} y_i ∇Φ(x_i) (not a copy; zeros when nothing was summed). */
   public double[] gradient() {
+    if (gradient == null) {
+      gradient = new double[parameterCount];
+    }
     return gradient;
   }
 
@@ -148,7 +193,7 @@ public final class BatchGradient implements Serializable {
     if (nonFinite) {
       return true;
     }
-    for (double g : gradient) {
+    for (double g : gradient()) {
       if (!Double.isFinite(g)) {
         return true;
       }

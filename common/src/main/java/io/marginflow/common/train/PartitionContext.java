@@ -5,6 +5,8 @@ import io.marginflow.common.loss.Loss;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.net.Workspace;
 import io.marginflow.common.sample.MinibatchSampler;
+import io.marginflow.common.data.RowBlocks;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,10 +43,15 @@ public final class PartitionContext {
     return network;
   }
 
-  /** Σ over this partition's members of batch {@code step}, as a {@link BatchGradient}. */
+  /**
+   * Σ over this partition's members of batch {@code step}, as a {@link BatchGradient}. The members
+   * of all blocks are gathered into one block so the kernels run once per step and partition.
+   */
   public BatchGradient batchSum(List<RowBlock> blocks, long step, double[] theta) {
     BatchGradient sum = new BatchGradient(network.parameterCount());
     ensureMembers(sampler.batchSize());
+    List<RowBlock> parts = new ArrayList<>();
+    int total = 0;
     for (RowBlock block : blocks) {
       int rows = block.rows();
       if (rows == 0) {
@@ -55,21 +62,34 @@ public final class PartitionContext {
       if (count == 0) {
         continue;
       }
-      RowBlock batchRows;
       if (count == rows) {
-        batchRows = block;
+        parts.add(block);
       } else {
         ensureLocal(count);
         for (int i = 0; i < count; i++) {
           local[i] = (int) (members[i] - lo);
         }
-        batchRows = block.select(local, count);
+        parts.add(block.select(local, count));
       }
-      ensureScratch(count);
-      sum.addRows(network, loss, batchRows, theta, workspace, a, b);
+      total += count;
     }
-    return sum;
+    if (total == 0) {
+      return sum;
+    }
+    if (parts.size() > 1 && total > MAX_GATHERED_ROWS) {
+      // Full batches: keep the cached blocks as they are rather than copying the partition.
+      for (RowBlock part : parts) {
+        ensureScratch(part.rows());
+        sum.addRows(network, loss, part, theta, workspace, a, b);
+      }
+      return sum;
+    }
+    ensureScratch(total);
+    return sum.addRows(network, loss, RowBlocks.concat(parts), theta, workspace, a, b);
   }
+
+  /** Above this many members, a partition's minibatch is processed block by block. */
+  static final int MAX_GATHERED_ROWS = 4096;
 
   /** A full-data evaluation of this partition's rows. {@code previousTheta} may be null. */
   public EvaluationPass evaluate(

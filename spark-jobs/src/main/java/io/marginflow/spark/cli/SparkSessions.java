@@ -21,6 +21,8 @@ public final class SparkSessions {
     return conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryo.registrator", MarginflowKryoRegistrator.class.getName())
         .set("spark.kryo.registrationRequired", "true")
+        // Unsafe Kryo streams copy primitive arrays (θ, gradients, blocks) in bulk.
+        .set("spark.kryo.unsafe", conf.get("spark.kryo.unsafe", "true"))
         .set("spark.kryoserializer.buffer.max", conf.get("spark.kryoserializer.buffer.max", mb + "m"));
   }
 

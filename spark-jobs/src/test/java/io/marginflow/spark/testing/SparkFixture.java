@@ -27,6 +27,7 @@ public final class SparkFixture {
         .setAppName("marginflow-tests")
         .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryo.registrationRequired", "true")
+        .set("spark.kryo.unsafe", "true")
         .set("spark.kryo.registrator", MarginflowKryoRegistrator.class.getName())
         .set("spark.ui.enabled", "false")
         .set("spark.ui.showConsoleProgress", "false")
