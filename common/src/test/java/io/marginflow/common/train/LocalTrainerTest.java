@@ -125,6 +125,39 @@ class LocalTrainerTest {
     }
   }
 
+  @Test
+  void stopCriteriaEndTheRunWithACheckpoint() {
+    Dataset data = TrainFixtures.teacher(6, 200, 5, 64);
+    TrainConfig target =
+        TrainFixtures.config("--model", "mlp:5-8-1", "--steps", "5000", "--batch", "20",
+            "--eval-every", "10", "--target-log-loss", "-1", "--checkpoint-every", "0");
+    InMemoryRecorder rec = new InMemoryRecorder();
+    TrainingState end = new LocalTrainer(target, 5).run(data, null, rec, null);
+    assertEquals("target-log-loss", rec.finishReason());
+    assertTrue(end.step() < 5000);
+    EvalRow last = rec.evals().get(rec.evals().size() - 1);
+    assertTrue(last.logLoss() <= -1, "stopped once log 𝓛 ≤ −1, got " + last.logLoss());
+    assertEquals(end.step(), rec.checkpoints().get(rec.checkpoints().size() - 1).step());
+
+    TrainConfig wall =
+        TrainFixtures.config("--model", "mlp:5-8-1", "--steps", "1000000", "--batch", "20",
+            "--max-wall", "0.000001");
+    InMemoryRecorder w = new InMemoryRecorder();
+    TrainingState stopped = new LocalTrainer(wall, 5).run(data, null, w, null);
+    assertEquals("max-wall", w.finishReason());
+    assertEquals(stopped.step(), w.checkpoints().get(w.checkpoints().size() - 1).step());
+    assertEquals(stopped.step(), w.evals().get(w.evals().size() - 1).step(), "evaluated where it stopped");
+  }
+
+  @Test
+  void stepRowsCanBeThinned() {
+    Dataset data = TrainFixtures.teacher(8, 100, 3, 64);
+    InMemoryRecorder rec = new InMemoryRecorder();
+    new LocalTrainer(TrainFixtures.config("--model", "mlp:3-4-1", "--steps", "50", "--batch", "10",
+        "--log-steps-every", "7"), 3).run(data, null, rec, null);
+    assertEquals(List.of(0L, 7L, 14L, 21L, 28L, 35L, 42L, 49L), rec.steps().stream().map(r -> r.step()).toList());
+  }
+
   private static io.marginflow.common.stats.StepRow withWall(io.marginflow.common.stats.StepRow r, double wall) {
     return new io.marginflow.common.stats.StepRow(r.schema(), r.step(), r.gamma(), r.batchLogLoss(),
         r.batchMinMargin(), r.norm(), r.radialLossTerm(), r.radialStepTerm(), r.stepNorm(),
