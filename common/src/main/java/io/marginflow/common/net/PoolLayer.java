@@ -64,14 +64,14 @@ final class PoolLayer extends Layer {
               int p = first + kh * inW;
               for (int kw = 0; kw < k; kw++) {
                 double v = x[xRow + p + kw];
-                if (v > bestValue) {
-                  bestValue = v;
-                  best = p + kw;
-                }
+                // strict '>' keeps the first maximum; written branch-free (int select + max)
+                // because the outcome is unpredictable
+                best = v > bestValue ? p + kw : best;
+                bestValue = Math.max(bestValue, v);
               }
             }
             int o = zRow + (c * outH + oh) * outW + ow;
-            z[o] = bestValue;
+            z[o] = x[xRow + best];
             argmax[o] = best;
           }
         }
