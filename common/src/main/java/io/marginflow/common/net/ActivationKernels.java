@@ -16,23 +16,23 @@ final class ActivationKernels {
 
   private ActivationKernels() {}
 
-  /** post[i] = σ(pre[i]) for i &lt; n. */
-  static void forward(Activation act, double[] pre, double[] post, int n) {
+  /** post[i] = σ(pre[i]) for from ≤ i &lt; to. */
+  static void forward(Activation act, double[] pre, double[] post, int from, int to) {
     switch (act.kind()) {
       case RELU -> {
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
           post[i] = Math.max(pre[i], 0.0);
         }
       }
       case LEAKY -> {
         double a = act.slope();
         if (a <= 1.0) { // max(z, a·z) is z for z > 0 and a·z for z < 0
-          for (int i = 0; i < n; i++) {
+          for (int i = from; i < to; i++) {
             double z = pre[i];
             post[i] = Math.max(z, a * z);
           }
         } else {
-          for (int i = 0; i < n; i++) {
+          for (int i = from; i < to; i++) {
             double z = pre[i];
             post[i] = Math.min(z, a * z);
           }
@@ -40,19 +40,19 @@ final class ActivationKernels {
       }
       case IDENTITY -> {
         if (post != pre) {
-          System.arraycopy(pre, 0, post, 0, n);
+          System.arraycopy(pre, from, post, from, to - from);
         }
       }
     }
   }
 
-  /** d[i] ← d[i]·σ'(pre[i]) for i &lt; n, with σ'(0) = e (identity: unchanged). */
-  static void backward(Activation act, double e, double[] pre, double[] d, int n) {
+  /** d[i] ← d[i]·σ'(pre[i]) for from ≤ i &lt; to, with σ'(0) = e (identity: unchanged). */
+  static void backward(Activation act, double e, double[] pre, double[] d, int from, int to) {
     if (act.kind() == Activation.Kind.IDENTITY) {
       return;
     }
     double a = act.slope();
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < to; i++) {
       double s = Math.min(Math.max(pre[i] * LIFT * LIFT, -1.0), 1.0);
       double factor = Math.max(s, 0.0) + a * Math.max(-s, 0.0) + e * (1.0 - s * s);
       d[i] *= factor;

@@ -36,21 +36,26 @@ class NetworkKernelTest {
   @ParameterizedTest
   @MethodSource("specs")
   void denseBlocksMatchReference(String text) {
-    Network net = Network.of(NetworkSpec.parse(text), E);
-    ReferenceNetwork ref = new ReferenceNetwork(net.spec(), E);
-    assertEquals(ref.parameterCount(), net.parameterCount(), "d");
-    double[] theta = NetTestData.gaussianTheta(net.parameterCount(), THETA_SCALE, 11);
-    Workspace ws = net.newWorkspace();
-    for (int rows : BLOCK_SIZES) {
-      DenseBlock block = NetTestData.gaussianBlock(rows, net.inputSize(), 100 + rows);
-      checkAgainstReference(net, ref, theta, ws, block, block, text + " rows=" + rows);
+    NetworkSpec spec = NetworkSpec.parse(text);
+    ReferenceNetwork ref = new ReferenceNetwork(spec, E);
+    // default image chunk (the whole block for these small nets), and chunks that split blocks
+    Network[] nets = {Network.of(spec, E), Network.of(spec, E, 1), Network.of(spec, E, 3)};
+    for (Network net : nets) {
+      assertEquals(ref.parameterCount(), net.parameterCount(), "d");
+      double[] theta = NetTestData.gaussianTheta(net.parameterCount(), THETA_SCALE, 11);
+      Workspace ws = net.newWorkspace();
+      for (int rows : BLOCK_SIZES) {
+        DenseBlock block = NetTestData.gaussianBlock(rows, net.inputSize(), 100 + rows);
+        checkAgainstReference(net, ref, theta, ws, block, block,
+            text + " chunk=" + net.imageChunk() + " rows=" + rows);
+      }
     }
   }
 
   @ParameterizedTest
   @MethodSource("specs")
   void csrBlocksMatchReferenceAndDense(String text) {
-    Network net = Network.of(NetworkSpec.parse(text), E);
+    Network net = Network.of(NetworkSpec.parse(text), E, 2);
     ReferenceNetwork ref = new ReferenceNetwork(net.spec(), E);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), THETA_SCALE, 12);
     Workspace ws = net.newWorkspace();
@@ -76,7 +81,7 @@ class NetworkKernelTest {
   @Test
   void largerBlockGrowsWorkspaceAndStaysCorrect() {
     String text = "cnn:1x8x8-conv3k3-maxpool2-conv4k2p1-avgpool2-dense5-dense1";
-    Network net = Network.of(NetworkSpec.parse(text), E);
+    Network net = Network.of(NetworkSpec.parse(text), E, 4);
     ReferenceNetwork ref = new ReferenceNetwork(net.spec(), E);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), THETA_SCALE, 13);
     Workspace ws = net.newWorkspace();
