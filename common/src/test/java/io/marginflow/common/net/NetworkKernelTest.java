@@ -99,6 +99,41 @@ class NetworkKernelTest {
     assertSame(grad0, ws.gradA, "buffers are reused, not reallocated");
   }
 
+  /**
+   * After warm-up, forward + backward allocate nothing. Checked on CSR rows into a single dense layer,
+   * a path without BLAS calls (some Java BLAS implementations allocate packing buffers inside dgemm),
+   * for both the strided (1 row) and the transposed (64 rows) sparse kernels.
+   */
+  @Test
+  void noAllocationAfterWarmUp() {
+    java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+    if (!(bean instanceof com.sun.management.ThreadMXBean mx) || !mx.isThreadAllocatedMemorySupported()) {
+      return; // allocation counters unavailable on this JVM
+    }
+    Network net = Network.parse("mlp:40-1/bias=first");
+    double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 1.0, 5);
+    Workspace ws = net.newWorkspace();
+    CsrBlock[] blocks = {NetTestData.sparseBlock(1, 40, 0.2, 6), NetTestData.sparseBlock(64, 40, 0.2, 7)};
+    double[] out = new double[64];
+    double[] coef = new double[64];
+    Arrays.fill(coef, 0.5);
+    double[] grad = new double[net.parameterCount()];
+    long tid = Thread.currentThread().getId();
+    for (int round = 0; round < 2; round++) { // round 0 warms up (workspace growth, JIT)
+      long before = mx.getThreadAllocatedBytes(tid);
+      for (int i = 0; i < 2000; i++) {
+        CsrBlock b = blocks[i & 1];
+        net.forward(b, theta, ws, out);
+        net.backwardWeighted(b, theta, ws, coef, grad);
+      }
+      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      if (round == 1) {
+        // the counter itself may allocate a few bytes; per-call allocation would be ≥ 2000 × 16 bytes
+        assertTrue(allocated < 2000, "allocated " + allocated + " bytes in 2000 calls");
+      }
+    }
+  }
+
   @Test
   void backwardRequiresTheMatchingForward() {
     Network net = Network.parse("mlp:4-3-1");
