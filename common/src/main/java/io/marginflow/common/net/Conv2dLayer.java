@@ -54,9 +54,9 @@ final class Conv2dLayer extends Layer {
   }
 
   @Override
-  void forward(int rows, double[] x, double[] theta, double[] z, Workspace ws) {
+  void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws) {
     double[] col = ws.col;
-    for (int n = 0; n < rows; n++) {
+    for (int n = r0; n < r1; n++) {
       double[] a = col;
       int aOff = 0;
       if (identityCol) {
@@ -81,10 +81,10 @@ final class Conv2dLayer extends Layer {
   }
 
   @Override
-  void backward(int rows, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
+  void backward(int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
     double[] col = ws.col;
     double[] dcol = ws.dcol;
-    for (int n = 0; n < rows; n++) {
+    for (int n = r0; n < r1; n++) {
       int dzOff = n * outSize;
       double[] a = col;
       int aOff = 0;

@@ -10,6 +10,9 @@ package io.marginflow.common.net;
  *   <li>weight gradient Gᵀ += Xᵀ·dZ: {@code dgemm(N, T, in, out, rows, X, in, dZ, out, G, in)};
  *   <li>input gradient dXᵀ = Wᵀ·dZᵀ: {@code dgemm(N, N, in, rows, out, W, in, dZ, out, dX, in)}.
  * </ul>
+ *
+ * <p>A layer with a single output (the last one) uses two GEMVs and an outer-product loop instead:
+ * GEMMs with n = 1 or k = 1 run far below GEMV speed in some BLAS implementations.
  */
 final class DenseLayer extends Layer {
 
@@ -24,34 +27,64 @@ final class DenseLayer extends Layer {
   }
 
   @Override
-  void forward(int rows, double[] x, double[] theta, double[] z, Workspace ws) {
+  void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws) {
+    int rows = r1 - r0;
     double beta = 0.0;
     if (biasOffset >= 0) {
-      for (int r = 0; r < rows; r++) {
+      for (int r = r0; r < r1; r++) {
         System.arraycopy(theta, biasOffset, z, r * outSize, outSize);
       }
       beta = 1.0;
     }
+    if (outSize == 1) { // z = X·w: a GEMV (degenerate GEMMs are slow in some BLAS)
+      Blas.INSTANCE.dgemv("T", inSize, rows, 1.0, x, r0 * inSize, inSize, theta, weightOffset, 1,
+          beta, z, r0, 1);
+      return;
+    }
     Blas.INSTANCE.dgemm("T", "N", outSize, rows, inSize, 1.0, theta, weightOffset, inSize,
-        x, 0, inSize, beta, z, 0, outSize);
+        x, r0 * inSize, inSize, beta, z, r0 * outSize, outSize);
   }
 
   @Override
-  void backward(int rows, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
-    Blas.INSTANCE.dgemm("N", "T", inSize, outSize, rows, 1.0, x, 0, inSize,
-        dz, 0, outSize, 1.0, grad, weightOffset, inSize);
+  void backward(int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
+    if (outSize == 1) {
+      backwardSingleOutput(r0, r1, x, theta, dz, dx, grad);
+      return;
+    }
+    int rows = r1 - r0;
+    Blas.INSTANCE.dgemm("N", "T", inSize, outSize, rows, 1.0, x, r0 * inSize, inSize,
+        dz, r0 * outSize, outSize, 1.0, grad, weightOffset, inSize);
     if (biasOffset >= 0) {
-      addColumnSums(rows, outSize, dz, grad, biasOffset);
+      addColumnSums(r0, r1, outSize, dz, grad, biasOffset);
     }
     if (dx != null) {
       Blas.INSTANCE.dgemm("N", "N", inSize, rows, outSize, 1.0, theta, weightOffset, inSize,
-          dz, 0, outSize, 0.0, dx, 0, inSize);
+          dz, r0 * outSize, outSize, 0.0, dx, r0 * inSize, inSize);
     }
   }
 
-  /** grad[off + j] += Σ_r m[r·width + j]. */
-  static void addColumnSums(int rows, int width, double[] m, double[] grad, int off) {
-    for (int r = 0; r < rows; r++) {
+  /** Width-1 layer: g += Xᵀ·dz by GEMV, bias += Σ dz, dx = dz ⊗ w as a plain outer-product loop. */
+  private void backwardSingleOutput(
+      int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad) {
+    Blas.INSTANCE.dgemv("N", inSize, r1 - r0, 1.0, x, r0 * inSize, inSize, dz, r0, 1, 1.0,
+        grad, weightOffset, 1);
+    if (biasOffset >= 0) {
+      addColumnSums(r0, r1, 1, dz, grad, biasOffset);
+    }
+    if (dx != null) {
+      for (int r = r0; r < r1; r++) {
+        double d = dz[r];
+        int base = r * inSize;
+        for (int j = 0; j < inSize; j++) {
+          dx[base + j] = d * theta[weightOffset + j];
+        }
+      }
+    }
+  }
+
+  /** grad[off + j] += Σ_{r0 ≤ r < r1} m[r·width + j]. */
+  static void addColumnSums(int r0, int r1, int width, double[] m, double[] grad, int off) {
+    for (int r = r0; r < r1; r++) {
       int base = r * width;
       for (int j = 0; j < width; j++) {
         grad[off + j] += m[base + j];

@@ -40,14 +40,14 @@ abstract sealed class Layer permits DenseLayer, Conv2dLayer, PoolLayer {
   /** Number of bias entries when a bias is present. */
   abstract int outBiasCount();
 
-  /** z[r·outSize + j] = layer(x row r)_j for r &lt; rows (z is overwritten). */
-  abstract void forward(int rows, double[] x, double[] theta, double[] z, Workspace ws);
+  /** z[r·outSize + j] = layer(x row r)_j for rows r0 ≤ r &lt; r1 (those rows of z are overwritten). */
+  abstract void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws);
 
   /**
-   * Given dz = ∂/∂z of the weighted sum (rows × outSize), adds the weight (and bias) gradient into
-   * {@code grad} and, when {@code dx != null}, overwrites dx (rows × inSize) with ∂/∂x. {@code x} is
-   * the input given to the matching forward call.
+   * For rows r0 ≤ r &lt; r1: given dz = ∂/∂z of the weighted sum, adds the weight (and bias) gradient
+   * into {@code grad} and, when {@code dx != null}, overwrites those rows of dx with ∂/∂x. {@code x}
+   * is the input given to the matching forward call.
    */
   abstract void backward(
-      int rows, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws);
+      int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws);
 }

@@ -17,7 +17,9 @@ import java.util.Objects;
  * order; a dense layer stores W (out × in, row-major), a conv layer W (outC × inC × K × K); with
  * {@code /bias=first} the first weight layer's bias (one per output unit or channel) follows its W.
  *
- * <p>Dense layers run as DGEMMs over the whole block, convolutions as im2col + DGEMM per image, a
+ * <p>Dense layers run as DGEMMs over the whole block, convolutions as im2col + DGEMM per image (the
+ * conv/pool layers before the first dense layer run chunk by chunk of a few images, so that their
+ * large intermediates are still in cache when the next layer reads them), a
  * {@link CsrBlock} feeding a dense first layer uses sparse kernels ({@link SparseKernels}), and a CSR
  * block feeding a conv/pool first layer is densified into the workspace. Kernels allocate nothing
  * after the {@link Workspace} has grown to the largest block.
@@ -32,6 +34,8 @@ public final class Network {
   static final long WORKSPACE_BUDGET_BYTES = 64L << 20;
   /** Largest block {@link #suggestedBlockRows()} proposes. */
   static final int MAX_SUGGESTED_ROWS = 4096;
+  /** Cache budget of one image chunk of the conv/pool stack (about half a typical L2). */
+  static final long CHUNK_CACHE_BYTES = 256L << 10;
 
   private final NetworkSpec spec;
   private final double reluDerivativeAtZero;
@@ -42,9 +46,13 @@ public final class Network {
   private final int degree;
   private final int parameterCount;
   private final int firstWeightIndex;
+  /** Index of the first dense layer (layers.length if none): layers before it run per image chunk. */
+  private final int denseStart;
+  /** Images per chunk of the conv/pool stack. */
+  private final int imageChunk;
   private final List<ParameterBlock> weightLayers;
 
-  private Network(NetworkSpec spec, double e) {
+  private Network(NetworkSpec spec, double e, int imageChunk) {
     this.spec = spec;
     this.reluDerivativeAtZero = e;
     this.activation = spec.activation();
@@ -92,6 +100,21 @@ public final class Network {
     this.parameterCount = offset;
     this.firstWeightIndex = first;
     this.weightLayers = List.copyOf(blocks);
+    int ds = 0;
+    while (ds < n && !(layers[ds] instanceof DenseLayer)) {
+      ds++;
+    }
+    this.denseStart = ds;
+    this.imageChunk = imageChunk > 0 ? imageChunk : defaultImageChunk();
+  }
+
+  /** Images whose conv/pool intermediates fit about {@link #CHUNK_CACHE_BYTES}. */
+  private int defaultImageChunk() {
+    long perRow = 0;
+    for (int i = 0; i < denseStart; i++) {
+      perRow += 16L * layers[i].outSize + 8L * layers[i].inSize;
+    }
+    return (int) Math.max(1, Math.min(MAX_SUGGESTED_ROWS, CHUNK_CACHE_BYTES / Math.max(1, perRow)));
   }
 
   /** Parses a spec string (see {@link NetworkSpec}) with σ'(0) = 0. */
@@ -106,7 +129,21 @@ public final class Network {
       throw new IllegalArgumentException(
           "reluDerivativeAtZero: must be in [0, 1], got " + reluDerivativeAtZero);
     }
-    return new Network(spec, reluDerivativeAtZero);
+    return new Network(spec, reluDerivativeAtZero, 0);
+  }
+
+  /** As {@link #of(NetworkSpec, double)} with a forced image-chunk size (tests). */
+  static Network of(NetworkSpec spec, double reluDerivativeAtZero, int imageChunk) {
+    if (imageChunk < 1) {
+      throw new IllegalArgumentException("imageChunk: must be >= 1, got " + imageChunk);
+    }
+    Network net = of(spec, reluDerivativeAtZero);
+    return new Network(spec, net.reluDerivativeAtZero, imageChunk);
+  }
+
+  /** Images per chunk of the conv/pool stack. */
+  int imageChunk() {
+    return imageChunk;
   }
 
   /** The architecture. */
@@ -177,20 +214,32 @@ public final class Network {
     if (rows == 0) {
       return;
     }
-    int last = layers.length - 1;
-    double[] x = denseInput(block, ws, true);
-    for (int i = 0; i <= last; i++) {
-      Layer layer = layers[i];
-      double[] z = i == last ? out : ws.pre[i];
-      if (x == null) { // CSR into a dense first layer
-        SparseKernels.forward((CsrBlock) block, (DenseLayer) layer, theta, z, ws);
-      } else {
-        layer.forward(rows, x, theta, z, ws);
+    double[] x0 = denseInput(block, ws, true);
+    // conv/pool stack image-chunk by image-chunk (intermediates stay in cache), then dense layers
+    for (int r0 = 0; r0 < rows && denseStart > 0; r0 += imageChunk) {
+      int r1 = Math.min(rows, r0 + imageChunk);
+      for (int i = 0; i < denseStart; i++) {
+        forwardLayer(i, r0, r1, block, x0, theta, ws, out);
       }
-      if (activated[i]) {
-        ActivationKernels.forward(activation, z, ws.post[i], rows * layer.outSize);
-      }
-      x = i == last ? null : ws.post[i];
+    }
+    for (int i = denseStart; i < layers.length; i++) {
+      forwardLayer(i, 0, rows, block, x0, theta, ws, out);
+    }
+  }
+
+  private void forwardLayer(
+      int i, int r0, int r1, RowBlock block, double[] x0, double[] theta, Workspace ws, double[] out) {
+    Layer layer = layers[i];
+    double[] z = i == layers.length - 1 ? out : ws.pre[i];
+    if (i > 0) {
+      layer.forward(r0, r1, ws.post[i - 1], theta, z, ws);
+    } else if (x0 != null) {
+      layer.forward(r0, r1, x0, theta, z, ws);
+    } else { // CSR into a dense first layer (always the whole block)
+      SparseKernels.forward((CsrBlock) block, (DenseLayer) layer, theta, z, ws);
+    }
+    if (activated[i]) {
+      ActivationKernels.forward(activation, z, ws.post[i], r0 * layer.outSize, r1 * layer.outSize);
     }
   }
 
@@ -220,30 +269,58 @@ public final class Network {
     if (rows == 0) {
       return;
     }
-    double[] dz = coef; // ∂/∂(output of the last layer), which has one unit
-    boolean useA = true;
-    for (int i = layers.length - 1; i >= firstWeightIndex; i--) {
-      Layer layer = layers[i];
-      double[] dx = null;
-      if (i > firstWeightIndex) {
-        dx = useA ? ws.gradA : ws.gradB;
-        useA = !useA;
-      }
-      if (i == 0) {
-        double[] x = denseInput(block, ws, false);
-        if (x == null) {
-          SparseKernels.backward((CsrBlock) block, (DenseLayer) layer, dz, gradInOut, ws);
-        } else {
-          layer.backward(rows, x, theta, dz, dx, gradInOut, ws);
-        }
-      } else {
-        layer.backward(rows, ws.post[i - 1], theta, dz, dx, gradInOut, ws);
-      }
-      if (dx != null && activated[i - 1]) {
-        ActivationKernels.backward(activation, reluDerivativeAtZero, ws.pre[i - 1], dx, rows * layers[i - 1].outSize);
-      }
-      dz = dx;
+    double[] x0 = denseInput(block, ws, false);
+    int last = layers.length - 1;
+    for (int i = last; i >= Math.max(denseStart, firstWeightIndex); i--) {
+      backwardLayer(i, 0, rows, block, x0, theta, ws, coef, gradInOut);
     }
+    if (denseStart > firstWeightIndex) {
+      for (int r0 = 0; r0 < rows; r0 += imageChunk) {
+        int r1 = Math.min(rows, r0 + imageChunk);
+        for (int i = Math.min(denseStart, layers.length) - 1; i >= firstWeightIndex; i--) {
+          backwardLayer(i, r0, r1, block, x0, theta, ws, coef, gradInOut);
+        }
+      }
+    }
+  }
+
+  /**
+   * Backward through layer i for rows [r0, r1). The gradient w.r.t. the output of layer i lives in
+   * coef (last layer) or in one of two ping-pong buffers chosen by the parity of last − i.
+   */
+  private void backwardLayer(int i, int r0, int r1, RowBlock block, double[] x0, double[] theta,
+      Workspace ws, double[] coef, double[] grad) {
+    Layer layer = layers[i];
+    double[] dz = i == layers.length - 1 ? coef : gradientBuffer(i, ws);
+    double[] dx = i > firstWeightIndex ? gradientBuffer(i - 1, ws) : null;
+    if (i > 0) {
+      layer.backward(r0, r1, ws.post[i - 1], theta, dz, dx, grad, ws);
+    } else if (x0 != null) {
+      layer.backward(r0, r1, x0, theta, dz, dx, grad, ws);
+    } else {
+      SparseKernels.backward((CsrBlock) block, (DenseLayer) layer, dz, grad, ws);
+    }
+    if (dx != null && activated[i - 1]) {
+      int w = layers[i - 1].outSize;
+      ActivationKernels.backward(activation, reluDerivativeAtZero, ws.pre[i - 1], dx, r0 * w, r1 * w);
+    }
+  }
+
+  /**
+   * The buffer holding ∂/∂(output of layer i) for i &lt; last. The output gradient of the conv/pool
+   * stack is written by the first dense layer for all rows before the stack runs chunk by chunk, so it
+   * has its own buffer; every other layer alternates between two buffers.
+   */
+  private double[] gradientBuffer(int i, Workspace ws) {
+    if (i == denseStart - 1) {
+      return ws.gradHandoff;
+    }
+    return ((layers.length - 1 - i) & 1) == 1 ? ws.gradA : ws.gradB;
+  }
+
+  /** Width of the hand-off gradient (output of the conv/pool stack), 0 when there is none. */
+  int handoffWidth() {
+    return denseStart > firstWeightIndex && denseStart < layers.length ? layers[denseStart - 1].outSize : 0;
   }
 
   /**
@@ -262,7 +339,7 @@ public final class Network {
         perRow += 4 * size;
       }
     }
-    perRow += 2L * 8 * gradientWidth();
+    perRow += 2L * 8 * gradientWidth() + 8L * handoffWidth();
     if (!(layers[0] instanceof DenseLayer)) {
       perRow += 8L * inputSize();
     }

@@ -41,16 +41,16 @@ final class PoolLayer extends Layer {
   }
 
   @Override
-  void forward(int rows, double[] x, double[] theta, double[] z, Workspace ws) {
+  void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws) {
     if (max) {
-      maxForward(rows, x, z, ws.argmax[index]);
+      maxForward(r0, r1, x, z, ws.argmax[index]);
     } else {
-      avgForward(rows, x, z);
+      avgForward(r0, r1, x, z);
     }
   }
 
-  private void maxForward(int rows, double[] x, double[] z, int[] argmax) {
-    for (int r = 0; r < rows; r++) {
+  private void maxForward(int r0, int r1, double[] x, double[] z, int[] argmax) {
+    for (int r = r0; r < r1; r++) {
       int xRow = r * inSize;
       int zRow = r * outSize;
       for (int c = 0; c < channels; c++) {
@@ -64,14 +64,14 @@ final class PoolLayer extends Layer {
               int p = first + kh * inW;
               for (int kw = 0; kw < k; kw++) {
                 double v = x[xRow + p + kw];
-                if (v > bestValue) {
-                  bestValue = v;
-                  best = p + kw;
-                }
+                // strict '>' keeps the first maximum; written branch-free (int select + max)
+                // because the outcome is unpredictable
+                best = v > bestValue ? p + kw : best;
+                bestValue = Math.max(bestValue, v);
               }
             }
             int o = zRow + (c * outH + oh) * outW + ow;
-            z[o] = bestValue;
+            z[o] = x[xRow + best];
             argmax[o] = best;
           }
         }
@@ -79,9 +79,9 @@ final class PoolLayer extends Layer {
     }
   }
 
-  private void avgForward(int rows, double[] x, double[] z) {
+  private void avgForward(int r0, int r1, double[] x, double[] z) {
     double scale = 1.0 / (k * k);
-    for (int r = 0; r < rows; r++) {
+    for (int r = r0; r < r1; r++) {
       int xRow = r * inSize;
       int zRow = r * outSize;
       for (int c = 0; c < channels; c++) {
@@ -104,14 +104,14 @@ final class PoolLayer extends Layer {
   }
 
   @Override
-  void backward(int rows, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
+  void backward(int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
     if (dx == null) {
       return;
     }
-    Arrays.fill(dx, 0, rows * inSize, 0.0);
+    Arrays.fill(dx, r0 * inSize, r1 * inSize, 0.0);
     if (max) {
       int[] argmax = ws.argmax[index];
-      for (int r = 0; r < rows; r++) {
+      for (int r = r0; r < r1; r++) {
         int xRow = r * inSize;
         int zRow = r * outSize;
         for (int o = 0; o < outSize; o++) {
@@ -121,7 +121,7 @@ final class PoolLayer extends Layer {
       return;
     }
     double scale = 1.0 / (k * k);
-    for (int r = 0; r < rows; r++) {
+    for (int r = r0; r < r1; r++) {
       int xRow = r * inSize;
       int zRow = r * outSize;
       for (int c = 0; c < channels; c++) {

@@ -105,7 +105,7 @@ final class SparseKernels {
       }
     }
     if (layer.biasOffset >= 0) {
-      DenseLayer.addColumnSums(rows, m, dz, grad, layer.biasOffset);
+      DenseLayer.addColumnSums(0, rows, m, dz, grad, layer.biasOffset);
     }
   }
 

@@ -22,6 +22,8 @@ public final class Workspace {
   final int[][] argmax;
   double[] gradA;
   double[] gradB;
+  /** ∂/∂(output of the conv/pool stack) for all rows (see Network#gradientBuffer). */
+  double[] gradHandoff;
   /** Densified CSR input when the first layer is not dense. */
   double[] denseInput;
   /** im2col scratch (fixed size: the largest conv). */
@@ -76,6 +78,8 @@ public final class Workspace {
     int g = network.gradientWidth();
     gradA = new double[rows * g];
     gradB = new double[rows * g];
+    int h = network.handoffWidth();
+    gradHandoff = h > 0 ? new double[rows * h] : null;
     if (denseInput != null) {
       denseInput = new double[rows * network.inputSize()];
     }

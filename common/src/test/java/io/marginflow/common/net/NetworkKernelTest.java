@@ -36,21 +36,26 @@ class NetworkKernelTest {
   @ParameterizedTest
   @MethodSource("specs")
   void denseBlocksMatchReference(String text) {
-    Network net = Network.of(NetworkSpec.parse(text), E);
-    ReferenceNetwork ref = new ReferenceNetwork(net.spec(), E);
-    assertEquals(ref.parameterCount(), net.parameterCount(), "d");
-    double[] theta = NetTestData.gaussianTheta(net.parameterCount(), THETA_SCALE, 11);
-    Workspace ws = net.newWorkspace();
-    for (int rows : BLOCK_SIZES) {
-      DenseBlock block = NetTestData.gaussianBlock(rows, net.inputSize(), 100 + rows);
-      checkAgainstReference(net, ref, theta, ws, block, block, text + " rows=" + rows);
+    NetworkSpec spec = NetworkSpec.parse(text);
+    ReferenceNetwork ref = new ReferenceNetwork(spec, E);
+    // default image chunk (the whole block for these small nets), and chunks that split blocks
+    Network[] nets = {Network.of(spec, E), Network.of(spec, E, 1), Network.of(spec, E, 3)};
+    for (Network net : nets) {
+      assertEquals(ref.parameterCount(), net.parameterCount(), "d");
+      double[] theta = NetTestData.gaussianTheta(net.parameterCount(), THETA_SCALE, 11);
+      Workspace ws = net.newWorkspace();
+      for (int rows : BLOCK_SIZES) {
+        DenseBlock block = NetTestData.gaussianBlock(rows, net.inputSize(), 100 + rows);
+        checkAgainstReference(net, ref, theta, ws, block, block,
+            text + " chunk=" + net.imageChunk() + " rows=" + rows);
+      }
     }
   }
 
   @ParameterizedTest
   @MethodSource("specs")
   void csrBlocksMatchReferenceAndDense(String text) {
-    Network net = Network.of(NetworkSpec.parse(text), E);
+    Network net = Network.of(NetworkSpec.parse(text), E, 2);
     ReferenceNetwork ref = new ReferenceNetwork(net.spec(), E);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), THETA_SCALE, 12);
     Workspace ws = net.newWorkspace();
@@ -76,7 +81,7 @@ class NetworkKernelTest {
   @Test
   void largerBlockGrowsWorkspaceAndStaysCorrect() {
     String text = "cnn:1x8x8-conv3k3-maxpool2-conv4k2p1-avgpool2-dense5-dense1";
-    Network net = Network.of(NetworkSpec.parse(text), E);
+    Network net = Network.of(NetworkSpec.parse(text), E, 4);
     ReferenceNetwork ref = new ReferenceNetwork(net.spec(), E);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), THETA_SCALE, 13);
     Workspace ws = net.newWorkspace();
@@ -92,6 +97,41 @@ class NetworkKernelTest {
     assertEquals(150, ws.rowCapacity());
     assertSame(pre0, ws.pre[0], "buffers are reused, not reallocated");
     assertSame(grad0, ws.gradA, "buffers are reused, not reallocated");
+  }
+
+  /**
+   * After warm-up, forward + backward allocate nothing. Checked on CSR rows into a single dense layer,
+   * a path without BLAS calls (some Java BLAS implementations allocate packing buffers inside dgemm),
+   * for both the strided (1 row) and the transposed (64 rows) sparse kernels.
+   */
+  @Test
+  void noAllocationAfterWarmUp() {
+    java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+    if (!(bean instanceof com.sun.management.ThreadMXBean mx) || !mx.isThreadAllocatedMemorySupported()) {
+      return; // allocation counters unavailable on this JVM
+    }
+    Network net = Network.parse("mlp:40-1/bias=first");
+    double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 1.0, 5);
+    Workspace ws = net.newWorkspace();
+    CsrBlock[] blocks = {NetTestData.sparseBlock(1, 40, 0.2, 6), NetTestData.sparseBlock(64, 40, 0.2, 7)};
+    double[] out = new double[64];
+    double[] coef = new double[64];
+    Arrays.fill(coef, 0.5);
+    double[] grad = new double[net.parameterCount()];
+    long tid = Thread.currentThread().getId();
+    for (int round = 0; round < 2; round++) { // round 0 warms up (workspace growth, JIT)
+      long before = mx.getThreadAllocatedBytes(tid);
+      for (int i = 0; i < 2000; i++) {
+        CsrBlock b = blocks[i & 1];
+        net.forward(b, theta, ws, out);
+        net.backwardWeighted(b, theta, ws, coef, grad);
+      }
+      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      if (round == 1) {
+        // the counter itself may allocate a few bytes; per-call allocation would be ≥ 2000 × 16 bytes
+        assertTrue(allocated < 2000, "allocated " + allocated + " bytes in 2000 calls");
+      }
+    }
   }
 
   @Test

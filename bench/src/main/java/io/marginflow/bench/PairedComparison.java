@@ -1,0 +1,72 @@
+package io.marginflow.bench;
+
+import io.marginflow.common.net.BlasInfo;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Interleaved timing of the dense-MLP network step and the bare BLAS calls of the same step, for a
+ * shared, noisy machine: the two alternate call by call, so interference hits both alike, and the
+ * minimum and median over many repetitions are compared. A complement to the JMH numbers, not a
+ * replacement.
+ *
+ * <pre>java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps]</pre>
+ */
+public final class PairedComparison {
+
+  private PairedComparison() {}
+
+  /** Runs warm-up, then {@code reps} (default 400) alternating pairs, and prints a summary. */
+  public static void main(String[] args) {
+    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+    NetworkStepBenchmark net = new NetworkStepBenchmark();
+    net.workload = Workload.MLP_DENSE.key();
+    net.setUp();
+    DgemmBenchmark blas = new DgemmBenchmark();
+    blas.setUp();
+    double sink = 0;
+    for (int i = 0; i < 200; i++) { // JIT warm-up of both paths
+      sink += net.step() + blas.step() + net.forward() + blas.forward();
+    }
+    long[][] t = new long[4][reps];
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      sink += net.step();
+      long t1 = System.nanoTime();
+      sink += blas.step();
+      long t2 = System.nanoTime();
+      sink += net.forward();
+      long t3 = System.nanoTime();
+      sink += blas.forward();
+      long t4 = System.nanoTime();
+      t[0][i] = t1 - t0;
+      t[1][i] = t2 - t1;
+      t[2][i] = t3 - t2;
+      t[3][i] = t4 - t3;
+    }
+    for (long[] a : t) {
+      Arrays.sort(a);
+    }
+    String[] names = {"network step", "BLAS-only step", "network forward", "BLAS-only forward"};
+    double[] flops = {
+      Workload.MLP_DENSE.stepFlops(), DgemmBenchmark.stepFlops(),
+      Workload.MLP_DENSE.forwardFlops(), DgemmBenchmark.forwardFlops()
+    };
+    StringBuilder sb = new StringBuilder();
+    sb.append("BLAS: ").append(BlasInfo.implementation()).append(", mlp:784-256-256-1, 256 rows, ")
+        .append(reps).append(" interleaved repetitions (sink ").append(sink != 0).append(")\n");
+    sb.append("| case | min ms | median ms | GFLOP/s at min | GFLOP/s at median |\n|---|---:|---:|---:|---:|\n");
+    for (int k = 0; k < 4; k++) {
+      double min = t[k][0] / 1e6;
+      double med = t[k][reps / 2] / 1e6;
+      sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.2f | %.2f |\n",
+          names[k], min, med, flops[k] / min / 1e6, flops[k] / med / 1e6));
+    }
+    sb.append(String.format(Locale.ROOT,
+        "network / BLAS-only time ratio → %% of DGEMM rate: step %.0f %% (min) %.0f %% (median),"
+            + " forward %.0f %% (min) %.0f %% (median)\n",
+        100.0 * t[1][0] / t[0][0], 100.0 * t[1][reps / 2] / t[0][reps / 2],
+        100.0 * t[3][0] / t[2][0], 100.0 * t[3][reps / 2] / t[2][reps / 2]));
+    System.out.print(sb);
+  }
+}
