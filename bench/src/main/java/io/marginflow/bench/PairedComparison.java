@@ -54,7 +54,7 @@ public final class PairedComparison {
     };
     StringBuilder sb = new StringBuilder();
     sb.append("BLAS: ").append(BlasInfo.implementation()).append(", mlp:784-256-256-1, 256 rows, ")
-        .append(reps).append(" interleaved repetitions (sink ").append(sink != 0).append(")\n");
+        .append(reps).append(" interleaved repetitions\n\n");
     sb.append("| case | min ms | median ms | GFLOP/s at min | GFLOP/s at median |\n|---|---:|---:|---:|---:|\n");
     for (int k = 0; k < 4; k++) {
       double min = t[k][0] / 1e6;
@@ -62,11 +62,12 @@ public final class PairedComparison {
       sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.2f | %.2f |\n",
           names[k], min, med, flops[k] / min / 1e6, flops[k] / med / 1e6));
     }
-    sb.append(String.format(Locale.ROOT,
+    sb.append('\n').append(String.format(Locale.ROOT,
         "network / BLAS-only time ratio → %% of DGEMM rate: step %.0f %% (min) %.0f %% (median),"
             + " forward %.0f %% (min) %.0f %% (median)\n",
         100.0 * t[1][0] / t[0][0], 100.0 * t[1][reps / 2] / t[0][reps / 2],
         100.0 * t[3][0] / t[2][0], 100.0 * t[3][reps / 2] / t[2][reps / 2]));
+    sb.append("\n# checksum (keeps the work alive): ").append(sink).append('\n');
     System.out.print(sb);
   }
 }

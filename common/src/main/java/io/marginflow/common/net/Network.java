@@ -124,12 +124,7 @@ public final class Network {
 
   /** The network of {@code spec} with σ'(0) = e ∈ [0, 1] for ReLU and leaky ReLU. */
   public static Network of(NetworkSpec spec, double reluDerivativeAtZero) {
-    Objects.requireNonNull(spec, "spec");
-    if (!(reluDerivativeAtZero >= 0.0 && reluDerivativeAtZero <= 1.0)) {
-      throw new IllegalArgumentException(
-          "reluDerivativeAtZero: must be in [0, 1], got " + reluDerivativeAtZero);
-    }
-    return new Network(spec, reluDerivativeAtZero, 0);
+    return new Network(Objects.requireNonNull(spec, "spec"), checkE(reluDerivativeAtZero), 0);
   }
 
   /** As {@link #of(NetworkSpec, double)} with a forced image-chunk size (tests). */
@@ -137,8 +132,14 @@ public final class Network {
     if (imageChunk < 1) {
       throw new IllegalArgumentException("imageChunk: must be >= 1, got " + imageChunk);
     }
-    Network net = of(spec, reluDerivativeAtZero);
-    return new Network(spec, net.reluDerivativeAtZero, imageChunk);
+    return new Network(Objects.requireNonNull(spec, "spec"), checkE(reluDerivativeAtZero), imageChunk);
+  }
+
+  private static double checkE(double e) {
+    if (!(e >= 0.0 && e <= 1.0)) {
+      throw new IllegalArgumentException("reluDerivativeAtZero: must be in [0, 1], got " + e);
+    }
+    return e;
   }
 
   /** Images per chunk of the conv/pool stack. */
