@@ -88,7 +88,7 @@ public final class TrainingLoop {
     long maxWallNanos = (long) (config.output().maxWallMinutes() * 60e9);
     boolean lossBased = config.optimizer().schedule().lossBased();
 
-    if (k == 0) {
+    if (k == 0 && start.previousEvalStep() < 0) {
       if (lossBased && Double.isNaN(ruleState.referenceLogLoss())) {
         ruleState = withReference(ruleState, backend.logSumLoss(theta) - Math.log(backend.trainRows()));
         epochRuleState = ruleState;

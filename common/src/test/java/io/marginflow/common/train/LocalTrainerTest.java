@@ -43,6 +43,11 @@ class LocalTrainerTest {
               "--eval-every", "15", "--checkpoint-every", "40", "--schedule", schedule, "--step", "0.5");
       InMemoryRecorder whole = new InMemoryRecorder();
       TrainingState end = new LocalTrainer(cfg, 6).run(data, null, whole, null);
+      TrainingState at0 = whole.checkpoints().get(0);
+      assertEquals(0, at0.step());
+      InMemoryRecorder fromStart = new InMemoryRecorder();
+      assertEquals(end, new LocalTrainer(cfg, 6).run(at0, data, null, fromStart, null), "resume at 0");
+      assertEquals(whole.evals().subList(1, whole.evals().size()), fromStart.evals(), "no second eval at 0");
       TrainingState at40 =
           whole.checkpoints().stream().filter(s -> s.step() == 40).findFirst().orElseThrow();
       InMemoryRecorder rest = new InMemoryRecorder();
