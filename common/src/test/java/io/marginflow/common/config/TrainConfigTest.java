@@ -75,6 +75,19 @@ class TrainConfigTest {
   }
 
   @Test
+  void shippedExampleConfigsAreValid() throws IOException {
+    Path dir = Path.of(System.getProperty("marginflow.root", "..")).resolve("examples");
+    try (var files = Files.list(dir)) {
+      List<Path> yamls = files.filter(f -> f.toString().endsWith(".yaml")).toList();
+      assertTrue(yamls.size() >= 3, "examples/*.yaml: " + yamls);
+      for (Path f : yamls) {
+        TrainConfig c = parse("--config", f.toString());
+        assertTrue(!c.data().trainUris().isEmpty(), f + " names its data");
+      }
+    }
+  }
+
+  @Test
   void defaultsDescribeTheDemoRun() {
     TrainConfig d = parse();
     assertTrue(d.data().generated());
