@@ -51,7 +51,7 @@ public final class HtmlReport {
       figure{margin:1em 0 2em} figure img{max-width:100%;height:auto;border:1px solid #eee}
       figcaption{color:#444;font-size:.9em} .warn{background:#fff4e5;border-left:4px solid #ff7f0e;
         padding:6px 12px} .bad{color:#b00020;font-weight:600} .ok{color:#2ca02c;font-weight:600}
-      code{font-size:.92em} .note{color:#666;font-style:italic}
+      code{font-size:.92em} td code{word-break:break-all} .note{color:#666;font-style:italic}
       """;
 
   private HtmlReport() {}
@@ -111,10 +111,10 @@ public final class HtmlReport {
   private static void nav(StringBuilder b, List<ReportCharts.Section> sections) {
     b.append("<nav><a href=\"#overview\">Runs</a>");
     for (ReportCharts.Section s : sections) {
-      b.append("<a href=\"#").append(s.id()).append("\">").append(esc(s.title())).append("</a>");
+      b.append("\n<a href=\"#").append(s.id()).append("\">").append(esc(s.title())).append("</a>");
     }
-    b.append("<a href=\"#final\">Final statistics</a><a href=\"#flags\">Flags</a>")
-        .append("<a href=\"#manifest\">Manifest</a></nav>\n");
+    b.append("\n<a href=\"#final\">Final statistics</a>\n<a href=\"#flags\">Flags</a>")
+        .append("\n<a href=\"#manifest\">Manifest</a></nav>\n");
   }
 
   private static void overview(StringBuilder b, List<RunData> runs) {

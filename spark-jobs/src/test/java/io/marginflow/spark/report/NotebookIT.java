@@ -57,7 +57,8 @@ class NotebookIT {
             "--output", "executed.ipynb", NOTEBOOK.getFileName().toString()),
         Map.of("MARGINFLOW_RUN_DIRS", run.toString(), "MARGINFLOW_MARGINS", margins.toString(),
             "MPLBACKEND", "Agg", "MPLCONFIGDIR", tmp.resolve("mpl").toString(),
-            "PYDEVD_DISABLE_FILE_VALIDATION", "1"),
+            "PYDEVD_DISABLE_FILE_VALIDATION", "1", "JUPYTER_RUNTIME_DIR",
+            tmp.resolve("jupyter-runtime").toString(), "IPYTHONDIR", tmp.resolve("ipython").toString()),
         NOTEBOOK.toAbsolutePath().getParent(), Duration.ofSeconds(300));
     assertEquals(0, r.code(), "a notebook cell failed:\n" + ExternalCommand.tail(r.output()));
 

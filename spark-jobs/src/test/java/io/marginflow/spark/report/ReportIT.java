@@ -57,7 +57,7 @@ class ReportIT {
 
   private static final Configuration CONF = new Configuration();
   private static final double LN10 = Math.log(10);
-  private static final Set<String> CHART_IDS = Set.of("margin", "layer-margin", "norm-growth",
+  private static final Set<String> CHART_IDS = Set.of("margin", "smoothed-margin", "layer-margin", "norm-growth",
       "loss", "effective-step", "ode-time", "alignment", "tangential-residual", "direction-change",
       "margin-quantiles", "near-support", "layer-norms", "layer-balance", "error-rate",
       "margin-ecdf");
@@ -138,7 +138,10 @@ class ReportIT {
       }
     }
     assertSeries(c.get("margin"), "m(u), train", expect(train, EvalRow::normalizedMargin, false));
-    assertSeries(c.get("margin"), "smoothed margin, train", expect(train, EvalRow::smoothedMargin, false));
+    assertSeries(c.get("margin"), "min over the test set", expect(test, EvalRow::normalizedMargin, false));
+    assertSeries(c.get("smoothed-margin"), "smoothed margin, train",
+        expect(train, EvalRow::smoothedMargin, false));
+    assertSeries(c.get("smoothed-margin"), "m(u), train", expect(train, EvalRow::normalizedMargin, false));
     assertSeries(c.get("layer-margin"), "m(θ)/Π‖W_l‖, train",
         expect(train, EvalRow::layerNormalizedMargin, false));
     assertSeries(c.get("loss"), "train", expect(train, e -> e.logLoss() / LN10, false));
@@ -201,7 +204,7 @@ class ReportIT {
     assertEquals(c1, lower.y()[0] / lower.x()[0], 1e-12 * c1);
     assertEquals(c2, upper.y()[1] / upper.x()[1], 1e-12 * c2);
     assertEquals(Math.log(separated), lower.x()[0], 1e-15, "the band starts at the separation");
-    assertTrue(c.caption().contains("(late stage)"), c.caption());
+    assertTrue(c.caption().contains("evaluations of the late stage, k = " + separated), c.caption());
   }
 
   @Test
@@ -314,13 +317,13 @@ class ReportIT {
     java.nio.file.Path out = tmp.resolve("both.html");
     Cli r = cli("report", dir.toString(), live.toString(), "--out", out.toString());
     assertEquals(0, r.code, r.err);
-    assertTrue(r.out.contains("report of 2 run(s), 15 charts"), r.out);
+    assertTrue(r.out.contains("report of 2 run(s), " + CHART_IDS.size() + " charts"), r.out);
     String html = Files.readString(out);
     assertTrue(html.contains("incomplete last line") && html.contains(">running<"), "live run marked");
     Report both = Report.of(List.of(dir.toString(), live.toString()), CONF, RunReader.Options.DEFAULTS);
     ChartSpec margin = both.sections().get(0).charts().get(0);
-    assertEquals(List.of("mnist01 · m(u), train", "live · m(u), train", "mnist01 · smoothed margin, train",
-        "live · smoothed margin, train"), margin.series().stream().map(ChartSpec.Series::name).toList());
+    assertEquals(List.of("mnist01 · m(u), train", "live · m(u), train", "mnist01 · min over the test set",
+        "live · min over the test set"), margin.series().stream().map(ChartSpec.Series::name).toList());
     assertEquals(margin.series().get(0).size(), margin.series().get(1).size());
     assertEquals(run.evals().size() - 1, both.runs().get(1).evals().size(),
         "the live copy lacks the last (test) evaluation");
