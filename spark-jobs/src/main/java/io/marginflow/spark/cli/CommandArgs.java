@@ -30,7 +30,8 @@ final class CommandArgs {
   }
 
   /** Parses {@code args}; {@code valued} and {@code booleans} are option names without dashes. */
-  static CommandArgs parse(String command, String[] args, Set<String> valued, Set<String> booleans) {
+  static CommandArgs parse(
+      String command, String[] args, Set<String> valued, Set<String> booleans) {
     List<String> pos = new ArrayList<>();
     Map<String, String> opts = new HashMap<>();
     Set<String> fl = new HashSet<>();
@@ -61,7 +62,11 @@ final class CommandArgs {
         Set<String> allowed = new TreeSet<>(valued);
         allowed.addAll(booleans);
         throw new ConfigException(
-            command + ": unknown option '" + a + "' (allowed: --" + String.join(", --", allowed)
+            command
+                + ": unknown option '"
+                + a
+                + "' (allowed: --"
+                + String.join(", --", allowed)
                 + ")");
       }
     }

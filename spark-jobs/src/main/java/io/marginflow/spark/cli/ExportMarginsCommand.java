@@ -39,9 +39,10 @@ final class ExportMarginsCommand {
     String target = a.required("out", USAGE);
     MarginExport.Format format;
     try {
-      format = a.option("format", null) == null
-          ? MarginExport.Format.forFileName(target)
-          : MarginExport.Format.parse(a.option("format", null));
+      format =
+          a.option("format", null) == null
+              ? MarginExport.Format.forFileName(target)
+              : MarginExport.Format.parse(a.option("format", null));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("export-margins: " + e.getMessage());
     }
@@ -66,8 +67,16 @@ final class ExportMarginsCommand {
     try (OutputStream o = dest.getFileSystem(conf).create(dest, true)) {
       MarginExport.write(snap, format, o);
     }
-    out.println("marginflow: " + snap.size() + " samples of step " + step + " written to "
-        + dest + " (" + format.name().toLowerCase(java.util.Locale.ROOT) + ")");
+    out.println(
+        "marginflow: "
+            + snap.size()
+            + " samples of step "
+            + step
+            + " written to "
+            + dest
+            + " ("
+            + format.name().toLowerCase(java.util.Locale.ROOT)
+            + ")");
     return 0;
   }
 }

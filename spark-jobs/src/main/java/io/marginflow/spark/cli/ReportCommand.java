@@ -21,7 +21,8 @@ final class ReportCommand {
   private ReportCommand() {}
 
   static int run(String[] args, PrintStream out) throws IOException {
-    CommandArgs a = CommandArgs.parse("report", args, Set.of("out", "max-snapshots"), Set.of("help"));
+    CommandArgs a =
+        CommandArgs.parse("report", args, Set.of("out", "max-snapshots"), Set.of("help"));
     if (a.flag("help")) {
       out.println(USAGE);
       return 0;
@@ -39,8 +40,13 @@ final class ReportCommand {
     Configuration conf = new Configuration();
     Report report = Report.of(a.positional(), conf, options);
     Path written = report.write(target, conf);
-    out.println("marginflow: report of " + report.runs().size() + " run(s), " + report.charts()
-        + " charts, written to " + written);
+    out.println(
+        "marginflow: report of "
+            + report.runs().size()
+            + " run(s), "
+            + report.charts()
+            + " charts, written to "
+            + written);
     return 0;
   }
 }

@@ -61,13 +61,24 @@ final class RunsCommand {
         rows.add(new String[] {r.id(), "?", "?", "?", "?", "?", "?", "?", "?", "unreadable"});
         continue;
       }
-      String status = r.statusLabel()
-          + (r.status().reason().isEmpty() || r.status().reason().equals("steps")
-              ? "" : " (" + shorten(r.status().reason(), 40) + ")");
-      rows.add(new String[] {
-        r.id(), TIME.format(r.startedAt()), r.model(), r.loss(), r.sampler(), r.gamma(), r.batch(),
-        Long.toString(r.stepsDone()), margin(r.lastNormalizedMargin()), status
-      });
+      String status =
+          r.statusLabel()
+              + (r.status().reason().isEmpty() || r.status().reason().equals("steps")
+                  ? ""
+                  : " (" + shorten(r.status().reason(), 40) + ")");
+      rows.add(
+          new String[] {
+            r.id(),
+            TIME.format(r.startedAt()),
+            r.model(),
+            r.loss(),
+            r.sampler(),
+            r.gamma(),
+            r.batch(),
+            Long.toString(r.stepsDone()),
+            margin(r.lastNormalizedMargin()),
+            status
+          });
     }
     int[] width = new int[HEADER.length];
     for (String[] row : rows) {
@@ -121,7 +132,8 @@ final class RunsCommand {
       }
       o.put("status", r.statusLabel());
       o.put("reason", r.status() == null ? null : r.status().reason());
-      o.put("last_modified",
+      o.put(
+          "last_modified",
           r.lastModified() > 0 ? Instant.ofEpochMilli(r.lastModified()).toString() : null);
       o.put("error", r.error());
     }

@@ -147,8 +147,8 @@ public final class ChartRenderer {
     boolean dashed = s.style() == Style.DASHED || (multiRun && s.variant() % 2 == 1);
     float width = s.style() == Style.THIN ? 0.8f : 1.8f;
     return dashed
-        ? new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
-            new float[] {6f, 4f}, 0f)
+        ? new BasicStroke(
+            width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {6f, 4f}, 0f)
         : new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
   }
 
@@ -192,7 +192,8 @@ public final class ChartRenderer {
       }
       double a = Math.abs(v);
       if (a >= 1e-3 && a < 1e5) {
-        DecimalFormat f = new DecimalFormat("#,##0.####", new java.text.DecimalFormatSymbols(Locale.ROOT));
+        DecimalFormat f =
+            new DecimalFormat("#,##0.####", new java.text.DecimalFormatSymbols(Locale.ROOT));
         return f.format(v);
       }
       int exp = (int) Math.floor(Math.log10(a));

@@ -13,7 +13,8 @@ import java.util.List;
  * @param series the series, drawn in order
  * @param caption a sentence under the chart: what is plotted and how to read it
  */
-public record ChartSpec(String id, String title, Axis x, Axis y, List<Series> series, String caption) {
+public record ChartSpec(
+    String id, String title, Axis x, Axis y, List<Series> series, String caption) {
 
   /** Copies the series list. */
   public ChartSpec {
@@ -67,7 +68,13 @@ public record ChartSpec(String id, String title, Axis x, Axis y, List<Series> se
    * @param upper band upper bounds (BAND only, else null)
    */
   public record Series(
-      String name, int run, int variant, Style style, double[] x, double[] y, double[] lower,
+      String name,
+      int run,
+      int variant,
+      Style style,
+      double[] x,
+      double[] y,
+      double[] lower,
       double[] upper) {
 
     /** Checks lengths. */

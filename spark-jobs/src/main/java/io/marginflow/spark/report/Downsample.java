@@ -3,15 +3,17 @@ package io.marginflow.spark.report;
 import java.util.Arrays;
 
 /**
- * Picks at most {@code max} of n ascending abscissae for drawing, so that a chart of 10⁶ steps stays
- * light: one point per equal-width bin of x (or of log x for a log axis), always keeping the first
- * and the last point. Returns indices into the original arrays.
+ * Picks at most {@code max} of n ascending abscissae for drawing, so that a chart of 10⁶ steps
+ * stays light: one point per equal-width bin of x (or of log x for a log axis), always keeping the
+ * first and the last point. Returns indices into the original arrays.
  */
 final class Downsample {
 
   private Downsample() {}
 
-  /** Indices of the points to keep; all of them when n ≤ max. x must be ascending (and > 0 if log). */
+  /**
+   * Indices of the points to keep; all of them when n ≤ max. x must be ascending (and > 0 if log).
+   */
   static int[] byAbscissa(double[] x, int max, boolean log) {
     int n = x.length;
     if (n <= max) {

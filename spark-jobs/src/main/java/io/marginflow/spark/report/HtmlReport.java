@@ -65,20 +65,28 @@ public final class HtmlReport {
    * @param generatedAt the time shown as generation time
    */
   public static String html(
-      List<RunData> runs, List<ReportCharts.Section> sections, Function<ChartSpec, byte[]> png,
+      List<RunData> runs,
+      List<ReportCharts.Section> sections,
+      Function<ChartSpec, byte[]> png,
       Instant generatedAt) {
     StringBuilder b = new StringBuilder(1 << 20);
     String names = String.join(", ", runs.stream().map(RunData::label).toList());
     b.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
         .append("<meta name=\"generator\" content=\"marginflow report\">\n")
-        .append("<title>marginflow report: ").append(esc(names)).append("</title>\n<style>")
-        .append(CSS).append("</style>\n</head>\n<body>\n");
+        .append("<title>marginflow report: ")
+        .append(esc(names))
+        .append("</title>\n<style>")
+        .append(CSS)
+        .append("</style>\n</head>\n<body>\n");
     b.append("<h1>marginflow report</h1>\n<p class=\"meta\">")
-        .append(runs.size() == 1 ? "Run " : runs.size() + " runs overlaid: ").append(esc(names))
-        .append(". Generated ").append(esc(generatedAt.toString()))
-        .append(" from the run directories as they were then (a running run shows the rows"
-            + " written so far).</p>\n");
+        .append(runs.size() == 1 ? "Run " : runs.size() + " runs overlaid: ")
+        .append(esc(names))
+        .append(". Generated ")
+        .append(esc(generatedAt.toString()))
+        .append(
+            " from the run directories as they were then (a running run shows the rows"
+                + " written so far).</p>\n");
     warnings(b, runs);
     nav(b, sections);
     overview(b, runs);
@@ -122,36 +130,66 @@ public final class HtmlReport {
         .append("<th>steps done</th><th>last m(u)</th><th>model</th><th>loss</th><th>sampler</th>")
         .append("<th>γ</th><th>n_b</th><th>started</th><th>directory</th></tr>\n");
     for (RunData r : runs) {
-      String status = r.status().state().label()
-          + (r.status().reason().isEmpty() ? "" : " (" + r.status().reason() + ")");
-      b.append("<tr><td>").append(esc(r.label())).append("</td><td class=\"")
-          .append(r.status().state() == RunStatus.State.FAILED ? "bad" : "ok").append("\">")
-          .append(esc(status)).append("</td><td class=\"n\">").append(r.stepsDone())
+      String status =
+          r.status().state().label()
+              + (r.status().reason().isEmpty() ? "" : " (" + r.status().reason() + ")");
+      b.append("<tr><td>")
+          .append(esc(r.label()))
+          .append("</td><td class=\"")
+          .append(r.status().state() == RunStatus.State.FAILED ? "bad" : "ok")
+          .append("\">")
+          .append(esc(status))
+          .append("</td><td class=\"n\">")
+          .append(r.stepsDone())
           .append("</td><td class=\"n\">")
           .append(num(r.lastEval(EvalRow.TRAIN).map(EvalRow::normalizedMargin).orElse(Double.NaN)))
-          .append("</td><td><code>").append(esc(r.config("resolved_model", r.config("model", "?"))))
-          .append("</code></td><td>").append(esc(r.config("loss", "?"))).append("</td><td>")
-          .append(esc(r.manifest().conventions().sampler())).append("</td><td class=\"n\">")
-          .append(esc(r.config("step", "?"))).append("</td><td class=\"n\">")
-          .append(esc(r.config("batch", "?"))).append("</td><td>")
-          .append(esc(r.manifest().startedAt().toString())).append("</td><td><code>")
-          .append(esc(r.uri().toString())).append("</code></td></tr>\n");
+          .append("</td><td><code>")
+          .append(esc(r.config("resolved_model", r.config("model", "?"))))
+          .append("</code></td><td>")
+          .append(esc(r.config("loss", "?")))
+          .append("</td><td>")
+          .append(esc(r.manifest().conventions().sampler()))
+          .append("</td><td class=\"n\">")
+          .append(esc(r.config("step", "?")))
+          .append("</td><td class=\"n\">")
+          .append(esc(r.config("batch", "?")))
+          .append("</td><td>")
+          .append(esc(r.manifest().startedAt().toString()))
+          .append("</td><td><code>")
+          .append(esc(r.uri().toString()))
+          .append("</code></td></tr>\n");
     }
     b.append("</table>\n</section>\n");
   }
 
   private static void section(
       StringBuilder b, ReportCharts.Section s, Function<ChartSpec, byte[]> png) {
-    b.append("<section id=\"").append(s.id()).append("\">\n<h2>").append(esc(s.title()))
-        .append("</h2>\n<p>").append(esc(s.intro())).append("</p>\n");
+    b.append("<section id=\"")
+        .append(s.id())
+        .append("\">\n<h2>")
+        .append(esc(s.title()))
+        .append("</h2>\n<p>")
+        .append(esc(s.intro()))
+        .append("</p>\n");
     for (ChartSpec c : s.charts()) {
       String series = String.join("|", c.series().stream().map(ChartSpec.Series::name).toList());
-      b.append("<figure id=\"fig-").append(c.id()).append("\" data-points=\"").append(c.points())
-          .append("\" data-series=\"").append(esc(series)).append("\">\n<img alt=\"")
-          .append(esc(c.title())).append("\" width=\"").append(ChartRenderer.WIDTH)
-          .append("\" height=\"").append(ChartRenderer.HEIGHT).append("\" src=\"data:image/png;base64,")
-          .append(Base64.getEncoder().encodeToString(png.apply(c))).append("\">\n<figcaption>")
-          .append(esc(c.caption())).append("</figcaption>\n</figure>\n");
+      b.append("<figure id=\"fig-")
+          .append(c.id())
+          .append("\" data-points=\"")
+          .append(c.points())
+          .append("\" data-series=\"")
+          .append(esc(series))
+          .append("\">\n<img alt=\"")
+          .append(esc(c.title()))
+          .append("\" width=\"")
+          .append(ChartRenderer.WIDTH)
+          .append("\" height=\"")
+          .append(ChartRenderer.HEIGHT)
+          .append("\" src=\"data:image/png;base64,")
+          .append(Base64.getEncoder().encodeToString(png.apply(c)))
+          .append("\">\n<figcaption>")
+          .append(esc(c.caption()))
+          .append("</figcaption>\n</figure>\n");
     }
     for (String note : s.notes()) {
       b.append("<p class=\"note\">").append(esc(note)).append("</p>\n");
@@ -160,8 +198,9 @@ public final class HtmlReport {
   }
 
   private static void finalStatistics(StringBuilder b, List<RunData> runs) {
-    b.append("<section id=\"final\">\n<h2>Final statistics</h2>\n<p>The last evaluation of each"
-        + " split and the last logged step (JSON keys of science.md §7).</p>\n");
+    b.append(
+        "<section id=\"final\">\n<h2>Final statistics</h2>\n<p>The last evaluation of each"
+            + " split and the last logged step (JSON keys of science.md §7).</p>\n");
     for (RunData r : runs) {
       b.append("<h3>").append(esc(r.label())).append("</h3>\n");
       Optional<EvalRow> train = r.lastEval(EvalRow.TRAIN);
@@ -179,20 +218,27 @@ public final class HtmlReport {
             evalFields(e).forEach((k, v) -> rows.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
           }
         }
-        rows.forEach((k, vs) -> {
-          b.append("<tr><th><code>").append(esc(k)).append("</code></th>");
-          for (String v : vs) {
-            b.append("<td class=\"n\">").append(esc(v)).append("</td>");
-          }
-          b.append("</tr>\n");
-        });
+        rows.forEach(
+            (k, vs) -> {
+              b.append("<tr><th><code>").append(esc(k)).append("</code></th>");
+              for (String v : vs) {
+                b.append("<td class=\"n\">").append(esc(v)).append("</td>");
+              }
+              b.append("</tr>\n");
+            });
         b.append("</table>\n");
       }
       if (!r.steps().isEmpty()) {
         StepRow s = r.steps().get(r.steps().size() - 1);
         b.append("<table class=\"final-step\">\n<tr><th>key</th><th>last logged step</th></tr>\n");
-        stepFields(s).forEach((k, v) -> b.append("<tr><th><code>").append(esc(k))
-            .append("</code></th><td class=\"n\">").append(esc(v)).append("</td></tr>\n"));
+        stepFields(s)
+            .forEach(
+                (k, v) ->
+                    b.append("<tr><th><code>")
+                        .append(esc(k))
+                        .append("</code></th><td class=\"n\">")
+                        .append(esc(v))
+                        .append("</td></tr>\n"));
         b.append("</table>\n");
       }
     }
@@ -253,33 +299,45 @@ public final class HtmlReport {
   }
 
   private static void flags(StringBuilder b, List<RunData> runs) {
-    b.append("<section id=\"flags\">\n<h2>Flags</h2>\n<p>Raised by the late-stage monitor at"
-        + " evaluations (science.md §5 item 9), and how the run ended.</p>\n");
+    b.append(
+        "<section id=\"flags\">\n<h2>Flags</h2>\n<p>Raised by the late-stage monitor at"
+            + " evaluations (science.md §5 item 9), and how the run ended.</p>\n");
     for (RunData r : runs) {
-      b.append("<h3>").append(esc(r.label())).append("</h3>\n<table class=\"flags\">\n")
+      b.append("<h3>")
+          .append(esc(r.label()))
+          .append("</h3>\n<table class=\"flags\">\n")
           .append("<tr><th>step</th><th>split</th><th>flag</th><th>meaning</th></tr>\n");
       int n = 0;
       for (EvalRow e : r.evals()) {
         for (String f : e.flags()) {
           boolean bad = !f.equals(LateStageMonitor.SEPARATED);
-          b.append("<tr><td class=\"n\">").append(e.step()).append("</td><td>")
-              .append(esc(e.split())).append("</td><td class=\"").append(bad ? "bad" : "ok")
-              .append("\"><code>").append(esc(f)).append("</code></td><td>")
+          b.append("<tr><td class=\"n\">")
+              .append(e.step())
+              .append("</td><td>")
+              .append(esc(e.split()))
+              .append("</td><td class=\"")
+              .append(bad ? "bad" : "ok")
+              .append("\"><code>")
+              .append(esc(f))
+              .append("</code></td><td>")
               .append(esc(FLAG_MEANING.getOrDefault(f, "")))
               .append("</td></tr>\n");
           n++;
         }
       }
       if (r.status().state() == RunStatus.State.FAILED) {
-        b.append("<tr><td class=\"n\">").append(r.status().step() < 0 ? "—" : r.status().step())
+        b.append("<tr><td class=\"n\">")
+            .append(r.status().step() < 0 ? "—" : r.status().step())
             .append("</td><td>—</td><td class=\"bad\"><code>failed</code></td><td>")
-            .append(esc(r.status().reason())).append("</td></tr>\n");
+            .append(esc(r.status().reason()))
+            .append("</td></tr>\n");
         n++;
       }
       if (n == 0) {
         b.append("<tr><td colspan=\"4\" class=\"note\">no flag raised</td></tr>\n");
       }
-      b.append("</table>\n<p>Ended: <strong>").append(esc(r.status().state().label()))
+      b.append("</table>\n<p>Ended: <strong>")
+          .append(esc(r.status().state().label()))
           .append("</strong>")
           .append(r.status().reason().isEmpty() ? "" : " — " + esc(r.status().reason()))
           .append(".</p>\n");
@@ -308,10 +366,18 @@ public final class HtmlReport {
       b.append("</table>\n<h4>Data</h4>\n<table class=\"data\">\n<tr><th>uri</th><th>rows</th>")
           .append("<th>features</th><th>bytes</th><th>modified</th><th>sha256</th></tr>\n");
       for (Manifest.DataFile d : m.data()) {
-        b.append("<tr><td><code>").append(esc(d.uri())).append("</code></td><td class=\"n\">")
-            .append(d.rows()).append("</td><td class=\"n\">").append(d.features())
-            .append("</td><td class=\"n\">").append(d.bytes()).append("</td><td>")
-            .append(esc(d.modified().toString())).append("</td><td><code>").append(esc(d.sha256()))
+        b.append("<tr><td><code>")
+            .append(esc(d.uri()))
+            .append("</code></td><td class=\"n\">")
+            .append(d.rows())
+            .append("</td><td class=\"n\">")
+            .append(d.features())
+            .append("</td><td class=\"n\">")
+            .append(d.bytes())
+            .append("</td><td>")
+            .append(esc(d.modified().toString()))
+            .append("</td><td><code>")
+            .append(esc(d.sha256()))
             .append("</code></td></tr>\n");
       }
       if (m.data().isEmpty()) {
@@ -325,7 +391,10 @@ public final class HtmlReport {
   }
 
   private static void row(StringBuilder b, String key, String value) {
-    b.append("<tr><th><code>").append(esc(key)).append("</code></th><td>").append(esc(value))
+    b.append("<tr><th><code>")
+        .append(esc(key))
+        .append("</code></th><td>")
+        .append(esc(value))
         .append("</td></tr>\n");
   }
 }

@@ -10,9 +10,9 @@ import java.util.Locale;
 
 /**
  * Writes a {@link MarginSnapshot} as JSON lines ({@code {"row":…,"label":…,"margin":…,"lambda":…}},
- * one sample per line) or CSV (header {@code row,label,margin,lambda}), sorted by row index, so that
- * tools without a Parquet reader (pandas without pyarrow) can load it. Doubles are written with
- * {@link Double#toString} digits, which read back to the same double; a non-finite value is
+ * one sample per line) or CSV (header {@code row,label,margin,lambda}), sorted by row index, so
+ * that tools without a Parquet reader (pandas without pyarrow) can load it. Doubles are written
+ * with {@link Double#toString} digits, which read back to the same double; a non-finite value is
  * {@code null} in JSON lines and {@code NaN}/{@code Infinity}/{@code -Infinity} in CSV.
  */
 public final class MarginExport {

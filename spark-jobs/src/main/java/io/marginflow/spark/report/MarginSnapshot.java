@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * One per-sample margin snapshot ({@code margins/step=<K>/}, science.md §5), sorted by row index:
- * the global row index i, the label y_i, the normalized margin p_i(u) and the weight λ_i (softmax of
- * log|ℓ'(p)|). Arrays are shared, not copied: treat them as read-only.
+ * the global row index i, the label y_i, the normalized margin p_i(u) and the weight λ_i (softmax
+ * of log|ℓ'(p)|). Arrays are shared, not copied: treat them as read-only.
  *
  * @param step the step K
  * @param row global row indices, ascending
@@ -13,15 +13,22 @@ import java.util.Arrays;
  * @param margin p_i(u)
  * @param lambda λ_i
  */
-public record MarginSnapshot(long step, long[] row, double[] label, double[] margin, double[] lambda) {
+public record MarginSnapshot(
+    long step, long[] row, double[] label, double[] margin, double[] lambda) {
 
   /** Validates that all columns have the same length. */
   public MarginSnapshot {
     int n = row.length;
     if (label.length != n || margin.length != n || lambda.length != n) {
       throw new IllegalArgumentException(
-          "columns: expected equal lengths, got row=" + n + ", label=" + label.length + ", margin="
-              + margin.length + ", lambda=" + lambda.length);
+          "columns: expected equal lengths, got row="
+              + n
+              + ", label="
+              + label.length
+              + ", margin="
+              + margin.length
+              + ", lambda="
+              + lambda.length);
     }
   }
 

@@ -17,8 +17,8 @@ import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
 
 /**
- * Reads the per-sample margin snapshots {@code margins/step=<K>/part-*.parquet} (columns {@code row},
- * {@code label}, {@code margin}, {@code lambda}; written by the job's MarginSnapshots) with
+ * Reads the per-sample margin snapshots {@code margins/step=<K>/part-*.parquet} (columns {@code
+ * row}, {@code label}, {@code margin}, {@code lambda}; written by the job's MarginSnapshots) with
  * parquet-hadoop directly, without a Spark session, from any Hadoop file system.
  */
 public final class MarginSnapshotReader {
@@ -50,7 +50,8 @@ public final class MarginSnapshotReader {
   /**
    * Reads the snapshot of {@code step}, sorted by row index.
    *
-   * @throws FileNotFoundException if there is no such snapshot (the message lists the steps there are)
+   * @throws FileNotFoundException if there is no such snapshot (the message lists the steps there
+   *     are)
    * @throws FormatException if a file lacks a column or is not Parquet
    */
   public static MarginSnapshot read(FileSystem fs, Configuration conf, Path runDir, long step)
@@ -58,8 +59,12 @@ public final class MarginSnapshotReader {
     Path dir = new Path(new Path(runDir, MARGINS), "step=" + step);
     if (!fs.exists(dir)) {
       throw new FileNotFoundException(
-          runDir + " has no margin snapshot at step " + step + " (snapshots at steps: "
-              + steps(fs, runDir) + "; write them with --snapshot-margins-at)");
+          runDir
+              + " has no margin snapshot at step "
+              + step
+              + " (snapshots at steps: "
+              + steps(fs, runDir)
+              + "; write them with --snapshot-margins-at)");
     }
     FileStatus[] parts = fs.listStatus(dir, p -> p.getName().endsWith(".parquet"));
     Arrays.sort(parts, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
@@ -71,16 +76,21 @@ public final class MarginSnapshotReader {
   }
 
   private static void readPart(Path file, Configuration conf, Columns c) throws IOException {
-    try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), file)
-        .withConf(conf).build()) {
+    try (ParquetReader<Group> r =
+        ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
       Group g;
       while ((g = r.read()) != null) {
-        c.add(g.getLong("row", 0), g.getDouble("label", 0), g.getDouble("margin", 0),
+        c.add(
+            g.getLong("row", 0),
+            g.getDouble("label", 0),
+            g.getDouble("margin", 0),
             g.getDouble("lambda", 0));
       }
     } catch (RuntimeException e) {
       throw new FormatException(
-          file + ": not a margin snapshot with columns row, label, margin, lambda: " + e.getMessage(),
+          file
+              + ": not a margin snapshot with columns row, label, margin, lambda: "
+              + e.getMessage(),
           e);
     }
   }

@@ -13,12 +13,12 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Reads a JSONL metric file ({@code metrics/steps.jsonl}, {@code metrics/eval.jsonl}) that may still
- * be growing: only the first {@code length} bytes are read (a consistent prefix even while the job
- * appends), and a last line that is not complete JSON — the writer was interrupted or is still
- * writing it — is skipped with a warning instead of failing. Any other bad line (malformed JSON
- * before the end, a missing field, an unsupported {@code schema}) is an error naming the file and
- * line.
+ * Reads a JSONL metric file ({@code metrics/steps.jsonl}, {@code metrics/eval.jsonl}) that may
+ * still be growing: only the first {@code length} bytes are read (a consistent prefix even while
+ * the job appends), and a last line that is not complete JSON — the writer was interrupted or is
+ * still writing it — is skipped with a warning instead of failing. Any other bad line (malformed
+ * JSON before the end, a missing field, an unsupported {@code schema}) is an error naming the file
+ * and line.
  *
  * <p>Files with more than {@code maxRows} lines are thinned while parsing: the first quarter of the
  * budget is kept whole (the early steps a log axis spreads out), then every {@code s}-th line, and
@@ -79,7 +79,13 @@ public final class MetricLines {
     List<String> warnings = new ArrayList<>();
     if (stride > 1) {
       warnings.add(
-          name + ": " + count.lines + " lines; every " + stride + "th line after the first " + head
+          name
+              + ": "
+              + count.lines
+              + " lines; every "
+              + stride
+              + "th line after the first "
+              + head
               + " is used");
     }
     try (InputStream in = source.open();
@@ -99,8 +105,12 @@ public final class MetricLines {
         } catch (IllegalArgumentException e) {
           if (last && !isJson(line)) {
             warnings.add(
-                name + " line " + (i + 1) + ": incomplete last line ("
-                    + (count.terminated ? "" : "no newline, ") + line.length()
+                name
+                    + " line "
+                    + (i + 1)
+                    + ": incomplete last line ("
+                    + (count.terminated ? "" : "no newline, ")
+                    + line.length()
                     + " characters) skipped; the run may still be writing it");
           } else {
             throw new FormatException(name + " line " + (i + 1) + ": " + e.getMessage(), e);

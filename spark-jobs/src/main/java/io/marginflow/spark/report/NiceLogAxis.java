@@ -24,8 +24,13 @@ final class NiceLogAxis extends LogAxis {
   private static final int MIN_TICKS = 4;
   private static final int MAX_TICKS = 10;
   private static final double[][] MULTIPLIERS = {
-    {1}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}, steps(1, 10, 0.5), steps(1, 10, 0.1),
-    steps(1, 10, 0.05), steps(1, 10, 0.01)
+    {1},
+    {1, 2, 5},
+    {1, 2, 3, 4, 5, 6, 7, 8, 9},
+    steps(1, 10, 0.5),
+    steps(1, 10, 0.1),
+    steps(1, 10, 0.05),
+    steps(1, 10, 0.01)
   };
 
   NiceLogAxis(String label) {
@@ -38,7 +43,8 @@ final class NiceLogAxis extends LogAxis {
   @SuppressWarnings("rawtypes")
   public List refreshTicks(
       Graphics2D g2, AxisState state, Rectangle2D dataArea, RectangleEdge edge) {
-    return ticks(getRange().getLowerBound(), getRange().getUpperBound(), RectangleEdge.isTopOrBottom(edge));
+    return ticks(
+        getRange().getLowerBound(), getRange().getUpperBound(), RectangleEdge.isTopOrBottom(edge));
   }
 
   /** The ticks for a range, horizontal or vertical. */
@@ -47,7 +53,8 @@ final class NiceLogAxis extends LogAxis {
     TextAnchor anchor = horizontal ? TextAnchor.TOP_CENTER : TextAnchor.CENTER_RIGHT;
     List<ValueTick> out = new ArrayList<>();
     for (double v : values) {
-      out.add(new NumberTick(TickType.MAJOR, v, ChartRenderer.TickFormat.text(v), anchor, anchor, 0));
+      out.add(
+          new NumberTick(TickType.MAJOR, v, ChartRenderer.TickFormat.text(v), anchor, anchor, 0));
     }
     return out;
   }
@@ -82,7 +89,8 @@ final class NiceLogAxis extends LogAxis {
       List<Double> vs = new ArrayList<>();
       for (int e = e0; e <= e1; e++) {
         for (double m : mult) {
-          double v = Double.parseDouble(String.format(java.util.Locale.ROOT, "%.3e", m * Math.pow(10, e)));
+          double v =
+              Double.parseDouble(String.format(java.util.Locale.ROOT, "%.3e", m * Math.pow(10, e)));
           if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) {
             vs.add(v);
           }

@@ -54,7 +54,9 @@ public record Report(List<RunData> runs, List<ReportCharts.Section> sections, St
     return sections.stream().mapToInt(s -> s.charts().size()).sum();
   }
 
-  /** Writes the HTML to {@code out} (a URI or a local path), replacing it. Returns the full path. */
+  /**
+   * Writes the HTML to {@code out} (a URI or a local path), replacing it. Returns the full path.
+   */
   public Path write(String out, Configuration conf) throws IOException {
     Path p = RunReader.qualify(out, conf);
     FileSystem fs = p.getFileSystem(conf);

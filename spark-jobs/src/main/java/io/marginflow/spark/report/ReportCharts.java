@@ -87,9 +87,9 @@ public final class ReportCharts {
         c.section(
             "clock",
             "Effective step and ODE clock",
-            "The effective step γ̄_k = (γ/n)‖θ_k‖^(L−2) Σ_j |ℓ′(p_j)| by which the direction u_k moves"
-                + " (it tends to 0) and the ODE time τ_k = Σ_{j≤k} γ̄_j of the flow u̇ ∈ D̄_s(u)"
-                + " that u_k discretizes (it diverges).",
+            "The effective step γ̄_k = (γ/n)‖θ_k‖^(L−2) Σ_j |ℓ′(p_j)| by which the direction u_k"
+                + " moves (it tends to 0) and the ODE time τ_k = Σ_{j≤k} γ̄_j of the flow u̇ ∈"
+                + " D̄_s(u) that u_k discretizes (it diverges).",
             c.effectiveStep(),
             c.odeTime()));
     out.add(
@@ -114,9 +114,9 @@ public final class ReportCharts {
         c.section(
             "near-support",
             "Near-support counts",
-            "Samples near the minimum: #{i : p_i < m + ln 10^j} for j = 1..7, i.e. the samples whose"
-                + " exponential loss is within a factor 10^j of the largest one, and the effective"
-                + " support 1/Σ λ_i² (how many samples carry the gradient).",
+            "Samples near the minimum: #{i : p_i < m + ln 10^j} for j = 1..7, i.e. the samples"
+                + " whose exponential loss is within a factor 10^j of the largest one, and the"
+                + " effective support 1/Σ λ_i² (how many samples carry the gradient).",
             c.nearSupport()));
     out.add(
         c.section(
@@ -138,8 +138,8 @@ public final class ReportCharts {
             "snapshots",
             "Per-sample margins (snapshots)",
             "The empirical distribution of p_i(u) at the steps where per-sample snapshots were"
-                + " written (--snapshot-margins-at): fraction of samples with a normalized margin at"
-                + " most x.",
+                + " written (--snapshot-margins-at): fraction of samples with a normalized margin"
+                + " at most x.",
             c.snapshots()));
     return out;
   }
@@ -173,7 +173,11 @@ public final class ReportCharts {
 
     /** One series per run of a train/test eval quantity against the step. */
     List<Series> evalSeries(
-        String split, String base, int variant, Style style, ToDoubleFunction<EvalRow> y,
+        String split,
+        String base,
+        int variant,
+        Style style,
+        ToDoubleFunction<EvalRow> y,
         boolean yLog) {
       List<Series> out = new ArrayList<>();
       for (int i = 0; i < runs.size(); i++) {
@@ -189,46 +193,59 @@ public final class ReportCharts {
       return out;
     }
 
-    ChartSpec chart(
-        String id, String title, Axis x, Axis y, List<Series> series, String caption) {
+    ChartSpec chart(String id, String title, Axis x, Axis y, List<Series> series, String caption) {
       return new ChartSpec(id, title, x, y, series, caption);
     }
 
     ChartSpec margin() {
       List<Series> s = new ArrayList<>();
       s.addAll(evalSeries(TRAIN, "m(u), train", 0, Style.LINE, EvalRow::normalizedMargin, false));
-      s.addAll(evalSeries(TEST, "min over the test set", 1, Style.LINE, EvalRow::normalizedMargin,
-          false));
-      return chart("margin", "Normalized margin m(u)", STEP,
-          new Axis("normalized margin (dimensionless, linear)", false), s,
+      s.addAll(
+          evalSeries(
+              TEST, "min over the test set", 1, Style.LINE, EvalRow::normalizedMargin, false));
+      return chart(
+          "margin",
+          "Normalized margin m(u)",
+          STEP,
+          new Axis("normalized margin (dimensionless, linear)", false),
+          s,
           "Key normalized_margin: the train split is m(u); on the test split the same minimum is"
               + " taken over the test samples. Step 0 is not on the log axis.");
     }
 
     ChartSpec smoothedMargin() {
       List<Series> s = new ArrayList<>();
-      s.addAll(evalSeries(TRAIN, "smoothed margin, train", 1, Style.LINE, EvalRow::smoothedMargin,
-          false));
+      s.addAll(
+          evalSeries(
+              TRAIN, "smoothed margin, train", 1, Style.LINE, EvalRow::smoothedMargin, false));
       s.addAll(evalSeries(TRAIN, "m(u), train", 0, Style.DASHED, EvalRow::normalizedMargin, false));
-      return chart("smoothed-margin", "Smoothed margin (a lower bound of m(u))", STEP,
-          new Axis("margin (dimensionless, linear)", false), s,
+      return chart(
+          "smoothed-margin",
+          "Smoothed margin (a lower bound of m(u))",
+          STEP,
+          new Axis("margin (dimensionless, linear)", false),
+          s,
           "Key smoothed_margin (exp: −log S/‖θ‖^L; logistic: −log(expm1 S)/‖θ‖^L with S = n𝓛),"
               + " train split, with m(u) dashed.");
     }
 
     ChartSpec layerMargin() {
-      return chart("layer-margin", "Per-layer normalized margin m(θ)/Π‖W_l‖", STEP,
+      return chart(
+          "layer-margin",
+          "Per-layer normalized margin m(θ)/Π‖W_l‖",
+          STEP,
           new Axis("m(θ)/Π_l‖W_l‖ (dimensionless, linear)", false),
-          evalSeries(TRAIN, "m(θ)/Π‖W_l‖, train", 0, Style.LINE, EvalRow::layerNormalizedMargin,
-              false),
+          evalSeries(
+              TRAIN, "m(θ)/Π‖W_l‖, train", 0, Style.LINE, EvalRow::layerNormalizedMargin, false),
           "Train split, key layer_normalized_margin.");
     }
 
     ChartSpec normGrowth() {
       List<Series> s = new ArrayList<>();
       StringBuilder caption =
-          new StringBuilder("Key norm_pow_L of the train evaluations; the thin line is ‖θ_k‖^L from"
-              + " the per-step norm (steps.jsonl).");
+          new StringBuilder(
+              "Key norm_pow_L of the train evaluations; the thin line is ‖θ_k‖^L from"
+                  + " the per-step norm (steps.jsonl).");
       for (int i = 0; i < runs.size(); i++) {
         RunData r = runs.get(i);
         SeriesBuilder ev = new SeriesBuilder(false, false);
@@ -255,27 +272,57 @@ public final class ReportCharts {
           NormBand b = band.get();
           double x0 = Math.log(b.fromStep());
           double x1 = Math.log(Math.max(b.toStep(), r.stepsDone()));
-          s.add(new Series(name(r, String.format(Locale.ROOT, "c₁ ln k, c₁ = %.4g", b.c1())), i, 2,
-              Style.DASHED, new double[] {x0, x1}, new double[] {b.c1() * x0, b.c1() * x1}, null,
-              null));
-          s.add(new Series(name(r, String.format(Locale.ROOT, "c₂ ln k, c₂ = %.4g", b.c2())), i, 3,
-              Style.DASHED, new double[] {x0, x1}, new double[] {b.c2() * x0, b.c2() * x1}, null,
-              null));
-          caption.append(String.format(Locale.ROOT,
-              " %s: band fitted to %d evaluations of the late stage, k = %d…%d; least-squares"
-                  + " ‖θ‖^L ≈ %.4g ln k.",
-              r.label(), b.points(), b.fromStep(), b.toStep(), b.slope()));
+          s.add(
+              new Series(
+                  name(r, String.format(Locale.ROOT, "c₁ ln k, c₁ = %.4g", b.c1())),
+                  i,
+                  2,
+                  Style.DASHED,
+                  new double[] {x0, x1},
+                  new double[] {b.c1() * x0, b.c1() * x1},
+                  null,
+                  null));
+          s.add(
+              new Series(
+                  name(r, String.format(Locale.ROOT, "c₂ ln k, c₂ = %.4g", b.c2())),
+                  i,
+                  3,
+                  Style.DASHED,
+                  new double[] {x0, x1},
+                  new double[] {b.c2() * x0, b.c2() * x1},
+                  null,
+                  null));
+          caption.append(
+              String.format(
+                  Locale.ROOT,
+                  " %s: band fitted to %d evaluations of the late stage, k = %d…%d; least-squares"
+                      + " ‖θ‖^L ≈ %.4g ln k.",
+                  r.label(),
+                  b.points(),
+                  b.fromStep(),
+                  b.toStep(),
+                  b.slope()));
         } else if (band.isPresent()) {
-          caption.append(" ").append(r.label()).append(": no band — the run has not separated"
-              + " (m(u) ≤ 0 at every evaluation), so Prop. 3 does not apply yet.");
+          caption
+              .append(" ")
+              .append(r.label())
+              .append(
+                  ": no band — the run has not separated"
+                      + " (m(u) ≤ 0 at every evaluation), so Prop. 3 does not apply yet.");
         } else {
-          caption.append(" ").append(r.label())
+          caption
+              .append(" ")
+              .append(r.label())
               .append(": no band — fewer than 2 late-stage evaluations at k ≥ 2.");
         }
       }
-      return chart("norm-growth", "‖θ‖^L against ln k with the c₁ ln k … c₂ ln k band",
+      return chart(
+          "norm-growth",
+          "‖θ‖^L against ln k with the c₁ ln k … c₂ ln k band",
           new Axis("ln k (natural log of the step, linear)", false),
-          new Axis("‖θ‖^L (L = homogeneity degree; linear)", false), s, caption.toString());
+          new Axis("‖θ‖^L (L = homogeneity degree; linear)", false),
+          s,
+          caption.toString());
     }
 
     ChartSpec loss() {
@@ -292,47 +339,74 @@ public final class ReportCharts {
       }
       s.addAll(evalSeries(TRAIN, "train", 0, Style.LINE, e -> e.logLoss() / LN10, false));
       s.addAll(evalSeries(TEST, "test", 1, Style.LINE, e -> e.logLoss() / LN10, false));
-      return chart("loss", "log 𝓛 against log k", STEP,
-          new Axis("log₁₀ 𝓛 (mean loss, base-10 log; linear)", false), s,
+      return chart(
+          "loss",
+          "log 𝓛 against log k",
+          STEP,
+          new Axis("log₁₀ 𝓛 (mean loss, base-10 log; linear)", false),
+          s,
           "Keys log_loss (eval.jsonl, natural log, divided by ln 10) and batch_log_loss"
               + " (steps.jsonl).");
     }
 
     ChartSpec effectiveStep() {
-      return chart("effective-step", "Effective step γ̄_k", STEP,
+      return chart(
+          "effective-step",
+          "Effective step γ̄_k",
+          STEP,
           new Axis("log₁₀ γ̄_k (base-10 log; linear)", false),
           evalSeries(TRAIN, "γ̄_k", 0, Style.LINE, e -> e.logEffectiveStep() / LN10, false),
           "Key log_effective_step (natural log, divided by ln 10), train evaluations.");
     }
 
     ChartSpec odeTime() {
-      return chart("ode-time", "ODE clock τ_k", STEP,
+      return chart(
+          "ode-time",
+          "ODE clock τ_k",
+          STEP,
           new Axis("τ_k = Σ_{j≤k} γ̄_j (ODE time, linear)", false),
           evalSeries(TRAIN, "τ_k", 0, Style.LINE, EvalRow::odeTime, false),
           "Key ode_time, train evaluations.");
     }
 
     ChartSpec alignment() {
-      return chart("alignment", "Alignment β", STEP,
+      return chart(
+          "alignment",
+          "Alignment β",
+          STEP,
           new Axis("β = ⟨ḡ,u⟩/‖ḡ‖ (cosine, linear)", false),
           evalSeries(TRAIN, "β", 0, Style.LINE, EvalRow::alignment, false),
           "Key alignment, train evaluations.");
     }
 
     ChartSpec tangential() {
-      return chart("tangential-residual", "Tangential residual", STEP,
+      return chart(
+          "tangential-residual",
+          "Tangential residual",
+          STEP,
           new Axis("‖ḡ − ⟨ḡ,u⟩u‖ (log scale)", true),
-          evalSeries(TRAIN, "tangential residual", 0, Style.LINE, EvalRow::tangentialResidual, true),
+          evalSeries(
+              TRAIN, "tangential residual", 0, Style.LINE, EvalRow::tangentialResidual, true),
           "Key tangential_residual, train evaluations.");
     }
 
     ChartSpec directionChange() {
       List<Series> s = new ArrayList<>();
       s.addAll(evalSeries(TRAIN, "‖u_k − u_k′‖", 0, Style.LINE, EvalRow::directionChange, true));
-      s.addAll(evalSeries(TRAIN, "sup_i |p_i(u_k) − p_i(u_k′)|", 1, Style.LINE,
-          EvalRow::marginChangeSup, true));
-      return chart("direction-change", "Movement since the previous evaluation", STEP,
-          new Axis("change since evaluation k′ (dimensionless, log scale)", true), s,
+      s.addAll(
+          evalSeries(
+              TRAIN,
+              "sup_i |p_i(u_k) − p_i(u_k′)|",
+              1,
+              Style.LINE,
+              EvalRow::marginChangeSup,
+              true));
+      return chart(
+          "direction-change",
+          "Movement since the previous evaluation",
+          STEP,
+          new Axis("change since evaluation k′ (dimensionless, log scale)", true),
+          s,
           "Keys direction_change and margin_change_sup (k′ = the previous evaluation).");
     }
 
@@ -364,8 +438,12 @@ public final class ReportCharts {
           s.add(max.build(name(r, "maximum q100"), i, 3, Style.LINE, MAX_POINTS));
         }
       }
-      return chart("margin-quantiles", "Quantiles of p_i(u)", STEP,
-          new Axis("p_i(u) (normalized margin, linear)", false), s,
+      return chart(
+          "margin-quantiles",
+          "Quantiles of p_i(u)",
+          STEP,
+          new Axis("p_i(u) (normalized margin, linear)", false),
+          s,
           "Key margin_quantiles (q0, q05, q25, q50, q75, q95, q100), train evaluations.");
     }
 
@@ -373,13 +451,18 @@ public final class ReportCharts {
       List<Series> s = new ArrayList<>();
       int[] levels = multi ? new int[] {1, 4, 7} : new int[] {1, 2, 3, 4, 5, 6, 7};
       for (int j : levels) {
-        s.addAll(evalSeries(TRAIN, "j = " + j, j - 1, Style.LINE, e -> e.nearSupport()[j - 1],
-            true));
+        s.addAll(
+            evalSeries(TRAIN, "j = " + j, j - 1, Style.LINE, e -> e.nearSupport()[j - 1], true));
       }
-      s.addAll(evalSeries(TRAIN, "effective support 1/Σλ²", 7, Style.DASHED,
-          EvalRow::effectiveSupport, true));
-      return chart("near-support", "Samples near the minimum margin", STEP,
-          new Axis("samples (count, log scale)", true), s,
+      s.addAll(
+          evalSeries(
+              TRAIN, "effective support 1/Σλ²", 7, Style.DASHED, EvalRow::effectiveSupport, true));
+      return chart(
+          "near-support",
+          "Samples near the minimum margin",
+          STEP,
+          new Axis("samples (count, log scale)", true),
+          s,
           "Keys near_support (7 counts) and effective_support, train evaluations"
               + (multi ? "; j = 1, 4, 7 shown when several runs are overlaid." : "."));
     }
@@ -388,22 +471,43 @@ public final class ReportCharts {
       List<Series> s = new ArrayList<>();
       for (int l = 0; l < maxLayers(); l++) {
         int layer = l;
-        s.addAll(evalSeries(TRAIN, "‖W_" + (l + 1) + "‖", l, Style.LINE,
-            e -> layer < e.layerNorms().length ? e.layerNorms()[layer] : Double.NaN, true));
+        s.addAll(
+            evalSeries(
+                TRAIN,
+                "‖W_" + (l + 1) + "‖",
+                l,
+                Style.LINE,
+                e -> layer < e.layerNorms().length ? e.layerNorms()[layer] : Double.NaN,
+                true));
       }
-      return chart("layer-norms", "Per-layer norms ‖W_l‖", STEP,
-          new Axis("‖W_l‖ (Frobenius norm, log scale)", true), s, "Key layer_norms.");
+      return chart(
+          "layer-norms",
+          "Per-layer norms ‖W_l‖",
+          STEP,
+          new Axis("‖W_l‖ (Frobenius norm, log scale)", true),
+          s,
+          "Key layer_norms.");
     }
 
     ChartSpec layerBalance() {
       List<Series> s = new ArrayList<>();
       for (int l = 1; l < maxLayers(); l++) {
         int layer = l;
-        s.addAll(evalSeries(TRAIN, "‖W_" + (l + 1) + "‖² − ‖W_1‖²", l - 1, Style.LINE,
-            e -> layer < e.layerBalance().length ? e.layerBalance()[layer] : Double.NaN, false));
+        s.addAll(
+            evalSeries(
+                TRAIN,
+                "‖W_" + (l + 1) + "‖² − ‖W_1‖²",
+                l - 1,
+                Style.LINE,
+                e -> layer < e.layerBalance().length ? e.layerBalance()[layer] : Double.NaN,
+                false));
       }
-      return chart("layer-balance", "Layer balance ‖W_l‖² − ‖W_1‖²", STEP,
-          new Axis("‖W_l‖² − ‖W_1‖² (linear)", false), s,
+      return chart(
+          "layer-balance",
+          "Layer balance ‖W_l‖² − ‖W_1‖²",
+          STEP,
+          new Axis("‖W_l‖² − ‖W_1‖² (linear)", false),
+          s,
           "Key layer_balance for l ≥ 2 (l = 1 is 0 by definition; a one-layer model has none).");
     }
 
@@ -411,8 +515,13 @@ public final class ReportCharts {
       List<Series> s = new ArrayList<>();
       s.addAll(evalSeries(TRAIN, "train", 0, Style.LINE, EvalRow::errorRate, false));
       s.addAll(evalSeries(TEST, "test", 1, Style.LINE, EvalRow::errorRate, false));
-      return chart("error-rate", "Train and test error", STEP,
-          new Axis("error rate (fraction misclassified, linear)", false), s, "Key error_rate.");
+      return chart(
+          "error-rate",
+          "Train and test error",
+          STEP,
+          new Axis("error rate (fraction misclassified, linear)", false),
+          s,
+          "Key error_rate.");
     }
 
     ChartSpec snapshots() {
@@ -434,9 +543,12 @@ public final class ReportCharts {
           variant++;
         }
       }
-      return chart("margin-ecdf", "Empirical distribution of p_i(u) at snapshot steps",
+      return chart(
+          "margin-ecdf",
+          "Empirical distribution of p_i(u) at snapshot steps",
           new Axis("p_i(u) (normalized margin, linear)", false),
-          new Axis("fraction of samples with p_i(u) ≤ x (linear)", false), s,
+          new Axis("fraction of samples with p_i(u) ≤ x (linear)", false),
+          s,
           "Column margin of margins/step=K/ (Parquet); export with marginflow export-margins.");
     }
 

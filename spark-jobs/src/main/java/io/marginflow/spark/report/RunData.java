@@ -55,8 +55,19 @@ public record RunData(
 
   /** The same run under another label. */
   public RunData withLabel(String newLabel) {
-    return new RunData(newLabel, uri, manifest, steps, stepLines, evals, status, latestCheckpoint,
-        snapshotSteps, snapshots, lastModified, warnings);
+    return new RunData(
+        newLabel,
+        uri,
+        manifest,
+        steps,
+        stepLines,
+        evals,
+        status,
+        latestCheckpoint,
+        snapshotSteps,
+        snapshots,
+        lastModified,
+        warnings);
   }
 
   /** Evaluation rows of one split, in step order. */
@@ -86,8 +97,8 @@ public record RunData(
   }
 
   /**
-   * Steps completed so far: the largest of the status step, the last logged step + 1 (a step row
-   * k records the update k → k+1), the last evaluation and the latest checkpoint.
+   * Steps completed so far: the largest of the status step, the last logged step + 1 (a step row k
+   * records the update k → k+1), the last evaluation and the latest checkpoint.
    */
   public long stepsDone() {
     long done = Math.max(status.step(), 0);

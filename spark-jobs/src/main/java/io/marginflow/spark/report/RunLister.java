@@ -42,8 +42,10 @@ public final class RunLister {
     }
     List<RunSummary> out = new ArrayList<>();
     collect(fs, dir, 0, out);
-    out.sort(Comparator.comparing((RunSummary s) -> s.startedAt() == null ? java.time.Instant.MAX
-        : s.startedAt()).thenComparing(RunSummary::id));
+    out.sort(
+        Comparator.comparing(
+                (RunSummary s) -> s.startedAt() == null ? java.time.Instant.MAX : s.startedAt())
+            .thenComparing(RunSummary::id));
     return out;
   }
 
@@ -54,7 +56,9 @@ public final class RunLister {
       return;
     }
     if (depth > 0 && fs.exists(new Path(dir, "metrics"))) {
-      out.add(RunSummary.unreadable(RunReader.dirName(dir), dir.toUri(), RunReader.MANIFEST + " is missing"));
+      out.add(
+          RunSummary.unreadable(
+              RunReader.dirName(dir), dir.toUri(), RunReader.MANIFEST + " is missing"));
       return;
     }
     if (depth >= 2) {
@@ -63,7 +67,8 @@ public final class RunLister {
     FileStatus[] children = fs.listStatus(dir);
     java.util.Arrays.sort(children);
     for (FileStatus c : children) {
-      if (c.isDirectory() && !c.getPath().getName().startsWith("_")
+      if (c.isDirectory()
+          && !c.getPath().getName().startsWith("_")
           && !c.getPath().getName().startsWith(".")) {
         collect(fs, c.getPath(), depth + 1, out);
       }
@@ -76,14 +81,16 @@ public final class RunLister {
       Path mp = new Path(dir, RunReader.MANIFEST);
       Manifest m = Manifest.fromJson(RunReader.readAll(fs, mp), mp.toString());
       Path sp = new Path(dir, RunReader.STATUS);
-      RunStatus status = fs.exists(sp)
-          ? RunStatus.parse(RunReader.readAll(fs, sp), sp.toString()) : RunStatus.running();
+      RunStatus status =
+          fs.exists(sp)
+              ? RunStatus.parse(RunReader.readAll(fs, sp), sp.toString())
+              : RunStatus.running();
       long modified = fs.getFileStatus(mp).getModificationTime();
       Path steps = new Path(dir, RunReader.STEPS);
       Path eval = new Path(dir, RunReader.EVAL);
       StepRow lastStep = last(fs, steps, MetricsJson::parseStepRow, r -> true);
-      EvalRow lastTrain = last(fs, eval, MetricsJson::parseEvalRow,
-          r -> r.split().equals(EvalRow.TRAIN));
+      EvalRow lastTrain =
+          last(fs, eval, MetricsJson::parseEvalRow, r -> r.split().equals(EvalRow.TRAIN));
       EvalRow lastEval = last(fs, eval, MetricsJson::parseEvalRow, r -> true);
       for (Path p : new Path[] {steps, eval}) {
         if (fs.exists(p)) {
@@ -98,9 +105,21 @@ public final class RunLister {
       String model = str(m, "resolved_model", str(m, "model", "?"));
       String sampler = m.conventions().sampler();
       String batch = sampler.equals("full") ? str(m, "train_rows", "n") : str(m, "batch", "?");
-      return new RunSummary(RunReader.dirName(dir), dir.toUri(), m.runId(), m.startedAt(), model,
-          str(m, "loss", "?"), sampler, str(m, "step", "?"), batch, done,
-          lastTrain == null ? Double.NaN : lastTrain.normalizedMargin(), status, modified, null);
+      return new RunSummary(
+          RunReader.dirName(dir),
+          dir.toUri(),
+          m.runId(),
+          m.startedAt(),
+          model,
+          str(m, "loss", "?"),
+          sampler,
+          str(m, "step", "?"),
+          batch,
+          done,
+          lastTrain == null ? Double.NaN : lastTrain.normalizedMargin(),
+          status,
+          modified,
+          null);
     } catch (IOException | RuntimeException e) {
       return RunSummary.unreadable(RunReader.dirName(dir), dir.toUri(), e.getMessage());
     }
@@ -124,8 +143,8 @@ public final class RunLister {
   }
 
   /**
-   * The last row of a metric file that parses and matches; reads the last {@link #TAIL_BYTES}
-   * first and the whole file only if no row there matches. Incomplete or bad lines are passed over.
+   * The last row of a metric file that parses and matches; reads the last {@link #TAIL_BYTES} first
+   * and the whole file only if no row there matches. Incomplete or bad lines are passed over.
    */
   static <T> T last(FileSystem fs, Path p, Function<String, T> parser, Predicate<T> want)
       throws IOException {

@@ -104,17 +104,30 @@ public final class RunReader {
     Path manifestPath = new Path(dir, MANIFEST);
     if (!fs.exists(manifestPath)) {
       throw new FileNotFoundException(
-          dir + ": not a marginflow run directory: " + MANIFEST + " is missing (the job writes it"
+          dir
+              + ": not a marginflow run directory: "
+              + MANIFEST
+              + " is missing (the job writes it"
               + " once its input is loaded; a directory that only has metrics is damaged)");
     }
     Manifest manifest = Manifest.fromJson(readAll(fs, manifestPath), manifestPath.toString());
     List<String> warnings = new ArrayList<>();
     long[] modified = {fs.getFileStatus(manifestPath).getModificationTime()};
     MetricLines.Parsed<StepRow> steps =
-        metrics(fs, new Path(dir, STEPS), MetricsJson::parseStepRow, options.maxStepRows(),
-            warnings, modified);
+        metrics(
+            fs,
+            new Path(dir, STEPS),
+            MetricsJson::parseStepRow,
+            options.maxStepRows(),
+            warnings,
+            modified);
     MetricLines.Parsed<EvalRow> evals =
-        metrics(fs, new Path(dir, EVAL), MetricsJson::parseEvalRow, Integer.MAX_VALUE, warnings,
+        metrics(
+            fs,
+            new Path(dir, EVAL),
+            MetricsJson::parseEvalRow,
+            Integer.MAX_VALUE,
+            warnings,
             modified);
     Path statusPath = new Path(dir, STATUS);
     RunStatus status =
@@ -134,8 +147,19 @@ public final class RunReader {
     for (String w : warnings) {
       LOG.warn("{}", w);
     }
-    return new RunData(dirName(dir), dir.toUri(), manifest, steps.rows(), steps.lines(),
-        evals.rows(), status, latest, snapshotSteps, snapshots, modified[0], warnings);
+    return new RunData(
+        dirName(dir),
+        dir.toUri(),
+        manifest,
+        steps.rows(),
+        steps.lines(),
+        evals.rows(),
+        status,
+        latest,
+        snapshotSteps,
+        snapshots,
+        modified[0],
+        warnings);
   }
 
   /** The last segment of a directory path, ignoring a trailing slash. */
@@ -170,8 +194,13 @@ public final class RunReader {
   }
 
   private static <T> MetricLines.Parsed<T> metrics(
-      FileSystem fs, Path p, Function<String, T> parser, int maxRows, List<String> warnings,
-      long[] modified) throws IOException {
+      FileSystem fs,
+      Path p,
+      Function<String, T> parser,
+      int maxRows,
+      List<String> warnings,
+      long[] modified)
+      throws IOException {
     if (!fs.exists(p)) {
       warnings.add(p + " does not exist yet (no rows)");
       return new MetricLines.Parsed<>(List.of(), 0, List.of());

@@ -75,7 +75,8 @@ public record RunStatus(State state, String reason, long step) {
     long step = root.path("step").canConvertToLong() ? root.path("step").asLong(-1) : -1;
     return switch (state) {
       case "finished" ->
-          new RunStatus(STOP_REASONS.contains(reason) ? State.STOPPED : State.FINISHED, reason, step);
+          new RunStatus(
+              STOP_REASONS.contains(reason) ? State.STOPPED : State.FINISHED, reason, step);
       case "failed" -> new RunStatus(State.FAILED, reason, step);
       default ->
           throw new FormatException(

@@ -40,8 +40,8 @@ public record RunSummary(
 
   /** A directory that looks like a run but could not be read. */
   public static RunSummary unreadable(String id, URI uri, String error) {
-    return new RunSummary(id, uri, null, null, null, null, null, null, null, -1, Double.NaN, null,
-        0, error);
+    return new RunSummary(
+        id, uri, null, null, null, null, null, null, null, -1, Double.NaN, null, 0, error);
   }
 
   /** The status as shown: running, finished, stopped, failed, or unreadable. */

@@ -5,8 +5,8 @@ import io.marginflow.spark.report.ChartSpec.Style;
 import java.util.Arrays;
 
 /**
- * Collects the points of one series, dropping those the chart's axes cannot show (non-finite, or ≤ 0
- * on a log axis), and builds the {@link Series}, downsampled to at most {@code maxPoints}.
+ * Collects the points of one series, dropping those the chart's axes cannot show (non-finite, or ≤
+ * 0 on a log axis), and builds the {@link Series}, downsampled to at most {@code maxPoints}.
  */
 final class SeriesBuilder {
 
@@ -68,8 +68,14 @@ final class SeriesBuilder {
   /** The series without downsampling (abscissae need not be ascending). */
   Series buildAll(String name, int run, int variant, Style style) {
     return new Series(
-        name, run, variant, style, Arrays.copyOf(x, n), Arrays.copyOf(y, n),
-        lo == null ? null : Arrays.copyOf(lo, n), hi == null ? null : Arrays.copyOf(hi, n));
+        name,
+        run,
+        variant,
+        style,
+        Arrays.copyOf(x, n),
+        Arrays.copyOf(y, n),
+        lo == null ? null : Arrays.copyOf(lo, n),
+        hi == null ? null : Arrays.copyOf(hi, n));
   }
 
   private static boolean visible(double v, boolean log) {

@@ -22,7 +22,8 @@ class ChartPartsTest {
     }
     NormBand b = NormBand.fit(rows).orElseThrow();
     assertTrue(b.lateStage());
-    assertEquals(10, b.fromStep(), "m(u) = 0.1 − 1/(k+1) is first positive at the evaluation k = 10");
+    assertEquals(
+        10, b.fromStep(), "m(u) = 0.1 − 1/(k+1) is first positive at the evaluation k = 10");
     assertEquals(1000, b.toStep());
     double lo = Double.POSITIVE_INFINITY;
     double hi = 0;
@@ -70,16 +71,24 @@ class ChartPartsTest {
 
   @Test
   void statusFileStates() throws Exception {
-    assertEquals(RunStatus.State.FINISHED,
-        RunStatus.parse("{\"state\":\"finished\",\"reason\":\"steps\",\"step\":3}".getBytes(), "s").state());
-    assertEquals(RunStatus.State.STOPPED,
-        RunStatus.parse("{\"state\":\"finished\",\"reason\":\"max-wall\",\"step\":3}".getBytes(), "s").state());
-    RunStatus failed = RunStatus.parse("{\"state\":\"failed\",\"reason\":\"NaN at step 7\",\"step\":-1}".getBytes(), "s");
+    assertEquals(
+        RunStatus.State.FINISHED,
+        RunStatus.parse("{\"state\":\"finished\",\"reason\":\"steps\",\"step\":3}".getBytes(), "s")
+            .state());
+    assertEquals(
+        RunStatus.State.STOPPED,
+        RunStatus.parse(
+                "{\"state\":\"finished\",\"reason\":\"max-wall\",\"step\":3}".getBytes(), "s")
+            .state());
+    RunStatus failed =
+        RunStatus.parse(
+            "{\"state\":\"failed\",\"reason\":\"NaN at step 7\",\"step\":-1}".getBytes(), "s");
     assertEquals(RunStatus.State.FAILED, failed.state());
     assertEquals("NaN at step 7", failed.reason());
-    Exception e = org.junit.jupiter.api.Assertions.assertThrows(
-        io.marginflow.common.format.FormatException.class,
-        () -> RunStatus.parse("{\"state\":\"paused\"}".getBytes(), "x/status.json"));
+    Exception e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.marginflow.common.format.FormatException.class,
+            () -> RunStatus.parse("{\"state\":\"paused\"}".getBytes(), "x/status.json"));
     assertTrue(e.getMessage().contains("x/status.json") && e.getMessage().contains("paused"));
   }
 }

@@ -40,17 +40,24 @@ final class ExternalCommand {
       throws IOException, InterruptedException {
     Path log = Files.createTempFile("external-", ".log");
     try {
-      ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
-          .redirectErrorStream(true).redirectOutput(log.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      ProcessBuilder pb =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       pb.environment().putAll(env);
       Process p = pb.start();
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
-        throw new AssertionError(command.get(0) + " did not finish within " + timeout + ":\n"
-            + tail(Files.readString(log, StandardCharsets.UTF_8)));
+        throw new AssertionError(
+            command.get(0)
+                + " did not finish within "
+                + timeout
+                + ":\n"
+                + tail(Files.readString(log, StandardCharsets.UTF_8)));
       }
       return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
     } finally {

@@ -33,8 +33,8 @@ class MetricLinesTest {
   private static MetricLines.Parsed<Long> read(String text, long length, int maxRows)
       throws IOException {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    return MetricLines.read(() -> new ByteArrayInputStream(bytes), length, "f.jsonl",
-        MetricLinesTest::parse, maxRows);
+    return MetricLines.read(
+        () -> new ByteArrayInputStream(bytes), length, "f.jsonl", MetricLinesTest::parse, maxRows);
   }
 
   @Test
@@ -44,7 +44,9 @@ class MetricLinesTest {
     MetricLines.Parsed<Long> p = read(text, cut, 100);
     assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L), p.rows());
     assertEquals(8, p.lines());
-    assertTrue(p.warnings().get(0).contains("f.jsonl line 8") && p.warnings().get(0).contains("no newline"),
+    assertTrue(
+        p.warnings().get(0).contains("f.jsonl line 8")
+            && p.warnings().get(0).contains("no newline"),
         p.warnings().toString());
     assertEquals(10, read(text, text.length(), 100).rows().size());
     assertEquals(0, read("", 0, 100).rows().size());
@@ -52,7 +54,8 @@ class MetricLinesTest {
 
   @Test
   void aCompleteButInvalidLastLineIsAnError() {
-    FormatException e = assertThrows(FormatException.class, () -> read(lines(3) + "{\"x\":1}\n", 1000, 100));
+    FormatException e =
+        assertThrows(FormatException.class, () -> read(lines(3) + "{\"x\":1}\n", 1000, 100));
     assertTrue(e.getMessage().startsWith("f.jsonl line 4: bad row"), e.getMessage());
   }
 

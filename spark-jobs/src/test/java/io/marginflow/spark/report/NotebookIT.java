@@ -40,26 +40,55 @@ class NotebookIT {
   @Test
   void theNotebookRunsAgainstARealRunAndAgreesWithTheJavaReader() throws Exception {
     String jupyter = ExternalCommand.which("jupyter");
-    assertNotNull(jupyter, "jupyter not found on PATH: install jupyter-nbconvert python3-ipykernel"
-        + " python3-pandas python3-matplotlib (.ci/run does)");
+    assertNotNull(
+        jupyter,
+        "jupyter not found on PATH: install jupyter-nbconvert python3-ipykernel"
+            + " python3-pandas python3-matplotlib (.ci/run does)");
     assertTrue(Files.isRegularFile(NOTEBOOK), NOTEBOOK.toAbsolutePath() + " missing");
     Path run = ReportRunFixture.runDir();
     Path margins = tmp.resolve("margins-300.jsonl");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = MarginflowCli.run(new String[] {"export-margins", run.toString(), "--step", "300",
-        "--out", margins.toString()}, new PrintStream(new ByteArrayOutputStream()),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code =
+        MarginflowCli.run(
+            new String[] {
+              "export-margins", run.toString(), "--step", "300", "--out", margins.toString()
+            },
+            new PrintStream(new ByteArrayOutputStream()),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
 
     Path outDir = tmp.resolve("out");
-    ExternalCommand.Result r = ExternalCommand.run(List.of(jupyter, "nbconvert", "--to", "notebook",
-            "--execute", "--ExecutePreprocessor.timeout=240", "--output-dir", outDir.toString(),
-            "--output", "executed.ipynb", NOTEBOOK.getFileName().toString()),
-        Map.of("MARGINFLOW_RUN_DIRS", run.toString(), "MARGINFLOW_MARGINS", margins.toString(),
-            "MPLBACKEND", "Agg", "MPLCONFIGDIR", tmp.resolve("mpl").toString(),
-            "PYDEVD_DISABLE_FILE_VALIDATION", "1", "JUPYTER_RUNTIME_DIR",
-            tmp.resolve("jupyter-runtime").toString(), "IPYTHONDIR", tmp.resolve("ipython").toString()),
-        NOTEBOOK.toAbsolutePath().getParent(), Duration.ofSeconds(300));
+    ExternalCommand.Result r =
+        ExternalCommand.run(
+            List.of(
+                jupyter,
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                "--ExecutePreprocessor.timeout=240",
+                "--output-dir",
+                outDir.toString(),
+                "--output",
+                "executed.ipynb",
+                NOTEBOOK.getFileName().toString()),
+            Map.of(
+                "MARGINFLOW_RUN_DIRS",
+                run.toString(),
+                "MARGINFLOW_MARGINS",
+                margins.toString(),
+                "MPLBACKEND",
+                "Agg",
+                "MPLCONFIGDIR",
+                tmp.resolve("mpl").toString(),
+                "PYDEVD_DISABLE_FILE_VALIDATION",
+                "1",
+                "JUPYTER_RUNTIME_DIR",
+                tmp.resolve("jupyter-runtime").toString(),
+                "IPYTHONDIR",
+                tmp.resolve("ipython").toString()),
+            NOTEBOOK.toAbsolutePath().getParent(),
+            Duration.ofSeconds(300));
     assertEquals(0, r.code(), "a notebook cell failed:\n" + ExternalCommand.tail(r.output()));
 
     JsonNode nb = new ObjectMapper().readTree(outDir.resolve("executed.ipynb").toFile());
@@ -88,13 +117,19 @@ class NotebookIT {
       }
     }
     EvalRow last = train.get(train.size() - 1);
-    Matcher m = Pattern.compile("CHECK mnist01 last_step=(\\d+) last_normalized_margin=(\\S+) "
-        + "evaluations=(\\d+)").matcher(printed);
+    Matcher m =
+        Pattern.compile(
+                "CHECK mnist01 last_step=(\\d+) last_normalized_margin=(\\S+) "
+                    + "evaluations=(\\d+)")
+            .matcher(printed);
     assertTrue(m.find(), "the notebook prints its check line:\n" + printed);
     assertEquals(last.step(), Long.parseLong(m.group(1)));
-    assertEquals(last.normalizedMargin(), Double.parseDouble(m.group(2)), 0, "same double in Python");
+    assertEquals(
+        last.normalizedMargin(), Double.parseDouble(m.group(2)), 0, "same double in Python");
     assertEquals(train.size(), Integer.parseInt(m.group(3)));
-    Matcher s = Pattern.compile("CHECK snapshot_step=300 samples=(\\d+) min_margin=(\\S+)").matcher(printed);
+    Matcher s =
+        Pattern.compile("CHECK snapshot_step=300 samples=(\\d+) min_margin=(\\S+)")
+            .matcher(printed);
     assertTrue(s.find(), "the snapshot cell ran:\n" + printed);
     assertEquals(ReportRunFixture.TRAIN_ROWS, Integer.parseInt(s.group(1)));
   }

@@ -39,15 +39,32 @@ class ReportBrowserIT {
     String chromium = ExternalCommand.which("chromium", "chromium-browser", "google-chrome");
     assertNotNull(chromium, "chromium not found on PATH: install Debian's chromium (.ci/run does)");
     Path html = tmp.resolve("report.html");
-    Report.of(List.of(ReportRunFixture.runDir().toString()), new Configuration(),
-        RunReader.Options.DEFAULTS).write(html.toString(), new Configuration());
+    Report.of(
+            List.of(ReportRunFixture.runDir().toString()),
+            new Configuration(),
+            RunReader.Options.DEFAULTS)
+        .write(html.toString(), new Configuration());
     Path shot = tmp.resolve("shot.png");
-    ExternalCommand.Result r = ExternalCommand.run(List.of(chromium, "--headless", "--no-sandbox",
-            "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-            "--user-data-dir=" + tmp.resolve("profile"), "--hide-scrollbars",
-            "--window-size=" + WIDTH + "," + HEIGHT, "--screenshot=" + shot, html.toUri().toString()),
-        Map.of(), tmp, Duration.ofSeconds(120));
+    ExternalCommand.Result r =
+        ExternalCommand.run(
+            List.of(
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + tmp.resolve("profile"),
+                "--hide-scrollbars",
+                "--window-size=" + WIDTH + "," + HEIGHT,
+                "--screenshot=" + shot,
+                html.toUri().toString()),
+            Map.of(),
+            tmp,
+            Duration.ofSeconds(120));
     assertEquals(0, r.code(), "chromium failed:\n" + ExternalCommand.tail(r.output()));
     assertTrue(Files.size(shot) > 10_000, "screenshot written: " + Files.size(shot) + " bytes");
     BufferedImage img = ImageIO.read(shot.toFile());

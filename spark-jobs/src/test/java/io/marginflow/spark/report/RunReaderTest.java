@@ -61,8 +61,11 @@ class RunReaderTest {
     assertEquals(RunStatus.State.RUNNING, r.status().state());
     assertEquals(1, r.warnings().size(), r.warnings().toString());
     String w = r.warnings().get(0);
-    assertTrue(w.contains("eval.jsonl line " + (2 * SyntheticRun.evalSteps(STEPS).size()))
-        && w.contains("incomplete last line") && w.contains("skipped"), w);
+    assertTrue(
+        w.contains("eval.jsonl line " + (2 * SyntheticRun.evalSteps(STEPS).size()))
+            && w.contains("incomplete last line")
+            && w.contains("skipped"),
+        w);
     // The report is still made, and says what it skipped.
     Report report = Report.of(List.of(r), java.time.Instant.EPOCH);
     assertTrue(report.html().contains("incomplete last line"), "warning shown in the report");
@@ -75,11 +78,14 @@ class RunReaderTest {
     SyntheticRun.write(dir, "x", 5, true);
     Files.delete(dir.resolve("manifest.json"));
     FileNotFoundException e = assertThrows(FileNotFoundException.class, () -> read(dir));
-    assertTrue(e.getMessage().contains("not a marginflow run directory")
-        && e.getMessage().contains("manifest.json is missing")
-        && e.getMessage().contains("nomanifest"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("not a marginflow run directory")
+            && e.getMessage().contains("manifest.json is missing")
+            && e.getMessage().contains("nomanifest"),
+        e.getMessage());
     e = assertThrows(FileNotFoundException.class, () -> read(tmp.resolve("absent")));
-    assertTrue(e.getMessage().startsWith("no such run directory") && e.getMessage().contains("absent"),
+    assertTrue(
+        e.getMessage().startsWith("no such run directory") && e.getMessage().contains("absent"),
         e.getMessage());
   }
 
@@ -92,17 +98,22 @@ class RunReaderTest {
     lines.set(2, lines.get(2).replace("\"schema\":1", "\"schema\":2"));
     Files.write(steps, lines);
     FormatException e = assertThrows(FormatException.class, () -> read(dir));
-    assertTrue(e.getMessage().contains("steps.jsonl line 3")
-        && e.getMessage().contains("unsupported version 2")
-        && e.getMessage().contains("supports 1"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("steps.jsonl line 3")
+            && e.getMessage().contains("unsupported version 2")
+            && e.getMessage().contains("supports 1"),
+        e.getMessage());
     // Also on the last line: a complete line with an unknown schema is not "truncated".
     lines.set(2, lines.get(2).replace("\"schema\":2", "\"schema\":1"));
-    lines.set(lines.size() - 1, lines.get(lines.size() - 1).replace("\"schema\":1", "\"schema\":3"));
+    lines.set(
+        lines.size() - 1, lines.get(lines.size() - 1).replace("\"schema\":1", "\"schema\":3"));
     Files.write(steps, lines);
     e = assertThrows(FormatException.class, () -> read(dir));
-    assertTrue(e.getMessage().contains("line 5") && e.getMessage().contains("unsupported version 3"),
+    assertTrue(
+        e.getMessage().contains("line 5") && e.getMessage().contains("unsupported version 3"),
         e.getMessage());
-    Files.writeString(dir.resolve("manifest.json"),
+    Files.writeString(
+        dir.resolve("manifest.json"),
         Files.readString(dir.resolve("manifest.json")).replace("\"schema\" : 1", "\"schema\" : 9"));
     e = assertThrows(FormatException.class, () -> read(dir));
     assertTrue(e.getMessage().contains("manifest.json"), e.getMessage());
@@ -117,7 +128,8 @@ class RunReaderTest {
     lines.set(1, lines.get(1).substring(0, 40));
     Files.write(eval, lines);
     FormatException e = assertThrows(FormatException.class, () -> read(dir));
-    assertTrue(e.getMessage().contains("eval.jsonl line 2") && e.getMessage().contains("malformed"),
+    assertTrue(
+        e.getMessage().contains("eval.jsonl line 2") && e.getMessage().contains("malformed"),
         e.getMessage());
   }
 
@@ -128,10 +140,11 @@ class RunReaderTest {
     Files.delete(dir.resolve("manifest.json"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = io.marginflow.spark.cli.MarginflowCli.run(
-        new String[] {"report", dir.toString(), "--out", tmp.resolve("r.html").toString()},
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code =
+        io.marginflow.spark.cli.MarginflowCli.run(
+            new String[] {"report", dir.toString(), "--out", tmp.resolve("r.html").toString()},
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(1, code);
     String msg = err.toString(StandardCharsets.UTF_8);
     assertTrue(msg.startsWith("marginflow: ") && msg.contains("manifest.json is missing"), msg);
@@ -143,7 +156,9 @@ class RunReaderTest {
     Path root = tmp.resolve("runs");
     SyntheticRun.write(root.resolve("a"), "run-a", STEPS, true);
     SyntheticRun.write(root.resolve("group/b"), "run-b", 7, false);
-    Files.writeString(root.resolve("group/b/metrics/eval.jsonl"), "{\"schema\":1,\"step\":9",
+    Files.writeString(
+        root.resolve("group/b/metrics/eval.jsonl"),
+        "{\"schema\":1,\"step\":9",
         StandardOpenOption.APPEND);
     SyntheticRun.write(root.resolve("c"), "run-c", 5, true);
     Files.delete(root.resolve("c/manifest.json"));
@@ -156,7 +171,8 @@ class RunReaderTest {
     assertEquals("8", a.batch());
     RunSummary b = runs.get(1);
     assertEquals("running", b.statusLabel());
-    assertEquals(SyntheticRun.margin(7), b.lastNormalizedMargin(), 0, "incomplete last line passed over");
+    assertEquals(
+        SyntheticRun.margin(7), b.lastNormalizedMargin(), 0, "incomplete last line passed over");
     assertEquals("unreadable", runs.get(2).statusLabel());
     assertTrue(runs.get(2).error().contains("manifest.json is missing"), runs.get(2).error());
   }

@@ -34,10 +34,15 @@ final class SyntheticRun {
     config.put("batch", "8");
     config.put("degree", 2);
     config.put("train_rows", 40);
-    return new Manifest(runId, config, List.of(),
-        new Manifest.Versions("0.1.0-SNAPSHOT", "abc", "4.2.0", "3.5.0", "17"), "F2jBLAS",
+    return new Manifest(
+        runId,
+        config,
+        List.of(),
+        new Manifest.Versions("0.1.0-SNAPSHOT", "abc", "4.2.0", "3.5.0", "17"),
+        "F2jBLAS",
         new Manifest.Conventions(Manifest.Conventions.RISK_MEAN, 0, "iid", "sgd"),
-        Instant.parse("2026-01-02T03:04:05Z"), "host");
+        Instant.parse("2026-01-02T03:04:05Z"),
+        "host");
   }
 
   static double normPowL(long k) {
@@ -50,21 +55,55 @@ final class SyntheticRun {
 
   static StepRow step(long k) {
     double norm = Math.sqrt(normPowL(k));
-    return new StepRow(MetricsJson.SCHEMA, k, 0.5, -k / 10.0 + 0.01, margin(k) * normPowL(k), norm,
-        0.1, 0.01, 0.05, 0.01, 1.5, Math.log(0.5));
+    return new StepRow(
+        MetricsJson.SCHEMA,
+        k,
+        0.5,
+        -k / 10.0 + 0.01,
+        margin(k) * normPowL(k),
+        norm,
+        0.1,
+        0.01,
+        0.05,
+        0.01,
+        1.5,
+        Math.log(0.5));
   }
 
   static EvalRow eval(long k, String split, List<String> flags) {
     double npl = normPowL(k);
     double m = margin(k);
     double n1 = Math.sqrt(npl / 2);
-    MarginQuantiles q = new MarginQuantiles(m, m + 0.01, m + 0.02, m + 0.05, m + 0.1, m + 0.15,
-        m + 0.2, m + 0.3);
-    return new EvalRow(MetricsJson.SCHEMA, k, split, 40, -k / 10.0, k < 10 ? 0.1 : 0.0,
-        Math.sqrt(npl), npl, new double[] {n1, n1}, n1 * n1, new double[] {0, 0.001 * k},
-        m * npl, (m + 0.3) * npl, m, m * 1.1, m - 0.05, q,
-        new long[] {1, 2, 4, 8, 16, 32, 40}, 3.5, -1 - k / 100.0, k / 50.0, 0, 1.0 / (k + 1),
-        1 - 1.0 / (k + 2), k == 0 ? Double.NaN : 0.01, k == 0 ? Double.NaN : 0.02, flags);
+    MarginQuantiles q =
+        new MarginQuantiles(m, m + 0.01, m + 0.02, m + 0.05, m + 0.1, m + 0.15, m + 0.2, m + 0.3);
+    return new EvalRow(
+        MetricsJson.SCHEMA,
+        k,
+        split,
+        40,
+        -k / 10.0,
+        k < 10 ? 0.1 : 0.0,
+        Math.sqrt(npl),
+        npl,
+        new double[] {n1, n1},
+        n1 * n1,
+        new double[] {0, 0.001 * k},
+        m * npl,
+        (m + 0.3) * npl,
+        m,
+        m * 1.1,
+        m - 0.05,
+        q,
+        new long[] {1, 2, 4, 8, 16, 32, 40},
+        3.5,
+        -1 - k / 100.0,
+        k / 50.0,
+        0,
+        1.0 / (k + 1),
+        1 - 1.0 / (k + 2),
+        k == 0 ? Double.NaN : 0.01,
+        k == 0 ? Double.NaN : 0.02,
+        flags);
   }
 
   /** Steps 0..steps−1 and evaluations (train, test) at 0, 1, 2, 5, 10, 20, 50, … ≤ steps. */
@@ -86,7 +125,8 @@ final class SyntheticRun {
     Files.writeString(dir.resolve("metrics/eval.jsonl"), e, StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("checkpoints/LATEST"), steps + "\n");
     if (status) {
-      Files.writeString(dir.resolve("status.json"),
+      Files.writeString(
+          dir.resolve("status.json"),
           "{\"state\":\"finished\",\"reason\":\"steps\",\"step\":" + steps + "}\n");
     }
   }

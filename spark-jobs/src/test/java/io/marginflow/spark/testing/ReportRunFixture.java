@@ -18,9 +18,9 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * One short real run shared by the report, notebook and browser tests of a test JVM (created on
- * first use, ~10–20 s): MNIST 0-vs-1 (the shared {@code mnist-t10k-0vs1.libsvm.gz}, pixels scaled to
- * [0, 1]) split in its first 1,500 rows for training and the other 615 for testing, an
- * {@code mlp:784-16-1} (L = 2) with the exponential loss, i.i.d. batches of 50, γ = 0.1, 300 steps,
+ * first use, ~10–20 s): MNIST 0-vs-1 (the shared {@code mnist-t10k-0vs1.libsvm.gz}, pixels scaled
+ * to [0, 1]) split in its first 1,500 rows for training and the other 615 for testing, an {@code
+ * mlp:784-16-1} (L = 2) with the exponential loss, i.i.d. batches of 50, γ = 0.1, 300 steps,
  * log-spaced evaluations and every 100 steps, margin snapshots at 0, 100 and 300. It separates
  * (m(u) > 0) between steps 100 and 160. Lives in {@code target/report-run-<pid>}.
  */
@@ -51,15 +51,36 @@ public final class ReportRunFixture {
       try {
         Files.createDirectories(scratch());
         Runtime.getRuntime()
-            .addShutdownHook(new Thread(() -> Scratch.deleteRecursively(scratch()), "report-run-cleanup"));
+            .addShutdownHook(
+                new Thread(() -> Scratch.deleteRecursively(scratch()), "report-run-cleanup"));
         Path train = scratch().resolve("mnist01-train.libsvm");
         Path test = scratch().resolve("mnist01-test.libsvm");
         split(SharedDatasets.resolve("mnist-t10k/mnist-t10k-0vs1.libsvm.gz"), train, test);
         String[] flags = {
-          "--data", train.toString(), "--test-data", test.toString(), "--features", "784",
-          "--model", "mlp:784-16-1", "--loss", "exp", "--batch", "50", "--step", "0.1",
-          "--steps", Integer.toString(STEPS), "--eval-every", "100", "--snapshot-margins-at",
-          "0,100,300", "--partitions", "2", "--out", scratch().resolve("runs/mnist01").toString()
+          "--data",
+          train.toString(),
+          "--test-data",
+          test.toString(),
+          "--features",
+          "784",
+          "--model",
+          "mlp:784-16-1",
+          "--loss",
+          "exp",
+          "--batch",
+          "50",
+          "--step",
+          "0.1",
+          "--steps",
+          Integer.toString(STEPS),
+          "--eval-every",
+          "100",
+          "--snapshot-margins-at",
+          "0,100,300",
+          "--partitions",
+          "2",
+          "--out",
+          scratch().resolve("runs/mnist01").toString()
         };
         TrainConfig config = TrainConfig.from(ConfigLoader.parse(flags).settings());
         outcome = TrainJob.run(config, SparkFixture.spark());
@@ -75,10 +96,14 @@ public final class ReportRunFixture {
     return Path.of(run().runDir());
   }
 
-  /** Writes the first TRAIN_ROWS lines to train and the rest to test, pixel values divided by 255. */
+  /**
+   * Writes the first TRAIN_ROWS lines to train and the rest to test, pixel values divided by 255.
+   */
   private static void split(Path gz, Path train, Path test) throws IOException {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(
-            new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.US_ASCII));
+    try (BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(
+                    new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.US_ASCII));
         BufferedWriter tr = Files.newBufferedWriter(train, StandardCharsets.US_ASCII);
         BufferedWriter te = Files.newBufferedWriter(test, StandardCharsets.US_ASCII)) {
       String line;
@@ -98,7 +123,8 @@ public final class ReportRunFixture {
         w.write(b.append('\n').toString());
       }
       if (n != TRAIN_ROWS + TEST_ROWS) {
-        throw new IllegalStateException(gz + ": expected " + (TRAIN_ROWS + TEST_ROWS) + " rows, got " + n);
+        throw new IllegalStateException(
+            gz + ": expected " + (TRAIN_ROWS + TEST_ROWS) + " rows, got " + n);
       }
     }
   }
