@@ -53,7 +53,10 @@ public final class ChartRenderer {
   private static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
 
   static {
-    System.setProperty("java.awt.headless", "true");
+    // Charts are drawn into images only: never try to reach a display (unless told otherwise).
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
   }
 
   private ChartRenderer() {}

@@ -151,7 +151,7 @@ public final class RunLister {
     if (!fs.exists(p)) {
       return null;
     }
-    long len = fs.getFileStatus(p).getLen();
+    long len = RunReader.visibleLength(fs, p, fs.getFileStatus(p).getLen());
     long from = Math.max(0, len - TAIL_BYTES);
     while (true) {
       byte[] buf = new byte[(int) Math.min(Integer.MAX_VALUE - 16, len - from)];

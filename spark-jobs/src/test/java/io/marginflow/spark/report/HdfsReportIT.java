@@ -72,6 +72,14 @@ class HdfsReportIT {
         assertTrue(
             reading.warnings().stream().anyMatch(w -> w.contains("incomplete last line")),
             reading.warnings().toString());
+        List<RunSummary> liveListed =
+            RunLister.list(HdfsFixture.uri("/report/live").toString(), conf);
+        assertEquals("running", liveListed.get(0).statusLabel());
+        assertEquals(
+            fromDisk.lastEval("train").orElseThrow().normalizedMargin(),
+            liveListed.get(0).lastNormalizedMargin(),
+            0,
+            "the listing reads the open file's tail up to its flushed length");
         out.write(Arrays.copyOfRange(eval, cut, eval.length));
       }
       String text = new String(eval, StandardCharsets.UTF_8);
