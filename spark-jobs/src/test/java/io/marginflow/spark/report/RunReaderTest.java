@@ -176,4 +176,32 @@ class RunReaderTest {
     assertEquals("unreadable", runs.get(2).statusLabel());
     assertTrue(runs.get(2).error().contains("manifest.json is missing"), runs.get(2).error());
   }
+
+  @Test
+  void flagsAndTheFailureOfARunAreListedInTheReport() throws IOException {
+    Path dir = tmp.resolve("failed");
+    SyntheticRun.write(dir, "x", STEPS, false);
+    EvalRow bad =
+        SyntheticRun.eval(
+            STEPS + 1, EvalRow.TRAIN, List.of("non_finite", "left_late_stage", "norm_decrease"));
+    Files.writeString(
+        dir.resolve("metrics/eval.jsonl"),
+        io.marginflow.common.stats.MetricsJson.toJsonLine(bad) + "\n",
+        StandardOpenOption.APPEND);
+    Files.writeString(
+        dir.resolve("status.json"),
+        "{\"state\":\"failed\",\"reason\":\"step 61: θ is NaN/Inf\",\"step\":-1}\n");
+    RunData r = read(dir);
+    assertEquals(RunStatus.State.FAILED, r.status().state());
+    String html = Report.of(List.of(r), java.time.Instant.EPOCH).html();
+    String flags =
+        html.substring(
+            html.indexOf("<section id=\"flags\">"), html.indexOf("<section id=\"manifest\">"));
+    for (String f : List.of("separated", "non_finite", "left_late_stage", "norm_decrease")) {
+      assertTrue(flags.contains("<code>" + f + "</code>"), f + " in " + flags);
+      assertTrue(flags.contains(Html.esc(HtmlReport.FLAG_MEANING.get(f))), "meaning of " + f);
+    }
+    assertTrue(
+        flags.contains("step 61: θ is NaN/Inf") && flags.contains("<code>failed</code>"), flags);
+  }
 }
