@@ -15,7 +15,9 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The {@code marginflow} command: {@code train} runs (or resumes) the training job, {@code weights}
- * prints a checkpoint's θ. Bad flags or config values fail before Spark starts, naming the key.
+ * prints a checkpoint's θ; {@code report}, {@code runs} and {@code export-margins} read run
+ * directories (see io.marginflow.spark.report). Bad flags or config values fail before Spark
+ * starts, naming the key.
  */
 public final class MarginflowCli {
 
@@ -40,6 +42,9 @@ public final class MarginflowCli {
       return switch (args[0]) {
         case "train" -> train(rest, out);
         case "weights" -> weights(rest, out);
+        case "report" -> ReportCommand.run(rest, out);
+        case "runs" -> RunsCommand.run(rest, out);
+        case "export-margins" -> ExportMarginsCommand.run(rest, out);
         default -> {
           err.println("marginflow: unknown command '" + args[0] + "'\n" + usage());
           yield 2;
@@ -57,7 +62,10 @@ public final class MarginflowCli {
   static String usage() {
     return """
         usage: marginflow train [--config FILE.yaml] [--key value ...]   (marginflow train --help)
-               marginflow weights RUN_DIR [--step K]""";
+               marginflow weights RUN_DIR [--step K]
+               marginflow report RUN_DIR [RUN_DIR ...] --out FILE.html
+               marginflow runs ROOT [--json]
+               marginflow export-margins RUN_DIR [--step K] --out FILE.jsonl|FILE.csv""";
   }
 
   static int train(String[] args, PrintStream out) throws IOException {
