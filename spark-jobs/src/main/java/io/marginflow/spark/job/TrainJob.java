@@ -208,6 +208,7 @@ public final class TrainJob {
       }
     }
     Map<String, Object> cfg = new LinkedHashMap<>(config.settings().asMap());
+    cfg.put("step", String.valueOf(config.optimizer().schedule().baseStep())); // resolved γ (or α₀)
     cfg.put("resolved_model", network.spec().toString());
     cfg.put("degree", network.degree());
     cfg.put("parameters", network.parameterCount());
