@@ -17,6 +17,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Multi-executor correctness: the reference run repeated on Spark's {@code local-cluster[2,1,1024]}
@@ -39,7 +40,10 @@ class LocalClusterModeIT {
     }
   }
 
-  static SparkSession session() throws IOException {
+  static synchronized SparkSession session() throws IOException {
+    if (spark != null) {
+      return spark;
+    }
     Path home = Path.of(System.getenv("SPARK_HOME"));
     Files.createDirectories(home.resolve("jars"));
     Files.writeString(home.resolve("RELEASE"), "Spark (test SPARK_HOME for local-cluster masters)\n");
@@ -70,7 +74,7 @@ class LocalClusterModeIT {
 
   @Test
   void twoExecutorJvmsGiveTheBitsOfLocal2() throws IOException {
-    RunDir reference = ReferenceRun.get();
+    ReferenceRun.startInBackground(); // overlaps with the start of the executors
     Path out = Path.of("target", "local-cluster-mode", "a9a").toAbsolutePath();
     List<String> flags = Scripts.args(List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()),
         ReferenceRun.TRAIN_FLAGS.toArray(String[]::new));
@@ -83,11 +87,40 @@ class LocalClusterModeIT {
     int blockManagers = s.sparkContext().getExecutorMemoryStatus().size();
     assertEquals(3, blockManagers, "block managers: the driver and 2 executors");
     RunDir run = new RunDir(o.runDir());
+    RunDir reference = ReferenceRun.get();
     assertArrayEquals(reference.theta(), o.state().theta(), "θ after 60 steps, local-cluster vs local[2]");
     assertArrayEquals(reference.theta(), run.theta(), "checkpointed θ");
     assertEquals(ReferenceRun.CHECKPOINTS, run.checkpointSteps());
     assertEquals(reference.stepRowsWithoutWall(), run.stepRowsWithoutWall(), "steps.jsonl (wall_ms blanked)");
     assertEquals(reference.evalRows(), run.evalRows(), "eval.jsonl");
     assertTrue(run.evalRows().contains("\"n\":" + ReferenceRun.A9A_ROWS), "evaluations cover every a9a row");
+  }
+
+  /**
+   * KNOWN BUG (reported, not fixed here: training code): with more than two partitions the per-step
+   * sums are merged in the order the tasks finish. {@code RDD.treeAggregate} ends in {@code
+   * RDD.fold}, whose driver-side merge takes task results as they arrive; floating-point addition is
+   * commutative but not associative, so from three partial sums on, θ depends on timing. Two
+   * partitions are safe (zero ⊕ a ⊕ b = a ⊕ b = b ⊕ a). Run with {@code
+   * -Dmarginflow.knownBugs=true}: it fails today.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "marginflow.knownBugs", matches = "true")
+  void fourPartitionsOnTwoExecutorsAreBitReproducible() throws IOException {
+    SparkSession s = session();
+    double[] first = null;
+    for (int run = 0; run < 3; run++) {
+      Path out = Path.of("target", "local-cluster-mode", "p4-" + run).toAbsolutePath();
+      List<String> flags = new ArrayList<>(List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()));
+      flags.addAll(ReferenceRun.TRAIN_FLAGS);
+      flags.addAll(List.of("--partitions", "4"));
+      TrainConfig config = TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings());
+      double[] theta = TrainJob.run(config, s).state().theta();
+      if (first == null) {
+        first = theta;
+      } else {
+        assertArrayEquals(first, theta, "θ of run " + run + " vs run 0, 4 partitions");
+      }
+    }
   }
 }
