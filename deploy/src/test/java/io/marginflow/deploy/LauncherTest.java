@@ -93,6 +93,17 @@ class LauncherTest {
   }
 
   @Test
+  void hadoopConfDirComesFirstOnTheClasspathOfLocalAndEmbeddedSubmitJvms() {
+    Map<String, String> env = Map.of("HADOOP_CONF_DIR", "/etc/hadoop/conf");
+    for (List<String> args : List.of(List.of("weights", "hdfs:///runs/x"), List.of("--submit", "train"))) {
+      String[] all = args.toArray(String[]::new);
+      Scripts.Result r = dryRun("hadoop-conf", env, all);
+      assertEquals(0, r.exitCode(), r.output());
+      assertTrue(r.output().contains(" -cp /etc/hadoop/conf:"), args + ": " + r.output());
+    }
+  }
+
+  @Test
   void aUserConfOverridesTheLaunchersDefault() {
     Scripts.Result r = dryRun("override", Map.of(), "--submit", "--conf", "spark.kryo.registrationRequired=false", "train");
     assertEquals(0, r.exitCode(), r.output());
