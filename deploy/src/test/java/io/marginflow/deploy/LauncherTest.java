@@ -103,6 +103,38 @@ class LauncherTest {
     }
   }
 
+  /**
+   * Standalone cluster deploy mode: spark-submit exits 0 however the driver ended and only logs
+   * its final state (the line below is Spark 4.2's, seen in StandaloneClusterIT); the launcher
+   * turns FAILED, ERROR and KILLED into exit 1.
+   */
+  @Test
+  void aDriverThatFailedInClusterDeployModeFailsTheLauncher() throws IOException {
+    Path home = Path.of("target", "reporting-spark-home").toAbsolutePath();
+    Path submit = Files.createDirectories(home.resolve("bin")).resolve("spark-submit");
+    Files.writeString(submit, """
+        #!/bin/sh
+        echo "12:49:32 INFO  ClientEndpoint: Driver successfully submitted as driver-20261127114927-0000"
+        echo "12:49:42 INFO  ClientEndpoint: State of driver driver-20261127114927-0000 is $DRIVER_STATE, exiting spark-submit JVM."
+        exit ${SUBMIT_EXIT:-0}
+        """);
+    Files.setPosixFilePermissions(submit, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Map<String, Integer> expected = Map.of("FINISHED", 0, "FAILED", 1, "ERROR", 1, "KILLED", 1);
+    for (Map.Entry<String, Integer> e : expected.entrySet()) {
+      Scripts.Result r = Scripts.run("launcher-driver-" + e.getKey(),
+          Map.of("SPARK_HOME", home.toString(), "DRIVER_STATE", e.getKey()), TIMEOUT,
+          "marginflow", "--deploy-mode", "cluster", "train", "--master", "spark://127.0.0.1:7077");
+      assertEquals(e.getValue(), r.exitCode(), e.getKey() + ":\n" + r.output());
+      assertTrue(r.output().contains("is " + e.getKey()), "spark-submit's output is shown:\n" + r.output());
+      assertEquals(e.getValue() == 1, r.output().contains("marginflow: the driver ended " + e.getKey()), r.output());
+    }
+    // spark-submit's own failure (e.g. the master is unreachable) keeps its exit code.
+    Scripts.Result r = Scripts.run("launcher-submit-fails",
+        Map.of("SPARK_HOME", home.toString(), "DRIVER_STATE", "UNKNOWN", "SUBMIT_EXIT", "7"), TIMEOUT,
+        "marginflow", "--deploy-mode", "cluster", "train", "--master", "spark://127.0.0.1:7077");
+    assertEquals(7, r.exitCode(), r.output());
+  }
+
   @Test
   void aUserConfOverridesTheLaunchersDefault() {
     Scripts.Result r = dryRun("override", Map.of(), "--submit", "--conf", "spark.kryo.registrationRequired=false", "train");

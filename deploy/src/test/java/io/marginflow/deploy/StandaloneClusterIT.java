@@ -164,17 +164,6 @@ class StandaloneClusterIT {
     assertTrue(Files.readString(driverOut.get()).contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out));
   }
 
-  @Test
-  @Order(4)
-  void aFailedDriverInClusterDeployModeFailsTheLauncher() {
-    Scripts.Result r = Scripts.start("submit-cluster-failing", cluster.submitEnv(), "marginflow",
-            List.of("--submit", "--deploy-mode", "cluster", "train", "--data", cluster.hdfs() + "/data/missing.gz",
-                "--features", "123", "--out", cluster.hdfs() + "/runs/failing"))
-        .await(RUN_TIMEOUT);
-    assertEquals(1, r.exitCode(), r.output());
-    assertTrue(r.output().contains("marginflow: the driver ended FAILED"), r.output());
-  }
-
   // ---------------------------------------------------------------------------------------------
 
   private static List<String> trainArgs(List<String> launcherOptions, URI out) {
