@@ -45,6 +45,11 @@ final class LocalClusterFixture {
     }
     Scripts.run("local-cluster-clean", stateEnv(), Duration.ofMinutes(1), "local-cluster", "down", "--purge");
     Scripts.Result up = Scripts.run("local-cluster-up", stateEnv(), UP_TIMEOUT, "local-cluster", "up");
+    if (up.exitCode() != 0) {
+      // A free port picked by up can be taken by another program before its daemon binds it (up
+      // then stops what it started): one more try, on fresh ports.
+      up = Scripts.run("local-cluster-up-retry", stateEnv(), UP_TIMEOUT, "local-cluster", "up");
+    }
     assertEquals(0, up.exitCode(), "local-cluster up:\n" + up.output());
     Runtime.getRuntime()
         .addShutdownHook(
@@ -99,6 +104,20 @@ final class LocalClusterFixture {
   /** The SPARK_HOME the Workers use (with a bin/spark-submit). */
   String sparkHome() {
     return env.get("MARGINFLOW_LOCAL_SPARK_HOME");
+  }
+
+  /** A port chosen by {@code up} (names as in STATE/ports, e.g. {@code master_ui}). */
+  static int port(String name) {
+    try {
+      for (String line : Files.readAllLines(STATE.resolve("ports"))) {
+        if (line.startsWith(name + "=")) {
+          return Integer.parseInt(line.substring(name.length() + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    throw new IllegalStateException("no port " + name + " in " + STATE.resolve("ports"));
   }
 
   /** The pids recorded by {@code up}, by service. */

@@ -92,9 +92,9 @@ class StandaloneClusterIT {
       assertTrue(ProcessHandle.of(d.getValue()).map(ProcessHandle::isAlive).orElse(false), d.getKey());
     }
     assertTrue(status.output().contains(cluster.hdfs()), status.output());
-    for (String listening : List.of("namenode", "master")) {
-      // Loopback only: the daemons' sockets are bound to 127.0.0.1.
-      assertFalse(listensBeyondLoopback(daemons.get(listening)), listening + " listens on a non-loopback address");
+    for (Map.Entry<String, Long> d : daemons.entrySet()) {
+      // Loopback only: every listening socket of every daemon is bound to 127.0.0.1.
+      assertFalse(listensBeyondLoopback(d.getValue()), d.getKey() + " listens on a non-loopback address");
     }
   }
 
@@ -205,6 +205,9 @@ class StandaloneClusterIT {
     ObjectMapper json = new ObjectMapper();
     String base = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
     String app = read(json, base).get(0).get("id").asText();
+    // The port was free a moment before the driver bound it: make sure this is our driver's UI.
+    JsonNode master = read(json, "http://127.0.0.1:" + LocalClusterFixture.port("master_ui") + "/json/");
+    assertEquals(master.get("activeapps").get(0).get("id").asText(), app, "the UI on port " + uiPort + " is the run's");
     for (JsonNode e : read(json, base + "/" + app + "/executors")) {
       if (!e.get("id").asText().equals("driver") && e.get("rddBlocks").asInt() > 0) {
         return e.get("id").asText();
