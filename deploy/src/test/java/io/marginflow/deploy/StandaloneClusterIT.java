@@ -253,6 +253,9 @@ class StandaloneClusterIT {
         }
       }
       for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+        if (!Files.exists(Path.of(table))) {
+          continue; // no IPv6 on this kernel
+        }
         List<String> lines = Files.readAllLines(Path.of(table));
         for (String line : lines.subList(1, lines.size())) {
           String[] f = line.trim().split("\\s+");
