@@ -1,0 +1,126 @@
+package io.marginflow.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.marginflow.common.config.ConfigLoader;
+import io.marginflow.common.config.TrainConfig;
+import io.marginflow.spark.cli.SparkSessions;
+import io.marginflow.spark.job.TrainJob;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Multi-executor correctness: the reference run repeated on Spark's {@code local-cluster[2,1,1024]}
+ * master (an in-process Master and two Workers, each executor its own JVM) gives θ and metric rows
+ * bit-identical to {@code local[2]} with the same partition count.
+ *
+ * <p>Surefire gives this JVM {@code SPARK_HOME} (a folder with a RELEASE file and an empty {@code
+ * jars/}, made here), {@code SPARK_SCALA_VERSION} and {@code SPARK_LOCAL_IP}; the executors get the
+ * test classpath through {@code spark.executor.extraClassPath} (surefire's manifest-only jar is
+ * off, so {@code java.class.path} lists the real entries).
+ */
+class LocalClusterModeIT {
+
+  private static SparkSession spark;
+
+  @AfterAll
+  static void stopSession() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  static synchronized SparkSession session() throws IOException {
+    if (spark != null) {
+      return spark;
+    }
+    Path home = Path.of(System.getenv("SPARK_HOME"));
+    Files.createDirectories(home.resolve("jars"));
+    Files.writeString(home.resolve("RELEASE"), "Spark (test SPARK_HOME for local-cluster masters)\n");
+    Path scratch = Path.of("target", "local-cluster-mode").toAbsolutePath();
+    Scratch.deleteRecursively(scratch);
+    List<String> flags = new ArrayList<>();
+    for (String line : Files.readAllLines(Scripts.ROOT.resolve("deploy/conf/java17-flags"))) {
+      if (!line.isBlank() && !line.strip().startsWith("#")) {
+        flags.add(line.strip());
+      }
+    }
+    SparkConf conf =
+        new SparkConf()
+            .setMaster("local-cluster[2,1,1024]")
+            .setAppName("marginflow-local-cluster-mode-it")
+            .set("spark.driver.host", "127.0.0.1")
+            .set("spark.driver.bindAddress", "127.0.0.1")
+            .set("spark.ui.enabled", "false")
+            .set("spark.ui.showConsoleProgress", "false")
+            .set("spark.local.dir", scratch.resolve("local").toString())
+            .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+            .set("spark.executor.extraJavaOptions", String.join(" ", flags))
+            .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+    SparkSessions.configure(conf, 1L << 22);
+    spark = SparkSession.builder().config(conf).getOrCreate();
+    return spark;
+  }
+
+  @Test
+  void twoExecutorJvmsGiveTheBitsOfLocal2() throws IOException {
+    ReferenceRun.startInBackground(); // overlaps with the start of the executors
+    Path out = Path.of("target", "local-cluster-mode", "a9a").toAbsolutePath();
+    List<String> flags = Scripts.args(List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()),
+        ReferenceRun.TRAIN_FLAGS.toArray(String[]::new));
+    TrainConfig config = TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings());
+    SparkSession s = session();
+
+    TrainJob.Outcome o = TrainJob.run(config, s);
+
+    // Driver + two executors took part (the executors registered before the first job ran).
+    int blockManagers = s.sparkContext().getExecutorMemoryStatus().size();
+    assertEquals(3, blockManagers, "block managers: the driver and 2 executors");
+    RunDir run = new RunDir(o.runDir());
+    RunDir reference = ReferenceRun.get();
+    assertArrayEquals(reference.theta(), o.state().theta(), "θ after 60 steps, local-cluster vs local[2]");
+    assertArrayEquals(reference.theta(), run.theta(), "checkpointed θ");
+    assertEquals(ReferenceRun.CHECKPOINTS, run.checkpointSteps());
+    assertEquals(reference.stepRowsWithoutWall(), run.stepRowsWithoutWall(), "steps.jsonl (wall_ms blanked)");
+    assertEquals(reference.evalRows(), run.evalRows(), "eval.jsonl");
+    assertTrue(run.evalRows().contains("\"n\":" + ReferenceRun.A9A_ROWS), "evaluations cover every a9a row");
+  }
+
+  /**
+   * KNOWN BUG (reported, not fixed here: training code): with more than two partitions the per-step
+   * sums are merged in the order the tasks finish. {@code RDD.treeAggregate} ends in {@code
+   * RDD.fold}, whose driver-side merge takes task results as they arrive; floating-point addition is
+   * commutative but not associative, so from three partial sums on, θ depends on timing. Two
+   * partitions are safe (zero ⊕ a ⊕ b = a ⊕ b = b ⊕ a). Run with {@code
+   * -Dmarginflow.knownBugs=true}: it fails today.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "marginflow.knownBugs", matches = "true")
+  void fourPartitionsOnTwoExecutorsAreBitReproducible() throws IOException {
+    SparkSession s = session();
+    double[] first = null;
+    for (int run = 0; run < 3; run++) {
+      Path out = Path.of("target", "local-cluster-mode", "p4-" + run).toAbsolutePath();
+      List<String> flags = new ArrayList<>(List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()));
+      flags.addAll(ReferenceRun.TRAIN_FLAGS);
+      flags.addAll(List.of("--partitions", "4"));
+      TrainConfig config = TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings());
+      double[] theta = TrainJob.run(config, s).state().theta();
+      if (first == null) {
+        first = theta;
+      } else {
+        assertArrayEquals(first, theta, "θ of run " + run + " vs run 0, 4 partitions");
+      }
+    }
+  }
+}

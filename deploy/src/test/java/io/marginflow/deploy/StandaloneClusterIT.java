@@ -1,0 +1,280 @@
+package io.marginflow.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marginflow.common.format.Manifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * End to end on a real Spark standalone cluster with HDFS ({@code deploy/bin/local-cluster}: one
+ * NameNode, one DataNode, a Master and two Workers, each its own JVM), driven only through the
+ * commands of deploy/README.md: {@code local-cluster up|status|env|fs|down}, {@code marginflow
+ * --submit train} in client deploy mode (Spark's SparkSubmit from the Maven jars) and in cluster
+ * deploy mode (through {@code $SPARK_HOME/bin/spark-submit}), {@code marginflow weights}. Every run
+ * reads a9a from HDFS, writes its run directory to HDFS and must reproduce {@link ReferenceRun} bit
+ * for bit, including the run that loses an executor in the middle. One cluster serves every test;
+ * the last step stops it and checks that no process it started is left.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StandaloneClusterIT {
+
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
+  private static final Duration SHORT = Duration.ofMinutes(1);
+  private static final String DATA = "/data/a9a.gz";
+
+  private static LocalClusterFixture cluster;
+  private static Map<String, Long> daemons;
+
+  @BeforeAll
+  static void up() {
+    ReferenceRun.startInBackground();
+    cluster = LocalClusterFixture.start();
+    daemons = LocalClusterFixture.readPids();
+    assertEquals(LocalClusterFixture.SERVICES, List.copyOf(daemons.keySet()), "pids recorded by up");
+    Scripts.Result mkdir = Scripts.run("fs-mkdir", cluster.submitEnv(), SHORT, "local-cluster",
+        "fs", "-mkdir", "-p", "/data");
+    assertEquals(0, mkdir.exitCode(), mkdir.output());
+    Scripts.Result put = Scripts.run("fs-put", cluster.submitEnv(), SHORT, "local-cluster",
+        "fs", "-put", ReferenceRun.a9a().toString(), DATA);
+    assertEquals(0, put.exitCode(), put.output());
+  }
+
+  @AfterAll
+  static void downLeavesNoProcess() {
+    Scripts.Result down = LocalClusterFixture.stop();
+    assertEquals(0, down.exitCode(), down.output());
+    assertTrue(down.output().contains("local-cluster: stopped"), down.output());
+    List<Long> left = LocalClusterFixture.processesOf(new HashSet<>(daemons.values()));
+    assertEquals(List.of(), left, "processes of the local cluster still running after down");
+    Scripts.Result status = Scripts.run("status-after-down", LocalClusterFixture.stateEnv(), SHORT,
+        "local-cluster", "status");
+    assertEquals(3, status.exitCode(), "status after down:\n" + status.output());
+  }
+
+  @Test
+  @Order(1)
+  void upAgainStartsNoSecondCopyAndStatusListsEveryService() {
+    Scripts.Result again = Scripts.run("up-again", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "up");
+    assertEquals(0, again.exitCode(), again.output());
+    assertTrue(again.output().contains("already running"), again.output());
+    assertEquals(daemons, LocalClusterFixture.readPids(), "same pids after a second up");
+
+    Scripts.Result status = Scripts.run("status", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "status");
+    assertEquals(0, status.exitCode(), status.output());
+    for (Map.Entry<String, Long> d : daemons.entrySet()) {
+      assertTrue(status.output().matches("(?s).*" + d.getKey() + " +running +pid " + d.getValue() + "\\b.*"),
+          d.getKey() + " in:\n" + status.output());
+      assertTrue(ProcessHandle.of(d.getValue()).map(ProcessHandle::isAlive).orElse(false), d.getKey());
+    }
+    assertTrue(status.output().contains(cluster.hdfs()), status.output());
+    for (Map.Entry<String, Long> d : daemons.entrySet()) {
+      // Loopback only: every listening socket of every daemon is bound to 127.0.0.1.
+      assertFalse(listensBeyondLoopback(d.getValue()), d.getKey() + " listens on a non-loopback address");
+    }
+  }
+
+  @Test
+  @Order(2)
+  void clientDeployModeSurvivesLosingAnExecutorMidRunBitForBit() throws IOException, InterruptedException {
+    URI out = cluster.hdfs("/runs/client");
+    int uiPort = freePort();
+    Scripts.Running run = Scripts.start("submit-client", cluster.submitEnv(), "marginflow",
+        trainArgs(List.of("--submit", "--conf", "spark.ui.port=" + uiPort), out));
+    awaitOutput(run, "checkpoint 20 written");
+
+    // SIGKILL the executor that holds cached training blocks, on whichever Worker it runs.
+    String executorId = executorWithCachedBlocks(uiPort);
+    List<ProcessHandle> victims = new ArrayList<>();
+    for (String worker : List.of("worker-1", "worker-2")) {
+      ProcessHandle.of(daemons.get(worker)).orElseThrow().descendants()
+          .filter(p -> {
+            String cmd = LocalClusterFixture.commandLine(p.pid());
+            return cmd.contains("CoarseGrainedExecutorBackend") && cmd.contains("--executor-id " + executorId + " ");
+          })
+          .forEach(victims::add);
+    }
+    assertEquals(1, victims.size(), "processes of executor " + executorId + ": " + victims);
+    assertTrue(run.isAlive(), "the run ended before the executor could be killed:\n" + run.output());
+    victims.get(0).destroyForcibly();
+
+    Scripts.Result r = run.await(RUN_TIMEOUT);
+    assertEquals(0, r.exitCode(), r.output());
+    assertTrue(r.output().contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out), r.output());
+    assertTrue(r.output().contains("Lost executor " + executorId), "the driver saw the loss:\n" + r.output());
+    assertTrue(r.output().matches("(?s).*No more replicas available for rdd_\\d+_\\d+.*"),
+        "a cached block was lost with the executor (and recomputed from lineage):\n" + r.output());
+    RunDir written = new RunDir(out);
+    assertMatchesReference(written);
+
+    // The README's ways of reading the outputs back: the HDFS shell and `marginflow weights`.
+    Scripts.Result cat = Scripts.run("fs-cat", cluster.submitEnv(), SHORT, "local-cluster",
+        "fs", "-cat", "/runs/client/metrics/eval.jsonl");
+    assertEquals(0, cat.exitCode(), cat.output());
+    assertEquals(written.evalRows(), cat.output());
+    Scripts.Result weights = Scripts.run("weights", cluster.submitEnv(), SHORT, "marginflow",
+        "weights", out.toString());
+    assertEquals(0, weights.exitCode(), weights.output());
+    double[] printed = weights.output().lines()
+        .filter(l -> l.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?"))
+        .mapToDouble(Double::parseDouble)
+        .toArray();
+    assertArrayEquals(ReferenceRun.get().theta(), printed, "θ printed by marginflow weights");
+  }
+
+  @Test
+  @Order(3)
+  void clusterDeployModeThroughSparkHomeRunsTheDriverOnAWorker() throws IOException {
+    URI out = cluster.hdfs("/runs/cluster");
+    Map<String, String> env = new HashMap<>(cluster.submitEnv());
+    env.put("SPARK_HOME", cluster.sparkHome());
+    Scripts.Result r = Scripts.start("submit-cluster", env, "marginflow",
+            trainArgs(List.of("--deploy-mode", "cluster", "--conf", "spark.ui.enabled=false"), out))
+        .await(RUN_TIMEOUT);
+    assertEquals(0, r.exitCode(), r.output());
+    assertTrue(r.output().matches("(?s).*State of driver driver-\\S+ is FINISHED.*"), r.output());
+    assertMatchesReference(new RunDir(out));
+    // The driver ran inside a Worker: its folder holds the job's own report.
+    Optional<Path> driverOut = find(LocalClusterFixture.STATE.resolve("work"), "stdout", "driver-");
+    assertTrue(driverOut.isPresent(), "no driver-*/stdout under the Workers' work folders");
+    assertTrue(Files.readString(driverOut.get()).contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private static List<String> trainArgs(List<String> launcherOptions, URI out) {
+    List<String> a = new ArrayList<>(launcherOptions);
+    a.addAll(List.of("train", "--data", cluster.hdfs() + DATA));
+    a.addAll(ReferenceRun.TRAIN_FLAGS);
+    a.addAll(List.of("--out", out.toString()));
+    return a;
+  }
+
+  /** θ, metric rows and checkpoints equal to the local[2] reference; manifest names the HDFS input. */
+  private static void assertMatchesReference(RunDir run) throws IOException {
+    RunDir reference = ReferenceRun.get();
+    assertArrayEquals(reference.theta(), run.theta(), "θ after " + ReferenceRun.STEPS + " steps");
+    assertEquals(reference.stepRowsWithoutWall(), run.stepRowsWithoutWall(), "steps.jsonl (wall_ms blanked)");
+    assertEquals(reference.evalRows(), run.evalRows(), "eval.jsonl");
+    assertEquals(ReferenceRun.CHECKPOINTS, run.checkpointSteps(), "checkpoints");
+    Manifest m = run.manifest();
+    assertEquals(1, m.data().size());
+    assertEquals(cluster.hdfs() + DATA, m.data().get(0).uri());
+    assertEquals(ReferenceRun.A9A_SHA256, m.data().get(0).sha256());
+    assertEquals(ReferenceRun.A9A_ROWS, m.data().get(0).rows());
+    assertEquals(2, ((Number) m.config().get("partitions")).intValue());
+    assertTrue(run.exists("status.json"), "status.json");
+  }
+
+  private static void awaitOutput(Scripts.Running run, String marker) throws InterruptedException {
+    long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+    while (!run.output().contains(marker)) {
+      if (!run.isAlive() || System.nanoTime() > deadline) {
+        fail("no '" + marker + "' in the output of the run:\n" + run.output());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** The id of an executor holding cached RDD blocks (the driver's REST API). */
+  private static String executorWithCachedBlocks(int uiPort) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    String base = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
+    String app = read(json, base).get(0).get("id").asText();
+    // The port was free a moment before the driver bound it: make sure this is our driver's UI.
+    JsonNode master = read(json, "http://127.0.0.1:" + LocalClusterFixture.port("master_ui") + "/json/");
+    assertEquals(master.get("activeapps").get(0).get("id").asText(), app, "the UI on port " + uiPort + " is the run's");
+    for (JsonNode e : read(json, base + "/" + app + "/executors")) {
+      if (!e.get("id").asText().equals("driver") && e.get("rddBlocks").asInt() > 0) {
+        return e.get("id").asText();
+      }
+    }
+    throw new AssertionError("no executor holds cached blocks: " + read(json, base + "/" + app + "/executors"));
+  }
+
+  private static JsonNode read(ObjectMapper json, String url) throws IOException {
+    try (InputStream in = URI.create(url).toURL().openStream()) {
+      return json.readTree(in);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Optional<Path> find(Path root, String fileName, String parentPrefix) throws IOException {
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(p -> p.getFileName().toString().equals(fileName)
+              && p.getParent().getFileName().toString().startsWith(parentPrefix))
+          .findFirst();
+    }
+  }
+
+  /** True if the process has a listening TCP socket on an address other than 127.0.0.1. */
+  private static boolean listensBeyondLoopback(long pid) {
+    try {
+      java.util.Set<String> inodes = new HashSet<>();
+      try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+        for (Path fd : fds.toList()) {
+          try {
+            String target = Files.readSymbolicLink(fd).toString();
+            if (target.startsWith("socket:[")) {
+              inodes.add(target.substring(8, target.length() - 1));
+            }
+          } catch (IOException gone) {
+            // closed meanwhile
+          }
+        }
+      }
+      for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+        if (!Files.exists(Path.of(table))) {
+          continue; // no IPv6 on this kernel
+        }
+        List<String> lines = Files.readAllLines(Path.of(table));
+        for (String line : lines.subList(1, lines.size())) {
+          String[] f = line.trim().split("\\s+");
+          boolean listening = f[3].equals("0A");
+          if (listening && inodes.contains(f[9]) && !isLoopback(f[1].substring(0, f[1].indexOf(':')))) {
+            return true;
+          }
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** /proc/net/tcp{,6} addresses in hex: 0100007F (127.0.0.1), IPv4-mapped ::ffff:127.0.0.1, ::1. */
+  private static boolean isLoopback(String hex) {
+    return hex.equals("0100007F")
+        || hex.equals("0000000000000000FFFF00000100007F")
+        || hex.equals("00000000000000000000000001000000");
+  }
+}
