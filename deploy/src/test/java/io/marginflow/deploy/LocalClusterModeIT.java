@@ -17,7 +17,6 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Multi-executor correctness: the reference run repeated on Spark's {@code local-cluster[2,1,1024]}
@@ -97,15 +96,10 @@ class LocalClusterModeIT {
   }
 
   /**
-   * KNOWN BUG (reported, not fixed here: training code): with more than two partitions the per-step
-   * sums are merged in the order the tasks finish. {@code RDD.treeAggregate} ends in {@code
-   * RDD.fold}, whose driver-side merge takes task results as they arrive; floating-point addition is
-   * commutative but not associative, so from three partial sums on, θ depends on timing. Two
-   * partitions are safe (zero ⊕ a ⊕ b = a ⊕ b = b ⊕ a). Run with {@code
-   * -Dmarginflow.knownBugs=true}: it fails today.
+   * With more than two partitions the partial sums must still merge in partition order (not in the
+   * order tasks finish on two executors): three runs give the same bits.
    */
   @Test
-  @EnabledIfSystemProperty(named = "marginflow.knownBugs", matches = "true")
   void fourPartitionsOnTwoExecutorsAreBitReproducible() throws IOException {
     SparkSession s = session();
     double[] first = null;

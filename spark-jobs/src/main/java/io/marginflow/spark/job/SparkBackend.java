@@ -16,8 +16,9 @@ import org.apache.spark.broadcast.Broadcast;
  * The per-row work of {@link io.marginflow.common.train.TrainingLoop} on Spark: each step is one
  * Spark job in which θ goes out (in the task closure or as a broadcast), every partition lists its
  * own members of batch k from (seed, k) alone and sums their loss-frame subgradients
- * ({@link io.marginflow.common.train.PartitionContext}), and a {@code treeAggregate} of the given
- * depth brings the merged {@link BatchGradient} to the driver. Evaluations are one pass of the same
+ * ({@link io.marginflow.common.train.PartitionContext}), and a tree aggregation of the given
+ * depth ({@link OrderedTreeAggregate}: merges in partition order, so the bits never depend on task
+ * timing) brings the merged {@link BatchGradient} to the driver. Evaluations are one pass of the same
  * shape over every row.
  */
 public final class SparkBackend implements TrainingBackend {
@@ -81,7 +82,7 @@ public final class SparkBackend implements TrainingBackend {
         train.mapPartitions(
             it -> Collections.singletonList(k.context().batchSum(drain(it), step, ref.get()))
                 .iterator());
-    return parts.treeAggregate(new BatchGradient(d), BatchGradient::merge, BatchGradient::merge, treeDepth);
+    return OrderedTreeAggregate.aggregate(parts, BatchGradient::merge, treeDepth, new BatchGradient(d));
   }
 
   @Override
@@ -98,11 +99,11 @@ public final class SparkBackend implements TrainingBackend {
                 Collections.singletonList(
                         k.context().evaluate(drain(it), ref.get(), normPowL, prev, previousNormPowL))
                     .iterator());
-    return parts.treeAggregate(
-        new EvaluationPass(io.marginflow.common.loss.Loss.parse(key.loss()), theta.length),
+    return OrderedTreeAggregate.aggregate(
+        parts,
         EvaluationPass::merge,
-        EvaluationPass::merge,
-        treeDepth);
+        treeDepth,
+        new EvaluationPass(io.marginflow.common.loss.Loss.parse(key.loss()), theta.length));
   }
 
   @Override
@@ -115,9 +116,12 @@ public final class SparkBackend implements TrainingBackend {
     sc.setJobDescription("marginflow full loss (loss-based rule)");
     ModelKey k = key;
     ThetaRef ref = ship(theta);
-    return train
-        .mapPartitions(it -> Collections.singletonList(k.context().logSumLoss(drain(it), ref.get())).iterator())
-        .treeAggregate(Double.NEGATIVE_INFINITY, LogSpace::logAddExp, LogSpace::logAddExp, treeDepth);
+    return OrderedTreeAggregate.aggregate(
+        train.mapPartitions(
+            it -> Collections.singletonList(k.context().logSumLoss(drain(it), ref.get())).iterator()),
+        LogSpace::logAddExp,
+        treeDepth,
+        Double.NEGATIVE_INFINITY);
   }
 
   @Override

@@ -125,6 +125,17 @@ class SparkTrainIT {
     assertEquals(RunFiles.text(a.runDir(), "metrics/eval.jsonl", CONF),
         RunFiles.text(b.runDir(), "metrics/eval.jsonl", CONF));
     assertEquals(RunFiles.stepsWithoutWall(a.runDir(), CONF), RunFiles.stepsWithoutWall(b.runDir(), CONF));
+    // Four partitions and a two-level tree: partial sums merge in partition order, not arrival order.
+    String[] four = {"--partitions", "4", "--tree-depth", "2", "--batch", "60", "--steps", "15",
+        "--eval-every", "5", "--generator-rows", "400", "--generator-features", "6",
+        "--model", "mlp:6-8-1", "--loss", "exp"};
+    TrainJob.Outcome f1 = train(concat(four, "--out", tmp.resolve("f1").toString()));
+    for (int run = 2; run <= 3; run++) {
+      TrainJob.Outcome fn = train(concat(four, "--out", tmp.resolve("f" + run).toString()));
+      assertArrayEquals(f1.state().theta(), fn.state().theta(), "4 partitions, run " + run);
+      assertEquals(RunFiles.text(f1.runDir(), "metrics/eval.jsonl", CONF),
+          RunFiles.text(fn.runDir(), "metrics/eval.jsonl", CONF));
+    }
     TrainJob.Outcome c = train(concat(base, "--out", tmp.resolve("c").toString(), "--seed", "7"));
     assertFalse(java.util.Arrays.equals(a.state().theta(), c.state().theta()));
   }
