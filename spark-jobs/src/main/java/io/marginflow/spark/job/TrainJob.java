@@ -75,13 +75,14 @@ public final class TrainJob {
         test = loader.load(testFiles, config.data().testUris(), features, sparse, blockRows, true);
       }
       Network network = LocalTrainer.buildNetwork(config, features);
+      String blas = blasImplementations(sc, train);
       TrainingState start;
       if (resume) {
         start = resumeState(store);
         LOG.info("resuming {} at step {}", runDir, start.step());
       } else {
         store.writeManifest(
-            manifest(config, runId, network, train, test, loader.partitions(), spark));
+            manifest(config, runId, network, train, test, loader.partitions(), spark, blas));
         start = TrainingLoop.initialState(config, LocalTrainer.initialTheta(config, network));
       }
       long samplerSeed = TrainingLoop.samplerSeed(config);
@@ -197,7 +198,8 @@ public final class TrainJob {
       IngestedData train,
       IngestedData test,
       int partitions,
-      SparkSession spark) {
+      SparkSession spark,
+      String blas) {
     List<Manifest.DataFile> data = new ArrayList<>();
     for (IngestedData d : test == null ? List.of(train) : List.of(train, test)) {
       for (InputFile f : d.files()) {
@@ -235,7 +237,7 @@ public final class TrainJob {
         cfg,
         data,
         Versions.current(spark),
-        BlasInfo.implementation(),
+        blas,
         new Manifest.Conventions(
             Manifest.Conventions.RISK_MEAN,
             config.model().reluDerivativeAtZero(),
@@ -243,6 +245,30 @@ public final class TrainJob {
             algorithm),
         Instant.now(),
         host());
+  }
+
+  /**
+   * The BLAS implementation of the driver and of every executor holding training blocks. Results
+   * are bit-reproducible only when they agree, so a mismatch is logged as a warning and recorded
+   * ("driver=X; executors=Y").
+   */
+  static String blasImplementations(JavaSparkContext sc, IngestedData train) {
+    String driver = BlasInfo.implementation();
+    sc.setJobDescription("marginflow: BLAS implementation of the executors");
+    List<String> executors =
+        train
+            .blocks()
+            .mapPartitions(it -> java.util.Collections.singletonList(BlasInfo.implementation()).iterator())
+            .distinct()
+            .collect();
+    if (executors.size() == 1 && executors.get(0).equals(driver)) {
+      return driver;
+    }
+    List<String> sorted = new ArrayList<>(executors);
+    java.util.Collections.sort(sorted);
+    String all = "driver=" + driver + "; executors=" + String.join(",", sorted);
+    LOG.warn("BLAS differs between driver and executors ({}): results are not bit-comparable", all);
+    return all;
   }
 
   static String host() {
