@@ -39,6 +39,11 @@ public final class PreparedRun implements AutoCloseable {
 
   /** Ingests and caches the data of the run given by CLI flags (as {@code marginflow train}). */
   public PreparedRun(SparkSession spark, String... flags) throws IOException {
+    this(spark, SparkBackend.StepPath.AUTO, flags);
+  }
+
+  /** As above, with the step path forced (for A/B measurements of the two). */
+  public PreparedRun(SparkSession spark, SparkBackend.StepPath path, String... flags) throws IOException {
     this.config = TrainConfig.from(ConfigLoader.parse(flags).settings());
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     DataLoader loader = new DataLoader(sc, config);
@@ -65,7 +70,12 @@ public final class PreparedRun implements AutoCloseable {
             : SparkBackend.ThetaShipping.CLOSURE;
     this.backend =
         new SparkBackend(sc, train.blocks(), null, train.rows(), key, config.cluster().treeDepth(),
-            shipping, null);
+            shipping, null, path);
+  }
+
+  /** The step path the backend uses. */
+  public SparkBackend.StepPath stepPath() {
+    return backend.stepPath();
   }
 
   /** Rows of the cached training data. */

@@ -2,6 +2,7 @@ package io.marginflow.bench.suite;
 
 import io.marginflow.bench.PairedComparison;
 import io.marginflow.common.net.BlasInfo;
+import io.marginflow.spark.job.SparkBackend;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -243,59 +244,75 @@ public final class Suite {
   void fixedCost(String master) throws IOException {
     report.linef("%n## 4. Fixed cost per step (%s): tiny model and batch, ms per step%n", master);
     report.line("`mlp:20-4-1 --batch 10 --sampler iid` on 2000 generated rows, 2 partitions, "
-        + scale.tinySteps() + " steps per run; medians over the steps of a run (first 10 % skipped),"
-        + " then median (min–max) over " + scale.reps() + " runs.\n");
+        + scale.tinySteps() + " steps per run; per run the median over its steps (first 10 % skipped),"
+        + " then median (min–max) over " + scale.reps() + " runs. The two step paths of SparkBackend"
+        + " alternate run by run: `tree` (a fresh mapPartitions + treeAggregate per step, the previous"
+        + " code) and `cached` (one step RDD, one runJob per step; the default for ≤ 4 partitions).\n");
     StepListener listener = new StepListener();
     spark.sparkContext().addSparkListener(listener);
     String[] base = {"--model", "mlp:20-4-1", "--batch", "10", "--sampler", "iid", "--step", "0.1",
         "--generator-rows", "2000", "--partitions", "2", "--eval-every", "0", "--log-spaced-evals",
         "false", "--checkpoint-every", "0", "--steps", "" + scale.tinySteps()};
-    String[] names = {"wall_ms (batchSum + update)", "  update and step row (driver)",
-        "  batchSum outside the Spark job (closures, RDD set-up)", "  Spark job",
-        "    scheduling, task launch, result handling", "    longest task: deserialization",
-        "    longest task: executor run time", "    longest task: other"};
-    Samples[] parts = new Samples[names.length];
-    for (int i = 0; i < parts.length; i++) {
-      parts[i] = new Samples();
+    String[] names = {"**wall_ms** (batchSum + update)", "update and step row (driver)",
+        "batchSum outside the Spark job (closures, RDD set-up, merge)", "Spark job (submit → end)",
+        "… scheduling, task launch, result handling", "… longest task: deserialization",
+        "… longest task: executor run time", "… longest task: other"};
+    SparkBackend.StepPath[] paths = {SparkBackend.StepPath.TREE_AGGREGATE, SparkBackend.StepPath.CACHED_JOB};
+    Samples[][] parts = new Samples[paths.length][names.length];
+    for (Samples[] row : parts) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] = new Samples();
+      }
     }
-    try (PreparedRun mf = new PreparedRun(spark, base)) {
+    List<PreparedRun> runs = new ArrayList<>();
+    try {
+      for (SparkBackend.StepPath p : paths) {
+        runs.add(new PreparedRun(spark, p, base));
+      }
       if (scale.warmUp()) {
-        mf.run();
+        runs.forEach(PreparedRun::run);
       }
       for (int r = 0; r < scale.reps(); r++) {
-        listener.drain();
-        PreparedRun.Times t = mf.run();
-        sleepQuietly(1000); // the listener bus is asynchronous
-        List<StepListener.Job> jobs = listener.drain();
-        int n = Math.min(t.wallMs().length, jobs.size());
-        double[][] v = new double[names.length][n];
-        for (int k = 0; k < n; k++) {
-          StepListener.Job j = jobs.get(k);
-          double wall = t.wallMs()[k];
-          double bs = t.batchSumMs()[k];
-          v[0][k] = wall;
-          v[1][k] = wall - bs;
-          v[2][k] = bs - j.durationMs();
-          v[3][k] = j.durationMs();
-          v[4][k] = j.durationMs() - j.maxTaskMs;
-          v[5][k] = j.maxDeserializeMs;
-          v[6][k] = j.maxRunMs;
-          v[7][k] = j.maxTaskMs - j.maxRunMs - j.maxDeserializeMs;
-        }
-        for (int i = 0; i < names.length; i++) {
-          if (n > 0) {
-            parts[i].add(Samples.medianOf(v[i], 0.1));
-          }
+        for (int q = 0; q < paths.length; q++) {
+          listener.drain();
+          PreparedRun.Times t = runs.get(q).run();
+          sleepQuietly(1000); // the listener bus is asynchronous
+          breakdown(t, listener.drain(), parts[q]);
         }
       }
     } finally {
       spark.sparkContext().removeSparkListener(listener);
+      runs.forEach(PreparedRun::close);
     }
-    tableHeader("| part | ms per step |");
+    tableHeader("| part | tree: ms per step | cached: ms per step |");
     for (int i = 0; i < names.length; i++) {
-      report.linef("| %s | %s |", names[i], parts[i].format(2));
+      report.linef("| %s | %s | %s |", names[i], parts[0][i].format(2), parts[1][i].format(2));
     }
-    report.linef("%nLoad average %s. Goal (local[2]): wall_ms ≤ 10.", Report.loadAverage());
+    report.linef("%nwall_ms tree / cached (medians): **%.2f**. Load average %s. Goal (local[2]): wall_ms ≤ 10.",
+        parts[0][0].median() / parts[1][0].median(), Report.loadAverage());
+  }
+
+  private static void breakdown(PreparedRun.Times t, List<StepListener.Job> jobs, Samples[] out) {
+    int n = Math.min(t.wallMs().length, jobs.size());
+    double[][] v = new double[out.length][n];
+    for (int k = 0; k < n; k++) {
+      StepListener.Job j = jobs.get(k);
+      double wall = t.wallMs()[k];
+      double bs = t.batchSumMs()[k];
+      v[0][k] = wall;
+      v[1][k] = wall - bs;
+      v[2][k] = bs - j.durationMs();
+      v[3][k] = j.durationMs();
+      v[4][k] = j.durationMs() - j.maxTaskMs;
+      v[5][k] = j.maxDeserializeMs;
+      v[6][k] = j.maxRunMs;
+      v[7][k] = j.maxTaskMs - j.maxRunMs - j.maxDeserializeMs;
+    }
+    if (n > 0) {
+      for (int i = 0; i < out.length; i++) {
+        out[i].add(Samples.medianOf(v[i], 0.1));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- comparison 5
