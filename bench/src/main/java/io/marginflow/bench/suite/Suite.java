@@ -247,7 +247,8 @@ public final class Suite {
         + scale.tinySteps() + " steps per run; per run the median over its steps (first 10 % skipped),"
         + " then median (min–max) over " + scale.reps() + " runs. The two step paths of SparkBackend"
         + " alternate run by run: `tree` (a fresh mapPartitions + treeAggregate per step, the previous"
-        + " code) and `cached` (one step RDD, one runJob per step; the default for ≤ 4 partitions).\n");
+        + " code) and `cached` (one step RDD, one runJob per step; the default for ≤ 4 partitions), the latter"
+        + " also with θ broadcast instead of inside the task (`--theta-shipping broadcast`).\n");
     StepListener listener = new StepListener();
     spark.sparkContext().addSparkListener(listener);
     String[] base = {"--model", "mlp:20-4-1", "--batch", "10", "--sampler", "iid", "--step", "0.1",
@@ -257,7 +258,10 @@ public final class Suite {
         "batchSum outside the Spark job (closures, RDD set-up, merge)", "Spark job (submit → end)",
         "… scheduling, task launch, result handling", "… longest task: deserialization",
         "… longest task: executor run time", "… longest task: other"};
-    SparkBackend.StepPath[] paths = {SparkBackend.StepPath.TREE_AGGREGATE, SparkBackend.StepPath.CACHED_JOB};
+    SparkBackend.StepPath[] paths = {
+      SparkBackend.StepPath.TREE_AGGREGATE, SparkBackend.StepPath.CACHED_JOB, SparkBackend.StepPath.CACHED_JOB
+    };
+    String[] shipping = {"closure", "closure", "broadcast"};
     Samples[][] parts = new Samples[paths.length][names.length];
     for (Samples[] row : parts) {
       for (int i = 0; i < row.length; i++) {
@@ -266,8 +270,11 @@ public final class Suite {
     }
     List<PreparedRun> runs = new ArrayList<>();
     try {
-      for (SparkBackend.StepPath p : paths) {
-        runs.add(new PreparedRun(spark, p, base));
+      for (int q = 0; q < paths.length; q++) {
+        String[] f = java.util.Arrays.copyOf(base, base.length + 2);
+        f[base.length] = "--theta-shipping";
+        f[base.length + 1] = shipping[q];
+        runs.add(new PreparedRun(spark, paths[q], f));
       }
       if (scale.warmUp()) {
         runs.forEach(PreparedRun::run);
@@ -284,9 +291,10 @@ public final class Suite {
       spark.sparkContext().removeSparkListener(listener);
       runs.forEach(PreparedRun::close);
     }
-    tableHeader("| part | tree: ms per step | cached: ms per step |");
+    tableHeader("| part | tree, θ in closure | cached, θ in closure | cached, θ broadcast |");
     for (int i = 0; i < names.length; i++) {
-      report.linef("| %s | %s | %s |", names[i], parts[0][i].format(2), parts[1][i].format(2));
+      report.linef("| %s | %s | %s | %s |", names[i], parts[0][i].format(2), parts[1][i].format(2),
+          parts[2][i].format(2));
     }
     report.linef("%nwall_ms tree / cached (medians): **%.2f**. Load average %s. Goal (local[2]): wall_ms ≤ 10.",
         parts[0][0].median() / parts[1][0].median(), Report.loadAverage());
