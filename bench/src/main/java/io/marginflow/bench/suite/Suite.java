@@ -438,8 +438,13 @@ public final class Suite {
     return f.toArray(String[]::new);
   }
 
-  private static double perIteration(double msN, double ms1, int n) {
-    return Math.max(0.0, (msN - ms1) / (n - 1));
+  /**
+   * (t(N) − t(1)) / (N − 1); when noise makes that difference non-positive (tiny smoke sizes),
+   * t(N) / N, an upper bound, instead.
+   */
+  static double perIteration(double msN, double ms1, int n) {
+    double d = (msN - ms1) / (n - 1);
+    return d > 0 ? d : msN / n;
   }
 
   private static long textBytes(Path file) throws IOException {
