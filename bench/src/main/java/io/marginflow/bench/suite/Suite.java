@@ -3,14 +3,12 @@ package io.marginflow.bench.suite;
 import io.marginflow.bench.PairedComparison;
 import io.marginflow.common.net.BlasInfo;
 import io.marginflow.spark.job.SparkBackend;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.mllib.linalg.Vector;
@@ -462,13 +460,5 @@ public final class Suite {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  static String fmt(double v) {
-    return String.format(Locale.ROOT, "%.2f", v);
-  }
-
-  static File dir(Path p) {
-    return p.toFile();
   }
 }
