@@ -18,14 +18,18 @@ public final class PairedComparison {
 
   /** Runs warm-up, then {@code reps} (default 400) alternating pairs, and prints a summary. */
   public static void main(String[] args) {
-    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+    System.out.print(report(args.length > 0 ? Integer.parseInt(args[0]) : 400));
+  }
+
+  /** Runs warm-up, then {@code reps} alternating pairs; returns the Markdown summary. */
+  public static String report(int reps) {
     NetworkStepBenchmark net = new NetworkStepBenchmark();
     net.workload = Workload.MLP_DENSE.key();
     net.setUp();
     DgemmBenchmark blas = new DgemmBenchmark();
     blas.setUp();
     double sink = 0;
-    for (int i = 0; i < 200; i++) { // JIT warm-up of both paths
+    for (int i = 0; i < Math.min(200, 10 * reps); i++) { // JIT warm-up of both paths
       sink += net.step() + blas.step() + net.forward() + blas.forward();
     }
     long[][] t = new long[4][reps];
@@ -68,6 +72,6 @@ public final class PairedComparison {
         100.0 * t[1][0] / t[0][0], 100.0 * t[1][reps / 2] / t[0][reps / 2],
         100.0 * t[3][0] / t[2][0], 100.0 * t[3][reps / 2] / t[2][reps / 2]));
     sb.append("\n# checksum (keeps the work alive): ").append(sink).append('\n');
-    System.out.print(sb);
+    return sb.toString();
   }
 }

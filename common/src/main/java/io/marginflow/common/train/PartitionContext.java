@@ -50,15 +50,31 @@ public final class PartitionContext {
   public BatchGradient batchSum(List<RowBlock> blocks, long step, double[] theta) {
     BatchGradient sum = new BatchGradient(network.parameterCount());
     ensureMembers(sampler.batchSize());
+    // One draw for the whole partition (O(n_b), not O(n_b) per block): each block holds a
+    // contiguous range of global indices, so its members are a run of the sorted draw.
+    long partLo = Long.MAX_VALUE;
+    long partHi = Long.MIN_VALUE;
+    for (RowBlock block : blocks) {
+      if (block.rows() > 0) {
+        long lo = block.rowIndex()[0];
+        partLo = Math.min(partLo, lo);
+        partHi = Math.max(partHi, lo + block.rows());
+      }
+    }
+    if (partLo >= partHi) {
+      return sum;
+    }
+    int drawn = sampler.batchInRange(step, partLo, partHi, members);
     List<RowBlock> parts = new ArrayList<>();
     int total = 0;
     for (RowBlock block : blocks) {
       int rows = block.rows();
-      if (rows == 0) {
+      if (rows == 0 || drawn == 0) {
         continue;
       }
       long lo = block.rowIndex()[0];
-      int count = sampler.batchInRange(step, lo, lo + rows, members);
+      int from = lowerBound(members, drawn, lo);
+      int count = lowerBound(members, drawn, lo + rows) - from;
       if (count == 0) {
         continue;
       }
@@ -67,7 +83,7 @@ public final class PartitionContext {
       } else {
         ensureLocal(count);
         for (int i = 0; i < count; i++) {
-          local[i] = (int) (members[i] - lo);
+          local[i] = (int) (members[from + i] - lo);
         }
         parts.add(block.select(local, count));
       }
@@ -159,6 +175,21 @@ public final class PartitionContext {
   public interface MarginVisitor {
     /** Row {@code index} with label y, normalized margin p_i(u) and s_i = log|ℓ'(p_i)|. */
     void accept(long index, double label, double normalizedMargin, double logNegDerivative);
+  }
+
+  /** The first position in sorted {@code a[0..n)} whose value is ≥ {@code key}. */
+  static int lowerBound(long[] a, int n, long key) {
+    int lo = 0;
+    int hi = n;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (a[mid] < key) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   private void ensureMembers(int n) {
