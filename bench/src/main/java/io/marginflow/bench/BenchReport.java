@@ -17,7 +17,9 @@ import org.openjdk.jmh.runner.options.Options;
  * Runs the benchmarks with the usual JMH command-line arguments and prints a Markdown table with
  * blocks/s, rows/s, GEMM GFLOP/s and, for the dense MLP, the percentage of the bare-DGEMM rate.
  *
- * <pre>java -cp bench/target/benchmarks.jar io.marginflow.bench.BenchReport -f 1 -wi 2 -i 3 -w 2s -r 2s</pre>
+ * <pre>
+ * java -cp bench/target/benchmarks.jar io.marginflow.bench.BenchReport -f 1 -wi 2 -i 3 -w 2s -r 2s
+ * </pre>
  */
 public final class BenchReport {
 
@@ -60,8 +62,9 @@ public final class BenchReport {
       rows.put(name, new double[] {r.getScore(), r.getScoreError(), blockRows, flops, best});
     }
     StringBuilder sb = new StringBuilder();
-    sb.append("| case | rows/block | blocks/s (mean ± 99.9% CI) | rows/s | GFLOP/s | % of DGEMM"
-        + " | best-iteration GFLOP/s | % of DGEMM (best) |\n");
+    sb.append(
+        "| case | rows/block | blocks/s (mean ± 99.9% CI) | rows/s | GFLOP/s | % of DGEMM"
+            + " | best-iteration GFLOP/s | % of DGEMM (best) |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Map.Entry<String, double[]> e : rows.entrySet()) {
       double[] v = e.getValue();
@@ -75,8 +78,19 @@ public final class BenchReport {
           pctBest = String.format(Locale.ROOT, "%.0f %%", 100.0 * v[4] / base[4]);
         }
       }
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f ± %.1f | %.0f | %.2f | %s | %.2f | %s |\n",
-          e.getKey(), (int) v[2], v[0], v[1], v[0] * v[2], v[0] * v[3] / 1e9, pct, v[4] * v[3] / 1e9, pctBest));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %.1f ± %.1f | %.0f | %.2f | %s | %.2f | %s |\n",
+              e.getKey(),
+              (int) v[2],
+              v[0],
+              v[1],
+              v[0] * v[2],
+              v[0] * v[3] / 1e9,
+              pct,
+              v[4] * v[3] / 1e9,
+              pctBest));
     }
     return sb.toString();
   }

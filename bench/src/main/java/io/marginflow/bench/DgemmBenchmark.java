@@ -13,11 +13,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The bare BLAS calls that one dense-MLP step ({@code mlp:784-256-256-1}, 256 rows) performs, with the
- * same shapes, transposes and leading dimensions as the network kernels, on preallocated buffers: the
- * ceiling the network step is measured against. Layers 784→256 and 256→256 are DGEMMs (forward, weight
- * gradient, and the input gradient of layer 2); the width-1 output layer is two DGEMVs (forward and
- * weight gradient), as in the network. One operation = the BLAS work of one block.
+ * The bare BLAS calls that one dense-MLP step ({@code mlp:784-256-256-1}, 256 rows) performs, with
+ * the same shapes, transposes and leading dimensions as the network kernels, on preallocated
+ * buffers: the ceiling the network step is measured against. Layers 784→256 and 256→256 are DGEMMs
+ * (forward, weight gradient, and the input gradient of layer 2); the width-1 output layer is two
+ * DGEMVs (forward and weight gradient), as in the network. One operation = the BLAS work of one
+ * block.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -51,7 +52,8 @@ public class DgemmBenchmark {
       g[l] = new double[WIDTHS[l] * WIDTHS[l + 1]];
       da[l] = new double[ROWS * WIDTHS[l]];
     }
-    System.out.println("# BLAS: " + BlasInfo.implementation() + ", DGEMMs of mlp:784-256-256-1 at rows = " + ROWS);
+    System.out.println(
+        "# BLAS: " + BlasInfo.implementation() + ", DGEMMs of mlp:784-256-256-1 at rows = " + ROWS);
   }
 
   private static double[] random(SplittableRandom rnd, int n) {
@@ -67,7 +69,8 @@ public class DgemmBenchmark {
   public double step() {
     forwardGemms();
     int last = w.length - 1;
-    blas.dgemv("N", WIDTHS[last], ROWS, 1.0, a[last], 0, WIDTHS[last], z[last], 0, 1, 1.0, g[last], 0, 1);
+    blas.dgemv(
+        "N", WIDTHS[last], ROWS, 1.0, a[last], 0, WIDTHS[last], z[last], 0, 1, 1.0, g[last], 0, 1);
     for (int l = last - 1; l >= 0; l--) {
       int in = WIDTHS[l];
       int out = WIDTHS[l + 1];
@@ -93,7 +96,8 @@ public class DgemmBenchmark {
       int out = WIDTHS[l + 1];
       blas.dgemm("T", "N", out, ROWS, in, 1.0, w[l], 0, in, a[l], 0, in, 0.0, z[l], 0, out);
     }
-    blas.dgemv("T", WIDTHS[last], ROWS, 1.0, a[last], 0, WIDTHS[last], w[last], 0, 1, 0.0, z[last], 0, 1);
+    blas.dgemv(
+        "T", WIDTHS[last], ROWS, 1.0, a[last], 0, WIDTHS[last], w[last], 0, 1, 0.0, z[last], 0, 1);
   }
 
   /** Flops of {@link #step()}. */

@@ -13,7 +13,8 @@ import java.util.Arrays;
 /**
  * Times the single-process oracle ({@link LocalTrainer}) per step on a LIBSVM file: the compute a
  * distributed step cannot go below. Usage: {@code LocalStepTiming FILE FEATURES [train flags...]};
- * prints the median and p90 of the per-step wall time (wall_ms of the step rows, first 10% skipped).
+ * prints the median and p90 of the per-step wall time (wall_ms of the step rows, first 10%
+ * skipped).
  */
 public final class LocalStepTiming {
 
@@ -30,7 +31,12 @@ public final class LocalStepTiming {
     long t0 = System.nanoTime();
     new LocalTrainer(cfg, features).run(data, null, rec, null);
     double total = (System.nanoTime() - t0) / 1e6;
-    double[] w = rec.steps().stream().mapToDouble(StepRow::wallMs).skip(rec.steps().size() / 10).sorted().toArray();
+    double[] w =
+        rec.steps().stream()
+            .mapToDouble(StepRow::wallMs)
+            .skip(rec.steps().size() / 10)
+            .sorted()
+            .toArray();
     System.out.printf(
         "local: %d steps, median %.3f ms/step, p90 %.3f ms/step, total %.0f ms%n",
         rec.steps().size(), w[w.length / 2], w[(int) (w.length * 0.9)], total);

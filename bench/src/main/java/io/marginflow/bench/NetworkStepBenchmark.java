@@ -17,7 +17,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * One block through {@link Network#forward} and {@link Network#backwardWeighted} (the per-partition
- * work of an SGD step), and forward alone. One operation = one block of {@link Workload#rows()} rows.
+ * work of an SGD step), and forward alone. One operation = one block of {@link Workload#rows()}
+ * rows.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -52,8 +53,15 @@ public class NetworkStepBenchmark {
     grad = new double[net.parameterCount()];
     net.forward(block, theta, ws, out);
     net.backwardWeighted(block, theta, ws, coef, grad);
-    System.out.println("# BLAS: " + BlasInfo.implementation() + ", workload " + w.key() + " = "
-        + w.spec() + ", rows/block = " + w.rows());
+    System.out.println(
+        "# BLAS: "
+            + BlasInfo.implementation()
+            + ", workload "
+            + w.key()
+            + " = "
+            + w.spec()
+            + ", rows/block = "
+            + w.rows());
   }
 
   /** forward + weighted backward of one block. */

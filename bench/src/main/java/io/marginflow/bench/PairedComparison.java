@@ -10,7 +10,9 @@ import java.util.Locale;
  * minimum and median over many repetitions are compared. A complement to the JMH numbers, not a
  * replacement.
  *
- * <pre>java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps]</pre>
+ * <pre>
+ * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps]
+ * </pre>
  */
 public final class PairedComparison {
 
@@ -57,20 +59,36 @@ public final class PairedComparison {
       Workload.MLP_DENSE.forwardFlops(), DgemmBenchmark.forwardFlops()
     };
     StringBuilder sb = new StringBuilder();
-    sb.append("BLAS: ").append(BlasInfo.implementation()).append(", mlp:784-256-256-1, 256 rows, ")
-        .append(reps).append(" interleaved repetitions\n\n");
-    sb.append("| case | min ms | median ms | GFLOP/s at min | GFLOP/s at median |\n|---|---:|---:|---:|---:|\n");
+    sb.append("BLAS: ")
+        .append(BlasInfo.implementation())
+        .append(", mlp:784-256-256-1, 256 rows, ")
+        .append(reps)
+        .append(" interleaved repetitions\n\n");
+    sb.append(
+        "| case | min ms | median ms | GFLOP/s at min | GFLOP/s at median |\n|---|---:|---:|---:|---:|\n");
     for (int k = 0; k < 4; k++) {
       double min = t[k][0] / 1e6;
       double med = t[k][reps / 2] / 1e6;
-      sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.2f | %.2f |\n",
-          names[k], min, med, flops[k] / min / 1e6, flops[k] / med / 1e6));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.3f | %.3f | %.2f | %.2f |\n",
+              names[k],
+              min,
+              med,
+              flops[k] / min / 1e6,
+              flops[k] / med / 1e6));
     }
-    sb.append('\n').append(String.format(Locale.ROOT,
-        "network / BLAS-only time ratio → %% of DGEMM rate: step %.0f %% (min) %.0f %% (median),"
-            + " forward %.0f %% (min) %.0f %% (median)\n",
-        100.0 * t[1][0] / t[0][0], 100.0 * t[1][reps / 2] / t[0][reps / 2],
-        100.0 * t[3][0] / t[2][0], 100.0 * t[3][reps / 2] / t[2][reps / 2]));
+    sb.append('\n')
+        .append(
+            String.format(
+                Locale.ROOT,
+                "network / BLAS-only time ratio → %% of DGEMM rate: step %.0f %% (min) %.0f %% (median),"
+                    + " forward %.0f %% (min) %.0f %% (median)\n",
+                100.0 * t[1][0] / t[0][0],
+                100.0 * t[1][reps / 2] / t[0][reps / 2],
+                100.0 * t[3][0] / t[2][0],
+                100.0 * t[3][reps / 2] / t[2][reps / 2]));
     sb.append("\n# checksum (keeps the work alive): ").append(sink).append('\n');
     return sb.toString();
   }

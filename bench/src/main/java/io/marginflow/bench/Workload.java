@@ -3,8 +3,8 @@ package io.marginflow.bench;
 import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.DenseBlock;
 import io.marginflow.common.data.RowBlock;
-import io.marginflow.common.net.InputShape;
 import io.marginflow.common.net.Initializer;
+import io.marginflow.common.net.InputShape;
 import io.marginflow.common.net.LayerSpec;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.net.NetworkSpec;
@@ -59,7 +59,8 @@ public enum Workload {
         return w;
       }
     }
-    throw new IllegalArgumentException("workload: expected mlp-dense, mlp-sparse or cnn, got " + key);
+    throw new IllegalArgumentException(
+        "workload: expected mlp-dense, mlp-sparse or cnn, got " + key);
   }
 
   /** The network (σ'(0) = 0). */

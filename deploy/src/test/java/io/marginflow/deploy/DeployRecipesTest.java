@@ -42,19 +42,32 @@ class DeployRecipesTest {
         String value = p.getProperty(key).strip();
         assertTrue(key.startsWith("spark."), name + ": " + key);
         assertFalse(value.isEmpty(), name + ": " + key + " has no value");
-        assertFalse(value.contains("#"), name + ": " + key + " = '" + value + "' (a comment after a value is part of it)");
+        assertFalse(
+            value.contains("#"),
+            name + ": " + key + " = '" + value + "' (a comment after a value is part of it)");
       }
       // Settings the launcher owns are not repeated (they would override its Java 17 flags).
-      for (String owned : List.of("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions", "spark.serializer")) {
+      for (String owned :
+          List.of(
+              "spark.driver.extraJavaOptions",
+              "spark.executor.extraJavaOptions",
+              "spark.serializer")) {
         assertFalse(p.containsKey(owned), name + " sets " + owned);
       }
-      assertEquals("false", p.getProperty("spark.dynamicAllocation.enabled"), name + ": cached blocks need fixed executors");
-      assertEquals("1", p.getProperty("spark.executor.cores"), name + ": one task (one OpenBLAS thread) per executor core");
+      assertEquals(
+          "false",
+          p.getProperty("spark.dynamicAllocation.enabled"),
+          name + ": cached blocks need fixed executors");
+      assertEquals(
+          "1",
+          p.getProperty("spark.executor.cores"),
+          name + ": one task (one OpenBLAS thread) per executor core");
     }
   }
 
   @Test
-  void yarnRecipeLeavesRoomForNativeBlasAndDoesNotRetryIntoAnExistingRunDirectory() throws IOException {
+  void yarnRecipeLeavesRoomForNativeBlasAndDoesNotRetryIntoAnExistingRunDirectory()
+      throws IOException {
     Properties p = load("yarn.conf");
     assertTrue(p.containsKey("spark.executor.memoryOverhead"));
     assertEquals("1", p.getProperty("spark.yarn.maxAppAttempts"));
@@ -65,7 +78,10 @@ class DeployRecipesTest {
   void kubernetesRecipeNamesAnImageAndAPodTemplateThatExists() throws IOException {
     Properties p = load("kubernetes.conf");
     assertTrue(p.getProperty("spark.kubernetes.container.image", "").contains("marginflow"));
-    for (String key : List.of("spark.kubernetes.driver.podTemplateFile", "spark.kubernetes.executor.podTemplateFile")) {
+    for (String key :
+        List.of(
+            "spark.kubernetes.driver.podTemplateFile",
+            "spark.kubernetes.executor.podTemplateFile")) {
       Path template = Scripts.ROOT.resolve(p.getProperty(key));
       assertTrue(Files.isRegularFile(template), key + " = " + template);
       JsonNode pod = new ObjectMapper(new YAMLFactory()).readTree(template.toFile());
@@ -74,11 +90,15 @@ class DeployRecipesTest {
       assertEquals("OPENBLAS_NUM_THREADS", container.path("env").get(0).path("name").asText());
       assertEquals("1", container.path("env").get(0).path("value").asText());
       String volume = pod.path("spec").path("volumes").get(0).path("name").asText();
-      assertTrue(volume.startsWith("spark-local-dir-"), "Spark uses spark-local-dir-* volumes as local dirs: " + volume);
+      assertTrue(
+          volume.startsWith("spark-local-dir-"),
+          "Spark uses spark-local-dir-* volumes as local dirs: " + volume);
       assertEquals(volume, container.path("volumeMounts").get(0).path("name").asText());
     }
     String dockerfile = Files.readString(CONF.resolve("kubernetes.Dockerfile"));
-    assertTrue(dockerfile.contains("/opt/marginflow/marginflow-app.jar"), "the jar where local:// in the recipe expects it");
+    assertTrue(
+        dockerfile.contains("/opt/marginflow/marginflow-app.jar"),
+        "the jar where local:// in the recipe expects it");
     assertTrue(dockerfile.contains("libopenblas0"));
   }
 }

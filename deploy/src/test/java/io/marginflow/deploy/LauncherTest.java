@@ -45,57 +45,111 @@ class LauncherTest {
     String cmd = r.output();
     assertTrue(cmd.startsWith("java "), cmd);
     assertTrue(cmd.contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), cmd);
-    assertTrue(cmd.contains("io.marginflow.spark.cli.MarginflowCli train --master local\\[2\\] --steps 5"), cmd);
-    assertTrue(cmd.contains(Scripts.ROOT.resolve("common/target").toString()), "this checkout's common jar: " + cmd);
+    assertTrue(
+        cmd.contains("io.marginflow.spark.cli.MarginflowCli train --master local\\[2\\] --steps 5"),
+        cmd);
+    assertTrue(
+        cmd.contains(Scripts.ROOT.resolve("common/target").toString()),
+        "this checkout's common jar: " + cmd);
     assertTrue(!cmd.contains("SparkSubmit"), cmd);
   }
 
   @Test
   void standaloneMasterGoesThroughSparkSubmitWithFlagsKryoAndOneBlasThread() {
-    Scripts.Result r = dryRun("standalone", Map.of(), "--conf", "spark.executor.extraJavaOptions=-XX:+UseG1GC",
-        "train", "--master", "spark://127.0.0.1:7077", "--data", "hdfs:///data/a9a.gz");
+    Scripts.Result r =
+        dryRun(
+            "standalone",
+            Map.of(),
+            "--conf",
+            "spark.executor.extraJavaOptions=-XX:+UseG1GC",
+            "train",
+            "--master",
+            "spark://127.0.0.1:7077",
+            "--data",
+            "hdfs:///data/a9a.gz");
     assertEquals(0, r.exitCode(), r.output());
     String cmd = r.output();
-    assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit --class io.marginflow.spark.cli.MarginflowCli"), cmd);
+    assertTrue(
+        cmd.contains(
+            "org.apache.spark.deploy.SparkSubmit --class io.marginflow.spark.cli.MarginflowCli"),
+        cmd);
     assertTrue(cmd.contains("--master spark://127.0.0.1:7077"), cmd);
     assertTrue(cmd.contains("--deploy-mode client"), cmd);
     // The dry run prints the command shell-quoted: a space inside an argument is "\\ ".
-    String flags = "-XX:+IgnoreUnrecognizedVMOptions\\ --add-modules=jdk.incubator.vector\\ --add-opens=java.base/java.lang=ALL-UNNAMED";
+    String flags =
+        "-XX:+IgnoreUnrecognizedVMOptions\\ --add-modules=jdk.incubator.vector\\ --add-opens=java.base/java.lang=ALL-UNNAMED";
     assertTrue(cmd.contains("--conf spark.driver.extraJavaOptions=" + flags), cmd);
     assertTrue(cmd.contains("--conf spark.executor.extraJavaOptions=" + flags), cmd);
     assertTrue(cmd.contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), cmd);
     // The user's executor options are kept, after the Java 17 flags.
-    assertTrue(cmd.contains("-Dio.netty.tryReflectionSetAccessible=true\\ -XX:+UseG1GC --conf"), cmd);
-    assertTrue(cmd.contains("spark.kryo.registrator=io.marginflow.spark.MarginflowKryoRegistrator"), cmd);
+    assertTrue(
+        cmd.contains("-Dio.netty.tryReflectionSetAccessible=true\\ -XX:+UseG1GC --conf"), cmd);
+    assertTrue(
+        cmd.contains("spark.kryo.registrator=io.marginflow.spark.MarginflowKryoRegistrator"), cmd);
     assertTrue(cmd.contains("spark.kryo.registrationRequired=true"), cmd);
     assertTrue(cmd.contains("spark.executorEnv.OPENBLAS_NUM_THREADS=1"), cmd);
-    assertTrue(cmd.matches("(?s).*marginflow-spark-jobs-\\S+-app\\.jar train --master spark://127.0.0.1:7077 --data hdfs:///data/a9a\\.gz.*"), cmd);
+    assertTrue(
+        cmd.matches(
+            "(?s).*marginflow-spark-jobs-\\S+-app\\.jar train --master spark://127.0.0.1:7077 --data hdfs:///data/a9a\\.gz.*"),
+        cmd);
   }
 
   @Test
   void yarnAndKubernetesUseTheDistributionsSparkSubmit() {
     Map<String, String> env = Map.of("SPARK_HOME", FAKE_SPARK_HOME.toString());
-    Scripts.Result yarn = dryRun("yarn", env, "--deploy-mode", "cluster", "--properties-file", "deploy/conf/yarn.conf",
-        "--jar", "hdfs:///apps/marginflow-app.jar", "train", "--master", "yarn", "--data", "hdfs:///data/a9a.gz");
+    Scripts.Result yarn =
+        dryRun(
+            "yarn",
+            env,
+            "--deploy-mode",
+            "cluster",
+            "--properties-file",
+            "deploy/conf/yarn.conf",
+            "--jar",
+            "hdfs:///apps/marginflow-app.jar",
+            "train",
+            "--master",
+            "yarn",
+            "--data",
+            "hdfs:///data/a9a.gz");
     assertEquals(0, yarn.exitCode(), yarn.output());
-    assertTrue(yarn.output().startsWith(FAKE_SPARK_HOME.resolve("bin/spark-submit") + " "), yarn.output());
-    assertTrue(yarn.output().contains("--master yarn --properties-file deploy/conf/yarn.conf"), yarn.output());
+    assertTrue(
+        yarn.output().startsWith(FAKE_SPARK_HOME.resolve("bin/spark-submit") + " "), yarn.output());
+    assertTrue(
+        yarn.output().contains("--master yarn --properties-file deploy/conf/yarn.conf"),
+        yarn.output());
     assertTrue(yarn.output().contains("--deploy-mode cluster"), yarn.output());
-    assertTrue(yarn.output().contains(" hdfs:///apps/marginflow-app.jar train --master yarn"), yarn.output());
+    assertTrue(
+        yarn.output().contains(" hdfs:///apps/marginflow-app.jar train --master yarn"),
+        yarn.output());
 
-    Scripts.Result k8s = dryRun("k8s", env, "--deploy-mode", "cluster", "--properties-file", "deploy/conf/kubernetes.conf",
-        "--jar", "local:///opt/marginflow/marginflow-app.jar", "--conf", "spark.kryoserializer.buffer.max=512m",
-        "train", "--master", "k8s://https://127.0.0.1:6443");
+    Scripts.Result k8s =
+        dryRun(
+            "k8s",
+            env,
+            "--deploy-mode",
+            "cluster",
+            "--properties-file",
+            "deploy/conf/kubernetes.conf",
+            "--jar",
+            "local:///opt/marginflow/marginflow-app.jar",
+            "--conf",
+            "spark.kryoserializer.buffer.max=512m",
+            "train",
+            "--master",
+            "k8s://https://127.0.0.1:6443");
     assertEquals(0, k8s.exitCode(), k8s.output());
     assertTrue(k8s.output().contains("--master k8s://https://127.0.0.1:6443"), k8s.output());
     assertTrue(k8s.output().contains("spark.kryoserializer.buffer.max=512m"), k8s.output());
-    assertTrue(k8s.output().contains(" local:///opt/marginflow/marginflow-app.jar train"), k8s.output());
+    assertTrue(
+        k8s.output().contains(" local:///opt/marginflow/marginflow-app.jar train"), k8s.output());
   }
 
   @Test
   void hadoopConfDirComesFirstOnTheClasspathOfLocalAndEmbeddedSubmitJvms() {
     Map<String, String> env = Map.of("HADOOP_CONF_DIR", "/etc/hadoop/conf");
-    for (List<String> args : List.of(List.of("weights", "hdfs:///runs/x"), List.of("--submit", "train"))) {
+    for (List<String> args :
+        List.of(List.of("weights", "hdfs:///runs/x"), List.of("--submit", "train"))) {
       String[] all = args.toArray(String[]::new);
       Scripts.Result r = dryRun("hadoop-conf", env, all);
       assertEquals(0, r.exitCode(), r.output());
@@ -104,15 +158,17 @@ class LauncherTest {
   }
 
   /**
-   * Standalone cluster deploy mode: spark-submit exits 0 however the driver ended and only logs
-   * its final state (the line below is Spark 4.2's, seen in StandaloneClusterIT); the launcher
-   * turns FAILED, ERROR and KILLED into exit 1.
+   * Standalone cluster deploy mode: spark-submit exits 0 however the driver ended and only logs its
+   * final state (the line below is Spark 4.2's, seen in StandaloneClusterIT); the launcher turns
+   * FAILED, ERROR and KILLED into exit 1.
    */
   @Test
   void aDriverThatFailedInClusterDeployModeFailsTheLauncher() throws IOException {
     Path home = Path.of("target", "reporting-spark-home").toAbsolutePath();
     Path submit = Files.createDirectories(home.resolve("bin")).resolve("spark-submit");
-    Files.writeString(submit, """
+    Files.writeString(
+        submit,
+        """
         #!/bin/sh
         echo "12:49:32 INFO  ClientEndpoint: Driver successfully submitted as driver-20261127114927-0000"
         echo "12:49:42 INFO  ClientEndpoint: State of driver driver-20261127114927-0000 is $DRIVER_STATE, exiting spark-submit JVM."
@@ -121,23 +177,51 @@ class LauncherTest {
     Files.setPosixFilePermissions(submit, PosixFilePermissions.fromString("rwxr-xr-x"));
     Map<String, Integer> expected = Map.of("FINISHED", 0, "FAILED", 1, "ERROR", 1, "KILLED", 1);
     for (Map.Entry<String, Integer> e : expected.entrySet()) {
-      Scripts.Result r = Scripts.run("launcher-driver-" + e.getKey(),
-          Map.of("SPARK_HOME", home.toString(), "DRIVER_STATE", e.getKey()), TIMEOUT,
-          "marginflow", "--deploy-mode", "cluster", "train", "--master", "spark://127.0.0.1:7077");
+      Scripts.Result r =
+          Scripts.run(
+              "launcher-driver-" + e.getKey(),
+              Map.of("SPARK_HOME", home.toString(), "DRIVER_STATE", e.getKey()),
+              TIMEOUT,
+              "marginflow",
+              "--deploy-mode",
+              "cluster",
+              "train",
+              "--master",
+              "spark://127.0.0.1:7077");
       assertEquals(e.getValue(), r.exitCode(), e.getKey() + ":\n" + r.output());
-      assertTrue(r.output().contains("is " + e.getKey()), "spark-submit's output is shown:\n" + r.output());
-      assertEquals(e.getValue() == 1, r.output().contains("marginflow: the driver ended " + e.getKey()), r.output());
+      assertTrue(
+          r.output().contains("is " + e.getKey()),
+          "spark-submit's output is shown:\n" + r.output());
+      assertEquals(
+          e.getValue() == 1,
+          r.output().contains("marginflow: the driver ended " + e.getKey()),
+          r.output());
     }
     // spark-submit's own failure (e.g. the master is unreachable) keeps its exit code.
-    Scripts.Result r = Scripts.run("launcher-submit-fails",
-        Map.of("SPARK_HOME", home.toString(), "DRIVER_STATE", "UNKNOWN", "SUBMIT_EXIT", "7"), TIMEOUT,
-        "marginflow", "--deploy-mode", "cluster", "train", "--master", "spark://127.0.0.1:7077");
+    Scripts.Result r =
+        Scripts.run(
+            "launcher-submit-fails",
+            Map.of("SPARK_HOME", home.toString(), "DRIVER_STATE", "UNKNOWN", "SUBMIT_EXIT", "7"),
+            TIMEOUT,
+            "marginflow",
+            "--deploy-mode",
+            "cluster",
+            "train",
+            "--master",
+            "spark://127.0.0.1:7077");
     assertEquals(7, r.exitCode(), r.output());
   }
 
   @Test
   void aUserConfOverridesTheLaunchersDefault() {
-    Scripts.Result r = dryRun("override", Map.of(), "--submit", "--conf", "spark.kryo.registrationRequired=false", "train");
+    Scripts.Result r =
+        dryRun(
+            "override",
+            Map.of(),
+            "--submit",
+            "--conf",
+            "spark.kryo.registrationRequired=false",
+            "train");
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().contains("spark.kryo.registrationRequired=false"), r.output());
     assertTrue(!r.output().contains("spark.kryo.registrationRequired=true"), r.output());
@@ -145,15 +229,17 @@ class LauncherTest {
 
   @Test
   void impossibleCombinationsFailBeforeAnyJvmStarts() {
-    List<List<String>> cases = List.of(
-        List.of("train", "--master", "yarn"),                        // yarn needs SPARK_HOME
-        List.of("--deploy-mode", "cluster", "train"),                // cluster mode needs submit
-        List.of("--deploy-mode", "server", "--submit", "train"),     // no such deploy mode
-        List.of("--submit", "weights", "runs/x"),                    // weights runs locally
-        List.of("--conf", "novalue", "train"),                       // --conf KEY=VALUE
-        List.of("--bogus", "train"));                                // unknown launcher option
+    List<List<String>> cases =
+        List.of(
+            List.of("train", "--master", "yarn"), // yarn needs SPARK_HOME
+            List.of("--deploy-mode", "cluster", "train"), // cluster mode needs submit
+            List.of("--deploy-mode", "server", "--submit", "train"), // no such deploy mode
+            List.of("--submit", "weights", "runs/x"), // weights runs locally
+            List.of("--conf", "novalue", "train"), // --conf KEY=VALUE
+            List.of("--bogus", "train")); // unknown launcher option
     for (List<String> c : cases) {
-      Scripts.Result r = Scripts.run("launcher-bad", Map.of(), TIMEOUT, "marginflow", c.toArray(String[]::new));
+      Scripts.Result r =
+          Scripts.run("launcher-bad", Map.of(), TIMEOUT, "marginflow", c.toArray(String[]::new));
       assertEquals(2, r.exitCode(), c + ":\n" + r.output());
       assertTrue(r.output().startsWith("marginflow: "), c + ":\n" + r.output());
     }
@@ -163,7 +249,8 @@ class LauncherTest {
   void helpDescribesTheLauncherOptions() {
     Scripts.Result r = Scripts.run("launcher-help", Map.of(), TIMEOUT, "marginflow", "--help");
     assertEquals(0, r.exitCode(), r.output());
-    for (String option : List.of("--submit", "--deploy-mode", "--conf", "--properties-file", "--jar", "--dry-run")) {
+    for (String option :
+        List.of("--submit", "--deploy-mode", "--conf", "--properties-file", "--jar", "--dry-run")) {
       assertTrue(r.output().contains(option), option + " in:\n" + r.output());
     }
   }

@@ -25,7 +25,8 @@ import java.util.stream.Stream;
 final class LocalClusterFixture {
 
   static final Path STATE = Path.of("target", "local-cluster").toAbsolutePath();
-  static final List<String> SERVICES = List.of("namenode", "datanode", "master", "worker-1", "worker-2");
+  static final List<String> SERVICES =
+      List.of("namenode", "datanode", "master", "worker-1", "worker-2");
   private static final Duration UP_TIMEOUT = Duration.ofMinutes(4);
 
   private static LocalClusterFixture running;
@@ -43,8 +44,15 @@ final class LocalClusterFixture {
     if (running != null) {
       return running;
     }
-    Scripts.run("local-cluster-clean", stateEnv(), Duration.ofMinutes(1), "local-cluster", "down", "--purge");
-    Scripts.Result up = Scripts.run("local-cluster-up", stateEnv(), UP_TIMEOUT, "local-cluster", "up");
+    Scripts.run(
+        "local-cluster-clean",
+        stateEnv(),
+        Duration.ofMinutes(1),
+        "local-cluster",
+        "down",
+        "--purge");
+    Scripts.Result up =
+        Scripts.run("local-cluster-up", stateEnv(), UP_TIMEOUT, "local-cluster", "up");
     if (up.exitCode() != 0) {
       // A free port picked by up can be taken by another program before its daemon binds it (up
       // then stops what it started): one more try, on fresh ports.
@@ -56,11 +64,18 @@ final class LocalClusterFixture {
             new Thread(
                 () -> {
                   if (running != null) {
-                    Scripts.run("local-cluster-down-hook", stateEnv(), Duration.ofMinutes(1), "local-cluster", "down");
+                    Scripts.run(
+                        "local-cluster-down-hook",
+                        stateEnv(),
+                        Duration.ofMinutes(1),
+                        "local-cluster",
+                        "down");
                   }
                 },
                 "local-cluster-down"));
-    Scripts.Result printed = Scripts.run("local-cluster-env", stateEnv(), Duration.ofSeconds(30), "local-cluster", "env");
+    Scripts.Result printed =
+        Scripts.run(
+            "local-cluster-env", stateEnv(), Duration.ofSeconds(30), "local-cluster", "env");
     assertEquals(0, printed.exitCode(), printed.output());
     Map<String, String> env = new LinkedHashMap<>();
     for (String line : printed.output().split("\n")) {
@@ -75,7 +90,9 @@ final class LocalClusterFixture {
 
   /** Runs {@code local-cluster down}; returns its result. */
   static synchronized Scripts.Result stop() {
-    Scripts.Result r = Scripts.run("local-cluster-down", stateEnv(), Duration.ofMinutes(1), "local-cluster", "down");
+    Scripts.Result r =
+        Scripts.run(
+            "local-cluster-down", stateEnv(), Duration.ofMinutes(1), "local-cluster", "down");
     running = null;
     return r;
   }
@@ -170,7 +187,9 @@ final class LocalClusterFixture {
   /** The command line of a process ("" if it is gone). */
   static String commandLine(long pid) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+      return new String(
+              Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+              StandardCharsets.UTF_8)
           .replace('\0', ' ');
     } catch (IOException gone) {
       return "";

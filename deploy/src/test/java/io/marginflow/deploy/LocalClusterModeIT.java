@@ -45,7 +45,8 @@ class LocalClusterModeIT {
     }
     Path home = Path.of(System.getenv("SPARK_HOME"));
     Files.createDirectories(home.resolve("jars"));
-    Files.writeString(home.resolve("RELEASE"), "Spark (test SPARK_HOME for local-cluster masters)\n");
+    Files.writeString(
+        home.resolve("RELEASE"), "Spark (test SPARK_HOME for local-cluster masters)\n");
     Path scratch = Path.of("target", "local-cluster-mode").toAbsolutePath();
     Scratch.deleteRecursively(scratch);
     List<String> flags = new ArrayList<>();
@@ -75,9 +76,12 @@ class LocalClusterModeIT {
   void twoExecutorJvmsGiveTheBitsOfLocal2() throws IOException {
     ReferenceRun.startInBackground(); // overlaps with the start of the executors
     Path out = Path.of("target", "local-cluster-mode", "a9a").toAbsolutePath();
-    List<String> flags = Scripts.args(List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()),
-        ReferenceRun.TRAIN_FLAGS.toArray(String[]::new));
-    TrainConfig config = TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings());
+    List<String> flags =
+        Scripts.args(
+            List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()),
+            ReferenceRun.TRAIN_FLAGS.toArray(String[]::new));
+    TrainConfig config =
+        TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings());
     SparkSession s = session();
 
     TrainJob.Outcome o = TrainJob.run(config, s);
@@ -87,12 +91,18 @@ class LocalClusterModeIT {
     assertEquals(3, blockManagers, "block managers: the driver and 2 executors");
     RunDir run = new RunDir(o.runDir());
     RunDir reference = ReferenceRun.get();
-    assertArrayEquals(reference.theta(), o.state().theta(), "θ after 60 steps, local-cluster vs local[2]");
+    assertArrayEquals(
+        reference.theta(), o.state().theta(), "θ after 60 steps, local-cluster vs local[2]");
     assertArrayEquals(reference.theta(), run.theta(), "checkpointed θ");
     assertEquals(ReferenceRun.CHECKPOINTS, run.checkpointSteps());
-    assertEquals(reference.stepRowsWithoutWall(), run.stepRowsWithoutWall(), "steps.jsonl (wall_ms blanked)");
+    assertEquals(
+        reference.stepRowsWithoutWall(),
+        run.stepRowsWithoutWall(),
+        "steps.jsonl (wall_ms blanked)");
     assertEquals(reference.evalRows(), run.evalRows(), "eval.jsonl");
-    assertTrue(run.evalRows().contains("\"n\":" + ReferenceRun.A9A_ROWS), "evaluations cover every a9a row");
+    assertTrue(
+        run.evalRows().contains("\"n\":" + ReferenceRun.A9A_ROWS),
+        "evaluations cover every a9a row");
   }
 
   /**
@@ -105,10 +115,13 @@ class LocalClusterModeIT {
     double[] first = null;
     for (int run = 0; run < 3; run++) {
       Path out = Path.of("target", "local-cluster-mode", "p4-" + run).toAbsolutePath();
-      List<String> flags = new ArrayList<>(List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()));
+      List<String> flags =
+          new ArrayList<>(
+              List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()));
       flags.addAll(ReferenceRun.TRAIN_FLAGS);
       flags.addAll(List.of("--partitions", "4"));
-      TrainConfig config = TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings());
+      TrainConfig config =
+          TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings());
       double[] theta = TrainJob.run(config, s).state().theta();
       if (first == null) {
         first = theta;

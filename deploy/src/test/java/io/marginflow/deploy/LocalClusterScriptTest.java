@@ -17,7 +17,9 @@ class LocalClusterScriptTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final Map<String, String> EMPTY_STATE =
-      Map.of("MARGINFLOW_CLUSTER_DIR", Scripts.ROOT.resolve("deploy/target/never-started-cluster").toString());
+      Map.of(
+          "MARGINFLOW_CLUSTER_DIR",
+          Scripts.ROOT.resolve("deploy/target/never-started-cluster").toString());
 
   private static Scripts.Result run(String name, String... args) {
     return Scripts.run("local-cluster-" + name, EMPTY_STATE, TIMEOUT, "local-cluster", args);
@@ -37,7 +39,8 @@ class LocalClusterScriptTest {
   void nothingRunningIsReportedAsSuch() {
     Scripts.Result status = run("status-idle", "status");
     assertEquals(3, status.exitCode(), status.output());
-    assertEquals(5, status.output().lines().filter(l -> l.endsWith("stopped")).count(), status.output());
+    assertEquals(
+        5, status.output().lines().filter(l -> l.endsWith("stopped")).count(), status.output());
 
     Scripts.Result env = run("env-idle", "env");
     assertEquals(1, env.exitCode(), env.output());

@@ -18,9 +18,27 @@ final class ReferenceRun {
 
   /** The training flags shared by the reference and every cluster run (everything but data/out). */
   static final List<String> TRAIN_FLAGS =
-      List.of("--features", "123", "--model", "mlp:123-8-1", "--partitions", "2", "--batch", "100",
-          "--step", "0.5", "--steps", "60", "--eval-every", "30", "--log-spaced-evals", "false",
-          "--checkpoint-every", "20", "--seed", "7");
+      List.of(
+          "--features",
+          "123",
+          "--model",
+          "mlp:123-8-1",
+          "--partitions",
+          "2",
+          "--batch",
+          "100",
+          "--step",
+          "0.5",
+          "--steps",
+          "60",
+          "--eval-every",
+          "30",
+          "--log-spaced-evals",
+          "false",
+          "--checkpoint-every",
+          "20",
+          "--seed",
+          "7");
 
   /** Checkpoints the runs write: 0 and every 20 steps. */
   static final List<Long> CHECKPOINTS = List.of(0L, 20L, 40L, 60L);
@@ -29,7 +47,8 @@ final class ReferenceRun {
   static final long STEPS = 60;
 
   /** SHA-256 of a9a.gz as stored in ../shared/datasets (its README). */
-  static final String A9A_SHA256 = "8930931143e8ecd54a1dac81e65d7651cbd4f4840e2e9536ae18ee03d135d28c";
+  static final String A9A_SHA256 =
+      "8930931143e8ecd54a1dac81e65d7651cbd4f4840e2e9536ae18ee03d135d28c";
 
   static final int A9A_ROWS = 32_561;
 
@@ -58,8 +77,12 @@ final class ReferenceRun {
     Path out = Path.of("target", "reference-a9a").toAbsolutePath();
     Scratch.deleteRecursively(out);
     Scripts.Result r =
-        Scripts.start("reference-local2", Map.of(), "marginflow",
-                Scripts.args(List.of("train", "--master", "local[2]", "--data", a9a().toString()),
+        Scripts.start(
+                "reference-local2",
+                Map.of(),
+                "marginflow",
+                Scripts.args(
+                    List.of("train", "--master", "local[2]", "--data", a9a().toString()),
                     Scripts.args(TRAIN_FLAGS, "--out", out.toString()).toArray(String[]::new)))
             .await(Duration.ofMinutes(3));
     assertEquals(0, r.exitCode(), "reference run:\n" + r.output());

@@ -27,8 +27,14 @@ final class Scripts {
 
   private static final Path OUTPUT = Path.of("target", "script-output").toAbsolutePath();
   private static final List<String> SCRUBBED =
-      List.of("SPARK_HOME", "SPARK_CONF_DIR", "SPARK_LOCAL_IP", "SPARK_SCALA_VERSION", "SPARK_MASTER",
-          "HDFS", "MARGINFLOW_LOCAL_SPARK_HOME");
+      List.of(
+          "SPARK_HOME",
+          "SPARK_CONF_DIR",
+          "SPARK_LOCAL_IP",
+          "SPARK_SCALA_VERSION",
+          "SPARK_MASTER",
+          "HDFS",
+          "MARGINFLOW_LOCAL_SPARK_HOME");
 
   private Scripts() {}
 
@@ -60,7 +66,9 @@ final class Scripts {
       return process.isAlive();
     }
 
-    /** Waits for the end; a script still running after {@code timeout} is killed and fails the test. */
+    /**
+     * Waits for the end; a script still running after {@code timeout} is killed and fails the test.
+     */
     Result await(Duration timeout) {
       try {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -81,7 +89,8 @@ final class Scripts {
     List<String> command = new ArrayList<>();
     command.add(ROOT.resolve("deploy/bin").resolve(script).toString());
     command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
     Map<String, String> e = pb.environment();
     SCRUBBED.forEach(e::remove);
     e.put("MARGINFLOW_JAVA_OPTS", "-Xmx1g");
@@ -105,7 +114,8 @@ final class Scripts {
   }
 
   /** Runs a script to its end (at most {@code timeout}). */
-  static Result run(String name, Map<String, String> env, Duration timeout, String script, String... args) {
+  static Result run(
+      String name, Map<String, String> env, Duration timeout, String script, String... args) {
     return start(name, env, script, List.of(args)).await(timeout);
   }
 

@@ -55,12 +55,22 @@ class StandaloneClusterIT {
     ReferenceRun.startInBackground();
     cluster = LocalClusterFixture.start();
     daemons = LocalClusterFixture.readPids();
-    assertEquals(LocalClusterFixture.SERVICES, List.copyOf(daemons.keySet()), "pids recorded by up");
-    Scripts.Result mkdir = Scripts.run("fs-mkdir", cluster.submitEnv(), SHORT, "local-cluster",
-        "fs", "-mkdir", "-p", "/data");
+    assertEquals(
+        LocalClusterFixture.SERVICES, List.copyOf(daemons.keySet()), "pids recorded by up");
+    Scripts.Result mkdir =
+        Scripts.run(
+            "fs-mkdir", cluster.submitEnv(), SHORT, "local-cluster", "fs", "-mkdir", "-p", "/data");
     assertEquals(0, mkdir.exitCode(), mkdir.output());
-    Scripts.Result put = Scripts.run("fs-put", cluster.submitEnv(), SHORT, "local-cluster",
-        "fs", "-put", ReferenceRun.a9a().toString(), DATA);
+    Scripts.Result put =
+        Scripts.run(
+            "fs-put",
+            cluster.submitEnv(),
+            SHORT,
+            "local-cluster",
+            "fs",
+            "-put",
+            ReferenceRun.a9a().toString(),
+            DATA);
     assertEquals(0, put.exitCode(), put.output());
   }
 
@@ -71,78 +81,111 @@ class StandaloneClusterIT {
     assertTrue(down.output().contains("local-cluster: stopped"), down.output());
     List<Long> left = LocalClusterFixture.processesOf(new HashSet<>(daemons.values()));
     assertEquals(List.of(), left, "processes of the local cluster still running after down");
-    Scripts.Result status = Scripts.run("status-after-down", LocalClusterFixture.stateEnv(), SHORT,
-        "local-cluster", "status");
+    Scripts.Result status =
+        Scripts.run(
+            "status-after-down", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "status");
     assertEquals(3, status.exitCode(), "status after down:\n" + status.output());
   }
 
   @Test
   @Order(1)
   void upAgainStartsNoSecondCopyAndStatusListsEveryService() {
-    Scripts.Result again = Scripts.run("up-again", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "up");
+    Scripts.Result again =
+        Scripts.run("up-again", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "up");
     assertEquals(0, again.exitCode(), again.output());
     assertTrue(again.output().contains("already running"), again.output());
     assertEquals(daemons, LocalClusterFixture.readPids(), "same pids after a second up");
 
-    Scripts.Result status = Scripts.run("status", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "status");
+    Scripts.Result status =
+        Scripts.run("status", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "status");
     assertEquals(0, status.exitCode(), status.output());
     for (Map.Entry<String, Long> d : daemons.entrySet()) {
-      assertTrue(status.output().matches("(?s).*" + d.getKey() + " +running +pid " + d.getValue() + "\\b.*"),
+      assertTrue(
+          status
+              .output()
+              .matches("(?s).*" + d.getKey() + " +running +pid " + d.getValue() + "\\b.*"),
           d.getKey() + " in:\n" + status.output());
-      assertTrue(ProcessHandle.of(d.getValue()).map(ProcessHandle::isAlive).orElse(false), d.getKey());
+      assertTrue(
+          ProcessHandle.of(d.getValue()).map(ProcessHandle::isAlive).orElse(false), d.getKey());
     }
     assertTrue(status.output().contains(cluster.hdfs()), status.output());
     for (Map.Entry<String, Long> d : daemons.entrySet()) {
       // Loopback only: every listening socket of every daemon is bound to 127.0.0.1.
-      assertFalse(listensBeyondLoopback(d.getValue()), d.getKey() + " listens on a non-loopback address");
+      assertFalse(
+          listensBeyondLoopback(d.getValue()), d.getKey() + " listens on a non-loopback address");
     }
   }
 
   @Test
   @Order(2)
-  void clientDeployModeSurvivesLosingAnExecutorMidRunBitForBit() throws IOException, InterruptedException {
+  void clientDeployModeSurvivesLosingAnExecutorMidRunBitForBit()
+      throws IOException, InterruptedException {
     URI out = cluster.hdfs("/runs/client");
     int uiPort = freePort();
-    Scripts.Running run = Scripts.start("submit-client", cluster.submitEnv(), "marginflow",
-        trainArgs(List.of("--submit", "--conf", "spark.ui.port=" + uiPort), out));
+    Scripts.Running run =
+        Scripts.start(
+            "submit-client",
+            cluster.submitEnv(),
+            "marginflow",
+            trainArgs(List.of("--submit", "--conf", "spark.ui.port=" + uiPort), out));
     awaitOutput(run, "checkpoint 20 written");
 
     // SIGKILL the executor that holds cached training blocks, on whichever Worker it runs.
     String executorId = executorWithCachedBlocks(uiPort);
     List<ProcessHandle> victims = new ArrayList<>();
     for (String worker : List.of("worker-1", "worker-2")) {
-      ProcessHandle.of(daemons.get(worker)).orElseThrow().descendants()
-          .filter(p -> {
-            String cmd = LocalClusterFixture.commandLine(p.pid());
-            return cmd.contains("CoarseGrainedExecutorBackend") && cmd.contains("--executor-id " + executorId + " ");
-          })
+      ProcessHandle.of(daemons.get(worker))
+          .orElseThrow()
+          .descendants()
+          .filter(
+              p -> {
+                String cmd = LocalClusterFixture.commandLine(p.pid());
+                return cmd.contains("CoarseGrainedExecutorBackend")
+                    && cmd.contains("--executor-id " + executorId + " ");
+              })
           .forEach(victims::add);
     }
     assertEquals(1, victims.size(), "processes of executor " + executorId + ": " + victims);
-    assertTrue(run.isAlive(), "the run ended before the executor could be killed:\n" + run.output());
+    assertTrue(
+        run.isAlive(), "the run ended before the executor could be killed:\n" + run.output());
     victims.get(0).destroyForcibly();
 
     Scripts.Result r = run.await(RUN_TIMEOUT);
     assertEquals(0, r.exitCode(), r.output());
-    assertTrue(r.output().contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out), r.output());
-    assertTrue(r.output().contains("Lost executor " + executorId), "the driver saw the loss:\n" + r.output());
-    assertTrue(r.output().matches("(?s).*No more replicas available for rdd_\\d+_\\d+.*"),
+    assertTrue(
+        r.output().contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out),
+        r.output());
+    assertTrue(
+        r.output().contains("Lost executor " + executorId),
+        "the driver saw the loss:\n" + r.output());
+    assertTrue(
+        r.output().matches("(?s).*No more replicas available for rdd_\\d+_\\d+.*"),
         "a cached block was lost with the executor (and recomputed from lineage):\n" + r.output());
     RunDir written = new RunDir(out);
     assertMatchesReference(written);
 
     // The README's ways of reading the outputs back: the HDFS shell and `marginflow weights`.
-    Scripts.Result cat = Scripts.run("fs-cat", cluster.submitEnv(), SHORT, "local-cluster",
-        "fs", "-cat", "/runs/client/metrics/eval.jsonl");
+    Scripts.Result cat =
+        Scripts.run(
+            "fs-cat",
+            cluster.submitEnv(),
+            SHORT,
+            "local-cluster",
+            "fs",
+            "-cat",
+            "/runs/client/metrics/eval.jsonl");
     assertEquals(0, cat.exitCode(), cat.output());
     assertEquals(written.evalRows(), cat.output());
-    Scripts.Result weights = Scripts.run("weights", cluster.submitEnv(), SHORT, "marginflow",
-        "weights", out.toString());
+    Scripts.Result weights =
+        Scripts.run("weights", cluster.submitEnv(), SHORT, "marginflow", "weights", out.toString());
     assertEquals(0, weights.exitCode(), weights.output());
-    double[] printed = weights.output().lines()
-        .filter(l -> l.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?"))
-        .mapToDouble(Double::parseDouble)
-        .toArray();
+    double[] printed =
+        weights
+            .output()
+            .lines()
+            .filter(l -> l.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?"))
+            .mapToDouble(Double::parseDouble)
+            .toArray();
     assertArrayEquals(ReferenceRun.get().theta(), printed, "θ printed by marginflow weights");
   }
 
@@ -152,16 +195,23 @@ class StandaloneClusterIT {
     URI out = cluster.hdfs("/runs/cluster");
     Map<String, String> env = new HashMap<>(cluster.submitEnv());
     env.put("SPARK_HOME", cluster.sparkHome());
-    Scripts.Result r = Scripts.start("submit-cluster", env, "marginflow",
-            trainArgs(List.of("--deploy-mode", "cluster", "--conf", "spark.ui.enabled=false"), out))
-        .await(RUN_TIMEOUT);
+    Scripts.Result r =
+        Scripts.start(
+                "submit-cluster",
+                env,
+                "marginflow",
+                trainArgs(
+                    List.of("--deploy-mode", "cluster", "--conf", "spark.ui.enabled=false"), out))
+            .await(RUN_TIMEOUT);
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().matches("(?s).*State of driver driver-\\S+ is FINISHED.*"), r.output());
     assertMatchesReference(new RunDir(out));
     // The driver ran inside a Worker: its folder holds the job's own report.
     Optional<Path> driverOut = find(LocalClusterFixture.STATE.resolve("work"), "stdout", "driver-");
     assertTrue(driverOut.isPresent(), "no driver-*/stdout under the Workers' work folders");
-    assertTrue(Files.readString(driverOut.get()).contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out));
+    assertTrue(
+        Files.readString(driverOut.get())
+            .contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -174,11 +224,16 @@ class StandaloneClusterIT {
     return a;
   }
 
-  /** θ, metric rows and checkpoints equal to the local[2] reference; manifest names the HDFS input. */
+  /**
+   * θ, metric rows and checkpoints equal to the local[2] reference; manifest names the HDFS input.
+   */
   private static void assertMatchesReference(RunDir run) throws IOException {
     RunDir reference = ReferenceRun.get();
     assertArrayEquals(reference.theta(), run.theta(), "θ after " + ReferenceRun.STEPS + " steps");
-    assertEquals(reference.stepRowsWithoutWall(), run.stepRowsWithoutWall(), "steps.jsonl (wall_ms blanked)");
+    assertEquals(
+        reference.stepRowsWithoutWall(),
+        run.stepRowsWithoutWall(),
+        "steps.jsonl (wall_ms blanked)");
     assertEquals(reference.evalRows(), run.evalRows(), "eval.jsonl");
     assertEquals(ReferenceRun.CHECKPOINTS, run.checkpointSteps(), "checkpoints");
     Manifest m = run.manifest();
@@ -206,14 +261,19 @@ class StandaloneClusterIT {
     String base = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
     String app = read(json, base).get(0).get("id").asText();
     // The port was free a moment before the driver bound it: make sure this is our driver's UI.
-    JsonNode master = read(json, "http://127.0.0.1:" + LocalClusterFixture.port("master_ui") + "/json/");
-    assertEquals(master.get("activeapps").get(0).get("id").asText(), app, "the UI on port " + uiPort + " is the run's");
+    JsonNode master =
+        read(json, "http://127.0.0.1:" + LocalClusterFixture.port("master_ui") + "/json/");
+    assertEquals(
+        master.get("activeapps").get(0).get("id").asText(),
+        app,
+        "the UI on port " + uiPort + " is the run's");
     for (JsonNode e : read(json, base + "/" + app + "/executors")) {
       if (!e.get("id").asText().equals("driver") && e.get("rddBlocks").asInt() > 0) {
         return e.get("id").asText();
       }
     }
-    throw new AssertionError("no executor holds cached blocks: " + read(json, base + "/" + app + "/executors"));
+    throw new AssertionError(
+        "no executor holds cached blocks: " + read(json, base + "/" + app + "/executors"));
   }
 
   private static JsonNode read(ObjectMapper json, String url) throws IOException {
@@ -228,10 +288,13 @@ class StandaloneClusterIT {
     }
   }
 
-  private static Optional<Path> find(Path root, String fileName, String parentPrefix) throws IOException {
+  private static Optional<Path> find(Path root, String fileName, String parentPrefix)
+      throws IOException {
     try (Stream<Path> s = Files.walk(root)) {
-      return s.filter(p -> p.getFileName().toString().equals(fileName)
-              && p.getParent().getFileName().toString().startsWith(parentPrefix))
+      return s.filter(
+              p ->
+                  p.getFileName().toString().equals(fileName)
+                      && p.getParent().getFileName().toString().startsWith(parentPrefix))
           .findFirst();
     }
   }
@@ -260,7 +323,9 @@ class StandaloneClusterIT {
         for (String line : lines.subList(1, lines.size())) {
           String[] f = line.trim().split("\\s+");
           boolean listening = f[3].equals("0A");
-          if (listening && inodes.contains(f[9]) && !isLoopback(f[1].substring(0, f[1].indexOf(':')))) {
+          if (listening
+              && inodes.contains(f[9])
+              && !isLoopback(f[1].substring(0, f[1].indexOf(':')))) {
             return true;
           }
         }
@@ -271,7 +336,9 @@ class StandaloneClusterIT {
     }
   }
 
-  /** /proc/net/tcp{,6} addresses in hex: 0100007F (127.0.0.1), IPv4-mapped ::ffff:127.0.0.1, ::1. */
+  /**
+   * /proc/net/tcp{,6} addresses in hex: 0100007F (127.0.0.1), IPv4-mapped ::ffff:127.0.0.1, ::1.
+   */
   private static boolean isLoopback(String hex) {
     return hex.equals("0100007F")
         || hex.equals("0000000000000000FFFF00000100007F")

@@ -4,10 +4,10 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.DenseBlock;
 import io.marginflow.common.data.RowBlock;
-import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import io.marginflow.common.stats.MarginAccumulator;
 import io.marginflow.common.train.BatchGradient;
 import io.marginflow.common.train.EvaluationPass;
@@ -86,7 +86,8 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
   /** Kryo serializer of {@link DenseBlock}. */
   static final class DenseBlockSerializer extends Serializer<DenseBlock> {
     DenseBlockSerializer() {
-      setImmutable(true); // blocks are immutable by convention: Kryo.copy may return the same object
+      setImmutable(
+          true); // blocks are immutable by convention: Kryo.copy may return the same object
     }
 
     @Override
@@ -128,7 +129,13 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
       int rows = in.readInt(true);
       int features = in.readInt(true);
       return new CsrBlock(
-          rows, features, readInts(in), readInts(in), readDoubles(in), readDoubles(in), readLongs(in));
+          rows,
+          features,
+          readInts(in),
+          readInts(in),
+          readDoubles(in),
+          readDoubles(in),
+          readLongs(in));
     }
   }
 

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
-/** The registrator's serializers round-trip the row blocks under registrationRequired, without Spark jobs. */
+/**
+ * The registrator's serializers round-trip the row blocks under registrationRequired, without Spark
+ * jobs.
+ */
 class MarginflowKryoRegistratorTest {
 
   private final SerializerInstance kryo = new KryoSerializer(SparkFixture.conf()).newInstance();
@@ -23,7 +26,11 @@ class MarginflowKryoRegistratorTest {
   @Test
   void denseBlockRoundTrips() {
     DenseBlock b =
-        new DenseBlock(2, 3, new double[] {1, 2, 3, -4, 5e-300, -0.0, 99}, new double[] {1, -1},
+        new DenseBlock(
+            2,
+            3,
+            new double[] {1, 2, 3, -4, 5e-300, -0.0, 99},
+            new double[] {1, -1},
             new long[] {10, 11});
     DenseBlock back = roundTrip(b);
     assertEquals(2, back.rows());
@@ -36,8 +43,14 @@ class MarginflowKryoRegistratorTest {
   @Test
   void csrBlockRoundTrips() {
     CsrBlock b =
-        new CsrBlock(2, 5, new int[] {0, 2, 3}, new int[] {0, 4, 2}, new double[] {1, 2, 3},
-            new double[] {-1, 1}, new long[] {7, 8});
+        new CsrBlock(
+            2,
+            5,
+            new int[] {0, 2, 3},
+            new int[] {0, 4, 2},
+            new double[] {1, 2, 3},
+            new double[] {-1, 1},
+            new long[] {7, 8});
     CsrBlock back = roundTrip(b);
     assertEquals(b.rows(), back.rows());
     assertEquals(b.features(), back.features());
@@ -50,7 +63,9 @@ class MarginflowKryoRegistratorTest {
 
   @Test
   void arraysOfBlocksAndPrimitiveArraysAreRegistered() {
-    DenseBlock[] blocks = {new DenseBlock(1, 1, new double[] {2}, new double[] {1}, new long[] {0})};
+    DenseBlock[] blocks = {
+      new DenseBlock(1, 1, new double[] {2}, new double[] {1}, new long[] {0})
+    };
     assertEquals(1, roundTrip(blocks).length);
     assertArrayEquals(new long[] {1, 2}, roundTrip(new long[] {1, 2}));
     assertArrayEquals(new int[] {3}, roundTrip(new int[] {3}));

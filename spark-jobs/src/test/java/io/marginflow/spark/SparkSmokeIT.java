@@ -73,7 +73,9 @@ class SparkSmokeIT {
     }
   }
 
-  /** Minimal LIBSVM → dense blocks of up to 4,096 rows (the real reader belongs to the io package). */
+  /**
+   * Minimal LIBSVM → dense blocks of up to 4,096 rows (the real reader belongs to the io package).
+   */
   private static Iterator<DenseBlock> toBlocks(Iterator<Tuple2<String, Long>> lines) {
     final int blockRows = 4096;
     List<DenseBlock> out = new ArrayList<>();

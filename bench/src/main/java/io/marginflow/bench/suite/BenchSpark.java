@@ -8,12 +8,12 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The Spark session both sides of every comparison share: marginflow's Kryo settings
- * ({@link SparkSessions#configure}) except that registration is not required, so MLlib's own
- * classes (not in marginflow's registrator) serialize too. For {@code local-cluster[...]} masters the
- * executors get this JVM's classpath and module flags; the launching environment must provide
- * {@code SPARK_HOME} (a folder with {@code RELEASE} and {@code jars/}), {@code
- * SPARK_SCALA_VERSION=2.13} and {@code SPARK_LOCAL_IP=127.0.0.1} ({@code bench/bin/suite} does).
+ * The Spark session both sides of every comparison share: marginflow's Kryo settings ({@link
+ * SparkSessions#configure}) except that registration is not required, so MLlib's own classes (not
+ * in marginflow's registrator) serialize too. For {@code local-cluster[...]} masters the executors
+ * get this JVM's classpath and module flags; the launching environment must provide {@code
+ * SPARK_HOME} (a folder with {@code RELEASE} and {@code jars/}), {@code SPARK_SCALA_VERSION=2.13}
+ * and {@code SPARK_LOCAL_IP=127.0.0.1} ({@code bench/bin/suite} does).
  */
 public final class BenchSpark {
 
@@ -37,8 +37,12 @@ public final class BenchSpark {
     if (master.startsWith("local-cluster")) {
       String flags =
           ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-              .filter(a -> a.startsWith("--add-") || a.startsWith("-Djdk.") || a.startsWith("-Dio.netty")
-                  || a.startsWith("-XX:+IgnoreUnrecognized"))
+              .filter(
+                  a ->
+                      a.startsWith("--add-")
+                          || a.startsWith("-Djdk.")
+                          || a.startsWith("-Dio.netty")
+                          || a.startsWith("-XX:+IgnoreUnrecognized"))
               .collect(Collectors.joining(" "));
       conf.set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
           .set("spark.executor.extraJavaOptions", flags)

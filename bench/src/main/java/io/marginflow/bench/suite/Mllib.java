@@ -64,7 +64,11 @@ public final class Mllib {
   /** A cached DataFrame (label ∈ {0,1}, features) of a LIBSVM file. */
   public static Dataset<Row> frame(SparkSession spark, String path, int features, int partitions) {
     Dataset<Row> df =
-        spark.read().format("libsvm").option("numFeatures", features).load(path)
+        spark
+            .read()
+            .format("libsvm")
+            .option("numFeatures", features)
+            .load(path)
             .withColumn("label", functions.when(functions.col("label").gt(0), 1.0).otherwise(0.0))
             .repartition(partitions)
             .persist(StorageLevel.MEMORY_AND_DISK());

@@ -43,7 +43,8 @@ public final class PreparedRun implements AutoCloseable {
   }
 
   /** As above, with the step path forced (for A/B measurements of the two). */
-  public PreparedRun(SparkSession spark, SparkBackend.StepPath path, String... flags) throws IOException {
+  public PreparedRun(SparkSession spark, SparkBackend.StepPath path, String... flags)
+      throws IOException {
     this.config = TrainConfig.from(ConfigLoader.parse(flags).settings());
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     DataLoader loader = new DataLoader(sc, config);
@@ -64,13 +65,20 @@ public final class PreparedRun implements AutoCloseable {
             TrainingLoop.samplerSeed(config));
     String ship = config.cluster().thetaShipping();
     SparkBackend.ThetaShipping shipping =
-        ship.equals("broadcast")
-                || (ship.equals("auto") && network.parameterCount() > 1 << 16)
+        ship.equals("broadcast") || (ship.equals("auto") && network.parameterCount() > 1 << 16)
             ? SparkBackend.ThetaShipping.BROADCAST
             : SparkBackend.ThetaShipping.CLOSURE;
     this.backend =
-        new SparkBackend(sc, train.blocks(), null, train.rows(), key, config.cluster().treeDepth(),
-            shipping, null, path);
+        new SparkBackend(
+            sc,
+            train.blocks(),
+            null,
+            train.rows(),
+            key,
+            config.cluster().treeDepth(),
+            shipping,
+            null,
+            path);
   }
 
   /** The step path the backend uses. */
@@ -151,7 +159,11 @@ public final class PreparedRun implements AutoCloseable {
 
     @Override
     public EvaluationPass evaluate(
-        boolean onTest, double[] theta, double normPowL, double[] previousTheta, double previousNormPowL) {
+        boolean onTest,
+        double[] theta,
+        double normPowL,
+        double[] previousTheta,
+        double previousNormPowL) {
       return inner.evaluate(onTest, theta, normPowL, previousTheta, previousNormPowL);
     }
 
@@ -166,7 +178,8 @@ public final class PreparedRun implements AutoCloseable {
     }
 
     @Override
-    public void snapshotMargins(long step, double[] theta, double normPowL, double logSumNegDerivative) {
+    public void snapshotMargins(
+        long step, double[] theta, double normPowL, double logSumNegDerivative) {
       inner.snapshotMargins(step, theta, normPowL, logSumNegDerivative);
     }
 

@@ -15,9 +15,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * Seeded replication of a LIBSVM file: replica 0 is the first {@code limit} lines of the source in
  * order; replica r ≥ 1 holds the same lines in the order of a Fisher–Yates permutation drawn from
- * {@code SplittableRandom(seed + r)}. The result has factor × limit rows, each original row
- * exactly {@code factor} times, so every rate and margin statistic is that of the source; only n
- * grows.
+ * {@code SplittableRandom(seed + r)}. The result has factor × limit rows, each original row exactly
+ * {@code factor} times, so every rate and margin statistic is that of the source; only n grows.
  */
 public final class Replicas {
 
@@ -28,8 +27,13 @@ public final class Replicas {
 
   /** Writes (or reuses, when present with the right line count) the replicated file. */
   public static Path write(Path source, int factor, int limit, Path dir) throws IOException {
-    Path out = dir.resolve(source.getFileName().toString().replace(".gz", "")
-        + "-x" + factor + (limit < Integer.MAX_VALUE ? "-first" + limit : "") + ".libsvm");
+    Path out =
+        dir.resolve(
+            source.getFileName().toString().replace(".gz", "")
+                + "-x"
+                + factor
+                + (limit < Integer.MAX_VALUE ? "-first" + limit : "")
+                + ".libsvm");
     List<String> lines = read(source, limit);
     if (Files.exists(out) && countLines(out) == (long) lines.size() * factor) {
       return out;
@@ -65,7 +69,8 @@ public final class Replicas {
     List<String> lines = new ArrayList<>();
     try (BufferedReader r =
         new BufferedReader(
-            new InputStreamReader(new GZIPInputStream(Files.newInputStream(source)), StandardCharsets.UTF_8))) {
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(source)), StandardCharsets.UTF_8))) {
       String s;
       while (lines.size() < limit && (s = r.readLine()) != null) {
         if (!s.isBlank()) {

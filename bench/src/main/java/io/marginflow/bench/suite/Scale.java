@@ -39,8 +39,21 @@ public record Scale(
 
   /** The measurement sizes. */
   public static final Scale FULL =
-      new Scale("full", 3, true, 40, 200, 15, List.of(1, 4, 16), Integer.MAX_VALUE, 6, 300, 200, 16,
-          List.of(1, 2, 4, 8), 10);
+      new Scale(
+          "full",
+          3,
+          true,
+          40,
+          200,
+          15,
+          List.of(1, 4, 16),
+          Integer.MAX_VALUE,
+          6,
+          300,
+          200,
+          16,
+          List.of(1, 2, 4, 8),
+          10);
 
   /** The CI sizes: every code path, a few steps, small data. */
   public static final Scale SMOKE =

@@ -58,12 +58,21 @@ public final class Suite {
         }
         case "--cluster" -> cluster = true;
         case "--out" -> out = Path.of(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (expected --scale full|smoke, --only LIST, --cluster, --out FILE)");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument "
+                    + args[i]
+                    + " (expected --scale full|smoke, --only LIST, --cluster, --out FILE)");
       }
     }
     Report report = new Report();
-    run(scale, only, cluster, datasetsDir(), Path.of(System.getProperty("java.io.tmpdir"), "marginflow-bench"), report);
+    run(
+        scale,
+        only,
+        cluster,
+        datasetsDir(),
+        Path.of(System.getProperty("java.io.tmpdir"), "marginflow-bench"),
+        report);
     report.write(out);
     System.out.println("results: " + out.toAbsolutePath());
   }
@@ -73,9 +82,13 @@ public final class Suite {
       Scale scale, Set<Integer> only, boolean cluster, Path datasets, Path scratch, Report report)
       throws IOException {
     report.linef("# marginflow benchmark suite (scale %s)", scale.name());
-    report.linef("%n- date: %s UTC; JDK %s; %d CPUs; BLAS %s; load average at start %s",
-        java.time.Instant.now(), System.getProperty("java.version"),
-        Runtime.getRuntime().availableProcessors(), BlasInfo.implementation(), Report.loadAverage());
+    report.linef(
+        "%n- date: %s UTC; JDK %s; %d CPUs; BLAS %s; load average at start %s",
+        java.time.Instant.now(),
+        System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors(),
+        BlasInfo.implementation(),
+        Report.loadAverage());
     SparkSession spark = BenchSpark.start("local[2]", scratch.toFile());
     try {
       Suite s = new Suite(spark, scale, datasets, scratch, report);
@@ -122,16 +135,33 @@ public final class Suite {
 
   void linearFullBatch() throws IOException {
     report.linef("%n## 1. Equal work: full batch, linear (L = 1), ms per step%n");
-    report.line("marginflow `mlp:F-1 --loss logistic --sampler full --schedule vanishing:0.5 --init zeros`"
-        + " vs MLlib `runMiniBatchSGD(LogisticGradient, SimpleUpdater, miniBatchFraction = 1.0)`;"
-        + " 2 partitions, local[2]. " + scale.linearSteps() + " steps/iterations per run.\n");
+    report.line(
+        "marginflow `mlp:F-1 --loss logistic --sampler full --schedule vanishing:0.5 --init zeros`"
+            + " vs MLlib `runMiniBatchSGD(LogisticGradient, SimpleUpdater, miniBatchFraction = 1.0)`;"
+            + " 2 partitions, local[2]. "
+            + scale.linearSteps()
+            + " steps/iterations per run.\n");
     tableHeader("| data | rows | marginflow ms/step | MLlib ms/step | MLlib / marginflow | load |");
     for (String[] d : new String[][] {{"a9a/a9a.gz", "123"}, {"ijcnn1/ijcnn1.trn.gz", "22"}}) {
       Path file = limited(d[0]);
       int f = Integer.parseInt(d[1]);
       try (PreparedRun mf =
-          new PreparedRun(spark, flags(file, f, "mlp:" + f + "-1", "--sampler", "full", "--schedule",
-              "vanishing:0.5", "--step", "1", "--init", "zeros", "--steps", "" + scale.linearSteps()))) {
+          new PreparedRun(
+              spark,
+              flags(
+                  file,
+                  f,
+                  "mlp:" + f + "-1",
+                  "--sampler",
+                  "full",
+                  "--schedule",
+                  "vanishing:0.5",
+                  "--step",
+                  "1",
+                  "--init",
+                  "zeros",
+                  "--steps",
+                  "" + scale.linearSteps()))) {
         JavaRDD<Tuple2<Object, Vector>> ml = Mllib.labeledPoints(spark, file.toString(), f, 2);
         Samples a = new Samples();
         Samples b = new Samples();
@@ -142,14 +172,18 @@ public final class Suite {
         }
         for (int r = 0; r < scale.reps(); r++) {
           double ma = Samples.meanOf(mf.run().wallMs(), 0.1);
-          double mb = perIteration(
-              Mllib.sgdMs(ml, f, scale.linearSteps(), 1.0), Mllib.sgdMs(ml, f, 1, 1.0), scale.linearSteps());
+          double mb =
+              perIteration(
+                  Mllib.sgdMs(ml, f, scale.linearSteps(), 1.0),
+                  Mllib.sgdMs(ml, f, 1, 1.0),
+                  scale.linearSteps());
           a.add(ma);
           b.add(mb);
           ratio.add(mb / ma);
         }
-        report.linef("| %s | %d | %s | %s | **%s** | %s |", d[0], mf.rows(), a.format(2), b.format(2),
-            ratio.format(2), Report.loadAverage());
+        report.linef(
+            "| %s | %d | %s | %s | **%s** | %s |",
+            d[0], mf.rows(), a.format(2), b.format(2), ratio.format(2), Report.loadAverage());
         ml.unpersist(true);
       }
     }
@@ -160,15 +194,33 @@ public final class Suite {
 
   void smallBatch() throws IOException {
     report.linef("%n## 2. Small-batch SGD (n_b = 100) against data size, ms per step%n");
-    report.line("marginflow `mlp:22-1 --sampler iid --batch 100` vs MLlib `runMiniBatchSGD` with"
-        + " `miniBatchFraction = 100/n` on ijcnn1 replicated (`Replicas`, seeded). marginflow "
-        + scale.sgdSteps() + " steps, MLlib " + scale.sgdIterations() + " iterations per run.\n");
+    report.line(
+        "marginflow `mlp:22-1 --sampler iid --batch 100` vs MLlib `runMiniBatchSGD` with"
+            + " `miniBatchFraction = 100/n` on ijcnn1 replicated (`Replicas`, seeded). marginflow "
+            + scale.sgdSteps()
+            + " steps, MLlib "
+            + scale.sgdIterations()
+            + " iterations per run.\n");
     tableHeader("| data | rows | marginflow ms/step | MLlib ms/step | MLlib / marginflow | load |");
     for (int factor : scale.replicaFactors()) {
       Path file = Replicas.write(source("ijcnn1/ijcnn1.trn.gz"), factor, scale.rowLimit(), scratch);
       try (PreparedRun mf =
-          new PreparedRun(spark, flags(file, 22, "mlp:22-1", "--sampler", "iid", "--batch", "100",
-              "--step", "1", "--init", "zeros", "--steps", "" + scale.sgdSteps()))) {
+          new PreparedRun(
+              spark,
+              flags(
+                  file,
+                  22,
+                  "mlp:22-1",
+                  "--sampler",
+                  "iid",
+                  "--batch",
+                  "100",
+                  "--step",
+                  "1",
+                  "--init",
+                  "zeros",
+                  "--steps",
+                  "" + scale.sgdSteps()))) {
         JavaRDD<Tuple2<Object, Vector>> ml = Mllib.labeledPoints(spark, file.toString(), 22, 2);
         double fraction = 100.0 / mf.rows();
         Samples a = new Samples();
@@ -180,14 +232,18 @@ public final class Suite {
         }
         for (int r = 0; r < scale.reps(); r++) {
           double ma = Samples.meanOf(mf.run().wallMs(), 0.1);
-          double mb = perIteration(Mllib.sgdMs(ml, 22, scale.sgdIterations(), fraction),
-              Mllib.sgdMs(ml, 22, 1, fraction), scale.sgdIterations());
+          double mb =
+              perIteration(
+                  Mllib.sgdMs(ml, 22, scale.sgdIterations(), fraction),
+                  Mllib.sgdMs(ml, 22, 1, fraction),
+                  scale.sgdIterations());
           a.add(ma);
           b.add(mb);
           ratio.add(mb / ma);
         }
-        report.linef("| ijcnn1 ×%d | %d | %s | %s | **%s** | %s |", factor, mf.rows(), a.format(2),
-            b.format(2), ratio.format(1), Report.loadAverage());
+        report.linef(
+            "| ijcnn1 ×%d | %d | %s | %s | **%s** | %s |",
+            factor, mf.rows(), a.format(2), b.format(2), ratio.format(1), Report.loadAverage());
         ml.unpersist(true);
       }
     }
@@ -198,10 +254,13 @@ public final class Suite {
 
   void realMlp() throws IOException {
     report.linef("%n## 3. A real MLP, full batch: rows per second%n");
-    report.line("marginflow `--sampler full --loss logistic` vs MLlib `MultilayerPerceptronClassifier`"
-        + " (`solver=gd`, blockSize 128, output layer of 2); " + scale.mlpSteps()
-        + " steps/iterations per run; 2 partitions.\n");
-    tableHeader("| data | model | rows | marginflow rows/s | MLlib rows/s | marginflow / MLlib | load |");
+    report.line(
+        "marginflow `--sampler full --loss logistic` vs MLlib `MultilayerPerceptronClassifier`"
+            + " (`solver=gd`, blockSize 128, output layer of 2); "
+            + scale.mlpSteps()
+            + " steps/iterations per run; 2 partitions.\n");
+    tableHeader(
+        "| data | model | rows | marginflow rows/s | MLlib rows/s | marginflow / MLlib | load |");
     String[][] cases = {
       {"a9a/a9a.gz", "123", "mlp:123-256-1", "123,256,2"},
       {"mnist-t10k/mnist-t10k-0vs1.libsvm.gz", "784", "mlp:784-256-256-1", "784,256,256,2"}
@@ -211,8 +270,18 @@ public final class Suite {
       int f = Integer.parseInt(c[1]);
       int[] layers = java.util.Arrays.stream(c[3].split(",")).mapToInt(Integer::parseInt).toArray();
       try (PreparedRun mf =
-          new PreparedRun(spark, flags(file, f, c[2], "--sampler", "full", "--step", "0.1",
-              "--steps", "" + scale.mlpSteps()))) {
+          new PreparedRun(
+              spark,
+              flags(
+                  file,
+                  f,
+                  c[2],
+                  "--sampler",
+                  "full",
+                  "--step",
+                  "0.1",
+                  "--steps",
+                  "" + scale.mlpSteps()))) {
         Dataset<Row> df = Mllib.frame(spark, file.toString(), f, 2);
         Samples a = new Samples();
         Samples b = new Samples();
@@ -223,14 +292,20 @@ public final class Suite {
         }
         for (int r = 0; r < scale.reps(); r++) {
           double ra = mf.rows() / (Samples.meanOf(mf.run().wallMs(), 0.0) / 1e3);
-          double rb = mf.rows() / (perIteration(Mllib.mlpMs(df, layers, scale.mlpSteps()),
-              Mllib.mlpMs(df, layers, 1), scale.mlpSteps()) / 1e3);
+          double rb =
+              mf.rows()
+                  / (perIteration(
+                          Mllib.mlpMs(df, layers, scale.mlpSteps()),
+                          Mllib.mlpMs(df, layers, 1),
+                          scale.mlpSteps())
+                      / 1e3);
           a.add(ra);
           b.add(rb);
           ratio.add(ra / rb);
         }
-        report.linef("| %s | `%s` | %d | %s | %s | **%s** | %s |", c[0], c[2], mf.rows(), a.format(0),
-            b.format(0), ratio.format(2), Report.loadAverage());
+        report.linef(
+            "| %s | `%s` | %d | %s | %s | **%s** | %s |",
+            c[0], c[2], mf.rows(), a.format(0), b.format(0), ratio.format(2), Report.loadAverage());
         df.unpersist(true);
       }
     }
@@ -241,23 +316,54 @@ public final class Suite {
 
   void fixedCost(String master) throws IOException {
     report.linef("%n## 4. Fixed cost per step (%s): tiny model and batch, ms per step%n", master);
-    report.line("`mlp:20-4-1 --batch 10 --sampler iid` on 2000 generated rows, 2 partitions, "
-        + scale.tinySteps() + " steps per run; per run the median over its steps (first 10 % skipped),"
-        + " then median (min–max) over " + scale.reps() + " runs. The two step paths of SparkBackend"
-        + " alternate run by run: `tree` (a fresh mapPartitions + treeAggregate per step, the previous"
-        + " code) and `cached` (one step RDD, one runJob per step; the default for ≤ 4 partitions), the latter"
-        + " also with θ broadcast instead of inside the task (`--theta-shipping broadcast`).\n");
+    report.line(
+        "`mlp:20-4-1 --batch 10 --sampler iid` on 2000 generated rows, 2 partitions, "
+            + scale.tinySteps()
+            + " steps per run; per run the median over its steps (first 10 % skipped),"
+            + " then median (min–max) over "
+            + scale.reps()
+            + " runs. The two step paths of SparkBackend"
+            + " alternate run by run: `tree` (a fresh mapPartitions + treeAggregate per step, the previous"
+            + " code) and `cached` (one step RDD, one runJob per step; the default for ≤ 4 partitions), the latter"
+            + " also with θ broadcast instead of inside the task (`--theta-shipping broadcast`).\n");
     StepListener listener = new StepListener();
     spark.sparkContext().addSparkListener(listener);
-    String[] base = {"--model", "mlp:20-4-1", "--batch", "10", "--sampler", "iid", "--step", "0.1",
-        "--generator-rows", "2000", "--partitions", "2", "--eval-every", "0", "--log-spaced-evals",
-        "false", "--checkpoint-every", "0", "--steps", "" + scale.tinySteps()};
-    String[] names = {"**wall_ms** (batchSum + update)", "update and step row (driver)",
-        "batchSum outside the Spark job (closures, RDD set-up, merge)", "Spark job (submit → end)",
-        "… scheduling, task launch, result handling", "… longest task: deserialization",
-        "… longest task: executor run time", "… longest task: other"};
+    String[] base = {
+      "--model",
+      "mlp:20-4-1",
+      "--batch",
+      "10",
+      "--sampler",
+      "iid",
+      "--step",
+      "0.1",
+      "--generator-rows",
+      "2000",
+      "--partitions",
+      "2",
+      "--eval-every",
+      "0",
+      "--log-spaced-evals",
+      "false",
+      "--checkpoint-every",
+      "0",
+      "--steps",
+      "" + scale.tinySteps()
+    };
+    String[] names = {
+      "**wall_ms** (batchSum + update)",
+      "update and step row (driver)",
+      "batchSum outside the Spark job (closures, RDD set-up, merge)",
+      "Spark job (submit → end)",
+      "… scheduling, task launch, result handling",
+      "… longest task: deserialization",
+      "… longest task: executor run time",
+      "… longest task: other"
+    };
     SparkBackend.StepPath[] paths = {
-      SparkBackend.StepPath.TREE_AGGREGATE, SparkBackend.StepPath.CACHED_JOB, SparkBackend.StepPath.CACHED_JOB
+      SparkBackend.StepPath.TREE_AGGREGATE,
+      SparkBackend.StepPath.CACHED_JOB,
+      SparkBackend.StepPath.CACHED_JOB
     };
     String[] shipping = {"closure", "closure", "broadcast"};
     Samples[][] parts = new Samples[paths.length][names.length];
@@ -291,10 +397,12 @@ public final class Suite {
     }
     tableHeader("| part | tree, θ in closure | cached, θ in closure | cached, θ broadcast |");
     for (int i = 0; i < names.length; i++) {
-      report.linef("| %s | %s | %s | %s |", names[i], parts[0][i].format(2), parts[1][i].format(2),
-          parts[2][i].format(2));
+      report.linef(
+          "| %s | %s | %s | %s |",
+          names[i], parts[0][i].format(2), parts[1][i].format(2), parts[2][i].format(2));
     }
-    report.linef("%nwall_ms tree / cached (medians): **%.2f**. Load average %s. Goal (local[2]): wall_ms ≤ 10.",
+    report.linef(
+        "%nwall_ms tree / cached (medians): **%.2f**. Load average %s. Goal (local[2]): wall_ms ≤ 10.",
         parts[0][0].median() / parts[1][0].median(), Report.loadAverage());
   }
 
@@ -325,7 +433,8 @@ public final class Suite {
 
   void kernels() {
     report.linef("%n## 5. Kernels vs the hardware (interleaved network step vs bare DGEMM)%n");
-    report.line("JMH tables and the method: BENCHMARKS.md (kernel section); this reruns `PairedComparison`.\n");
+    report.line(
+        "JMH tables and the method: BENCHMARKS.md (kernel section); this reruns `PairedComparison`.\n");
     for (String line : PairedComparison.report(scale.pairedReps()).split("\n")) {
       if (!line.startsWith("# checksum")) {
         report.line(line);
@@ -337,11 +446,13 @@ public final class Suite {
 
   void memory() throws IOException {
     report.linef("%n## 6. Memory: cached bytes per row and peak RSS%n");
-    report.line("Peak RSS = VmHWM of this JVM (driver and, in local mode, the executors), reset with"
-        + " /proc/self/clear_refs before each data set; 20 full-batch steps of a linear model run after"
-        + " caching. Raw = the uncompressed text (LIBSVM) per row and the minimal CSR"
-        + " (8-byte value + 4-byte index per non-zero, 8-byte label).\n");
-    tableHeader("| data | rows | features | blocks | cached B/row | text B/row | minimal CSR B/row | cached / CSR | peak RSS MB |");
+    report.line(
+        "Peak RSS = VmHWM of this JVM (driver and, in local mode, the executors), reset with"
+            + " /proc/self/clear_refs before each data set; 20 full-batch steps of a linear model run after"
+            + " caching. Raw = the uncompressed text (LIBSVM) per row and the minimal CSR"
+            + " (8-byte value + 4-byte index per non-zero, 8-byte label).\n");
+    tableHeader(
+        "| data | rows | features | blocks | cached B/row | text B/row | minimal CSR B/row | cached / CSR | peak RSS MB |");
     List<String[]> sets = new ArrayList<>();
     sets.add(new String[] {"a9a/a9a.gz", "123"});
     sets.add(new String[] {"ijcnn1/ijcnn1.trn.gz#" + scale.scalingFactor(), "22"});
@@ -357,16 +468,34 @@ public final class Suite {
       int f = Integer.parseInt(d[1]);
       System.gc();
       ProcStatus.resetPeak();
-      try (PreparedRun mf = new PreparedRun(spark, flags(file, f, "mlp:" + f + "-1", "--sampler", "full",
-          "--steps", "" + Math.min(20, 2 * scale.linearSteps())))) {
+      try (PreparedRun mf =
+          new PreparedRun(
+              spark,
+              flags(
+                  file,
+                  f,
+                  "mlp:" + f + "-1",
+                  "--sampler",
+                  "full",
+                  "--steps",
+                  "" + Math.min(20, 2 * scale.linearSteps())))) {
         mf.run();
-        long nnz = mf.data().files().stream().mapToLong(io.marginflow.spark.job.InputFile::nonZeros).sum();
+        long nnz =
+            mf.data().files().stream().mapToLong(io.marginflow.spark.job.InputFile::nonZeros).sum();
         long text = textBytes(file);
         double rows = mf.rows();
         double csr = (12.0 * nnz + 8 * rows) / rows;
         double cached = mf.data().cachedBytes() / rows;
-        report.linef("| %s | %d | %d | %s | %.0f | %.0f | %.0f | %.2f | %.0f |", d[0].replace("#", " ×"),
-            mf.rows(), f, mf.data().sparse() ? "CSR" : "dense", cached, text / rows, csr, cached / csr,
+        report.linef(
+            "| %s | %d | %d | %s | %.0f | %.0f | %.0f | %.2f | %.0f |",
+            d[0].replace("#", " ×"),
+            mf.rows(),
+            f,
+            mf.data().sparse() ? "CSR" : "dense",
+            cached,
+            text / rows,
+            csr,
+            cached / csr,
             ProcStatus.peakRssKb() / 1024.0);
       }
     }
@@ -376,16 +505,33 @@ public final class Suite {
   // ---------------------------------------------------------------- comparison 7
 
   void scaling() throws IOException {
-    report.linef("%n## 7. Scaling in partitions: full batch, ijcnn1 ×%d, ms per step%n", scale.scalingFactor());
-    report.line("`mlp:22-1 --sampler full`, local[2] (2 cores), partition counts alternated run by run; "
-        + scale.scalingSteps() + " steps per run.\n");
-    Path file = Replicas.write(source("ijcnn1/ijcnn1.trn.gz"), scale.scalingFactor(), scale.rowLimit(), scratch);
+    report.linef(
+        "%n## 7. Scaling in partitions: full batch, ijcnn1 ×%d, ms per step%n",
+        scale.scalingFactor());
+    report.line(
+        "`mlp:22-1 --sampler full`, local[2] (2 cores), partition counts alternated run by run; "
+            + scale.scalingSteps()
+            + " steps per run.\n");
+    Path file =
+        Replicas.write(
+            source("ijcnn1/ijcnn1.trn.gz"), scale.scalingFactor(), scale.rowLimit(), scratch);
     List<PreparedRun> runs = new ArrayList<>();
     List<Samples> times = new ArrayList<>();
     try {
       for (int p : scale.scalingPartitions()) {
-        runs.add(new PreparedRun(spark, flags(file, 22, "mlp:22-1", "--sampler", "full", "--partitions",
-            "" + p, "--steps", "" + scale.scalingSteps())));
+        runs.add(
+            new PreparedRun(
+                spark,
+                flags(
+                    file,
+                    22,
+                    "mlp:22-1",
+                    "--sampler",
+                    "full",
+                    "--partitions",
+                    "" + p,
+                    "--steps",
+                    "" + scale.scalingSteps())));
         times.add(new Samples());
       }
       if (scale.warmUp()) {
@@ -401,7 +547,10 @@ public final class Suite {
     }
     tableHeader("| partitions | ms per step | speed-up vs 1 partition (medians) |");
     for (int i = 0; i < runs.size(); i++) {
-      report.linef("| %d | %s | %.2f |", scale.scalingPartitions().get(i), times.get(i).format(2),
+      report.linef(
+          "| %d | %s | %.2f |",
+          scale.scalingPartitions().get(i),
+          times.get(i).format(2),
           times.get(0).median() / times.get(i).median());
     }
     report.linef("%nLoad average %s.", Report.loadAverage());
@@ -425,20 +574,42 @@ public final class Suite {
   /** The data set, or (smoke scale) a file of its first rowLimit rows. */
   private Path limited(String rel) throws IOException {
     Path file = source(rel);
-    return scale.rowLimit() < Integer.MAX_VALUE ? Replicas.write(file, 1, scale.rowLimit(), scratch) : file;
+    return scale.rowLimit() < Integer.MAX_VALUE
+        ? Replicas.write(file, 1, scale.rowLimit(), scratch)
+        : file;
   }
 
   private static String[] flags(Path file, int features, String model, String... more) {
-    List<String> f = new ArrayList<>(List.of("--data", file.toUri().toString(), "--format", "libsvm",
-        "--features", "" + features, "--model", model, "--loss", "logistic", "--partitions", "2",
-        "--eval-every", "0", "--log-spaced-evals", "false", "--checkpoint-every", "0", "--seed", "42"));
+    List<String> f =
+        new ArrayList<>(
+            List.of(
+                "--data",
+                file.toUri().toString(),
+                "--format",
+                "libsvm",
+                "--features",
+                "" + features,
+                "--model",
+                model,
+                "--loss",
+                "logistic",
+                "--partitions",
+                "2",
+                "--eval-every",
+                "0",
+                "--log-spaced-evals",
+                "false",
+                "--checkpoint-every",
+                "0",
+                "--seed",
+                "42"));
     f.addAll(List.of(more));
     return f.toArray(String[]::new);
   }
 
   /**
-   * (t(N) − t(1)) / (N − 1); when noise makes that difference non-positive (tiny smoke sizes),
-   * t(N) / N, an upper bound, instead.
+   * (t(N) − t(1)) / (N − 1); when noise makes that difference non-positive (tiny smoke sizes), t(N)
+   * / N, an upper bound, instead.
    */
   static double perIteration(double msN, double ms1, int n) {
     double d = (msN - ms1) / (n - 1);

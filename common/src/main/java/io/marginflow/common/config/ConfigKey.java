@@ -10,11 +10,18 @@ import java.util.Optional;
  * validates them.
  */
 public enum ConfigKey {
-  DATA("data", "", "Training data URIs (file:, hdfs:// or a plain path; repeatable or comma list). "
-      + "Empty: the seeded teacher–student generator."),
+  DATA(
+      "data",
+      "",
+      "Training data URIs (file:, hdfs:// or a plain path; repeatable or comma list). "
+          + "Empty: the seeded teacher–student generator."),
   TEST_DATA("test-data", "", "Test data URIs (same rules as --data)."),
-  FORMAT("format", "libsvm", "Input format: libsvm | csv | idx (MNIST images; labels file via --idx-labels)."),
-  FEATURES("features", "0", "Declared feature count (0: the largest index seen / the column count)."),
+  FORMAT(
+      "format",
+      "libsvm",
+      "Input format: libsvm | csv | idx (MNIST images; labels file via --idx-labels)."),
+  FEATURES(
+      "features", "0", "Declared feature count (0: the largest index seen / the column count)."),
   LABELS("labels", "", "Digit→±1 mapping for IDX data, e.g. 0vs1, 3,5vs8 or odd-even."),
   IDX_LABELS("idx-labels", "", "IDX label files matching --data (and --test-data after a ';')."),
   CSV_LABEL_COLUMN("csv-label-column", "-1", "CSV: 0-based label column, -1 for the last."),
@@ -22,32 +29,55 @@ public enum ConfigKey {
   GENERATOR_ROWS("generator-rows", "2000", "Generated data: number of rows."),
   GENERATOR_FEATURES("generator-features", "20", "Generated data: input dimension."),
   GENERATOR_WIDTH("generator-width", "8", "Generated data: hidden width of the ReLU teacher."),
-  GENERATOR_MARGIN("generator-margin", "0.1", "Generated data: keep points whose teacher margin exceeds this δ."),
-  MODEL("model", "", "Network spec, e.g. mlp:784-256-256-1 or cnn:1x28x28-conv32k5-maxpool2-dense1 "
-      + "(options /act=relu|leaky:A|identity, /bias=first). Empty: mlp:<features>-32-1."),
+  GENERATOR_MARGIN(
+      "generator-margin",
+      "0.1",
+      "Generated data: keep points whose teacher margin exceeds this δ."),
+  MODEL(
+      "model",
+      "",
+      "Network spec, e.g. mlp:784-256-256-1 or cnn:1x28x28-conv32k5-maxpool2-dense1 "
+          + "(options /act=relu|leaky:A|identity, /bias=first). Empty: mlp:<features>-32-1."),
   RELU_DERIVATIVE_AT_ZERO("relu-derivative-at-zero", "0", "The fixed subgradient σ'(0) ∈ [0,1]."),
   INIT("init", "he", "Initialization: he | zeros (L = 1 only) | FILE (one value per line)."),
   LOSS("loss", "logistic", "Loss: exp | logistic."),
-  SAMPLER("sampler", "iid", "Batch sampler: iid (the paper) | reshuffle (epoch permutations) | full (GD)."),
+  SAMPLER(
+      "sampler",
+      "iid",
+      "Batch sampler: iid (the paper) | reshuffle (epoch permutations) | full (GD)."),
   BATCH("batch", "100", "Batch size n_b (ignored by --sampler full)."),
-  STEP("step", "", "Step size γ, or α₀ for --schedule loss-based. Empty: 1, or α₀ = 0.1 (Lyu–Li) for loss-based."),
-  SCHEDULE("schedule", "constant", "Step rule: constant | vanishing:P (γ/(k+1)^P) | loss-based (Lyu–Li)."),
+  STEP(
+      "step",
+      "",
+      "Step size γ, or α₀ for --schedule loss-based. Empty: 1, or α₀ = 0.1 (Lyu–Li) for loss-based."),
+  SCHEDULE(
+      "schedule",
+      "constant",
+      "Step rule: constant | vanishing:P (γ/(k+1)^P) | loss-based (Lyu–Li)."),
   STEPS("steps", "2000", "Total number of SGD steps."),
-  EVAL_EVERY("eval-every", "100", "Full-data evaluation every K steps (0: only log-spaced and final)."),
-  LOG_SPACED_EVALS("log-spaced-evals", "true", "Also evaluate at log-spaced steps (10 per decade)."),
-  SNAPSHOT_MARGINS_AT("snapshot-margins-at", "", "Steps at which to write per-sample margin snapshots."),
+  EVAL_EVERY(
+      "eval-every", "100", "Full-data evaluation every K steps (0: only log-spaced and final)."),
+  LOG_SPACED_EVALS(
+      "log-spaced-evals", "true", "Also evaluate at log-spaced steps (10 per decade)."),
+  SNAPSHOT_MARGINS_AT(
+      "snapshot-margins-at", "", "Steps at which to write per-sample margin snapshots."),
   CHECKPOINT_EVERY("checkpoint-every", "1000", "Checkpoint every K steps (0: only at the end)."),
-  LOG_STEPS_EVERY("log-steps-every", "1", "Write every K-th per-step metric row (thinning for long runs)."),
+  LOG_STEPS_EVERY(
+      "log-steps-every", "1", "Write every K-th per-step metric row (thinning for long runs)."),
   SEED("seed", "42", "The run seed; every random choice derives from it."),
   PARTITIONS("partitions", "0", "Number of data partitions (0: Spark's default parallelism)."),
   BLOCK_ROWS("block-rows", "0", "Rows per stacked block (0: chosen from the model)."),
   TREE_DEPTH("tree-depth", "2", "treeAggregate depth for the per-step sums."),
-  THETA_SHIPPING("theta-shipping", "auto", "How θ reaches the executors each step: closure | broadcast | auto "
-      + "(closure up to 65,536 parameters)."),
+  THETA_SHIPPING(
+      "theta-shipping",
+      "auto",
+      "How θ reaches the executors each step: closure | broadcast | auto "
+          + "(closure up to 65,536 parameters)."),
   MASTER("master", "local[*]", "Spark master URL."),
   OUT("out", "", "Run directory URI (default runs/<run-id> under the working directory)."),
   RESUME("resume", "", "Resume the run in this directory from its LATEST checkpoint."),
-  TARGET_LOG_LOSS("target-log-loss", "-Infinity", "Stop once the full-data log loss falls below this."),
+  TARGET_LOG_LOSS(
+      "target-log-loss", "-Infinity", "Stop once the full-data log loss falls below this."),
   MAX_WALL("max-wall", "0", "Stop (with a checkpoint) after this many minutes (0: no limit).");
 
   private final String key;

@@ -25,8 +25,8 @@ public final class ConfigLoader {
   public record Parsed(Settings settings, List<String> positional, boolean helpRequested) {}
 
   /**
-   * Parses {@code [--config FILE] [--key value | --key=value]...}. {@code --data} and
-   * {@code --test-data} may repeat (values accumulate); other keys take the last value.
+   * Parses {@code [--config FILE] [--key value | --key=value]...}. {@code --data} and {@code
+   * --test-data} may repeat (values accumulate); other keys take the last value.
    */
   public static Parsed parse(String[] args) {
     Settings s = Settings.defaults();
@@ -123,7 +123,8 @@ public final class ConfigLoader {
       List<String> parts = new ArrayList<>();
       for (JsonNode item : v) {
         if (!item.isValueNode()) {
-          throw new ConfigException("config file " + file + ": key '" + key + "': nested values are not allowed");
+          throw new ConfigException(
+              "config file " + file + ": key '" + key + "': nested values are not allowed");
         }
         parts.add(item.asText());
       }
@@ -133,7 +134,8 @@ public final class ConfigLoader {
       return "";
     }
     if (!v.isValueNode()) {
-      throw new ConfigException("config file " + file + ": key '" + key + "': expected a scalar or a list");
+      throw new ConfigException(
+          "config file " + file + ": key '" + key + "': expected a scalar or a list");
     }
     return v.asText();
   }

@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * The fully resolved, validated configuration of one training run, shared by {@code LocalTrainer}
- * and the Spark job. Built from {@link Settings} (defaults ← config file ← flags); every error names
- * the key. {@link #settings()} gives back the text form, which round-trips.
+ * and the Spark job. Built from {@link Settings} (defaults ← config file ← flags); every error
+ * names the key. {@link #settings()} gives back the text form, which round-trips.
  *
  * @param data where the rows come from
  * @param model the network and its initialization
@@ -115,7 +115,8 @@ public record TrainConfig(
       }
     }
     if (!data.generated() && data.features() == 0 && format.equals("libsvm")) {
-      // Allowed: the reader infers the largest index. Declaring it is recommended (a9a.t lacks 123).
+      // Allowed: the reader infers the largest index. Declaring it is recommended (a9a.t lacks
+      // 123).
     }
 
     double e = s.real(RELU_DERIVATIVE_AT_ZERO);
@@ -142,7 +143,8 @@ public record TrainConfig(
     } catch (IllegalArgumentException ex) {
       throw new ConfigException(SAMPLER.key() + "/" + BATCH.key() + ": " + ex.getMessage());
     }
-    boolean lossBasedSchedule = s.text(SCHEDULE).trim().toLowerCase(Locale.ROOT).startsWith("loss-based");
+    boolean lossBasedSchedule =
+        s.text(SCHEDULE).trim().toLowerCase(Locale.ROOT).startsWith("loss-based");
     double gamma;
     if (s.text(STEP).isEmpty()) {
       gamma = lossBasedSchedule ? Double.NaN : DEFAULT_STEP; // NaN: the rule's own default α₀

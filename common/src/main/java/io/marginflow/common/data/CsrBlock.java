@@ -3,9 +3,9 @@ package io.marginflow.common.data;
 import java.util.Objects;
 
 /**
- * Sparse rows in compressed sparse row form: the non-zeros of local row r are at positions
- * {@code rowPtr[r] .. rowPtr[r+1]-1} of {@code colIdx} (0-based feature index, strictly increasing
- * within a row) and {@code values}.
+ * Sparse rows in compressed sparse row form: the non-zeros of local row r are at positions {@code
+ * rowPtr[r] .. rowPtr[r+1]-1} of {@code colIdx} (0-based feature index, strictly increasing within
+ * a row) and {@code values}.
  *
  * @param rows number of rows
  * @param features number of columns (the declared feature count)
@@ -78,7 +78,9 @@ public record CsrBlock(
     return new CsrBlock(count, features, ptr, col, val, y, idx);
   }
 
-  /** This block as a dense row-major block (for layers that need dense input, e.g. convolutions). */
+  /**
+   * This block as a dense row-major block (for layers that need dense input, e.g. convolutions).
+   */
   public DenseBlock toDense() {
     double[] v = new double[rows * features];
     for (int r = 0; r < rows; r++) {

@@ -21,7 +21,10 @@ public record DenseBlock(int rows, int features, double[] values, double[] label
     Objects.requireNonNull(rowIndex, "rowIndex");
     if (rows < 0 || features <= 0) {
       throw new IllegalArgumentException(
-          "DenseBlock needs rows >= 0 and features > 0, got rows=" + rows + ", features=" + features);
+          "DenseBlock needs rows >= 0 and features > 0, got rows="
+              + rows
+              + ", features="
+              + features);
     }
     if ((long) rows * features > values.length || labels.length < rows || rowIndex.length < rows) {
       throw new IllegalArgumentException(

@@ -2,8 +2,8 @@ package io.marginflow.common.data;
 
 /**
  * A block of labelled rows stacked for level-3 kernels: either a dense row-major matrix or a CSR
- * matrix. Labels are ±1 stored as doubles; every row also carries its global row index (its position
- * in the whole dataset, 0-based), which is what the samplers speak about.
+ * matrix. Labels are ±1 stored as doubles; every row also carries its global row index (its
+ * position in the whole dataset, 0-based), which is what the samplers speak about.
  *
  * <p>Blocks are immutable by convention: kernels never modify the arrays they are given.
  */

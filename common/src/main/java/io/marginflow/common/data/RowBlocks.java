@@ -24,8 +24,15 @@ public final class RowBlocks {
     for (RowBlock b : parts) {
       if (b.features() != features || b.getClass() != first.getClass()) {
         throw new IllegalArgumentException(
-            "concat: blocks differ in kind or width (" + first.getClass().getSimpleName() + " × "
-                + features + " vs " + b.getClass().getSimpleName() + " × " + b.features() + ")");
+            "concat: blocks differ in kind or width ("
+                + first.getClass().getSimpleName()
+                + " × "
+                + features
+                + " vs "
+                + b.getClass().getSimpleName()
+                + " × "
+                + b.features()
+                + ")");
       }
       rows += b.rows();
     }

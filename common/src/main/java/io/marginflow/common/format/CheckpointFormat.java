@@ -25,9 +25,9 @@ import java.util.zip.CRC32;
  * 16 + 8·d    4     CRC32 (java.util.zip.CRC32, unsigned value in 4 bytes) of bytes [0, 16 + 8·d)
  * </pre>
  *
- * <p>Total size: {@code 20 + 8·d} bytes ({@link #sizeInBytes(int)}); nothing may follow the CRC. The
- * values are stored bit-exactly, so a write → read round trip returns identical doubles (including
- * −0.0 and subnormals).
+ * <p>Total size: {@code 20 + 8·d} bytes ({@link #sizeInBytes(int)}); nothing may follow the CRC.
+ * The values are stored bit-exactly, so a write → read round trip returns identical doubles
+ * (including −0.0 and subnormals).
  *
  * <p>NaN policy: checkpoints hold finite values only. {@link #write} rejects NaN/±∞ with the index
  * of the first offending entry; {@link #read} rejects them too (after the CRC check, so corruption
@@ -35,8 +35,8 @@ import java.util.zip.CRC32;
  *
  * <p>The reader rejects, each with a {@link FormatException} naming the source: bad magic, an
  * unknown version ("supported: 1"), a parameter count out of range, truncated data, a CRC mismatch,
- * trailing bytes after the CRC, and non-finite values. Reading allocates memory in proportion to the
- * bytes actually present, so a corrupted count cannot trigger a huge allocation by itself.
+ * trailing bytes after the CRC, and non-finite values. Reading allocates memory in proportion to
+ * the bytes actually present, so a corrupted count cannot trigger a huge allocation by itself.
  *
  * <p>Neither {@link #write} nor {@link #read} closes the stream it is given.
  */
@@ -168,7 +168,12 @@ public final class CheckpointFormat {
     for (int i = 0; i < theta.length; i++) {
       if (!Double.isFinite(theta[i])) {
         throw new FormatException(
-            sourceName + ": theta[" + i + "] = " + theta[i] + ", checkpoints hold finite values only");
+            sourceName
+                + ": theta["
+                + i
+                + "] = "
+                + theta[i]
+                + ", checkpoints hold finite values only");
       }
     }
     return theta;

@@ -53,7 +53,9 @@ public record CheckpointMeta(
   /** The schema version written and the only one read. */
   public static final int SCHEMA = 1;
 
-  /** Validates every field; copies {@code monitor} and {@code extra} into canonical immutable maps. */
+  /**
+   * Validates every field; copies {@code monitor} and {@code extra} into canonical immutable maps.
+   */
   public CheckpointMeta {
     if (step < 0) {
       throw new IllegalArgumentException("step: expected >= 0, got " + step);
@@ -62,7 +64,8 @@ public record CheckpointMeta(
       throw new IllegalArgumentException("step_rule: must not be null");
     }
     if (sampler == null || sampler.isBlank()) {
-      throw new IllegalArgumentException("sampler: expected a non-blank name, got '" + sampler + "'");
+      throw new IllegalArgumentException(
+          "sampler: expected a non-blank name, got '" + sampler + "'");
     }
     if (stepsBytes < 0) {
       throw new IllegalArgumentException("steps_jsonl_bytes: expected >= 0, got " + stepsBytes);
@@ -120,8 +123,9 @@ public record CheckpointMeta(
 
   /**
    * The state of the step-size rule, as plain values (the step package owns their meaning). For the
-   * loss-based rule (science.md §3): α in log space, the reference loss of the previous epoch in log
-   * space, and the epoch / rollback counters. Rules that do not use a field store NaN (doubles) or 0.
+   * loss-based rule (science.md §3): α in log space, the reference loss of the previous epoch in
+   * log space, and the epoch / rollback counters. Rules that do not use a field store NaN (doubles)
+   * or 0.
    *
    * @param step the rule's own step counter, ≥ 0
    * @param logAlpha log α_t (any double, NaN if unused)

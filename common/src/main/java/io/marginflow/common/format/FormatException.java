@@ -4,8 +4,9 @@ import java.io.IOException;
 
 /**
  * Thrown by the readers of this package when stored bytes are not a valid instance of their format
- * (bad magic, unknown version, truncation, checksum mismatch, missing or invalid field). The message
- * always names the source (file name or URI) so that a corrupted run directory is easy to find.
+ * (bad magic, unknown version, truncation, checksum mismatch, missing or invalid field). The
+ * message always names the source (file name or URI) so that a corrupted run directory is easy to
+ * find.
  */
 public final class FormatException extends IOException {
 

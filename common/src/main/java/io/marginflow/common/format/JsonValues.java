@@ -10,11 +10,11 @@ import java.util.Map;
 
 /**
  * Canonical, immutable copies of free-form JSON objects ({@code Map<String, Object>}) held by the
- * records of this package, in the exact form the JSON reader produces, so that write → read → equals
- * holds. Allowed values: {@code null}, String, Boolean, integral numbers (stored as Integer when they
- * fit, else Long), finite Float/Double (stored as Double), Map with String keys, List/Collection and
- * primitive or object arrays (stored as List). Non-finite doubles are refused: JSON has no token for
- * them (encode them as strings if needed).
+ * records of this package, in the exact form the JSON reader produces, so that write → read →
+ * equals holds. Allowed values: {@code null}, String, Boolean, integral numbers (stored as Integer
+ * when they fit, else Long), finite Float/Double (stored as Double), Map with String keys,
+ * List/Collection and primitive or object arrays (stored as List). Non-finite doubles are refused:
+ * JSON has no token for them (encode them as strings if needed).
  */
 final class JsonValues {
 
@@ -56,7 +56,10 @@ final class JsonValues {
       double d = ((Number) v).doubleValue();
       if (!Double.isFinite(d)) {
         throw new IllegalArgumentException(
-            field + ": non-finite number " + d + " cannot be stored in JSON (store it as a string)");
+            field
+                + ": non-finite number "
+                + d
+                + " cannot be stored in JSON (store it as a string)");
       }
       return d;
     }

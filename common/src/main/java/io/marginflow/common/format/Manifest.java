@@ -175,7 +175,8 @@ public record Manifest(
    * @param risk the risk normalization; only {@value #RISK_MEAN} (𝓛 = (1/n) Σ ℓ) is defined
    * @param reluDerivativeAtZero the fixed value e = σ'(0) of the subgradient oracle, in [0, 1]
    * @param sampler the minibatch sampler ({@code iid}, {@code reshuffle}, …), non-blank
-   * @param algorithm the algorithm (e.g. {@code sgd}, {@code gd}, {@code loss-based-step}), non-blank
+   * @param algorithm the algorithm (e.g. {@code sgd}, {@code gd}, {@code loss-based-step}),
+   *     non-blank
    */
   @JsonPropertyOrder({"risk", "relu_derivative_at_zero", "sampler", "algorithm"})
   public record Conventions(

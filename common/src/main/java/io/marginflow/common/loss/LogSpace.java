@@ -14,8 +14,8 @@ public final class LogSpace {
   }
 
   /**
-   * log(expm1(S)) given log S, exact for tiny S (where expm1(S) ≈ S(1 + S/2)) and for large S (where
-   * it tends to S).
+   * log(expm1(S)) given log S, exact for tiny S (where expm1(S) ≈ S(1 + S/2)) and for large S
+   * (where it tends to S).
    */
   public static double logExpm1FromLog(double logS) {
     if (logS < -20) {

@@ -1,9 +1,9 @@
 package io.marginflow.common.loss;
 
 /**
- * ℓ(q) = log(1 + e^{−q}), in log space per science.md §2: log ℓ(q) = log(softplus(−q)), switching to
- * −q + log1p(−e^{−q}/2) for q > 30 where softplus(−q) = e^{−q} − e^{−2q}/2 + … would lose digits;
- * log|ℓ'(q)| = −softplus(q).
+ * ℓ(q) = log(1 + e^{−q}), in log space per science.md §2: log ℓ(q) = log(softplus(−q)), switching
+ * to −q + log1p(−e^{−q}/2) for q > 30 where softplus(−q) = e^{−q} − e^{−2q}/2 + … would lose
+ * digits; log|ℓ'(q)| = −softplus(q).
  */
 public final class LogisticLoss implements Loss {
 

@@ -29,8 +29,9 @@ public sealed interface Loss permits ExponentialLoss, LogisticLoss {
     return switch (name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "exp", "exponential" -> ExponentialLoss.INSTANCE;
       case "logistic" -> LogisticLoss.INSTANCE;
-      default -> throw new IllegalArgumentException(
-          "loss: expected one of exp|logistic, got '" + name + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "loss: expected one of exp|logistic, got '" + name + "'");
     };
   }
 }

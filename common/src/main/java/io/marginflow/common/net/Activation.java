@@ -1,8 +1,8 @@
 package io.marginflow.common.net;
 
 /**
- * The positively 1-homogeneous activation applied after every weight layer except the last:
- * ReLU max(0, z), leaky ReLU (z for z &gt; 0, a·z for z &lt; 0, which is max(az, z) when a ≤ 1), or the
+ * The positively 1-homogeneous activation applied after every weight layer except the last: ReLU
+ * max(0, z), leaky ReLU (z for z &gt; 0, a·z for z &lt; 0, which is max(az, z) when a ≤ 1), or the
  * identity. At z = 0 every kind has value 0; the derivative used there by backprop is the fixed
  * σ'(0) = e of {@link Network#reluDerivativeAtZero()} for ReLU and leaky ReLU (science.md §1); the
  * identity is differentiable and always uses 1.
@@ -25,7 +25,8 @@ public record Activation(Kind kind, double slope) {
   /** Checks that the slope matches the kind (ReLU: 0, identity: 1, leaky: finite a ≥ 0). */
   public Activation {
     if (kind == null) {
-      throw new IllegalArgumentException("activation: kind must be RELU, LEAKY or IDENTITY, got null");
+      throw new IllegalArgumentException(
+          "activation: kind must be RELU, LEAKY or IDENTITY, got null");
     }
     switch (kind) {
       case RELU -> {

@@ -6,9 +6,9 @@ package io.marginflow.common.net;
  *
  * <p>The signs of pre-activations are random, so a branch per element mispredicts about half the
  * time (C2 compiles a double-valued ternary to a jump). Both passes are therefore branch-free and
- * vectorizable: σ uses {@link Math#max}/{@link Math#min}, and σ' is built from the exact sign
- * s = clamp(z·2¹²⁰⁰, −1, 1) ∈ {−1, 0, 1} (the two factors 2⁶⁰⁰ lift even the smallest subnormal to
- * ≥ 1): σ'(z) = max(s, 0) + a·max(−s, 0) + e·(1 − s²), which is 1, a or e exactly. NaN propagates.
+ * vectorizable: σ uses {@link Math#max}/{@link Math#min}, and σ' is built from the exact sign s =
+ * clamp(z·2¹²⁰⁰, −1, 1) ∈ {−1, 0, 1} (the two factors 2⁶⁰⁰ lift even the smallest subnormal to ≥
+ * 1): σ'(z) = max(s, 0) + a·max(−s, 0) + e·(1 − s²), which is 1, a or e exactly. NaN propagates.
  */
 final class ActivationKernels {
 

@@ -3,14 +3,17 @@ package io.marginflow.common.net;
 /**
  * Which BLAS implementation the network kernels use, so that outputs and benchmarks can record it:
  * {@code JNIBLAS} (native, e.g. OpenBLAS through libblas.so.3), {@code VectorBLAS} (pure Java with
- * the incubating Vector API), {@code Java11BLAS}/{@code Java8BLAS} (pure Java). The choice is made once
- * per JVM by dev.ludovic.netlib; {@code -Ddev.ludovic.netlib.blas.allowNative=false} forces pure Java.
+ * the incubating Vector API), {@code Java11BLAS}/{@code Java8BLAS} (pure Java). The choice is made
+ * once per JVM by dev.ludovic.netlib; {@code -Ddev.ludovic.netlib.blas.allowNative=false} forces
+ * pure Java.
  */
 public final class BlasInfo {
 
   private BlasInfo() {}
 
-  /** The simple class name of the BLAS instance in use, e.g. {@code JNIBLAS} or {@code VectorBLAS}. */
+  /**
+   * The simple class name of the BLAS instance in use, e.g. {@code JNIBLAS} or {@code VectorBLAS}.
+   */
   public static String implementation() {
     return Blas.INSTANCE.getClass().getSimpleName();
   }

@@ -5,9 +5,9 @@ import java.util.Arrays;
 /**
  * A 2-D convolution (cross-correlation) z = W ⋆ x (+ b per channel on the first layer), W stored
  * outC × inC × K × K in θ. Per image, im2col builds col (inC·K·K × OH·OW, row-major) and one DGEMM
- * gives the CHW output Z_img = W·col; backward recomputes col (cheaper than storing it) and uses
- * G += dZ_img·colᵀ and dcol = Wᵀ·dZ_img followed by col2im. A 1×1 kernel with stride 1 and no
- * padding uses the input image as col directly.
+ * gives the CHW output Z_img = W·col; backward recomputes col (cheaper than storing it) and uses G
+ * += dZ_img·colᵀ and dcol = Wᵀ·dZ_img followed by col2im. A 1×1 kernel with stride 1 and no padding
+ * uses the input image as col directly.
  */
 final class Conv2dLayer extends Layer {
 
@@ -20,14 +20,28 @@ final class Conv2dLayer extends Layer {
   private final int pad;
   private final int outH;
   private final int outW;
+
   /** inC·K·K, the GEMM inner dimension. */
   final int colRows;
+
   /** OH·OW, positions per output channel. */
   final int colCols;
+
   private final boolean identityCol;
 
-  Conv2dLayer(int index, InputShape in, LayerSpec.Conv spec, InputShape out, int weightOffset, boolean bias) {
-    super(index, in, out, weightOffset, spec.channels() * in.channels() * spec.kernel() * spec.kernel(),
+  Conv2dLayer(
+      int index,
+      InputShape in,
+      LayerSpec.Conv spec,
+      InputShape out,
+      int weightOffset,
+      boolean bias) {
+    super(
+        index,
+        in,
+        out,
+        weightOffset,
+        spec.channels() * in.channels() * spec.kernel() * spec.kernel(),
         bias ? weightOffset + spec.channels() * in.channels() * spec.kernel() * spec.kernel() : -1);
     this.inC = in.channels();
     this.inH = in.height();
@@ -66,8 +80,23 @@ final class Conv2dLayer extends Layer {
         im2col(x, n * inSize, col);
       }
       int zOff = n * outSize;
-      Blas.INSTANCE.dgemm("N", "N", colCols, outC, colRows, 1.0, a, aOff, colCols,
-          theta, weightOffset, colRows, 0.0, z, zOff, colCols);
+      Blas.INSTANCE.dgemm(
+          "N",
+          "N",
+          colCols,
+          outC,
+          colRows,
+          1.0,
+          a,
+          aOff,
+          colCols,
+          theta,
+          weightOffset,
+          colRows,
+          0.0,
+          z,
+          zOff,
+          colCols);
       if (biasOffset >= 0) {
         for (int c = 0; c < outC; c++) {
           double b = theta[biasOffset + c];
@@ -81,7 +110,15 @@ final class Conv2dLayer extends Layer {
   }
 
   @Override
-  void backward(int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
+  void backward(
+      int r0,
+      int r1,
+      double[] x,
+      double[] theta,
+      double[] dz,
+      double[] dx,
+      double[] grad,
+      Workspace ws) {
     double[] col = ws.col;
     double[] dcol = ws.dcol;
     for (int n = r0; n < r1; n++) {
@@ -94,8 +131,23 @@ final class Conv2dLayer extends Layer {
       } else {
         im2col(x, n * inSize, col);
       }
-      Blas.INSTANCE.dgemm("T", "N", colRows, outC, colCols, 1.0, a, aOff, colCols,
-          dz, dzOff, colCols, 1.0, grad, weightOffset, colRows);
+      Blas.INSTANCE.dgemm(
+          "T",
+          "N",
+          colRows,
+          outC,
+          colCols,
+          1.0,
+          a,
+          aOff,
+          colCols,
+          dz,
+          dzOff,
+          colCols,
+          1.0,
+          grad,
+          weightOffset,
+          colRows);
       if (biasOffset >= 0) {
         for (int c = 0; c < outC; c++) {
           double s = 0;
@@ -108,18 +160,50 @@ final class Conv2dLayer extends Layer {
       }
       if (dx != null) {
         if (identityCol) {
-          Blas.INSTANCE.dgemm("N", "T", colCols, colRows, outC, 1.0, dz, dzOff, colCols,
-              theta, weightOffset, colRows, 0.0, dx, n * inSize, colCols);
+          Blas.INSTANCE.dgemm(
+              "N",
+              "T",
+              colCols,
+              colRows,
+              outC,
+              1.0,
+              dz,
+              dzOff,
+              colCols,
+              theta,
+              weightOffset,
+              colRows,
+              0.0,
+              dx,
+              n * inSize,
+              colCols);
         } else {
-          Blas.INSTANCE.dgemm("N", "T", colCols, colRows, outC, 1.0, dz, dzOff, colCols,
-              theta, weightOffset, colRows, 0.0, dcol, 0, colCols);
+          Blas.INSTANCE.dgemm(
+              "N",
+              "T",
+              colCols,
+              colRows,
+              outC,
+              1.0,
+              dz,
+              dzOff,
+              colCols,
+              theta,
+              weightOffset,
+              colRows,
+              0.0,
+              dcol,
+              0,
+              colCols);
           col2im(dcol, dx, n * inSize);
         }
       }
     }
   }
 
-  /** col[((c·K + kh)·K + kw)·OHW + oh·OW + ow] = x[(c, oh·S + kh − P, ow·S + kw − P)] or 0 outside. */
+  /**
+   * col[((c·K + kh)·K + kw)·OHW + oh·OW + ow] = x[(c, oh·S + kh − P, ow·S + kw − P)] or 0 outside.
+   */
   void im2col(double[] x, int xOff, double[] col) {
     for (int c = 0; c < inC; c++) {
       int chan = xOff + c * inH * inW;

@@ -2,8 +2,8 @@ package io.marginflow.common.net;
 
 /**
  * A fully connected layer z = W·x (+ b on the first layer), W stored out × in row-major in θ. All
- * three products are DGEMMs over the whole block. BLAS is column-major, so a row-major R×C matrix is
- * handed over as its C×R transpose:
+ * three products are DGEMMs over the whole block. BLAS is column-major, so a row-major R×C matrix
+ * is handed over as its C×R transpose:
  *
  * <ul>
  *   <li>forward Zᵀ = W·Xᵀ: {@code dgemm(T, N, out, rows, in, W, lda=in, X, ldb=in, Z, ldc=out)};
@@ -17,7 +17,12 @@ package io.marginflow.common.net;
 final class DenseLayer extends Layer {
 
   DenseLayer(int index, InputShape in, int width, int weightOffset, boolean bias) {
-    super(index, in, InputShape.flat(width), weightOffset, width * in.size(),
+    super(
+        index,
+        in,
+        InputShape.flat(width),
+        weightOffset,
+        width * in.size(),
         bias ? weightOffset + width * in.size() : -1);
   }
 
@@ -37,37 +42,90 @@ final class DenseLayer extends Layer {
       beta = 1.0;
     }
     if (outSize == 1) { // z = X·w: a GEMV (degenerate GEMMs are slow in some BLAS)
-      Blas.INSTANCE.dgemv("T", inSize, rows, 1.0, x, r0 * inSize, inSize, theta, weightOffset, 1,
-          beta, z, r0, 1);
+      Blas.INSTANCE.dgemv(
+          "T", inSize, rows, 1.0, x, r0 * inSize, inSize, theta, weightOffset, 1, beta, z, r0, 1);
       return;
     }
-    Blas.INSTANCE.dgemm("T", "N", outSize, rows, inSize, 1.0, theta, weightOffset, inSize,
-        x, r0 * inSize, inSize, beta, z, r0 * outSize, outSize);
+    Blas.INSTANCE.dgemm(
+        "T",
+        "N",
+        outSize,
+        rows,
+        inSize,
+        1.0,
+        theta,
+        weightOffset,
+        inSize,
+        x,
+        r0 * inSize,
+        inSize,
+        beta,
+        z,
+        r0 * outSize,
+        outSize);
   }
 
   @Override
-  void backward(int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
+  void backward(
+      int r0,
+      int r1,
+      double[] x,
+      double[] theta,
+      double[] dz,
+      double[] dx,
+      double[] grad,
+      Workspace ws) {
     if (outSize == 1) {
       backwardSingleOutput(r0, r1, x, theta, dz, dx, grad);
       return;
     }
     int rows = r1 - r0;
-    Blas.INSTANCE.dgemm("N", "T", inSize, outSize, rows, 1.0, x, r0 * inSize, inSize,
-        dz, r0 * outSize, outSize, 1.0, grad, weightOffset, inSize);
+    Blas.INSTANCE.dgemm(
+        "N",
+        "T",
+        inSize,
+        outSize,
+        rows,
+        1.0,
+        x,
+        r0 * inSize,
+        inSize,
+        dz,
+        r0 * outSize,
+        outSize,
+        1.0,
+        grad,
+        weightOffset,
+        inSize);
     if (biasOffset >= 0) {
       addColumnSums(r0, r1, outSize, dz, grad, biasOffset);
     }
     if (dx != null) {
-      Blas.INSTANCE.dgemm("N", "N", inSize, rows, outSize, 1.0, theta, weightOffset, inSize,
-          dz, r0 * outSize, outSize, 0.0, dx, r0 * inSize, inSize);
+      Blas.INSTANCE.dgemm(
+          "N",
+          "N",
+          inSize,
+          rows,
+          outSize,
+          1.0,
+          theta,
+          weightOffset,
+          inSize,
+          dz,
+          r0 * outSize,
+          outSize,
+          0.0,
+          dx,
+          r0 * inSize,
+          inSize);
     }
   }
 
   /** Width-1 layer: g += Xᵀ·dz by GEMV, bias += Σ dz, dx = dz ⊗ w as a plain outer-product loop. */
   private void backwardSingleOutput(
       int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad) {
-    Blas.INSTANCE.dgemv("N", inSize, r1 - r0, 1.0, x, r0 * inSize, inSize, dz, r0, 1, 1.0,
-        grad, weightOffset, 1);
+    Blas.INSTANCE.dgemv(
+        "N", inSize, r1 - r0, 1.0, x, r0 * inSize, inSize, dz, r0, 1, 1.0, grad, weightOffset, 1);
     if (biasOffset >= 0) {
       addColumnSums(r0, r1, 1, dz, grad, biasOffset);
     }

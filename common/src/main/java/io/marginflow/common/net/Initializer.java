@@ -12,10 +12,10 @@ import java.util.SplittableRandom;
  * Initial parameters θ₀ for a {@link Network}:
  *
  * <ul>
- *   <li>{@code he}: He-normal, each weight of layer l drawn from N(0, 2/fan_in(l)) with fan_in = inputs
- *       of a dense unit or inC·K·K of a conv filter; the bias (if any) starts at 0. One
- *       {@code SplittableRandom(seed)} fills θ in storage order, so the result is a pure function of
- *       (spec, seed).
+ *   <li>{@code he}: He-normal, each weight of layer l drawn from N(0, 2/fan_in(l)) with fan_in =
+ *       inputs of a dense unit or inC·K·K of a conv filter; the bias (if any) starts at 0. One
+ *       {@code SplittableRandom(seed)} fills θ in storage order, so the result is a pure function
+ *       of (spec, seed).
  *   <li>{@code zeros}: θ = 0; only for L = 1 (for L ≥ 2, θ = 0 is a critical point: every gradient
  *       term contains another layer's weights, so gradient methods never leave it).
  *   <li>anything else is a file path: UTF-8 text, one double per line (surrounding blanks and empty
@@ -32,7 +32,8 @@ public final class Initializer {
       throw new IllegalArgumentException("net: must not be null");
     }
     if (how == null || how.isBlank()) {
-      throw new IllegalArgumentException("how: expected he, zeros or a file path, got '" + how + "'");
+      throw new IllegalArgumentException(
+          "how: expected he, zeros or a file path, got '" + how + "'");
     }
     return switch (how.trim()) {
       case "he" -> he(net, seed);
@@ -48,7 +49,8 @@ public final class Initializer {
       if (layer.weightCount == 0) {
         continue;
       }
-      int fanIn = layer.weightCount / layer.outBiasCount(); // units: outputs (dense) or channels (conv)
+      int fanIn =
+          layer.weightCount / layer.outBiasCount(); // units: outputs (dense) or channels (conv)
       double sd = Math.sqrt(2.0 / fanIn);
       for (int i = layer.weightOffset; i < layer.weightOffset + layer.weightCount; i++) {
         theta[i] = sd * random.nextGaussian();
@@ -60,7 +62,9 @@ public final class Initializer {
   private static double[] zeros(Network net) {
     if (net.degree() >= 2) {
       throw new IllegalArgumentException(
-          "how=zeros: refused for L = " + net.degree() + " >= 2: θ = 0 is a critical point (every"
+          "how=zeros: refused for L = "
+              + net.degree()
+              + " >= 2: θ = 0 is a critical point (every"
               + " gradient term carries the other layers' weights), so training would never move;"
               + " use he or a file");
     }
@@ -72,7 +76,8 @@ public final class Initializer {
     try {
       path = Path.of(name);
     } catch (InvalidPathException e) {
-      throw new IllegalArgumentException("how: '" + name + "' is neither he, zeros nor a valid path", e);
+      throw new IllegalArgumentException(
+          "how: '" + name + "' is neither he, zeros nor a valid path", e);
     }
     if (!Files.isRegularFile(path)) {
       throw new IllegalArgumentException(
@@ -98,7 +103,8 @@ public final class Initializer {
               path + ":" + lineNo + ": expected one double per line, got '" + t + "'", e);
         }
         if (!Double.isFinite(v)) {
-          throw new IllegalArgumentException(path + ":" + lineNo + ": value must be finite, got " + t);
+          throw new IllegalArgumentException(
+              path + ":" + lineNo + ": value must be finite, got " + t);
         }
         if (count == d) {
           throw new IllegalArgumentException(
@@ -107,7 +113,8 @@ public final class Initializer {
         theta[count++] = v;
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException(path + ": cannot read initial parameters: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          path + ": cannot read initial parameters: " + e.getMessage(), e);
     }
     if (count != d) {
       throw new IllegalArgumentException(

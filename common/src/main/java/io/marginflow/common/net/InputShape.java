@@ -2,8 +2,8 @@ package io.marginflow.common.net;
 
 /**
  * The shape C×H×W of one sample (or of one layer's activations), stored channel-major (CHW): entry
- * (c, h, w) of a row is at {@code (c * height + h) * width + w}. A fully connected network sees its p
- * features as the shape 1×1×p.
+ * (c, h, w) of a row is at {@code (c * height + h) * width + w}. A fully connected network sees its
+ * p features as the shape 1×1×p.
  *
  * @param channels C ≥ 1
  * @param height H ≥ 1
@@ -15,7 +15,12 @@ public record InputShape(int channels, int height, int width) {
   public InputShape {
     if (channels < 1 || height < 1 || width < 1) {
       throw new IllegalArgumentException(
-          "shape: channels, height and width must be >= 1, got " + channels + "x" + height + "x" + width);
+          "shape: channels, height and width must be >= 1, got "
+              + channels
+              + "x"
+              + height
+              + "x"
+              + width);
     }
     if ((long) channels * height * width > Integer.MAX_VALUE / 8) {
       throw new IllegalArgumentException(

@@ -1,9 +1,9 @@
 package io.marginflow.common.net;
 
 /**
- * A compiled layer of a {@link Network}: shapes, where its weights live in θ, and its block kernels.
- * Activations are stored row-major, one row of {@code inSize}/{@code outSize} doubles per sample,
- * CHW inside a row. Kernels overwrite their output arrays and never allocate.
+ * A compiled layer of a {@link Network}: shapes, where its weights live in θ, and its block
+ * kernels. Activations are stored row-major, one row of {@code inSize}/{@code outSize} doubles per
+ * sample, CHW inside a row. Kernels overwrite their output arrays and never allocate.
  */
 abstract sealed class Layer permits DenseLayer, Conv2dLayer, PoolLayer {
 
@@ -14,14 +14,23 @@ abstract sealed class Layer permits DenseLayer, Conv2dLayer, PoolLayer {
   final InputShape outShape;
   final int inSize;
   final int outSize;
+
   /** First index of W in θ (−1 for pools). */
   final int weightOffset;
+
   /** Number of entries of W (0 for pools). */
   final int weightCount;
+
   /** First index of the bias in θ, or −1 without bias. */
   final int biasOffset;
 
-  Layer(int index, InputShape inShape, InputShape outShape, int weightOffset, int weightCount, int biasOffset) {
+  Layer(
+      int index,
+      InputShape inShape,
+      InputShape outShape,
+      int weightOffset,
+      int weightCount,
+      int biasOffset) {
     this.index = index;
     this.inShape = inShape;
     this.outShape = outShape;
@@ -40,14 +49,23 @@ abstract sealed class Layer permits DenseLayer, Conv2dLayer, PoolLayer {
   /** Number of bias entries when a bias is present. */
   abstract int outBiasCount();
 
-  /** z[r·outSize + j] = layer(x row r)_j for rows r0 ≤ r &lt; r1 (those rows of z are overwritten). */
+  /**
+   * z[r·outSize + j] = layer(x row r)_j for rows r0 ≤ r &lt; r1 (those rows of z are overwritten).
+   */
   abstract void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws);
 
   /**
-   * For rows r0 ≤ r &lt; r1: given dz = ∂/∂z of the weighted sum, adds the weight (and bias) gradient
-   * into {@code grad} and, when {@code dx != null}, overwrites those rows of dx with ∂/∂x. {@code x}
-   * is the input given to the matching forward call.
+   * For rows r0 ≤ r &lt; r1: given dz = ∂/∂z of the weighted sum, adds the weight (and bias)
+   * gradient into {@code grad} and, when {@code dx != null}, overwrites those rows of dx with ∂/∂x.
+   * {@code x} is the input given to the matching forward call.
    */
   abstract void backward(
-      int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws);
+      int r0,
+      int r1,
+      double[] x,
+      double[] theta,
+      double[] dz,
+      double[] dx,
+      double[] grad,
+      Workspace ws);
 }

@@ -1,16 +1,19 @@
 package io.marginflow.common.net;
 
 /**
- * One token of a {@link NetworkSpec}: a weight layer ({@link Dense}, {@link Conv}) or a pooling layer
- * ({@link Pool}). Each record validates its own numbers; whether it fits the incoming shape is
- * checked by {@link NetworkSpec}.
+ * One token of a {@link NetworkSpec}: a weight layer ({@link Dense}, {@link Conv}) or a pooling
+ * layer ({@link Pool}). Each record validates its own numbers; whether it fits the incoming shape
+ * is checked by {@link NetworkSpec}.
  */
 public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Conv, LayerSpec.Pool {
 
   /** True for layers that own weights (dense, conv). */
   boolean hasWeights();
 
-  /** The shape this layer produces from {@code in}; throws IllegalArgumentException if it does not fit. */
+  /**
+   * The shape this layer produces from {@code in}; throws IllegalArgumentException if it does not
+   * fit.
+   */
   InputShape outputShape(InputShape in, int position);
 
   /** The canonical token, e.g. {@code dense256}, {@code conv32k5s2p1}, {@code maxpool2}. */
@@ -38,7 +41,15 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Conv, Layer
     public InputShape outputShape(InputShape in, int position) {
       if ((long) in.size() * width > Integer.MAX_VALUE - 64) {
         throw new IllegalArgumentException(
-            "layer " + position + " (" + token() + "): " + in.size() + "x" + width + " weights is too many");
+            "layer "
+                + position
+                + " ("
+                + token()
+                + "): "
+                + in.size()
+                + "x"
+                + width
+                + " weights is too many");
       }
       return InputShape.flat(width);
     }
@@ -91,16 +102,34 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Conv, Layer
       int pw = in.width() + 2 * padding;
       if (kernel > ph || kernel > pw) {
         throw new IllegalArgumentException(
-            "layer " + position + " (" + token() + "): kernel " + kernel + "x" + kernel
-                + " is larger than the padded input " + ph + "x" + pw
-                + " (input " + in + ", padding " + padding + ")");
+            "layer "
+                + position
+                + " ("
+                + token()
+                + "): kernel "
+                + kernel
+                + "x"
+                + kernel
+                + " is larger than the padded input "
+                + ph
+                + "x"
+                + pw
+                + " (input "
+                + in
+                + ", padding "
+                + padding
+                + ")");
       }
       return new InputShape(channels, (ph - kernel) / stride + 1, (pw - kernel) / stride + 1);
     }
 
     @Override
     public String token() {
-      return "conv" + channels + "k" + kernel + (stride != 1 ? "s" + stride : "")
+      return "conv"
+          + channels
+          + "k"
+          + kernel
+          + (stride != 1 ? "s" + stride : "")
           + (padding != 0 ? "p" + padding : "");
     }
 
@@ -148,8 +177,21 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Conv, Layer
     public InputShape outputShape(InputShape in, int position) {
       if (kernel > in.height() || kernel > in.width()) {
         throw new IllegalArgumentException(
-            "layer " + position + " (" + token() + "): window " + kernel + "x" + kernel
-                + " is larger than the input " + in.height() + "x" + in.width() + " (input " + in + ")");
+            "layer "
+                + position
+                + " ("
+                + token()
+                + "): window "
+                + kernel
+                + "x"
+                + kernel
+                + " is larger than the input "
+                + in.height()
+                + "x"
+                + in.width()
+                + " (input "
+                + in
+                + ")");
       }
       return new InputShape(
           in.channels(), (in.height() - kernel) / stride + 1, (in.width() - kernel) / stride + 1);
@@ -157,7 +199,9 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Conv, Layer
 
     @Override
     public String token() {
-      return (kind == PoolKind.MAX ? "maxpool" : "avgpool") + kernel + (stride != kernel ? "s" + stride : "");
+      return (kind == PoolKind.MAX ? "maxpool" : "avgpool")
+          + kernel
+          + (stride != kernel ? "s" + stride : "");
     }
 
     @Override

@@ -9,47 +9,56 @@ import java.util.Objects;
 
 /**
  * A positively L-homogeneous network Φ(x; θ) (science.md §1) with block kernels: {@link #forward}
- * evaluates Φ on every row of a {@link RowBlock}, {@link #backwardWeighted} adds Σ_r coef_r ∇_θΦ(x_r;
- * θ) — the subgradient oracle a_i with the fixed σ'(0) = e and the first-maximum max-pool rule, so
- * that ⟨a_i(θ), θ⟩ = L·Φ(x_i; θ) exactly (Euler).
+ * evaluates Φ on every row of a {@link RowBlock}, {@link #backwardWeighted} adds Σ_r coef_r
+ * ∇_θΦ(x_r; θ) — the subgradient oracle a_i with the fixed σ'(0) = e and the first-maximum max-pool
+ * rule, so that ⟨a_i(θ), θ⟩ = L·Φ(x_i; θ) exactly (Euler).
  *
- * <p>Parameters are one flat {@code double[]} θ of length {@link #parameterCount()}: weight layers in
- * order; a dense layer stores W (out × in, row-major), a conv layer W (outC × inC × K × K); with
+ * <p>Parameters are one flat {@code double[]} θ of length {@link #parameterCount()}: weight layers
+ * in order; a dense layer stores W (out × in, row-major), a conv layer W (outC × inC × K × K); with
  * {@code /bias=first} the first weight layer's bias (one per output unit or channel) follows its W.
  *
  * <p>Dense layers run as DGEMMs over the whole block, convolutions as im2col + DGEMM per image (the
  * conv/pool layers before the first dense layer run chunk by chunk of a few images, so that their
- * large intermediates are still in cache when the next layer reads them), a
- * {@link CsrBlock} feeding a dense first layer uses sparse kernels ({@link SparseKernels}), and a CSR
- * block feeding a conv/pool first layer is densified into the workspace. Kernels allocate nothing
- * after the {@link Workspace} has grown to the largest block.
+ * large intermediates are still in cache when the next layer reads them), a {@link CsrBlock}
+ * feeding a dense first layer uses sparse kernels ({@link SparseKernels}), and a CSR block feeding
+ * a conv/pool first layer is densified into the workspace. Kernels allocate nothing after the
+ * {@link Workspace} has grown to the largest block.
  *
- * <p>NaN policy: no checks in the kernels; NaN in θ or x propagates to the outputs (a max-pool window
- * keeps its first entry when that is NaN and may skip a later NaN). Immutable and thread-safe; each
- * thread needs its own {@link Workspace}.
+ * <p>NaN policy: no checks in the kernels; NaN in θ or x propagates to the outputs (a max-pool
+ * window keeps its first entry when that is NaN and may skip a later NaN). Immutable and
+ * thread-safe; each thread needs its own {@link Workspace}.
  */
 public final class Network {
 
   /** Workspace budget used by {@link #suggestedBlockRows()}. */
   static final long WORKSPACE_BUDGET_BYTES = 64L << 20;
+
   /** Largest block {@link #suggestedBlockRows()} proposes. */
   static final int MAX_SUGGESTED_ROWS = 4096;
+
   /** Cache budget of one image chunk of the conv/pool stack (about half a typical L2). */
   static final long CHUNK_CACHE_BYTES = 256L << 10;
 
   private final NetworkSpec spec;
   private final double reluDerivativeAtZero;
   final Layer[] layers;
+
   /** activated[i]: σ follows layer i (weight layers except the last). */
   final boolean[] activated;
+
   final Activation activation;
   private final int degree;
   private final int parameterCount;
   private final int firstWeightIndex;
-  /** Index of the first dense layer (layers.length if none): layers before it run per image chunk. */
+
+  /**
+   * Index of the first dense layer (layers.length if none): layers before it run per image chunk.
+   */
   private final int denseStart;
+
   /** Images per chunk of the conv/pool stack. */
   private final int imageChunk;
+
   private final List<ParameterBlock> weightLayers;
 
   private Network(NetworkSpec spec, double e, int imageChunk) {
@@ -87,7 +96,8 @@ public final class Network {
         }
         lastWeight = i;
         int count = layer.parameterCount();
-        blocks.add(new ParameterBlock("W" + l + ":" + s.token() + (bias ? "+b" : ""), offset, count));
+        blocks.add(
+            new ParameterBlock("W" + l + ":" + s.token() + (bias ? "+b" : ""), offset, count));
         offset += count;
       }
       in = out;
@@ -132,7 +142,8 @@ public final class Network {
     if (imageChunk < 1) {
       throw new IllegalArgumentException("imageChunk: must be >= 1, got " + imageChunk);
     }
-    return new Network(Objects.requireNonNull(spec, "spec"), checkE(reluDerivativeAtZero), imageChunk);
+    return new Network(
+        Objects.requireNonNull(spec, "spec"), checkE(reluDerivativeAtZero), imageChunk);
   }
 
   private static double checkE(double e) {
@@ -198,15 +209,16 @@ public final class Network {
   }
 
   /**
-   * out[r] = Φ(x_r; θ) for every row r &lt; block.rows(). Overwrites out[0..rows) and the forward state
-   * of {@code ws}.
+   * out[r] = Φ(x_r; θ) for every row r &lt; block.rows(). Overwrites out[0..rows) and the forward
+   * state of {@code ws}.
    */
   public void forward(RowBlock block, double[] theta, Workspace ws, double[] out) {
     checkArgs(block, theta, ws);
     Objects.requireNonNull(out, "out");
     int rows = block.rows();
     if (out.length < rows) {
-      throw new IllegalArgumentException("out: length must be >= rows " + rows + ", got " + out.length);
+      throw new IllegalArgumentException(
+          "out: length must be >= rows " + rows + ", got " + out.length);
     }
     ws.ensureRows(rows);
     ws.lastBlock = block;
@@ -229,7 +241,14 @@ public final class Network {
   }
 
   private void forwardLayer(
-      int i, int r0, int r1, RowBlock block, double[] x0, double[] theta, Workspace ws, double[] out) {
+      int i,
+      int r0,
+      int r1,
+      RowBlock block,
+      double[] x0,
+      double[] theta,
+      Workspace ws,
+      double[] out) {
     Layer layer = layers[i];
     double[] z = i == layers.length - 1 ? out : ws.pre[i];
     if (i > 0) {
@@ -245,10 +264,10 @@ public final class Network {
   }
 
   /**
-   * gradInOut[0..d) += Σ_r coef[r]·∇_θΦ(x_r; θ). Precondition: the last {@link #forward} on {@code ws}
-   * was on this very {@code block} and {@code theta} (same objects, θ unchanged since); checked by
-   * identity, an {@link IllegalStateException} otherwise. Backward does not disturb the forward state,
-   * so several calls with different coefficients may follow one forward.
+   * gradInOut[0..d) += Σ_r coef[r]·∇_θΦ(x_r; θ). Precondition: the last {@link #forward} on {@code
+   * ws} was on this very {@code block} and {@code theta} (same objects, θ unchanged since); checked
+   * by identity, an {@link IllegalStateException} otherwise. Backward does not disturb the forward
+   * state, so several calls with different coefficients may follow one forward.
    */
   public void backwardWeighted(
       RowBlock block, double[] theta, Workspace ws, double[] coef, double[] gradInOut) {
@@ -261,7 +280,8 @@ public final class Network {
           "backwardWeighted: the last forward on this workspace was not on this block and theta");
     }
     if (coef.length < rows) {
-      throw new IllegalArgumentException("coef: length must be >= rows " + rows + ", got " + coef.length);
+      throw new IllegalArgumentException(
+          "coef: length must be >= rows " + rows + ", got " + coef.length);
     }
     if (gradInOut.length != parameterCount) {
       throw new IllegalArgumentException(
@@ -289,8 +309,16 @@ public final class Network {
    * Backward through layer i for rows [r0, r1). The gradient w.r.t. the output of layer i lives in
    * coef (last layer) or in one of two ping-pong buffers chosen by the parity of last − i.
    */
-  private void backwardLayer(int i, int r0, int r1, RowBlock block, double[] x0, double[] theta,
-      Workspace ws, double[] coef, double[] grad) {
+  private void backwardLayer(
+      int i,
+      int r0,
+      int r1,
+      RowBlock block,
+      double[] x0,
+      double[] theta,
+      Workspace ws,
+      double[] coef,
+      double[] grad) {
     Layer layer = layers[i];
     double[] dz = i == layers.length - 1 ? coef : gradientBuffer(i, ws);
     double[] dx = i > firstWeightIndex ? gradientBuffer(i - 1, ws) : null;
@@ -303,14 +331,15 @@ public final class Network {
     }
     if (dx != null && activated[i - 1]) {
       int w = layers[i - 1].outSize;
-      ActivationKernels.backward(activation, reluDerivativeAtZero, ws.pre[i - 1], dx, r0 * w, r1 * w);
+      ActivationKernels.backward(
+          activation, reluDerivativeAtZero, ws.pre[i - 1], dx, r0 * w, r1 * w);
     }
   }
 
   /**
    * The buffer holding ∂/∂(output of layer i) for i &lt; last. The output gradient of the conv/pool
-   * stack is written by the first dense layer for all rows before the stack runs chunk by chunk, so it
-   * has its own buffer; every other layer alternates between two buffers.
+   * stack is written by the first dense layer for all rows before the stack runs chunk by chunk, so
+   * it has its own buffer; every other layer alternates between two buffers.
    */
   private double[] gradientBuffer(int i, Workspace ws) {
     if (i == denseStart - 1) {
@@ -321,7 +350,9 @@ public final class Network {
 
   /** Width of the hand-off gradient (output of the conv/pool stack), 0 when there is none. */
   int handoffWidth() {
-    return denseStart > firstWeightIndex && denseStart < layers.length ? layers[denseStart - 1].outSize : 0;
+    return denseStart > firstWeightIndex && denseStart < layers.length
+        ? layers[denseStart - 1].outSize
+        : 0;
   }
 
   /**
@@ -365,8 +396,8 @@ public final class Network {
   }
 
   /**
-   * The dense row-major input of layer 0, or null when a CSR block feeds a dense first layer (sparse
-   * kernels). Densifies CSR into the workspace when {@code fill} (forward), else reuses it.
+   * The dense row-major input of layer 0, or null when a CSR block feeds a dense first layer
+   * (sparse kernels). Densifies CSR into the workspace when {@code fill} (forward), else reuses it.
    */
   private double[] denseInput(RowBlock block, Workspace ws, boolean fill) {
     if (block instanceof DenseBlock d) {
@@ -399,8 +430,12 @@ public final class Network {
     checkTheta(theta);
     if (block.features() != inputSize()) {
       throw new IllegalArgumentException(
-          "block: features must equal the network input size " + inputSize() + " (" + spec.input()
-              + "), got " + block.features());
+          "block: features must equal the network input size "
+              + inputSize()
+              + " ("
+              + spec.input()
+              + "), got "
+              + block.features());
     }
     if (ws.network != this) {
       throw new IllegalArgumentException("ws: workspace belongs to another network");
@@ -418,6 +453,13 @@ public final class Network {
   /** The canonical spec and σ'(0). */
   @Override
   public String toString() {
-    return spec + " (L=" + degree + ", d=" + parameterCount + ", σ'(0)=" + reluDerivativeAtZero + ")";
+    return spec
+        + " (L="
+        + degree
+        + ", d="
+        + parameterCount
+        + ", σ'(0)="
+        + reluDerivativeAtZero
+        + ")";
   }
 }

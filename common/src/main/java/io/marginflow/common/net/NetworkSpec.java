@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * The architecture of a positively homogeneous, (almost) bias-free network Φ(x; w), written as a
- * string (science.md §1). Only specs with Φ(x; λw) = λ^L Φ(x; w) for λ &gt; 0 are accepted; anything
- * else is refused with an {@link IllegalArgumentException} that says why.
+ * string (science.md §1). Only specs with Φ(x; λw) = λ^L Φ(x; w) for λ &gt; 0 are accepted;
+ * anything else is refused with an {@link IllegalArgumentException} that says why.
  *
  * <h2>Grammar</h2>
  *
@@ -23,21 +23,21 @@ import java.util.Objects;
  *           | "bias=none" (default) | "bias=first"
  * </pre>
  *
- * <p>{@code mlp:P-N1-…-Nk} is the same network as {@code cnn:1x1xP-denseN1-…-denseNk}; both parse to
- * the same record. Input rows are CHW-ordered: entry (c, h, w) is feature {@code (c·H + h)·W + w}.
- * The activation follows every weight layer except the last; pooling acts on whatever precedes it
- * (activations, or the input); pools use no padding (windows that do not fit at the border are
- * dropped, as in PyTorch). The last layer must be a weight layer with a single output. The degree
- * L is the number of weight layers. {@code bias=first} adds a bias to the first weight layer only
+ * <p>{@code mlp:P-N1-…-Nk} is the same network as {@code cnn:1x1xP-denseN1-…-denseNk}; both parse
+ * to the same record. Input rows are CHW-ordered: entry (c, h, w) is feature {@code (c·H + h)·W +
+ * w}. The activation follows every weight layer except the last; pooling acts on whatever precedes
+ * it (activations, or the input); pools use no padding (windows that do not fit at the border are
+ * dropped, as in PyTorch). The last layer must be a weight layer with a single output. The degree L
+ * is the number of weight layers. {@code bias=first} adds a bias to the first weight layer only
  * (per output unit, or per output channel for a convolution): W₁x + b₁ is linear in (W₁, b₁), so
  * homogeneity survives (Lyu–Li's "CNN without bias").
  *
  * <p>Refused, each with its reason: a bias on any later layer ({@code bias=all}, {@code bias=1,2}),
- * other activations (sigmoid, tanh, elu, softplus, gelu, …), batch norm, dropout, weight decay,
- * an output width other than 1, and shapes that do not fit (naming the layer and the shapes).
+ * other activations (sigmoid, tanh, elu, softplus, gelu, …), batch norm, dropout, weight decay, an
+ * output width other than 1, and shapes that do not fit (naming the layer and the shapes).
  *
- * <p>{@link #toString()} is canonical (lower case, defaults omitted, MLP form whenever the network is
- * a plain MLP) and {@link #parse} of it returns an equal record.
+ * <p>{@link #toString()} is canonical (lower case, defaults omitted, MLP form whenever the network
+ * is a plain MLP) and {@link #parse} of it returns an equal record.
  *
  * @param input the shape of one sample
  * @param layers the layers, in order (immutable copy)
@@ -75,10 +75,14 @@ public record NetworkSpec(
     if (shape.size() != 1) {
       throw new IllegalArgumentException(
           "network spec: output width must be 1 (binary classification with margins y·Φ(x)), got "
-              + shape.size() + " (output shape " + shape + ")");
+              + shape.size()
+              + " (output shape "
+              + shape
+              + ")");
     }
     if (params > Integer.MAX_VALUE - 64) {
-      throw new IllegalArgumentException("network spec: " + params + " parameters do not fit one double[]");
+      throw new IllegalArgumentException(
+          "network spec: " + params + " parameters do not fit one double[]");
     }
   }
 
@@ -151,7 +155,8 @@ public record NetworkSpec(
       return (long) d.width() * in.size() + (withBias ? d.width() : 0);
     }
     if (layer instanceof LayerSpec.Conv c) {
-      return (long) c.channels() * in.channels() * c.kernel() * c.kernel() + (withBias ? c.channels() : 0);
+      return (long) c.channels() * in.channels() * c.kernel() * c.kernel()
+          + (withBias ? c.channels() : 0);
     }
     return 0;
   }

@@ -6,13 +6,17 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the spec strings of {@link NetworkSpec}; every refusal says which part is wrong and why. */
+/**
+ * Parses the spec strings of {@link NetworkSpec}; every refusal says which part is wrong and why.
+ */
 final class NetworkSpecParser {
 
   private static final Pattern INT = Pattern.compile("[0-9]{1,9}");
   private static final Pattern SHAPE = Pattern.compile("([0-9]{1,9})x([0-9]{1,9})x([0-9]{1,9})");
-  private static final Pattern CONV = Pattern.compile("conv([0-9]{1,9})k([0-9]{1,9})(?:s([0-9]{1,9}))?(?:p([0-9]{1,9}))?");
-  private static final Pattern POOL = Pattern.compile("(max|avg)pool([0-9]{1,9})(?:s([0-9]{1,9}))?");
+  private static final Pattern CONV =
+      Pattern.compile("conv([0-9]{1,9})k([0-9]{1,9})(?:s([0-9]{1,9}))?(?:p([0-9]{1,9}))?");
+  private static final Pattern POOL =
+      Pattern.compile("(max|avg)pool([0-9]{1,9})(?:s([0-9]{1,9}))?");
   private static final Pattern DENSE = Pattern.compile("dense([0-9]{1,9})");
 
   private static final String HOMOGENEITY = "breaks positive homogeneity: Φ(λw) ≠ λ^L Φ(w)";
@@ -21,7 +25,8 @@ final class NetworkSpecParser {
 
   static NetworkSpec parse(String text) {
     if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("network spec: empty; expected e.g. mlp:784-256-1 or cnn:1x28x28-conv32k5-dense1");
+      throw new IllegalArgumentException(
+          "network spec: empty; expected e.g. mlp:784-256-1 or cnn:1x28x28-conv32k5-dense1");
     }
     String spec = text.trim().toLowerCase(Locale.ROOT);
     String[] parts = spec.split("/", -1);
@@ -38,7 +43,8 @@ final class NetworkSpecParser {
       switch (key) {
         case "act" -> {
           if (seenAct) {
-            throw new IllegalArgumentException("network spec '" + text + "': option act given twice");
+            throw new IllegalArgumentException(
+                "network spec '" + text + "': option act given twice");
           }
           seenAct = true;
           try {
@@ -49,7 +55,8 @@ final class NetworkSpecParser {
         }
         case "bias" -> {
           if (seenBias) {
-            throw new IllegalArgumentException("network spec '" + text + "': option bias given twice");
+            throw new IllegalArgumentException(
+                "network spec '" + text + "': option bias given twice");
           }
           seenBias = true;
           biasValue = value;
@@ -57,10 +64,15 @@ final class NetworkSpecParser {
         default -> {
           String reason = nonHomogeneousReason(key);
           if (reason != null) {
-            throw new IllegalArgumentException("network spec '" + text + "': option /" + option + " refused: " + reason);
+            throw new IllegalArgumentException(
+                "network spec '" + text + "': option /" + option + " refused: " + reason);
           }
           throw new IllegalArgumentException(
-              "network spec '" + text + "': unknown option '/" + option + "'; known options are /act=… and /bias=…");
+              "network spec '"
+                  + text
+                  + "': unknown option '/"
+                  + option
+                  + "'; known options are /act=… and /bias=…");
         }
       }
     }
@@ -71,7 +83,9 @@ final class NetworkSpecParser {
       String[] tokens = body.substring(4).split("-", -1);
       if (tokens.length < 2) {
         throw new IllegalArgumentException(
-            "network spec '" + text + "': an mlp needs the input size and at least one layer width, e.g. mlp:784-1");
+            "network spec '"
+                + text
+                + "': an mlp needs the input size and at least one layer width, e.g. mlp:784-1");
       }
       input = InputShape.flat(positiveInt(tokens[0], "input size", text));
       for (int i = 1; i < tokens.length; i++) {
@@ -82,14 +96,20 @@ final class NetworkSpecParser {
       Matcher m = SHAPE.matcher(tokens[0]);
       if (!m.matches()) {
         throw new IllegalArgumentException(
-            "network spec '" + text + "': a cnn starts with the input shape CxHxW (e.g. 1x28x28), got '" + tokens[0] + "'");
+            "network spec '"
+                + text
+                + "': a cnn starts with the input shape CxHxW (e.g. 1x28x28), got '"
+                + tokens[0]
+                + "'");
       }
-      input = new InputShape(
-          positiveInt(m.group(1), "input channels", text),
-          positiveInt(m.group(2), "input height", text),
-          positiveInt(m.group(3), "input width", text));
+      input =
+          new InputShape(
+              positiveInt(m.group(1), "input channels", text),
+              positiveInt(m.group(2), "input height", text),
+              positiveInt(m.group(3), "input width", text));
       if (tokens.length < 2) {
-        throw new IllegalArgumentException("network spec '" + text + "': a cnn needs at least one layer after the input shape");
+        throw new IllegalArgumentException(
+            "network spec '" + text + "': a cnn needs at least one layer after the input shape");
       }
       for (int i = 1; i < tokens.length; i++) {
         layers.add(parseLayer(tokens[i], i, text));
@@ -126,7 +146,8 @@ final class NetworkSpecParser {
     if (m.matches()) {
       int k = positiveInt(m.group(2), "window of layer " + position, text);
       int s = m.group(3) == null ? k : positiveInt(m.group(3), "stride of layer " + position, text);
-      return new LayerSpec.Pool(m.group(1).equals("max") ? LayerSpec.PoolKind.MAX : LayerSpec.PoolKind.AVG, k, s);
+      return new LayerSpec.Pool(
+          m.group(1).equals("max") ? LayerSpec.PoolKind.MAX : LayerSpec.PoolKind.AVG, k, s);
     }
     m = DENSE.matcher(token);
     if (m.matches()) {
@@ -134,10 +155,16 @@ final class NetworkSpecParser {
     }
     String reason = nonHomogeneousReason(token);
     if (reason != null) {
-      throw new IllegalArgumentException("network spec '" + text + "': layer " + position + " '" + token + "' refused: " + reason);
+      throw new IllegalArgumentException(
+          "network spec '" + text + "': layer " + position + " '" + token + "' refused: " + reason);
     }
     throw new IllegalArgumentException(
-        "network spec '" + text + "': layer " + position + " '" + token
+        "network spec '"
+            + text
+            + "': layer "
+            + position
+            + " '"
+            + token
             + "' is not one of conv<C>k<K>[s<S>][p<P>], maxpool<K>[s<S>], avgpool<K>[s<S>], dense<N>");
   }
 
@@ -150,25 +177,39 @@ final class NetworkSpecParser {
     }
     if (value.startsWith("leaky")) {
       if (!value.startsWith("leaky:")) {
-        throw new IllegalArgumentException("option act=" + value + ": leaky needs its slope, e.g. act=leaky:0.1");
+        throw new IllegalArgumentException(
+            "option act=" + value + ": leaky needs its slope, e.g. act=leaky:0.1");
       }
       String a = value.substring(6);
       double slope;
       try {
         slope = Double.parseDouble(a);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("option act=" + value + ": slope '" + a + "' is not a number", e);
+        throw new IllegalArgumentException(
+            "option act=" + value + ": slope '" + a + "' is not a number", e);
       }
       if (!(slope >= 0.0) || Double.isInfinite(slope)) {
-        throw new IllegalArgumentException("option act=" + value + ": leaky slope a must be finite and >= 0, got " + a);
+        throw new IllegalArgumentException(
+            "option act=" + value + ": leaky slope a must be finite and >= 0, got " + a);
       }
       return Activation.leaky(slope);
     }
-    String reason = switch (value) {
-      case "sigmoid", "tanh", "elu", "selu", "softplus", "gelu", "silu", "swish", "mish", "softsign", "exp" ->
-          value + " is not positively 1-homogeneous (σ(λz) ≠ λσ(z)), so Φ(λw) ≠ λ^L Φ(w)";
-      default -> null;
-    };
+    String reason =
+        switch (value) {
+          case "sigmoid",
+              "tanh",
+              "elu",
+              "selu",
+              "softplus",
+              "gelu",
+              "silu",
+              "swish",
+              "mish",
+              "softsign",
+              "exp" ->
+              value + " is not positively 1-homogeneous (σ(λz) ≠ λσ(z)), so Φ(λw) ≠ λ^L Φ(w)";
+          default -> null;
+        };
     if (reason != null) {
       throw new IllegalArgumentException("option act=" + value + " refused: " + reason);
     }
@@ -185,8 +226,11 @@ final class NetworkSpecParser {
         return true;
       case "all":
         if (degree >= 2) {
-          throw new IllegalArgumentException(prefix + "a bias on layer 2 " + HOMOGENEITY
-              + "; only bias=first (linear in (W1, b1)) keeps homogeneity");
+          throw new IllegalArgumentException(
+              prefix
+                  + "a bias on layer 2 "
+                  + HOMOGENEITY
+                  + "; only bias=first (linear in (W1, b1)) keeps homogeneity");
         }
         throw new IllegalArgumentException(prefix + "with a single weight layer write bias=first");
       default:
@@ -197,17 +241,33 @@ final class NetworkSpecParser {
     for (String l : layers) {
       if (!INT.matcher(l).matches()) {
         throw new IllegalArgumentException(
-            "network spec '" + text + "': option bias=" + value + ": expected none, first, or weight-layer numbers like 1");
+            "network spec '"
+                + text
+                + "': option bias="
+                + value
+                + ": expected none, first, or weight-layer numbers like 1");
       }
       int n = Integer.parseInt(l);
       if (n == 1) {
         first = true;
       } else if (n >= 2 && n <= degree) {
-        throw new IllegalArgumentException(prefix + "a bias on layer " + n + " " + HOMOGENEITY
-            + "; only a bias on the first weight layer (linear in (W1, b1)) keeps homogeneity");
+        throw new IllegalArgumentException(
+            prefix
+                + "a bias on layer "
+                + n
+                + " "
+                + HOMOGENEITY
+                + "; only a bias on the first weight layer (linear in (W1, b1)) keeps homogeneity");
       } else {
         throw new IllegalArgumentException(
-            "network spec '" + text + "': option bias=" + value + ": layer " + n + " is not a weight layer 1.." + degree);
+            "network spec '"
+                + text
+                + "': option bias="
+                + value
+                + ": layer "
+                + n
+                + " is not a weight layer 1.."
+                + degree);
       }
     }
     return first;
@@ -239,7 +299,13 @@ final class NetworkSpecParser {
   private static int positiveInt(String token, String what, String text) {
     if (!INT.matcher(token).matches()) {
       throw new IllegalArgumentException(
-          "network spec '" + text + "': " + what + " must be a positive integer, got '" + token + "'");
+          "network spec '"
+              + text
+              + "': "
+              + what
+              + " must be a positive integer, got '"
+              + token
+              + "'");
     }
     int v = Integer.parseInt(token);
     if (v < 1) {

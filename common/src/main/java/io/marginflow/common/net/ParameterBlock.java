@@ -2,8 +2,8 @@ package io.marginflow.common.net;
 
 /**
  * Where one weight layer W_l lives in the flat parameter vector θ: entries {@code [offset, offset +
- * length)}. For the first layer with {@code /bias=first} the block also holds the bias b₁ (stored after
- * W₁), so that ‖W₁‖ in the per-layer norms includes it.
+ * length)}. For the first layer with {@code /bias=first} the block also holds the bias b₁ (stored
+ * after W₁), so that ‖W₁‖ in the per-layer norms includes it.
  *
  * @param name a readable name, e.g. {@code W1:conv32k5+b}
  * @param offset first index in θ, ≥ 0

@@ -104,7 +104,15 @@ final class PoolLayer extends Layer {
   }
 
   @Override
-  void backward(int r0, int r1, double[] x, double[] theta, double[] dz, double[] dx, double[] grad, Workspace ws) {
+  void backward(
+      int r0,
+      int r1,
+      double[] x,
+      double[] theta,
+      double[] dz,
+      double[] dx,
+      double[] grad,
+      Workspace ws) {
     if (dx == null) {
       return;
     }

@@ -6,11 +6,12 @@ import java.util.Arrays;
 /**
  * Kernels for a {@link CsrBlock} entering a dense first layer (W₁ is m × p row-major in θ).
  *
- * <p>When the block has at least p non-zeros, W₁ is transposed once per call into the workspace (p × m)
- * so that each non-zero (j, v) of row r does a contiguous axpy z_r += v·W₁ᵀ[j, :]; the weight gradient
- * is accumulated the same way into a p × m scratch and transposed back once. Smaller blocks (fewer
- * non-zeros than features, e.g. a few rows of a high-dimensional text set) skip the transposes and
- * gather/scatter strided entries of W₁ directly, which costs O(nnz·m) instead of O(p·m).
+ * <p>When the block has at least p non-zeros, W₁ is transposed once per call into the workspace (p
+ * × m) so that each non-zero (j, v) of row r does a contiguous axpy z_r += v·W₁ᵀ[j, :]; the weight
+ * gradient is accumulated the same way into a p × m scratch and transposed back once. Smaller
+ * blocks (fewer non-zeros than features, e.g. a few rows of a high-dimensional text set) skip the
+ * transposes and gather/scatter strided entries of W₁ directly, which costs O(nnz·m) instead of
+ * O(p·m).
  */
 final class SparseKernels {
 

@@ -3,11 +3,12 @@ package io.marginflow.common.net;
 import io.marginflow.common.data.RowBlock;
 
 /**
- * Per-thread scratch of one {@link Network}: the pre- and post-activation blocks of every layer, the
- * max-pool arg-max indices, two gradient buffers, conv col buffers and sparse scratch. Buffers grow
- * lazily to the largest block seen and are then reused, so {@code forward}/{@code backwardWeighted}
- * allocate nothing after warm-up. It also remembers which (block, θ) the last forward saw, which
- * {@code backwardWeighted} requires. Not thread-safe: use one workspace per thread.
+ * Per-thread scratch of one {@link Network}: the pre- and post-activation blocks of every layer,
+ * the max-pool arg-max indices, two gradient buffers, conv col buffers and sparse scratch. Buffers
+ * grow lazily to the largest block seen and are then reused, so {@code forward}/{@code
+ * backwardWeighted} allocate nothing after warm-up. It also remembers which (block, θ) the last
+ * forward saw, which {@code backwardWeighted} requires. Not thread-safe: use one workspace per
+ * thread.
  */
 public final class Workspace {
 
@@ -16,24 +17,32 @@ public final class Workspace {
 
   /** Output of layer i before the activation (null for the last layer, which writes to out). */
   final double[][] pre;
+
   /** Input of layer i + 1: σ(pre[i]) for activated layers, else the same array as pre[i]. */
   final double[][] post;
+
   /** Arg-max input positions of each max-pool layer (null elsewhere). */
   final int[][] argmax;
+
   double[] gradA;
   double[] gradB;
+
   /** ∂/∂(output of the conv/pool stack) for all rows (see Network#gradientBuffer). */
   double[] gradHandoff;
+
   /** Densified CSR input when the first layer is not dense. */
   double[] denseInput;
+
   /** im2col scratch (fixed size: the largest conv). */
   final double[] col;
+
   final double[] dcol;
   private double[] sparseW;
   private double[] sparseG;
 
   /** The (block, θ) of the last forward call, for the backward precondition. */
   RowBlock lastBlock;
+
   double[] lastTheta;
   int lastRows;
 
@@ -68,9 +77,10 @@ public final class Workspace {
     for (int i = 0; i < last; i++) {
       Layer layer = layers[i];
       pre[i] = new double[rows * layer.outSize];
-      post[i] = network.activated[i] && network.activation.kind() != Activation.Kind.IDENTITY
-          ? new double[rows * layer.outSize]
-          : pre[i];
+      post[i] =
+          network.activated[i] && network.activation.kind() != Activation.Kind.IDENTITY
+              ? new double[rows * layer.outSize]
+              : pre[i];
       if (layer instanceof PoolLayer p && p.isMax()) {
         argmax[i] = new int[rows * layer.outSize];
       }
@@ -95,7 +105,9 @@ public final class Workspace {
     return denseInput;
   }
 
-  /** Sparse first-layer scratch of at least {@code size} doubles (W₁ᵀ, or the gradient when grad). */
+  /**
+   * Sparse first-layer scratch of at least {@code size} doubles (W₁ᵀ, or the gradient when grad).
+   */
   double[] sparseScratch(int size, boolean grad) {
     if (grad) {
       if (sparseG == null || sparseG.length < size) {

@@ -18,8 +18,8 @@ import java.util.Arrays;
  * <p><b>Collapsing lowest.</b> When there are more than {@link #maxBuckets} non-empty buckets, let
  * t be the {@code maxBuckets}-th largest key; all counts with a key below t are added into t,
  * leaving exactly {@code maxBuckets} buckets (the strategy of DDSketch's collapsing-lowest store,
- * Masson, Rim &amp; Lee, VLDB 2019, §2, applied to the number of non-empty buckets rather than
- * the index range). The result depends only on the multiset of keys ever added, not on the order of
+ * Masson, Rim &amp; Lee, VLDB 2019, §2, applied to the number of non-empty buckets rather than the
+ * index range). The result depends only on the multiset of keys ever added, not on the order of
  * adds, flushes and merges: a collapse at an intermediate state uses a threshold t' ≤ t (t' is the
  * limit-th largest key of a sub-multiset), every key above t' keeps its exact count, and the final
  * flush of the full multiset has at least {@code maxBuckets} distinct keys ≥ t', so it collapses

@@ -14,9 +14,9 @@ import java.io.Serializable;
  *
  * <p>It holds F = LSE_i log ℓ(p_i) over the rows seen and G = Σ_i e^{s_i − F} y_i ∇_θΦ(x_i; θ) with
  * s_i = log|ℓ'(p_i)|, so that Σ_i |ℓ'(p_i)| a_i(θ) = e^F·G exactly while every stored number stays
- * in range. Merging two parts rescales each to the common frame F = logaddexp(F₁, F₂). Also kept:
- * Σ e^{s_i − F} p_i (the radial term of the paper's eq. 30), LSE_i s_i (for the effective step),
- * the minimum margin and whether any margin was not finite.
+ * in range. Merging two parts rescales each to the common frame F = logaddexp(F₁, F₂). Also kept: Σ
+ * e^{s_i − F} p_i (the radial term of the paper's eq. 30), LSE_i s_i (for the effective step), the
+ * minimum margin and whether any margin was not finite.
  */
 public final class BatchGradient implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -28,6 +28,7 @@ public final class BatchGradient implements Serializable {
   private double weightedMarginSum;
   private boolean nonFinite;
   private final int parameterCount;
+
   /** Allocated on first use, so an empty sum (e.g. Spark's zero value) stays tiny on the wire. */
   private double[] gradient;
 
@@ -37,8 +38,8 @@ public final class BatchGradient implements Serializable {
   }
 
   /**
-   * Rebuilds a sum from its parts (for serializers); {@code gradient} is adopted, not copied, and may
-   * be null when {@code count} is 0.
+   * Rebuilds a sum from its parts (for serializers); {@code gradient} is adopted, not copied, and
+   * may be null when {@code count} is 0.
    */
   public static BatchGradient restore(
       int parameterCount,
@@ -76,8 +77,8 @@ public final class BatchGradient implements Serializable {
 
   /**
    * Adds the rows of {@code rows} (all of them: the caller has already selected the batch members)
-   * at parameters θ. Modifies this accumulator only. {@code margins} and {@code weights} are scratch
-   * arrays of length ≥ rows.rows().
+   * at parameters θ. Modifies this accumulator only. {@code margins} and {@code weights} are
+   * scratch arrays of length ≥ rows.rows().
    */
   public BatchGradient addRows(
       Network network,

@@ -1,8 +1,8 @@
 package io.marginflow.common.train;
 
 /**
- * When full-data evaluations happen: at step 0, every {@code every} steps, at log-spaced steps
- * (10 per decade: k = round(10^{j/10})), and at the last step.
+ * When full-data evaluations happen: at step 0, every {@code every} steps, at log-spaced steps (10
+ * per decade: k = round(10^{j/10})), and at the last step.
  *
  * @param every evaluate when k % every == 0 (0: never by this rule)
  * @param logSpaced also at log-spaced steps

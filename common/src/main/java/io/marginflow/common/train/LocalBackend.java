@@ -8,8 +8,8 @@ import io.marginflow.common.sample.MinibatchSampler;
 import java.util.List;
 
 /**
- * Runs the per-row work in this process over in-memory blocks, as one partition holding every block.
- * It is the oracle the Spark job is tested against and the fast path for small data.
+ * Runs the per-row work in this process over in-memory blocks, as one partition holding every
+ * block. It is the oracle the Spark job is tested against and the fast path for small data.
  */
 public final class LocalBackend implements TrainingBackend {
 
@@ -17,7 +17,8 @@ public final class LocalBackend implements TrainingBackend {
   @FunctionalInterface
   public interface SnapshotSink {
     /** One snapshot at {@code step}. */
-    void accept(long step, long[] index, double[] label, double[] normalizedMargin, double[] lambda);
+    void accept(
+        long step, long[] index, double[] label, double[] normalizedMargin, double[] lambda);
   }
 
   private final Dataset train;
@@ -35,8 +36,13 @@ public final class LocalBackend implements TrainingBackend {
       SnapshotSink snapshots) {
     if (train.features() != network.inputSize()) {
       throw new IllegalArgumentException(
-          "model takes " + network.inputSize() + " inputs but the data have " + train.features()
-              + " features (" + train.source() + ")");
+          "model takes "
+              + network.inputSize()
+              + " inputs but the data have "
+              + train.features()
+              + " features ("
+              + train.source()
+              + ")");
     }
     if (test != null && test.features() != train.features()) {
       throw new IllegalArgumentException(
@@ -60,7 +66,11 @@ public final class LocalBackend implements TrainingBackend {
 
   @Override
   public EvaluationPass evaluate(
-      boolean onTest, double[] theta, double normPowL, double[] previousTheta, double previousNormPowL) {
+      boolean onTest,
+      double[] theta,
+      double normPowL,
+      double[] previousTheta,
+      double previousNormPowL) {
     List<RowBlock> blocks = onTest ? test.blocks() : train.blocks();
     return context.evaluate(blocks, theta, normPowL, previousTheta, previousNormPowL);
   }
@@ -76,7 +86,8 @@ public final class LocalBackend implements TrainingBackend {
   }
 
   @Override
-  public void snapshotMargins(long step, double[] theta, double normPowL, double logSumNegDerivative) {
+  public void snapshotMargins(
+      long step, double[] theta, double normPowL, double logSumNegDerivative) {
     if (snapshots == null) {
       return;
     }

@@ -9,21 +9,26 @@ import io.marginflow.common.sample.MinibatchSampler;
 
 /**
  * The whole algorithm in one process on an in-memory dataset: the same samplers, step rules, loss
- * frame, statistics and metric rows as the distributed job (both run {@link TrainingLoop}). It is the
- * oracle for the Spark job and the fast path for small data.
+ * frame, statistics and metric rows as the distributed job (both run {@link TrainingLoop}). It is
+ * the oracle for the Spark job and the fast path for small data.
  */
 public final class LocalTrainer {
 
   private final TrainConfig config;
   private final Network network;
 
-  /** A trainer for the given config; the model spec is resolved against the data's feature count. */
+  /**
+   * A trainer for the given config; the model spec is resolved against the data's feature count.
+   */
   public LocalTrainer(TrainConfig config, int features) {
     this.config = config;
     this.network = buildNetwork(config, features);
   }
 
-  /** The network of a config for data with {@code features} columns (the one rule both trainers use). */
+  /**
+   * The network of a config for data with {@code features} columns (the one rule both trainers
+   * use).
+   */
   public static Network buildNetwork(TrainConfig config, int features) {
     Network net =
         Network.of(
@@ -31,8 +36,13 @@ public final class LocalTrainer {
             config.model().reluDerivativeAtZero());
     if (net.inputSize() != features) {
       throw new IllegalArgumentException(
-          "model: " + config.modelSpecFor(features) + " takes " + net.inputSize()
-              + " inputs but the data have " + features + " features");
+          "model: "
+              + config.modelSpecFor(features)
+              + " takes "
+              + net.inputSize()
+              + " inputs but the data have "
+              + features
+              + " features");
     }
     return net;
   }
@@ -51,7 +61,12 @@ public final class LocalTrainer {
   /** Trains from θ₀ on {@code train} (and evaluates on {@code test}, may be null). */
   public TrainingState run(
       Dataset train, Dataset test, RunRecorder recorder, LocalBackend.SnapshotSink snapshots) {
-    return run(TrainingLoop.initialState(config, initialTheta(config, network)), train, test, recorder, snapshots);
+    return run(
+        TrainingLoop.initialState(config, initialTheta(config, network)),
+        train,
+        test,
+        recorder,
+        snapshots);
   }
 
   /** Continues from a given state (e.g. a checkpoint). */

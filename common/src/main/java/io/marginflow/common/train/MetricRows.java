@@ -10,15 +10,16 @@ import java.util.List;
 
 /**
  * Builds the metric rows of science.md §5/§7 from what a step or an evaluation measured. The
- * stationarity quantities use u = w/‖w‖ and a_i(u) = a_i(w)/‖w‖^{L−1} (Euler-type homogeneity of the
- * subgradient oracle), so ḡ(u) = ḡ(w)/‖w‖^{L−1}.
+ * stationarity quantities use u = w/‖w‖ and a_i(u) = a_i(w)/‖w‖^{L−1} (Euler-type homogeneity of
+ * the subgradient oracle), so ḡ(u) = ḡ(w)/‖w‖^{L−1}.
  */
 public final class MetricRows {
 
   private MetricRows() {}
 
   /** The per-step row of step k (the update w_k → w_{k+1}). */
-  public static StepRow stepRow(long k, ParameterUpdate.Result r, BatchGradient sum, double wallMs) {
+  public static StepRow stepRow(
+      long k, ParameterUpdate.Result r, BatchGradient sum, double wallMs) {
     return new StepRow(
         MetricsJson.SCHEMA,
         k,

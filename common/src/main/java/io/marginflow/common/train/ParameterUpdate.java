@@ -1,11 +1,10 @@
 package io.marginflow.common.train;
 
 /**
- * Applies one SGD step on the driver (science.md §3):
- * w_{k+1} = w_k − (γ/n_b) Σ_{B_k} ℓ'(p_i) a_i = w_k + e^{log γ + F − log n_b}·G, with G and F from
- * {@link BatchGradient}, and measures the step: the two radial terms of the paper's eq. 30 (so that
- * ‖w_{k+1}‖² = ‖w_k‖² + radialLossTerm + radialStepTerm exactly up to rounding), ‖Δ‖ and its
- * tangential part ‖(I − u uᵀ)Δ‖/‖w‖.
+ * Applies one SGD step on the driver (science.md §3): w_{k+1} = w_k − (γ/n_b) Σ_{B_k} ℓ'(p_i) a_i =
+ * w_k + e^{log γ + F − log n_b}·G, with G and F from {@link BatchGradient}, and measures the step:
+ * the two radial terms of the paper's eq. 30 (so that ‖w_{k+1}‖² = ‖w_k‖² + radialLossTerm +
+ * radialStepTerm exactly up to rounding), ‖Δ‖ and its tangential part ‖(I − u uᵀ)Δ‖/‖w‖.
  */
 public final class ParameterUpdate {
 

@@ -1,11 +1,11 @@
 package io.marginflow.common.train;
 
 import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.data.RowBlocks;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.net.Workspace;
 import io.marginflow.common.sample.MinibatchSampler;
-import io.marginflow.common.data.RowBlocks;
 import java.util.ArrayList;
 import java.util.List;
 

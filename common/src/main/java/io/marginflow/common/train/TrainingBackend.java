@@ -1,9 +1,9 @@
 package io.marginflow.common.train;
 
 /**
- * Where the per-row work of the training loop runs: in this process over in-memory blocks
- * ({@link LocalBackend}) or on a Spark cluster over cached partitions. Every method is a pure function
- * of its arguments and the (fixed) data, so {@link TrainingLoop} behaves identically on both.
+ * Where the per-row work of the training loop runs: in this process over in-memory blocks ({@link
+ * LocalBackend}) or on a Spark cluster over cached partitions. Every method is a pure function of
+ * its arguments and the (fixed) data, so {@link TrainingLoop} behaves identically on both.
  */
 public interface TrainingBackend {
 
@@ -14,11 +14,15 @@ public interface TrainingBackend {
   BatchGradient batchSum(long step, double[] theta);
 
   /**
-   * A full-data evaluation of the training split ({@code test = false}) or the test split at θ, with
-   * the previous evaluation's θ (may be null) for the margin-change statistic.
+   * A full-data evaluation of the training split ({@code test = false}) or the test split at θ,
+   * with the previous evaluation's θ (may be null) for the margin-change statistic.
    */
   EvaluationPass evaluate(
-      boolean test, double[] theta, double normPowL, double[] previousTheta, double previousNormPowL);
+      boolean test,
+      double[] theta,
+      double normPowL,
+      double[] previousTheta,
+      double previousNormPowL);
 
   /** True if a test split exists. */
   boolean hasTest();

@@ -14,12 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver of a run, the same for {@link LocalTrainer} and the Spark job (science.md §3): for each
- * step k, ask the backend for the minibatch sum, apply the step rule on the driver, record the
- * per-step row; on the loss-based rule's epoch ends accept or roll back; on the evaluation schedule run
- * a full-data evaluation; checkpoint on its schedule; stop at the step budget, the target loss or the
- * wall-clock limit. NaN/Inf stops the run with {@link NonFiniteException} before anything non-finite
- * is checkpointed.
+ * The driver of a run, the same for {@link LocalTrainer} and the Spark job (science.md §3): for
+ * each step k, ask the backend for the minibatch sum, apply the step rule on the driver, record the
+ * per-step row; on the loss-based rule's epoch ends accept or roll back; on the evaluation schedule
+ * run a full-data evaluation; checkpoint on its schedule; stop at the step budget, the target loss
+ * or the wall-clock limit. NaN/Inf stops the run with {@link NonFiniteException} before anything
+ * non-finite is checkpointed.
  */
 public final class TrainingLoop {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
@@ -90,18 +90,28 @@ public final class TrainingLoop {
 
     if (k == 0 && start.previousEvalStep() < 0) {
       if (lossBased && Double.isNaN(ruleState.referenceLogLoss())) {
-        ruleState = withReference(ruleState, backend.logSumLoss(theta) - Math.log(backend.trainRows()));
+        ruleState =
+            withReference(ruleState, backend.logSumLoss(theta) - Math.log(backend.trainRows()));
         epochRuleState = ruleState;
       }
       if (lossBased) {
         epochTheta = theta.clone();
       }
-      EvalOutcome e = evaluate(0, theta, odeTime, ruleState, monitor, prevEvalStep, prevEvalTheta, 0, 0);
+      EvalOutcome e =
+          evaluate(0, theta, odeTime, ruleState, monitor, prevEvalStep, prevEvalTheta, 0, 0);
       prevEvalStep = 0;
       prevEvalTheta = theta.clone();
       maybeSnapshot(0, theta, e.train);
       recorder.checkpoint(
-          new TrainingState(0, theta.clone(), ruleState, odeTime, monitor.state(), prevEvalStep, prevEvalTheta, copy(epochTheta)));
+          new TrainingState(
+              0,
+              theta.clone(),
+              ruleState,
+              odeTime,
+              monitor.state(),
+              prevEvalStep,
+              prevEvalTheta,
+              copy(epochTheta)));
     } else if (lossBased) {
       epochRuleState = ruleState;
     }
@@ -114,13 +124,18 @@ public final class TrainingLoop {
       BatchGradient sum = backend.batchSum(k, theta);
       if (sum.nonFinite()) {
         throw new NonFiniteException(
-            "step " + k + ": the minibatch margins or subgradient are NaN/Inf; the run stops here and "
+            "step "
+                + k
+                + ": the minibatch margins or subgradient are NaN/Inf; the run stops here and "
                 + "the last checkpoint is left as it was");
       }
       ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, logGamma, degree);
       if (!allFinite(theta)) {
         throw new NonFiniteException(
-            "step " + k + ": the update made θ NaN/Inf (log γ = " + logGamma
+            "step "
+                + k
+                + ": the update made θ NaN/Inf (log γ = "
+                + logGamma
                 + "); the run stops here and the last checkpoint is left as it was");
       }
       double effective = Math.exp(r.logEffectiveStep());
@@ -138,7 +153,10 @@ public final class TrainingLoop {
         ruleState = outcome.state();
         if (!outcome.accepted()) {
           System.arraycopy(epochTheta, 0, theta, 0, theta.length);
-          LOG.info("step {}: loss-based epoch rolled back (log loss {} ≥ {})", k, newLogLoss,
+          LOG.info(
+              "step {}: loss-based epoch rolled back (log loss {} ≥ {})",
+              k,
+              newLogLoss,
               epochRuleState.referenceLogLoss());
         }
         epochTheta = theta.clone();
@@ -148,7 +166,8 @@ public final class TrainingLoop {
       boolean evalNow = schedule.isEvalStep(k);
       boolean checkpointNow =
           k == steps
-              || (config.output().checkpointEvery() > 0 && k % config.output().checkpointEvery() == 0);
+              || (config.output().checkpointEvery() > 0
+                  && k % config.output().checkpointEvery() == 0);
       boolean overTime = maxWallNanos > 0 && System.nanoTime() - wallStart > maxWallNanos;
       if (overTime) {
         evalNow = true;
@@ -157,7 +176,17 @@ public final class TrainingLoop {
       EvalOutcome e = null;
       if (evalNow) {
         double seconds = (System.nanoTime() - wallStart) / 1e9;
-        e = evaluate(k, theta, odeTime, ruleState, monitor, prevEvalStep, prevEvalTheta, k - loopStartStep, seconds);
+        e =
+            evaluate(
+                k,
+                theta,
+                odeTime,
+                ruleState,
+                monitor,
+                prevEvalStep,
+                prevEvalTheta,
+                k - loopStartStep,
+                seconds);
         prevEvalStep = k;
         prevEvalTheta = theta.clone();
       }
@@ -170,8 +199,15 @@ public final class TrainingLoop {
       }
       if (checkpointNow) {
         recorder.checkpoint(
-            new TrainingState(k, theta.clone(), ruleState, odeTime, monitor.state(), prevEvalStep,
-                copy(prevEvalTheta), copy(epochTheta)));
+            new TrainingState(
+                k,
+                theta.clone(),
+                ruleState,
+                odeTime,
+                monitor.state(),
+                prevEvalStep,
+                copy(prevEvalTheta),
+                copy(epochTheta)));
       }
       if (reachedTarget) {
         reason = "target-log-loss";
@@ -183,7 +219,8 @@ public final class TrainingLoop {
       }
     }
     TrainingState end =
-        new TrainingState(k, theta, ruleState, odeTime, monitor.state(), prevEvalStep, prevEvalTheta, epochTheta);
+        new TrainingState(
+            k, theta, ruleState, odeTime, monitor.state(), prevEvalStep, prevEvalTheta, epochTheta);
     recorder.finished(end, reason);
     LOG.info("run finished at step {} ({})", k, reason);
     return end;
@@ -206,40 +243,70 @@ public final class TrainingLoop {
     double normPowL = Math.pow(norm, degree);
     if (!Double.isFinite(normPowL) || !allFinite(theta)) {
       throw new NonFiniteException(
-          "step " + k + ": ‖θ‖^L is NaN/Inf (‖θ‖ = " + norm + "); the run stops here and the "
+          "step "
+              + k
+              + ": ‖θ‖^L is NaN/Inf (‖θ‖ = "
+              + norm
+              + "); the run stops here and the "
               + "last checkpoint is left as it was");
     }
-    double prevNormPowL = prevEvalTheta == null ? Double.NaN : Math.pow(Norms.l2(prevEvalTheta), degree);
+    double prevNormPowL =
+        prevEvalTheta == null ? Double.NaN : Math.pow(Norms.l2(prevEvalTheta), degree);
     EvaluationPass train = backend.evaluate(false, theta, normPowL, prevEvalTheta, prevNormPowL);
     // At θ = 0 (zeros init) the normalized quantities are undefined: summarize with 1 and let
     // MetricRows blank them.
     MarginSummary summary = train.accumulator().summarize(normPowL > 0 ? normPowL : 1.0);
-    List<String> flags = monitor.observe(k, summary.minMargin(), norm, summary.nonFinite() || !allFinite(theta));
+    List<String> flags =
+        monitor.observe(k, summary.minMargin(), norm, summary.nonFinite() || !allFinite(theta));
     double logGamma = rule.logStepSize(ruleState);
     EvalRow row =
         MetricRows.evalRow(
-            k, "train", network, theta, summary, train.marginChangeSup(), prevEvalTheta,
-            logGamma, backend.trainRows(), odeTime, flags);
+            k,
+            "train",
+            network,
+            theta,
+            summary,
+            train.marginChangeSup(),
+            prevEvalTheta,
+            logGamma,
+            backend.trainRows(),
+            odeTime,
+            flags);
     recorder.eval(row);
     if (backend.hasTest()) {
       EvaluationPass test = backend.evaluate(true, theta, normPowL, prevEvalTheta, prevNormPowL);
       MarginSummary ts = test.accumulator().summarize(normPowL > 0 ? normPowL : 1.0);
       recorder.eval(
           MetricRows.evalRow(
-              k, "test", network, theta, ts, test.marginChangeSup(), prevEvalTheta,
-              Double.NaN, ts.n(), Double.NaN, List.of()));
+              k,
+              "test",
+              network,
+              theta,
+              ts,
+              test.marginChangeSup(),
+              prevEvalTheta,
+              Double.NaN,
+              ts.n(),
+              Double.NaN,
+              List.of()));
     }
     double rate = seconds > 0 ? stepsThisSession / seconds : Double.NaN;
     long remaining = config.optimizer().steps() - k;
     LOG.info(
         String.format(
             "step %d  log_loss %.6g  normalized_margin %.6g  |θ| %.6g  %.1f steps/s  ETA %s%s",
-            k, summary.logLoss(), summary.normalizedMargin(), norm, rate,
+            k,
+            summary.logLoss(),
+            summary.normalizedMargin(),
+            norm,
+            rate,
             rate > 0 ? formatEta(remaining / rate) : "-",
             flags.isEmpty() ? "" : "  flags " + flags));
     if (summary.nonFinite()) {
       throw new NonFiniteException(
-          "step " + k + ": a full-data margin is NaN/Inf; the run stops here and the last checkpoint "
+          "step "
+              + k
+              + ": a full-data margin is NaN/Inf; the run stops here and the last checkpoint "
               + "is left as it was");
     }
     return new EvalOutcome(summary);
@@ -256,7 +323,8 @@ public final class TrainingLoop {
     double logSumNeg =
         train != null
             ? train.logSumNegDerivative()
-            : backend.evaluate(false, theta, normPowL, null, Double.NaN)
+            : backend
+                .evaluate(false, theta, normPowL, null, Double.NaN)
                 .accumulator()
                 .summarize(normPowL)
                 .logSumNegDerivative();

@@ -1,15 +1,15 @@
 package io.marginflow.common.train;
 
 import io.marginflow.common.stats.LateStageMonitor;
-import java.util.Arrays;
-import java.util.Objects;
 import io.marginflow.common.step.StepRuleState;
 import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Everything the training loop needs to continue exactly where it stopped: θ after {@code step}
- * updates, the step rule's state, the ODE clock, the late-stage monitor, the previous evaluation's θ
- * (for direction and margin changes) and, for the loss-based rule, θ at the start of the current
+ * updates, the step rule's state, the ODE clock, the late-stage monitor, the previous evaluation's
+ * θ (for direction and margin changes) and, for the loss-based rule, θ at the start of the current
  * epoch (for rollback). It is what a checkpoint stores.
  *
  * @param step number of updates applied so far (θ is w_step)

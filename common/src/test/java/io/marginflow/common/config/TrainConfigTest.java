@@ -25,10 +25,33 @@ class TrainConfigTest {
   @Test
   void settingsRoundTripThroughTheirTextForm() {
     TrainConfig a =
-        parse("--data", "hdfs://nn:8020/a9a", "--data", "b.gz,c.gz", "--features", "123",
-            "--model", "mlp:123-64-1", "--loss", "exp", "--sampler", "reshuffle", "--batch", "64",
-            "--step", "0.25", "--schedule", "vanishing:0.5", "--steps", "500",
-            "--snapshot-margins-at", "100,10", "--seed", "-7", "--target-log-loss", "-50");
+        parse(
+            "--data",
+            "hdfs://nn:8020/a9a",
+            "--data",
+            "b.gz,c.gz",
+            "--features",
+            "123",
+            "--model",
+            "mlp:123-64-1",
+            "--loss",
+            "exp",
+            "--sampler",
+            "reshuffle",
+            "--batch",
+            "64",
+            "--step",
+            "0.25",
+            "--schedule",
+            "vanishing:0.5",
+            "--steps",
+            "500",
+            "--snapshot-margins-at",
+            "100,10",
+            "--seed",
+            "-7",
+            "--target-log-loss",
+            "-50");
     Settings back = Settings.defaults();
     for (var e : a.settings().asMap().entrySet()) {
       back = back.with(ConfigKey.byName(e.getKey()).orElseThrow(), e.getValue());
@@ -46,11 +69,16 @@ class TrainConfigTest {
     Path f = tmp.resolve("run.yaml");
     Files.writeString(f, "data: [a.txt, b.txt]\nbatch: 32\nloss: exp\nschedule: loss-based\n");
     TrainConfig fromFile = parse("--config", f.toString());
-    TrainConfig fromFlags = parse("--data", "a.txt,b.txt", "--batch", "32", "--loss", "exp", "--schedule", "loss-based");
+    TrainConfig fromFlags =
+        parse(
+            "--data", "a.txt,b.txt", "--batch", "32", "--loss", "exp", "--schedule", "loss-based");
     assertEquals(fromFlags.data(), fromFile.data());
     assertEquals(fromFlags.optimizer(), fromFile.optimizer());
-    assertEquals(new LossBasedStep(0.1, Math.pow(2, 0.2), Math.pow(2, 0.1)), fromFile.optimizer().schedule());
-    assertEquals(8, parse("--batch", "8", "--config", f.toString()).optimizer().sampler().batchSize());
+    assertEquals(
+        new LossBasedStep(0.1, Math.pow(2, 0.2), Math.pow(2, 0.1)),
+        fromFile.optimizer().schedule());
+    assertEquals(
+        8, parse("--batch", "8", "--config", f.toString()).optimizer().sampler().batchSize());
   }
 
   @Test
@@ -58,7 +86,9 @@ class TrainConfigTest {
     Path f = tmp.resolve("bad.yaml");
     Files.writeString(f, "stpes: 10\n");
     ConfigException e = assertThrows(ConfigException.class, () -> parse("--config", f.toString()));
-    assertTrue(e.getMessage().contains("unknown key 'stpes'") && e.getMessage().contains("bad.yaml"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("unknown key 'stpes'") && e.getMessage().contains("bad.yaml"),
+        e.getMessage());
     e = assertThrows(ConfigException.class, () -> parse("--steps", "-1"));
     assertEquals("steps: expected an integer ≥ 0, got '-1'", e.getMessage());
     e = assertThrows(ConfigException.class, () -> parse("--format", "parquet"));

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 class CheckpointFormatTest {
 
   private static final String GOLDEN = "/formats/checkpoint-v1.bin";
+
   /** The θ stored in the golden file (written independently with Python's struct + zlib.crc32). */
   private static final double[] GOLDEN_THETA = {
     1.0, -2.5, 1e-300, -0.0, Double.MIN_VALUE, Double.MAX_VALUE
@@ -52,7 +53,8 @@ class CheckpointFormatTest {
     b[0] = 'X';
     FormatException e =
         assertThrows(FormatException.class, () -> CheckpointFormat.fromBytes(b, "run/theta.bin"));
-    assertTrue(e.getMessage().startsWith("run/theta.bin: not a marginflow checkpoint"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("run/theta.bin: not a marginflow checkpoint"), e.getMessage());
   }
 
   @Test
@@ -93,7 +95,8 @@ class CheckpointFormatTest {
   @Test
   void rejectsCorruptedCountWithoutHugeAllocation() throws IOException {
     byte[] b = resource(GOLDEN);
-    ByteBuffer.wrap(b).putLong(8, 1_000_000_000L); // 8 GB worth of doubles claimed, 52 bytes present
+    ByteBuffer.wrap(b)
+        .putLong(8, 1_000_000_000L); // 8 GB worth of doubles claimed, 52 bytes present
     FormatException e =
         assertThrows(FormatException.class, () -> CheckpointFormat.fromBytes(b, "big.bin"));
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());

@@ -23,8 +23,7 @@ class CheckpointMetaTest {
     monitor.put("none", null);
     return new CheckpointMeta(
         1200,
-        new CheckpointMeta.StepRuleState(
-            1200, Math.log(0.1), Double.NEGATIVE_INFINITY, 12, 2),
+        new CheckpointMeta.StepRuleState(1200, Math.log(0.1), Double.NEGATIVE_INFINITY, 12, 2),
         "iid",
         -42L,
         123_456,
@@ -99,12 +98,15 @@ class CheckpointMetaTest {
     String good = new String(sample().toJson(), StandardCharsets.UTF_8);
 
     FormatException schema =
-        assertThrows(FormatException.class, () -> read(good.replace("\"schema\" : 1", "\"schema\" : 2")));
-    assertTrue(schema.getMessage().startsWith("ck/meta.json: unsupported checkpoint meta schema 2"));
+        assertThrows(
+            FormatException.class, () -> read(good.replace("\"schema\" : 1", "\"schema\" : 2")));
+    assertTrue(
+        schema.getMessage().startsWith("ck/meta.json: unsupported checkpoint meta schema 2"));
     assertTrue(schema.getMessage().contains("(supported: 1)"), schema.getMessage());
 
     FormatException missing =
-        assertThrows(FormatException.class, () -> read(good.replace("\"ode_time\"", "\"odeTime\"")));
+        assertThrows(
+            FormatException.class, () -> read(good.replace("\"ode_time\"", "\"odeTime\"")));
     assertTrue(missing.getMessage().startsWith("ck/meta.json: invalid checkpoint meta"));
     assertTrue(missing.getMessage().contains("ode_time"), missing.getMessage());
 
@@ -112,7 +114,8 @@ class CheckpointMetaTest {
         assertThrows(
             FormatException.class,
             () -> read(good.replace("\"last_eval_step\" : 1000", "\"last_eval_step\" : 5000")));
-    assertTrue(bad.getMessage().contains("last_eval_step: expected in [-1, step=1200], got 5000"),
+    assertTrue(
+        bad.getMessage().contains("last_eval_step: expected in [-1, step=1200], got 5000"),
         bad.getMessage());
 
     FormatException notJson = assertThrows(FormatException.class, () -> read("{\"schema\": 1,"));
@@ -125,16 +128,12 @@ class CheckpointMetaTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                new CheckpointMeta(
-                    5, s.stepRule(), " ", 0, 0, 0, 0, -1, Map.of(), Map.of()));
+            () -> new CheckpointMeta(5, s.stepRule(), " ", 0, 0, 0, 0, -1, Map.of(), Map.of()));
     assertTrue(e.getMessage().startsWith("sampler:"), e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                new CheckpointMeta(
-                    5, s.stepRule(), "iid", 0, -1, 0, 0, -1, Map.of(), Map.of()));
+            () -> new CheckpointMeta(5, s.stepRule(), "iid", 0, -1, 0, 0, -1, Map.of(), Map.of()));
     assertTrue(e.getMessage().startsWith("steps_jsonl_bytes: expected >= 0, got -1"));
     e =
         assertThrows(
@@ -145,13 +144,11 @@ class CheckpointMetaTest {
     assertTrue(e.getMessage().startsWith("ode_time:"), e.getMessage());
     e =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> s.withMonitor(Map.of("margin", Double.NaN)));
+            IllegalArgumentException.class, () -> s.withMonitor(Map.of("margin", Double.NaN)));
     assertTrue(e.getMessage().startsWith("monitor.margin: non-finite number NaN"), e.getMessage());
     e =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> s.withMonitor(Map.of("thing", new Object())));
+            IllegalArgumentException.class, () -> s.withMonitor(Map.of("thing", new Object())));
     assertTrue(e.getMessage().startsWith("monitor.thing: unsupported JSON value"), e.getMessage());
   }
 

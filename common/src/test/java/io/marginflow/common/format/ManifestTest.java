@@ -20,10 +20,14 @@ class ManifestTest {
     return new Manifest(
         "run-7",
         Map.of(
-            "loss", "logistic",
-            "gamma", 0.5,
-            "layers", List.of(Map.of("type", "dense", "width", 64), Map.of("type", "relu")),
-            "seed", 7L),
+            "loss",
+            "logistic",
+            "gamma",
+            0.5,
+            "layers",
+            List.of(Map.of("type", "dense", "width", 64), Map.of("type", "relu")),
+            "seed",
+            7L),
         List.of(
             new Manifest.DataFile(
                 "hdfs://nn:8020/data/a9a.gz",
@@ -58,9 +62,28 @@ class ManifestTest {
     assertTrue(json.startsWith("{\n  \"schema\" : 1,\n  \"run_id\" : \"run-7\","), json);
     for (String key :
         List.of(
-            "config", "data", "uri", "bytes", "modified", "rows", "features", "sha256", "versions",
-            "marginflow", "git_commit", "spark", "hadoop", "java", "blas", "conventions", "risk",
-            "relu_derivative_at_zero", "sampler", "algorithm", "started_at", "host")) {
+            "config",
+            "data",
+            "uri",
+            "bytes",
+            "modified",
+            "rows",
+            "features",
+            "sha256",
+            "versions",
+            "marginflow",
+            "git_commit",
+            "spark",
+            "hadoop",
+            "java",
+            "blas",
+            "conventions",
+            "risk",
+            "relu_derivative_at_zero",
+            "sampler",
+            "algorithm",
+            "started_at",
+            "host")) {
       assertTrue(json.contains("\"" + key + "\" : "), key + " missing in " + json);
     }
     assertTrue(json.contains("\"started_at\" : \"2026-01-02T03:04:05.006Z\""), json);
@@ -85,21 +108,24 @@ class ManifestTest {
   void readerRejectsUnknownSchemaAndBadFieldsNamingTheSource() {
     String good = new String(sample().toJson(), StandardCharsets.UTF_8);
     FormatException e =
-        assertThrows(FormatException.class, () -> read(good.replace("\"schema\" : 1", "\"schema\" : 3")));
+        assertThrows(
+            FormatException.class, () -> read(good.replace("\"schema\" : 1", "\"schema\" : 3")));
     assertEquals("run/manifest.json: unsupported manifest schema 3 (supported: 1)", e.getMessage());
 
     e = assertThrows(FormatException.class, () -> read(good.replace("\"schema\" : 1,", "")));
     assertTrue(e.getMessage().contains("no integer 'schema' field"), e.getMessage());
 
     e = assertThrows(FormatException.class, () -> read(good.replace("\"mean\"", "\"sum\"")));
-    assertTrue(e.getMessage().contains("conventions.risk: expected 'mean', got 'sum'"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("conventions.risk: expected 'mean', got 'sum'"), e.getMessage());
 
     e = assertThrows(FormatException.class, () -> read(good.replace(SHA, "abc")));
     assertTrue(e.getMessage().contains("data.sha256"), e.getMessage());
 
-    e = assertThrows(
-        FormatException.class,
-        () -> read(good.replace("2026-01-02T03:04:05.006Z", "yesterday")));
+    e =
+        assertThrows(
+            FormatException.class,
+            () -> read(good.replace("2026-01-02T03:04:05.006Z", "yesterday")));
     assertTrue(e.getMessage().startsWith("run/manifest.json: invalid manifest"), e.getMessage());
   }
 
@@ -110,14 +136,21 @@ class ManifestTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> new Manifest.Conventions("mean", 1.5, "iid", "sgd"));
-    assertTrue(e.getMessage().startsWith("conventions.relu_derivative_at_zero: expected in [0, 1]"));
+    assertTrue(
+        e.getMessage().startsWith("conventions.relu_derivative_at_zero: expected in [0, 1]"));
     e =
         assertThrows(
             IllegalArgumentException.class,
             () ->
                 new Manifest(
-                    "", s.config(), s.data(), s.versions(), s.blas(), s.conventions(),
-                    s.startedAt(), s.host()));
+                    "",
+                    s.config(),
+                    s.data(),
+                    s.versions(),
+                    s.blas(),
+                    s.conventions(),
+                    s.startedAt(),
+                    s.host()));
     assertTrue(e.getMessage().startsWith("run_id:"), e.getMessage());
   }
 

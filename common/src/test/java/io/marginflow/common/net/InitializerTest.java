@@ -47,8 +47,10 @@ class InitializerTest {
         s += theta[i] * theta[i];
         mean += theta[i];
       }
-      assertClose(2.0 / fanIn[l], s / weights[l], VARIANCE_REL_TOL, 0, "He variance of layer " + (l + 1));
-      assertTrue(Math.abs(mean / weights[l]) < 5 * Math.sqrt(2.0 / fanIn[l] / weights[l]), "mean ~ 0");
+      assertClose(
+          2.0 / fanIn[l], s / weights[l], VARIANCE_REL_TOL, 0, "He variance of layer " + (l + 1));
+      assertTrue(
+          Math.abs(mean / weights[l]) < 5 * Math.sqrt(2.0 / fanIn[l] / weights[l]), "mean ~ 0");
     }
     ParameterBlock first = net.weightLayers().get(0);
     for (int i = first.offset() + weights[0]; i < first.offset() + first.length(); i++) {
@@ -70,9 +72,12 @@ class InitializerTest {
 
   @Test
   void zerosOnlyForOneLayer() {
-    assertArrayEquals(new double[4], Initializer.initialize(Network.parse("mlp:3-1/bias=first"), "zeros", 0));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Initializer.initialize(Network.parse("mlp:3-2-1"), "zeros", 0));
+    assertArrayEquals(
+        new double[4], Initializer.initialize(Network.parse("mlp:3-1/bias=first"), "zeros", 0));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Initializer.initialize(Network.parse("mlp:3-2-1"), "zeros", 0));
     assertTrue(e.getMessage().contains("critical point"), e.getMessage());
   }
 
@@ -80,7 +85,8 @@ class InitializerTest {
   void readsAFile() throws IOException {
     Path f = dir.resolve("theta.txt");
     Files.writeString(f, "1.5\n -2e-3 \n\n3\n4\n", StandardCharsets.UTF_8);
-    assertArrayEquals(new double[] {1.5, -2e-3, 3, 4},
+    assertArrayEquals(
+        new double[] {1.5, -2e-3, 3, 4},
         Initializer.initialize(Network.parse("mlp:3-1/bias=first"), f.toString(), 0));
   }
 
@@ -103,8 +109,9 @@ class InitializerTest {
   }
 
   private static void assertMessage(Network net, Path file, String fragment) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Initializer.initialize(net, file.toString(), 0));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Initializer.initialize(net, file.toString(), 0));
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
   }
 }

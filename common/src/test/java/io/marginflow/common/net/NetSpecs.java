@@ -2,7 +2,10 @@ package io.marginflow.common.net;
 
 import java.util.stream.Stream;
 
-/** The small architectures every kernel test runs on: each activation, bias, stride, padding and pool. */
+/**
+ * The small architectures every kernel test runs on: each activation, bias, stride, padding and
+ * pool.
+ */
 final class NetSpecs {
 
   private NetSpecs() {}

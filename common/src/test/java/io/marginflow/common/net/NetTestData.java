@@ -37,7 +37,14 @@ final class NetTestData {
       }
       ptr[r + 1] = nnz;
     }
-    return new CsrBlock(rows, p, ptr, Arrays.copyOf(col, nnz), Arrays.copyOf(val, nnz), labels(rows), indices(rows));
+    return new CsrBlock(
+        rows,
+        p,
+        ptr,
+        Arrays.copyOf(col, nnz),
+        Arrays.copyOf(val, nnz),
+        labels(rows),
+        indices(rows));
   }
 
   /** Row r of a dense block as its own array. */

@@ -12,19 +12,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The algebra of homogeneous networks: Φ(cθ) = c^L Φ(θ), Euler's identity, finite differences, σ'(0), ties. */
+/**
+ * The algebra of homogeneous networks: Φ(cθ) = c^L Φ(θ), Euler's identity, finite differences,
+ * σ'(0), ties.
+ */
 class NetworkIdentitiesTest {
 
   /** Φ(cθ) and c^L Φ(θ) differ only by rounding of the rescaled sums (exact for powers of two). */
   private static final double HOMOGENEITY_REL_TOL = 1e-12;
+
   /** ⟨∇Φ, θ⟩ and LΦ sum the same products in different orders: rounding relative to Σ|g_j θ_j|. */
   private static final double EULER_REL_TOL = 1e-12;
-  /** Central-difference step; Φ is linear in each single weight between kinks, so only rounding (~ε|F|/h) remains. */
+
+  /**
+   * Central-difference step; Φ is linear in each single weight between kinks, so only rounding
+   * (~ε|F|/h) remains.
+   */
   private static final double FD_STEP = 1e-6;
+
   private static final double FD_REL_TOL = 1e-6;
   private static final double FD_ABS_TOL = 1e-7;
+
   /** Points whose pre-activations or max-pool gaps come closer than this to a kink are redrawn. */
   private static final double KINK_MARGIN = 1e-3;
+
   private static final double[] SCALES = {0.5, 2.0, 10.0};
 
   static Stream<String> specs() {
@@ -37,7 +48,8 @@ class NetworkIdentitiesTest {
     Network net = Network.of(NetworkSpec.parse(text), 0.0);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.4, 21);
     RowBlock[] blocks = {
-      NetTestData.gaussianBlock(9, net.inputSize(), 22), NetTestData.sparseBlock(9, net.inputSize(), 0.3, 23)
+      NetTestData.gaussianBlock(9, net.inputSize(), 22),
+      NetTestData.sparseBlock(9, net.inputSize(), 0.3, 23)
     };
     for (RowBlock block : blocks) {
       double[] base = NetTestData.forward(net, block, theta);
@@ -51,7 +63,11 @@ class NetworkIdentitiesTest {
         for (int r = 0; r < expected.length; r++) {
           expected[r] *= factor;
         }
-        assertArrayClose(expected, NetTestData.forward(net, block, scaled), HOMOGENEITY_REL_TOL, 0.0,
+        assertArrayClose(
+            expected,
+            NetTestData.forward(net, block, scaled),
+            HOMOGENEITY_REL_TOL,
+            0.0,
             text + " " + block.getClass().getSimpleName() + " c=" + c);
       }
     }
@@ -77,7 +93,8 @@ class NetworkIdentitiesTest {
         dot += grad[j] * theta[j];
         scale += Math.abs(grad[j] * theta[j]);
       }
-      assertClose(net.degree() * out[r], dot, 0.0, EULER_REL_TOL * scale + 1e-300, text + " row " + r);
+      assertClose(
+          net.degree() * out[r], dot, 0.0, EULER_REL_TOL * scale + 1e-300, text + " row " + r);
     }
   }
 
@@ -110,7 +127,8 @@ class NetworkIdentitiesTest {
       double[] minus = theta.clone();
       plus[j] += FD_STEP;
       minus[j] -= FD_STEP;
-      double fd = (weighted(net, block, plus, coef) - weighted(net, block, minus, coef)) / (2 * FD_STEP);
+      double fd =
+          (weighted(net, block, plus, coef) - weighted(net, block, minus, coef)) / (2 * FD_STEP);
       assertClose(fd, grad[j], FD_REL_TOL, FD_ABS_TOL, text + " ∂/∂θ[" + j + "]");
     }
   }
@@ -125,8 +143,8 @@ class NetworkIdentitiesTest {
   }
 
   /**
-   * x = (1, 1), W₁ = [[1, −1], [1, 1]], W₂ = (3, 5): hidden pre-activations (0, 2), Φ = 10. The first
-   * unit sits exactly at the kink, so ∂Φ/∂W₁[0, :] = W₂[0]·σ'(0)·x = (3e, 3e).
+   * x = (1, 1), W₁ = [[1, −1], [1, 1]], W₂ = (3, 5): hidden pre-activations (0, 2), Φ = 10. The
+   * first unit sits exactly at the kink, so ∂Φ/∂W₁[0, :] = W₂[0]·σ'(0)·x = (3e, 3e).
    */
   @Test
   void derivativeAtZeroIsTheConfiguredE() {
@@ -153,8 +171,8 @@ class NetworkIdentitiesTest {
   }
 
   /**
-   * A 1×1 conv mixes two channels into z; ties in the max-pool window must route the gradient to the
-   * first maximum in row-major scan order. Φ = v·max(z), so ∂Φ/∂w_c = v·x_c[argmax].
+   * A 1×1 conv mixes two channels into z; ties in the max-pool window must route the gradient to
+   * the first maximum in row-major scan order. Φ = v·max(z), so ∂Φ/∂w_c = v·x_c[argmax].
    */
   @Test
   void maxPoolTieGoesToFirstMaximum() {
@@ -174,9 +192,14 @@ class NetworkIdentitiesTest {
       double[] grad = new double[3];
       net.backwardWeighted(x, theta, ws, new double[] {1}, grad);
       int a = expectedArgmax[t];
-      assertArrayClose(new double[] {v * inputs[t][a], v * inputs[t][4 + a], grad[2]}, grad, 0, 0,
+      assertArrayClose(
+          new double[] {v * inputs[t][a], v * inputs[t][4 + a], grad[2]},
+          grad,
+          0,
+          0,
           "tie case " + t);
-      assertTrue(grad[0] != v * inputs[t][a + 1] || grad[1] != v * inputs[t][4 + a + 1],
+      assertTrue(
+          grad[0] != v * inputs[t][a + 1] || grad[1] != v * inputs[t][4 + a + 1],
           "the later tied maximum must not win, case " + t);
     }
   }

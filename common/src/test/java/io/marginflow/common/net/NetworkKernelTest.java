@@ -22,11 +22,15 @@ class NetworkKernelTest {
 
   /** Blocked GEMMs and the reference's plain loops sum in different orders: rounding only. */
   private static final double REL_TOL = 1e-11;
+
   private static final double ABS_TOL = 1e-12;
+
   /** θ entries ~ N(0, 0.4²) keep activations O(1) in these small nets. */
   private static final double THETA_SCALE = 0.4;
+
   /** σ'(0) strictly inside (0, 1) so a wrong e would show if an exact zero occurred. */
   private static final double E = 0.5;
+
   private static final int[] BLOCK_SIZES = {1, 2, 7, 64};
 
   static Stream<String> specs() {
@@ -46,7 +50,13 @@ class NetworkKernelTest {
       Workspace ws = net.newWorkspace();
       for (int rows : BLOCK_SIZES) {
         DenseBlock block = NetTestData.gaussianBlock(rows, net.inputSize(), 100 + rows);
-        checkAgainstReference(net, ref, theta, ws, block, block,
+        checkAgainstReference(
+            net,
+            ref,
+            theta,
+            ws,
+            block,
+            block,
             text + " chunk=" + net.imageChunk() + " rows=" + rows);
       }
     }
@@ -72,7 +82,8 @@ class NetworkKernelTest {
 
   @Test
   void sparseKernelsCoverBothPaths() {
-    // one row with fewer non-zeros than features uses the strided path, a big block the transposed one
+    // one row with fewer non-zeros than features uses the strided path, a big block the transposed
+    // one
     CsrBlock small = NetTestData.sparseBlock(1, 12, 0.3, 1);
     CsrBlock large = NetTestData.sparseBlock(64, 12, 0.3, 2);
     assertTrue(!SparseKernels.useTransposed(small) && SparseKernels.useTransposed(large));
@@ -100,20 +111,24 @@ class NetworkKernelTest {
   }
 
   /**
-   * After warm-up, forward + backward allocate nothing. Checked on CSR rows into a single dense layer,
-   * a path without BLAS calls (some Java BLAS implementations allocate packing buffers inside dgemm),
-   * for both the strided (1 row) and the transposed (64 rows) sparse kernels.
+   * After warm-up, forward + backward allocate nothing. Checked on CSR rows into a single dense
+   * layer, a path without BLAS calls (some Java BLAS implementations allocate packing buffers
+   * inside dgemm), for both the strided (1 row) and the transposed (64 rows) sparse kernels.
    */
   @Test
   void noAllocationAfterWarmUp() {
-    java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
-    if (!(bean instanceof com.sun.management.ThreadMXBean mx) || !mx.isThreadAllocatedMemorySupported()) {
+    java.lang.management.ThreadMXBean bean =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    if (!(bean instanceof com.sun.management.ThreadMXBean mx)
+        || !mx.isThreadAllocatedMemorySupported()) {
       return; // allocation counters unavailable on this JVM
     }
     Network net = Network.parse("mlp:40-1/bias=first");
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 1.0, 5);
     Workspace ws = net.newWorkspace();
-    CsrBlock[] blocks = {NetTestData.sparseBlock(1, 40, 0.2, 6), NetTestData.sparseBlock(64, 40, 0.2, 7)};
+    CsrBlock[] blocks = {
+      NetTestData.sparseBlock(1, 40, 0.2, 6), NetTestData.sparseBlock(64, 40, 0.2, 7)
+    };
     double[] out = new double[64];
     double[] coef = new double[64];
     Arrays.fill(coef, 0.5);
@@ -128,7 +143,8 @@ class NetworkKernelTest {
       }
       long allocated = mx.getThreadAllocatedBytes(tid) - before;
       if (round == 1) {
-        // the counter itself may allocate a few bytes; per-call allocation would be ≥ 2000 × 16 bytes
+        // the counter itself may allocate a few bytes; per-call allocation would be ≥ 2000 × 16
+        // bytes
         assertTrue(allocated < 2000, "allocated " + allocated + " bytes in 2000 calls");
       }
     }
@@ -146,14 +162,17 @@ class NetworkKernelTest {
     assertThrows(IllegalStateException.class, () -> net.backwardWeighted(a, theta, ws, coef, grad));
     net.forward(a, theta, ws, new double[2]);
     assertThrows(IllegalStateException.class, () -> net.backwardWeighted(b, theta, ws, coef, grad));
-    assertThrows(IllegalStateException.class, () -> net.backwardWeighted(a, theta.clone(), ws, coef, grad));
+    assertThrows(
+        IllegalStateException.class, () -> net.backwardWeighted(a, theta.clone(), ws, coef, grad));
     net.backwardWeighted(a, theta, ws, coef, grad); // fine, and may be repeated
     net.backwardWeighted(a, theta, ws, coef, grad);
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> net.forward(NetTestData.gaussianBlock(2, 5, 1), theta, ws, new double[2]));
-    assertThrows(IllegalArgumentException.class,
-        () -> net.forward(a, new double[3], ws, new double[2]));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class, () -> net.forward(a, new double[3], ws, new double[2]));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> net.forward(a, theta, Network.parse("mlp:4-3-1").newWorkspace(), new double[2]));
   }
 
@@ -174,13 +193,26 @@ class NetworkKernelTest {
     Network net = Network.parse("mlp:3-2-1/bias=first");
     double[] theta = {1, 2, 2, 0, 0, 0, 4, 3, 1, 1};
     // W1 = 6 entries then b1 = 2 entries -> layer 1 holds 8 entries; W2 = 2 entries
-    assertArrayClose(new double[] {Math.sqrt(1 + 4 + 4 + 16 + 9), Math.sqrt(2)}, net.layerNorms(theta),
-        0, 1e-15, "layer norms");
+    assertArrayClose(
+        new double[] {Math.sqrt(1 + 4 + 4 + 16 + 9), Math.sqrt(2)},
+        net.layerNorms(theta),
+        0,
+        1e-15,
+        "layer norms");
   }
 
-  /** Runs forward + weighted backward on {@code block} and compares with the reference on {@code dense}. */
+  /**
+   * Runs forward + weighted backward on {@code block} and compares with the reference on {@code
+   * dense}.
+   */
   static void checkAgainstReference(
-      Network net, ReferenceNetwork ref, double[] theta, Workspace ws, RowBlock block, DenseBlock dense, String what) {
+      Network net,
+      ReferenceNetwork ref,
+      double[] theta,
+      Workspace ws,
+      RowBlock block,
+      DenseBlock dense,
+      String what) {
     int rows = block.rows();
     double[] out = new double[rows];
     net.forward(block, theta, ws, out);

@@ -18,7 +18,8 @@ class NetworkSpecTest {
     NetworkSpec spec = NetworkSpec.parse("mlp:784-256-256-1");
     assertEquals(new InputShape(1, 1, 784), spec.input());
     assertEquals(
-        List.of(new LayerSpec.Dense(256), new LayerSpec.Dense(256), new LayerSpec.Dense(1)), spec.layers());
+        List.of(new LayerSpec.Dense(256), new LayerSpec.Dense(256), new LayerSpec.Dense(1)),
+        spec.layers());
     assertEquals(Activation.relu(), spec.activation());
     assertFalse(spec.firstLayerBias());
     assertEquals(3, spec.degree());
@@ -29,7 +30,8 @@ class NetworkSpecTest {
 
   @Test
   void parsesLyuLiCnn() {
-    NetworkSpec spec = NetworkSpec.parse("cnn:1x28x28-conv32k5-maxpool2-conv64k3-maxpool2-dense1024-dense1");
+    NetworkSpec spec =
+        NetworkSpec.parse("cnn:1x28x28-conv32k5-maxpool2-conv64k3-maxpool2-dense1024-dense1");
     assertEquals(4, spec.degree());
     assertEquals(
         List.of(
@@ -49,7 +51,9 @@ class NetworkSpecTest {
 
   @Test
   void convAndPoolOptionsAndBias() {
-    NetworkSpec spec = NetworkSpec.parse("cnn:2x9x9-conv3k3s2p1-avgpool2s1-conv2k1-dense1/act=leaky:0.1/bias=first");
+    NetworkSpec spec =
+        NetworkSpec.parse(
+            "cnn:2x9x9-conv3k3s2p1-avgpool2s1-conv2k1-dense1/act=leaky:0.1/bias=first");
     assertEquals(new LayerSpec.Conv(3, 3, 2, 1), spec.layers().get(0));
     assertEquals(new LayerSpec.Pool(LayerSpec.PoolKind.AVG, 2, 1), spec.layers().get(1));
     assertEquals(new InputShape(3, 5, 5), spec.shapes().get(0));
@@ -57,7 +61,8 @@ class NetworkSpecTest {
     assertEquals(Activation.leaky(0.1), spec.activation());
     assertTrue(spec.firstLayerBias());
     Network net = Network.of(spec, 0.0);
-    assertEquals(new ParameterBlock("W1:conv3k3s2p1+b", 0, 3 * 2 * 9 + 3), net.weightLayers().get(0));
+    assertEquals(
+        new ParameterBlock("W1:conv3k3s2p1+b", 0, 3 * 2 * 9 + 3), net.weightLayers().get(0));
     assertEquals(3 * 2 * 9 + 3 + 2 * 3 + 32, net.parameterCount());
   }
 
@@ -120,8 +125,10 @@ class NetworkSpecTest {
         "mlp:10-1/bias=3; not a weight layer"
       })
   void refusesWithReason(String spec, String fragment) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NetworkSpec.parse(spec));
-    assertTrue(e.getMessage().contains(fragment), () -> "message for " + spec + " was: " + e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> NetworkSpec.parse(spec));
+    assertTrue(
+        e.getMessage().contains(fragment), () -> "message for " + spec + " was: " + e.getMessage());
   }
 
   @ParameterizedTest
@@ -133,14 +140,17 @@ class NetworkSpecTest {
   @Test
   void recordsValidateThemselves() {
     assertThrows(IllegalArgumentException.class, () -> new LayerSpec.Conv(1, 3, 0, 0));
-    assertThrows(IllegalArgumentException.class, () -> new LayerSpec.Pool(LayerSpec.PoolKind.MAX, 2, 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> new LayerSpec.Pool(LayerSpec.PoolKind.MAX, 2, 0));
     assertThrows(IllegalArgumentException.class, () -> new Activation(Activation.Kind.RELU, 0.5));
     assertThrows(IllegalArgumentException.class, () -> Activation.leaky(Double.NaN));
     assertThrows(
         IllegalArgumentException.class,
         () -> new NetworkSpec(InputShape.flat(3), List.of(), Activation.relu(), false));
-    assertThrows(IllegalArgumentException.class, () -> Network.of(NetworkSpec.parse("mlp:3-1"), 1.5));
-    assertThrows(IllegalArgumentException.class, () -> Network.of(NetworkSpec.parse("mlp:3-1"), Double.NaN));
+    assertThrows(
+        IllegalArgumentException.class, () -> Network.of(NetworkSpec.parse("mlp:3-1"), 1.5));
+    assertThrows(
+        IllegalArgumentException.class, () -> Network.of(NetworkSpec.parse("mlp:3-1"), Double.NaN));
   }
 
   @Test

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * A slow, obviously correct per-row implementation of Φ(x; θ) and ∇_θΦ(x; θ) written straight from
- * the definitions with plain loops (no BLAS, no im2col, no shared code with {@link Network} beyond the
- * documented θ layout). Used as the oracle for the block kernels.
+ * the definitions with plain loops (no BLAS, no im2col, no shared code with {@link Network} beyond
+ * the documented θ layout). Used as the oracle for the block kernels.
  */
 final class ReferenceNetwork {
 
@@ -18,6 +18,7 @@ final class ReferenceNetwork {
 
   /** Per-layer values of the last forward: inputs[i] is the input of layer i, pre[i] its output. */
   private final List<double[]> inputs = new ArrayList<>();
+
   private final List<double[]> pres = new ArrayList<>();
   private final List<int[]> argmax = new ArrayList<>();
 
@@ -117,15 +118,17 @@ final class ReferenceNetwork {
         for (int oc = 0; oc < out.channels(); oc++) {
           for (int oh = 0; oh < out.height(); oh++) {
             for (int ow = 0; ow < out.width(); ow++) {
-              double s = hasBias[i] ? theta[wOff + out.channels() * in.channels() * k * k + oc] : 0.0;
+              double s =
+                  hasBias[i] ? theta[wOff + out.channels() * in.channels() * k * k + oc] : 0.0;
               for (int ic = 0; ic < in.channels(); ic++) {
                 for (int kh = 0; kh < k; kh++) {
                   for (int kw = 0; kw < k; kw++) {
                     int ih = oh * conv.stride() + kh - conv.padding();
                     int iw = ow * conv.stride() + kw - conv.padding();
                     if (ih >= 0 && ih < in.height() && iw >= 0 && iw < in.width()) {
-                      s += theta[wOff + ((oc * in.channels() + ic) * k + kh) * k + kw]
-                          * a[(ic * in.height() + ih) * in.width() + iw];
+                      s +=
+                          theta[wOff + ((oc * in.channels() + ic) * k + kh) * k + kw]
+                              * a[(ic * in.height() + ih) * in.width() + iw];
                     }
                   }
                 }
@@ -147,7 +150,10 @@ final class ReferenceNetwork {
               double sum = 0;
               for (int kh = 0; kh < k; kh++) {
                 for (int kw = 0; kw < k; kw++) {
-                  int p = (c * in.height() + oh * pool.stride() + kh) * in.width() + ow * pool.stride() + kw;
+                  int p =
+                      (c * in.height() + oh * pool.stride() + kh) * in.width()
+                          + ow * pool.stride()
+                          + kw;
                   sum += a[p];
                   if (bestAt < 0 || a[p] > best) {
                     best = a[p];
@@ -238,7 +244,10 @@ final class ReferenceNetwork {
               } else {
                 for (int kh = 0; kh < k; kh++) {
                   for (int kw = 0; kw < k; kw++) {
-                    int p = (c * in.height() + oh * pool.stride() + kh) * in.width() + ow * pool.stride() + kw;
+                    int p =
+                        (c * in.height() + oh * pool.stride() + kh) * in.width()
+                            + ow * pool.stride()
+                            + kw;
                     da[p] += dz[o] / (k * k);
                   }
                 }
@@ -259,9 +268,9 @@ final class ReferenceNetwork {
   }
 
   /**
-   * Distance of (x, θ) to the nearest kink: the smallest |pre-activation| of an activated unit and the
-   * smallest gap between the two largest entries of a max-pool window (ties of exact zeros, which
-   * ReLU produces and which do not move under small perturbations, are ignored).
+   * Distance of (x, θ) to the nearest kink: the smallest |pre-activation| of an activated unit and
+   * the smallest gap between the two largest entries of a max-pool window (ties of exact zeros,
+   * which ReLU produces and which do not move under small perturbations, are ignored).
    */
   double kinkDistance(double[] x, double[] theta) {
     forward(x, theta);
@@ -285,7 +294,11 @@ final class ReferenceNetwork {
               double second = Double.NEGATIVE_INFINITY;
               for (int kh = 0; kh < k; kh++) {
                 for (int kw = 0; kw < k; kw++) {
-                  double v = a[(c * in.height() + oh * pool.stride() + kh) * in.width() + ow * pool.stride() + kw];
+                  double v =
+                      a[
+                          (c * in.height() + oh * pool.stride() + kh) * in.width()
+                              + ow * pool.stride()
+                              + kw];
                   if (v > top) {
                     second = top;
                     top = v;

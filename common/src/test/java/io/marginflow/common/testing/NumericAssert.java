@@ -40,7 +40,10 @@ public final class NumericAssert {
     }
   }
 
-  /** Relative closeness of two vectors in the Euclidean norm: ‖a − b‖ ≤ relTol·max(‖a‖, ‖b‖) + absTol. */
+  /**
+   * Relative closeness of two vectors in the Euclidean norm: ‖a − b‖ ≤ relTol·max(‖a‖, ‖b‖) +
+   * absTol.
+   */
   public static void assertVectorClose(
       double[] expected, double[] actual, double relTol, double absTol, String what) {
     if (expected.length != actual.length) {
@@ -58,7 +61,8 @@ public final class NumericAssert {
     if (!(diff <= absTol + relTol * scale)) {
       fail(
           String.format(
-              "%s: ‖expected − actual‖=%.3g exceeds %.1g·%.3g + %.1g", what, diff, relTol, scale, absTol));
+              "%s: ‖expected − actual‖=%.3g exceeds %.1g·%.3g + %.1g",
+              what, diff, relTol, scale, absTol));
     }
   }
 }

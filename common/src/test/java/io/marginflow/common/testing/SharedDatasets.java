@@ -4,9 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Locates the real datasets in {@code ../shared/datasets} (system property {@code marginflow.datasets},
- * set by the build). Tests fail, rather than skip, when the folder is missing: the data are part of
- * the test contract.
+ * Locates the real datasets in {@code ../shared/datasets} (system property {@code
+ * marginflow.datasets}, set by the build). Tests fail, rather than skip, when the folder is
+ * missing: the data are part of the test contract.
  */
 public final class SharedDatasets {
 

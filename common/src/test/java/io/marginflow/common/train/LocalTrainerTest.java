@@ -19,19 +19,26 @@ class LocalTrainerTest {
   void sameSeedGivesBitIdenticalThetaAndRows() {
     Dataset data = TrainFixtures.teacher(1, 400, 8, 64);
     TrainConfig cfg =
-        TrainFixtures.config("--model", "mlp:8-16-1", "--steps", "60", "--batch", "32", "--eval-every", "20");
+        TrainFixtures.config(
+            "--model", "mlp:8-16-1", "--steps", "60", "--batch", "32", "--eval-every", "20");
     InMemoryRecorder a = new InMemoryRecorder();
     InMemoryRecorder b = new InMemoryRecorder();
     TrainingState ra = new LocalTrainer(cfg, 8).run(data, null, a, null);
     TrainingState rb = new LocalTrainer(cfg, 8).run(data, null, b, null);
     assertArrayEquals(ra.theta(), rb.theta());
-    assertEquals(a.steps(), b.steps().stream().map(r -> withWall(r, a.steps().get((int) r.step()).wallMs())).toList());
+    assertEquals(
+        a.steps(),
+        b.steps().stream().map(r -> withWall(r, a.steps().get((int) r.step()).wallMs())).toList());
     assertEquals(a.evals(), b.evals());
     assertEquals(60, a.steps().size());
     TrainingState rc =
-        new LocalTrainer(TrainFixtures.config("--model", "mlp:8-16-1", "--steps", "60", "--batch", "32", "--seed", "43"), 8)
+        new LocalTrainer(
+                TrainFixtures.config(
+                    "--model", "mlp:8-16-1", "--steps", "60", "--batch", "32", "--seed", "43"),
+                8)
             .run(data, null, new InMemoryRecorder(), null);
-    assertFalse(java.util.Arrays.equals(ra.theta(), rc.theta()), "another seed must give another run");
+    assertFalse(
+        java.util.Arrays.equals(ra.theta(), rc.theta()), "another seed must give another run");
   }
 
   @Test
@@ -39,15 +46,30 @@ class LocalTrainerTest {
     Dataset data = TrainFixtures.teacher(2, 300, 6, 50);
     for (String schedule : new String[] {"constant", "loss-based"}) {
       TrainConfig cfg =
-          TrainFixtures.config("--model", "mlp:6-8-1", "--steps", "90", "--batch", "30",
-              "--eval-every", "15", "--checkpoint-every", "40", "--schedule", schedule, "--step", "0.5");
+          TrainFixtures.config(
+              "--model",
+              "mlp:6-8-1",
+              "--steps",
+              "90",
+              "--batch",
+              "30",
+              "--eval-every",
+              "15",
+              "--checkpoint-every",
+              "40",
+              "--schedule",
+              schedule,
+              "--step",
+              "0.5");
       InMemoryRecorder whole = new InMemoryRecorder();
       TrainingState end = new LocalTrainer(cfg, 6).run(data, null, whole, null);
       TrainingState at0 = whole.checkpoints().get(0);
       assertEquals(0, at0.step());
       InMemoryRecorder fromStart = new InMemoryRecorder();
-      assertEquals(end, new LocalTrainer(cfg, 6).run(at0, data, null, fromStart, null), "resume at 0");
-      assertEquals(whole.evals().subList(1, whole.evals().size()), fromStart.evals(), "no second eval at 0");
+      assertEquals(
+          end, new LocalTrainer(cfg, 6).run(at0, data, null, fromStart, null), "resume at 0");
+      assertEquals(
+          whole.evals().subList(1, whole.evals().size()), fromStart.evals(), "no second eval at 0");
       TrainingState at40 =
           whole.checkpoints().stream().filter(s -> s.step() == 40).findFirst().orElseThrow();
       InMemoryRecorder rest = new InMemoryRecorder();
@@ -65,21 +87,38 @@ class LocalTrainerTest {
   @Test
   void linearModelApproachesTheHardMarginSvmMargin() {
     // L = 1 on separable data: GD's direction tends to the hard-margin SVM direction and m(u_k) → 1
-    // (science.md §4). The gap closes only like O(1/log t) (Soudry et al., JMLR 2018): measured here
-    // 1.5e-2 at t = 2000 for both losses with γ = 1, hence the tolerance 0.03 (twice the measured gap,
+    // (science.md §4). The gap closes only like O(1/log t) (Soudry et al., JMLR 2018): measured
+    // here
+    // 1.5e-2 at t = 2000 for both losses with γ = 1, hence the tolerance 0.03 (twice the measured
+    // gap,
     // far below the 0.33 gap of the first evaluations) and a direction error below 0.03 rad.
     Dataset data = TrainFixtures.svmSquare();
     for (String loss : new String[] {"exp", "logistic"}) {
       TrainConfig cfg =
-          TrainFixtures.config("--model", "mlp:2-1", "--init", "zeros", "--sampler", "full",
-              "--loss", loss, "--step", "1", "--steps", "2000", "--eval-every", "500");
+          TrainFixtures.config(
+              "--model",
+              "mlp:2-1",
+              "--init",
+              "zeros",
+              "--sampler",
+              "full",
+              "--loss",
+              loss,
+              "--step",
+              "1",
+              "--steps",
+              "2000",
+              "--eval-every",
+              "500");
       InMemoryRecorder rec = new InMemoryRecorder();
       TrainingState end = new LocalTrainer(cfg, 2).run(data, null, rec, null);
       List<EvalRow> evals = rec.evals();
       double early = evals.get(1).normalizedMargin();
       double last = evals.get(evals.size() - 1).normalizedMargin();
       assertTrue(last > early, loss + ": normalized margin must rise: " + early + " → " + last);
-      assertTrue(last <= TrainFixtures.SVM_MARGIN + 1e-12, loss + ": cannot exceed the SVM margin, got " + last);
+      assertTrue(
+          last <= TrainFixtures.SVM_MARGIN + 1e-12,
+          loss + ": cannot exceed the SVM margin, got " + last);
       assertClose(TrainFixtures.SVM_MARGIN, last, 0, 0.03, loss + ": final normalized margin");
       double angle = Math.atan2(end.theta()[1], end.theta()[0]);
       assertClose(TrainFixtures.ANGLE, angle, 0, 0.03, loss + ": direction of θ (radians)");
@@ -92,20 +131,36 @@ class LocalTrainerTest {
   void evaluationRowsAreSelfConsistent() {
     Dataset data = TrainFixtures.teacher(3, 500, 5, 128);
     TrainConfig cfg =
-        TrainFixtures.config("--model", "mlp:5-12-1", "--steps", "200", "--batch", "50",
-            "--step", "1", "--eval-every", "100");
+        TrainFixtures.config(
+            "--model",
+            "mlp:5-12-1",
+            "--steps",
+            "200",
+            "--batch",
+            "50",
+            "--step",
+            "1",
+            "--eval-every",
+            "100");
     InMemoryRecorder rec = new InMemoryRecorder();
     new LocalTrainer(cfg, 5).run(data, null, rec, null);
     for (EvalRow r : rec.evals()) {
       // Euler self-check ⟨ḡ,u⟩ = L Σλ_i p_i(u): exact up to rounding.
-      assertClose(0, r.eulerResidual(), 0, 1e-9 * Math.max(1, Math.abs(r.normalizedMargin())), "euler_residual at " + r.step());
+      assertClose(
+          0,
+          r.eulerResidual(),
+          0,
+          1e-9 * Math.max(1, Math.abs(r.normalizedMargin())),
+          "euler_residual at " + r.step());
       assertTrue(Math.abs(r.alignment()) <= 1 + 1e-12, "alignment is a cosine");
       assertTrue(r.tangentialResidual() >= 0);
       assertClose(Math.pow(r.norm(), 2), r.normPowL(), 1e-14, 0, "norm_pow_L with L = 2");
-      assertClose(r.minMargin() / r.normPowL(), r.normalizedMargin(), 1e-14, 0, "normalized margin");
+      assertClose(
+          r.minMargin() / r.normPowL(), r.normalizedMargin(), 1e-14, 0, "normalized margin");
       assertEquals(r.marginQuantiles().q0(), r.normalizedMargin(), 1e-15);
     }
-    assertTrue(Double.isNaN(rec.evals().get(0).directionChange()), "no previous evaluation at step 0");
+    assertTrue(
+        Double.isNaN(rec.evals().get(0).directionChange()), "no previous evaluation at step 0");
     assertTrue(rec.evals().get(1).directionChange() > 0);
     // ODE time is increasing.
     for (int i = 1; i < rec.evals().size(); i++) {
@@ -117,11 +172,23 @@ class LocalTrainerTest {
   void nonFiniteUpdateStopsTheRunWithAClearMessage() {
     Dataset data = TrainFixtures.teacher(4, 100, 4, 100);
     TrainConfig cfg =
-        TrainFixtures.config("--model", "mlp:4-8-8-8-1", "--steps", "50", "--batch", "10",
-            "--step", "1e300", "--loss", "exp", "--checkpoint-every", "10");
+        TrainFixtures.config(
+            "--model",
+            "mlp:4-8-8-8-1",
+            "--steps",
+            "50",
+            "--batch",
+            "10",
+            "--step",
+            "1e300",
+            "--loss",
+            "exp",
+            "--checkpoint-every",
+            "10");
     InMemoryRecorder rec = new InMemoryRecorder();
     NonFiniteException e =
-        assertThrows(NonFiniteException.class, () -> new LocalTrainer(cfg, 4).run(data, null, rec, null));
+        assertThrows(
+            NonFiniteException.class, () -> new LocalTrainer(cfg, 4).run(data, null, rec, null));
     assertTrue(e.getMessage().contains("NaN/Inf"), e.getMessage());
     for (TrainingState s : rec.checkpoints()) {
       for (double v : s.theta()) {
@@ -134,8 +201,19 @@ class LocalTrainerTest {
   void stopCriteriaEndTheRunWithACheckpoint() {
     Dataset data = TrainFixtures.teacher(6, 200, 5, 64);
     TrainConfig target =
-        TrainFixtures.config("--model", "mlp:5-8-1", "--steps", "5000", "--batch", "20",
-            "--eval-every", "10", "--target-log-loss", "-1", "--checkpoint-every", "0");
+        TrainFixtures.config(
+            "--model",
+            "mlp:5-8-1",
+            "--steps",
+            "5000",
+            "--batch",
+            "20",
+            "--eval-every",
+            "10",
+            "--target-log-loss",
+            "-1",
+            "--checkpoint-every",
+            "0");
     InMemoryRecorder rec = new InMemoryRecorder();
     TrainingState end = new LocalTrainer(target, 5).run(data, null, rec, null);
     assertEquals("target-log-loss", rec.finishReason());
@@ -145,27 +223,51 @@ class LocalTrainerTest {
     assertEquals(end.step(), rec.checkpoints().get(rec.checkpoints().size() - 1).step());
 
     TrainConfig wall =
-        TrainFixtures.config("--model", "mlp:5-8-1", "--steps", "1000000", "--batch", "20",
-            "--max-wall", "0.000001");
+        TrainFixtures.config(
+            "--model",
+            "mlp:5-8-1",
+            "--steps",
+            "1000000",
+            "--batch",
+            "20",
+            "--max-wall",
+            "0.000001");
     InMemoryRecorder w = new InMemoryRecorder();
     TrainingState stopped = new LocalTrainer(wall, 5).run(data, null, w, null);
     assertEquals("max-wall", w.finishReason());
     assertEquals(stopped.step(), w.checkpoints().get(w.checkpoints().size() - 1).step());
-    assertEquals(stopped.step(), w.evals().get(w.evals().size() - 1).step(), "evaluated where it stopped");
+    assertEquals(
+        stopped.step(), w.evals().get(w.evals().size() - 1).step(), "evaluated where it stopped");
   }
 
   @Test
   void stepRowsCanBeThinned() {
     Dataset data = TrainFixtures.teacher(8, 100, 3, 64);
     InMemoryRecorder rec = new InMemoryRecorder();
-    new LocalTrainer(TrainFixtures.config("--model", "mlp:3-4-1", "--steps", "50", "--batch", "10",
-        "--log-steps-every", "7"), 3).run(data, null, rec, null);
-    assertEquals(List.of(0L, 7L, 14L, 21L, 28L, 35L, 42L, 49L), rec.steps().stream().map(r -> r.step()).toList());
+    new LocalTrainer(
+            TrainFixtures.config(
+                "--model", "mlp:3-4-1", "--steps", "50", "--batch", "10", "--log-steps-every", "7"),
+            3)
+        .run(data, null, rec, null);
+    assertEquals(
+        List.of(0L, 7L, 14L, 21L, 28L, 35L, 42L, 49L),
+        rec.steps().stream().map(r -> r.step()).toList());
   }
 
-  private static io.marginflow.common.stats.StepRow withWall(io.marginflow.common.stats.StepRow r, double wall) {
-    return new io.marginflow.common.stats.StepRow(r.schema(), r.step(), r.gamma(), r.batchLogLoss(),
-        r.batchMinMargin(), r.norm(), r.radialLossTerm(), r.radialStepTerm(), r.stepNorm(),
-        r.tangentialStep(), wall, r.logGamma());
+  private static io.marginflow.common.stats.StepRow withWall(
+      io.marginflow.common.stats.StepRow r, double wall) {
+    return new io.marginflow.common.stats.StepRow(
+        r.schema(),
+        r.step(),
+        r.gamma(),
+        r.batchLogLoss(),
+        r.batchMinMargin(),
+        r.norm(),
+        r.radialLossTerm(),
+        r.radialStepTerm(),
+        r.stepNorm(),
+        r.tangentialStep(),
+        wall,
+        r.logGamma());
   }
 }

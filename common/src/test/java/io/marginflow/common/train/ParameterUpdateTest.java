@@ -17,7 +17,8 @@ class ParameterUpdateTest {
 
   @Test
   void radialIdentityOfTheUpdateHoldsExactly() {
-    // Paper eq. 30: ‖w_{k+1}‖² = ‖w_k‖² + radial_loss_term + radial_step_term, which rests on Euler's
+    // Paper eq. 30: ‖w_{k+1}‖² = ‖w_k‖² + radial_loss_term + radial_step_term, which rests on
+    // Euler's
     // identity ⟨a_i(w), w⟩ = L p_i(w) for the subgradient the kernels return.
     Dataset data = TrainFixtures.teacher(7, 300, 10, 64);
     for (String spec : new String[] {"mlp:10-16-1", "mlp:10-8-8-1/act=leaky:0.2", "mlp:10-1"}) {
@@ -30,10 +31,15 @@ class ParameterUpdateTest {
         for (int k = 0; k < 5; k++) {
           double before = sq(theta);
           BatchGradient sum = ctx.batchSum(data.blocks(), k, theta);
-          ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, Math.log(0.05), net.degree());
+          ParameterUpdate.Result r =
+              ParameterUpdate.apply(theta, sum, Math.log(0.05), net.degree());
           double after = sq(theta);
           org.junit.jupiter.api.Assertions.assertTrue(Double.isFinite(after), "finite update");
-          assertClose(after, before + r.radialLossTerm() + r.radialStepTerm(), SUM_ROUNDING, 0,
+          assertClose(
+              after,
+              before + r.radialLossTerm() + r.radialStepTerm(),
+              SUM_ROUNDING,
+              0,
               spec + " " + loss + " step " + k + ": eq. 30");
           assertClose(Math.sqrt(before), r.normBefore(), 1e-15, 0, "norm before");
         }

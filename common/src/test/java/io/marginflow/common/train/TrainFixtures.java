@@ -28,9 +28,9 @@ final class TrainFixtures {
   /**
    * A separable 2-D set whose hard-margin direction (no bias) is known in closed form: in the frame
    * rotated by {@link #ANGLE}, positives (1,1), (1,−1), (2,0.3), (3,−2) and negatives (−1,0.5),
-   * (−1.5,2), (−1,−1). For u = (cos a, sin a) (frame coordinates) the margins of (1,±1) are
-   * cos a ± sin a, so min_i y_i⟨u,x_i⟩ ≤ cos a ≤ 1 with equality only at a = 0: the SVM direction is
-   * the rotated e₁ and the optimal normalized margin is exactly {@link #SVM_MARGIN}.
+   * (−1.5,2), (−1,−1). For u = (cos a, sin a) (frame coordinates) the margins of (1,±1) are cos a ±
+   * sin a, so min_i y_i⟨u,x_i⟩ ≤ cos a ≤ 1 with equality only at a = 0: the SVM direction is the
+   * rotated e₁ and the optimal normalized margin is exactly {@link #SVM_MARGIN}.
    */
   static Dataset svmSquare() {
     double[][] pts = {{1, 1}, {1, -1}, {2, 0.3}, {3, -2}, {-1, 0.5}, {-1.5, 2}, {-1, -1}};

@@ -71,7 +71,8 @@ public final class MarginflowCli {
   static int train(String[] args, PrintStream out) throws IOException {
     ConfigLoader.Parsed parsed = ConfigLoader.parse(args);
     if (parsed.helpRequested()) {
-      out.println("usage: marginflow train [--config FILE.yaml] [flags]\n\nflags (also config-file keys):");
+      out.println(
+          "usage: marginflow train [--config FILE.yaml] [flags]\n\nflags (also config-file keys):");
       out.print(ConfigLoader.helpText());
       return 0;
     }
@@ -85,9 +86,15 @@ public final class MarginflowCli {
     SparkSession spark = SparkSessions.forRun(config);
     try {
       TrainJob.Outcome o = TrainJob.run(config, spark);
-      out.println("marginflow: run finished at step " + o.state().step() + "; outputs in " + o.runDir());
+      out.println(
+          "marginflow: run finished at step " + o.state().step() + "; outputs in " + o.runDir());
       out.println("  manifest:    " + o.runDir() + "/manifest.json");
-      out.println("  metrics:     " + o.runDir() + "/metrics/steps.jsonl, " + o.runDir() + "/metrics/eval.jsonl");
+      out.println(
+          "  metrics:     "
+              + o.runDir()
+              + "/metrics/steps.jsonl, "
+              + o.runDir()
+              + "/metrics/eval.jsonl");
       out.println("  checkpoints: " + o.runDir() + "/checkpoints/");
       return 0;
     } finally {
@@ -106,7 +113,8 @@ public final class MarginflowCli {
         try {
           step = Long.parseLong(args[++i]);
         } catch (NumberFormatException e) {
-          throw new ConfigException("weights: --step: expected a step number, got '" + args[i] + "'");
+          throw new ConfigException(
+              "weights: --step: expected a step number, got '" + args[i] + "'");
         }
       } else if (dir == null && !args[i].startsWith("--")) {
         dir = args[i];
@@ -119,7 +127,8 @@ public final class MarginflowCli {
     }
     Configuration conf = new Configuration();
     URI uri = io.marginflow.spark.job.InputFiles.qualify(dir, conf).toUri();
-    String missing = "weights: " + uri + " has no checkpoint" + finalStep(step) + " (see checkpoints/)";
+    String missing =
+        "weights: " + uri + " has no checkpoint" + finalStep(step) + " (see checkpoints/)";
     try (RunStore store = RunStore.open(uri, conf)) {
       Checkpoint c =
           (step == null ? store.readLatestCheckpoint() : store.readCheckpoint(step))

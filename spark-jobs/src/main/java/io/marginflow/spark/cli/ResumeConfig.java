@@ -41,7 +41,10 @@ final class ResumeConfig {
     URI dir = InputFiles.qualify(given.output().resume(), conf).toUri();
     Manifest m;
     try (RunStore store = RunStore.open(dir, conf)) {
-      m = store.readManifest().orElseThrow(() -> new ConfigException("resume: " + dir + " has no manifest.json"));
+      m =
+          store
+              .readManifest()
+              .orElseThrow(() -> new ConfigException("resume: " + dir + " has no manifest.json"));
     }
     Settings recorded = Settings.defaults();
     for (Map.Entry<String, Object> e : m.config().entrySet()) {
@@ -59,8 +62,13 @@ final class ResumeConfig {
       }
       if (!MAY_CHANGE.contains(k)) {
         throw new ConfigException(
-            "resume: --" + k.key() + " cannot change on resume (recorded '" + recorded.text(k)
-                + "', given '" + v + "'); start a new run instead");
+            "resume: --"
+                + k.key()
+                + " cannot change on resume (recorded '"
+                + recorded.text(k)
+                + "', given '"
+                + v
+                + "'); start a new run instead");
       }
       merged = merged.with(k, v);
     }

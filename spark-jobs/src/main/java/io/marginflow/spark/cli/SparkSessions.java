@@ -7,8 +7,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The Spark session of a run: Kryo with registration required and marginflow's registrator, a Kryo
- * buffer large enough for θ, and the master from the config unless {@code spark-submit} already
- * set one.
+ * buffer large enough for θ, and the master from the config unless {@code spark-submit} already set
+ * one.
  */
 public final class SparkSessions {
 
@@ -23,7 +23,9 @@ public final class SparkSessions {
         .set("spark.kryo.registrationRequired", "true")
         // Unsafe Kryo streams copy primitive arrays (θ, gradients, blocks) in bulk.
         .set("spark.kryo.unsafe", conf.get("spark.kryo.unsafe", "true"))
-        .set("spark.kryoserializer.buffer.max", conf.get("spark.kryoserializer.buffer.max", mb + "m"));
+        .set(
+            "spark.kryoserializer.buffer.max",
+            conf.get("spark.kryoserializer.buffer.max", mb + "m"));
   }
 
   /** A session for the run (gets the existing one when called under spark-submit). */

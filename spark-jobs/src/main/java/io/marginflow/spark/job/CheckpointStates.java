@@ -27,7 +27,8 @@ public final class CheckpointStates {
   /** The monitor's state from its JSON object. */
   public static LateStageMonitor.State monitorFromMap(Map<String, Object> m) {
     Object norm = m.get("last_norm");
-    double lastNorm = norm instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(norm));
+    double lastNorm =
+        norm instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(norm));
     return new LateStageMonitor.State(
         ((Number) m.get("evaluations")).longValue(),
         ((Number) m.get("last_step")).longValue(),

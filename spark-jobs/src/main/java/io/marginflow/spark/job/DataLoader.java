@@ -23,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the data settings of a run into cached block RDDs: line formats through {@link SparkIngest},
- * MNIST IDX files read on the driver and distributed, and the teacher–student generator evaluated
- * row by row on the executors (row i is a pure function of (seed, i)). Blocks are persisted
- * {@code MEMORY_AND_DISK} and materialized once.
+ * Turns the data settings of a run into cached block RDDs: line formats through {@link
+ * SparkIngest}, MNIST IDX files read on the driver and distributed, and the teacher–student
+ * generator evaluated row by row on the executors (row i is a pure function of (seed, i)). Blocks
+ * are persisted {@code MEMORY_AND_DISK} and materialized once.
  */
 public final class DataLoader {
   private static final Logger LOG = LoggerFactory.getLogger(DataLoader.class);
@@ -85,7 +85,12 @@ public final class DataLoader {
 
   /** Loads, caches and materializes one split. */
   public IngestedData load(
-      List<InputFile> files, List<String> uris, int features, boolean sparse, int blockRows, boolean test)
+      List<InputFile> files,
+      List<String> uris,
+      int features,
+      boolean sparse,
+      int blockRows,
+      boolean test)
       throws IOException {
     int p = partitions();
     JavaRDD<RowBlock> blocks;
@@ -111,9 +116,7 @@ public final class DataLoader {
     blocks = blocks.persist(StorageLevel.MEMORY_AND_DISK());
     sc.setJobDescription("marginflow: cache " + (test ? "test" : "training") + " blocks");
     List<long[]> stats =
-        blocks
-            .map(b -> new long[] {b.rows(), positives(b), b.sizeInBytes()})
-            .collect();
+        blocks.map(b -> new long[] {b.rows(), positives(b), b.sizeInBytes()}).collect();
     long rows = 0;
     long pos = 0;
     long bytes = 0;
@@ -125,7 +128,13 @@ public final class DataLoader {
     int f = features > 0 ? features : blocks.first().features();
     LOG.info(
         "{} data: {} rows ({} positive), {} features, {} partitions, {} blocks, {} cached bytes",
-        test ? "test" : "training", rows, pos, f, p, stats.size(), bytes);
+        test ? "test" : "training",
+        rows,
+        pos,
+        f,
+        p,
+        stats.size(),
+        bytes);
     return new IngestedData(blocks, rows, pos, f, sparse, files, description, bytes);
   }
 
@@ -174,13 +183,17 @@ public final class DataLoader {
     List<String> labelUris = config.data().idxLabelUris();
     if (uris.size() != 1) {
       throw new IllegalArgumentException(
-          (test ? "test-data" : "data") + ": --format idx takes exactly one images file, got " + uris);
+          (test ? "test-data" : "data")
+              + ": --format idx takes exactly one images file, got "
+              + uris);
     }
     int which = test ? 1 : 0;
     if (labelUris.size() <= which) {
       throw new IllegalArgumentException(
-          "idx-labels: expected a labels file for the " + (test ? "test" : "training")
-              + " images (list: train[,test]), got " + labelUris);
+          "idx-labels: expected a labels file for the "
+              + (test ? "test" : "training")
+              + " images (list: train[,test]), got "
+              + labelUris);
     }
     java.nio.file.Path images = localCopy(uris.get(0));
     java.nio.file.Path labels = localCopy(labelUris.get(which));

@@ -4,8 +4,8 @@ import java.io.Serializable;
 
 /**
  * What the scan pass learned about one input file: its identity (URI, size, modification time,
- * SHA-256 of the stored bytes) and content (data rows, positives, largest feature index, non-zeros).
- * Together they form the dataset fingerprint of the manifest.
+ * SHA-256 of the stored bytes) and content (data rows, positives, largest feature index,
+ * non-zeros). Together they form the dataset fingerprint of the manifest.
  *
  * @param uri fully qualified URI
  * @param bytes stored size

@@ -24,7 +24,9 @@ public final class InputFiles {
 
   private InputFiles() {}
 
-  /** The data files named by {@code uris}, in the given order; directories expand to sorted files. */
+  /**
+   * The data files named by {@code uris}, in the given order; directories expand to sorted files.
+   */
   public static List<String> expand(List<String> uris, Configuration conf) throws IOException {
     List<String> out = new ArrayList<>();
     for (String u : uris) {
@@ -39,7 +41,10 @@ public final class InputFiles {
         List<FileStatus> files =
             Arrays.stream(children)
                 .filter(FileStatus::isFile)
-                .filter(c -> !c.getPath().getName().startsWith("_") && !c.getPath().getName().startsWith("."))
+                .filter(
+                    c ->
+                        !c.getPath().getName().startsWith("_")
+                            && !c.getPath().getName().startsWith("."))
                 .filter(c -> c.getLen() > 0)
                 .sorted(Comparator.comparing(c -> c.getPath().getName()))
                 .toList();
@@ -60,13 +65,17 @@ public final class InputFiles {
   /** A fully qualified Hadoop path; plain paths are local files. */
   public static Path qualify(String uri, Configuration conf) throws IOException {
     URI parsed = URI.create(uri.replace(" ", "%20"));
-    Path p = parsed.getScheme() == null
-        ? new Path(new java.io.File(uri).getAbsoluteFile().toURI())
-        : new Path(parsed);
+    Path p =
+        parsed.getScheme() == null
+            ? new Path(new java.io.File(uri).getAbsoluteFile().toURI())
+            : new Path(parsed);
     return p.getFileSystem(conf).makeQualified(p);
   }
 
-  /** The decompressed content of {@code raw}, read from {@code path} (codec by suffix or gzip magic). */
+  /**
+   * The decompressed content of {@code raw}, read from {@code path} (codec by suffix or gzip
+   * magic).
+   */
   public static InputStream decompressed(Path path, InputStream raw, Configuration conf)
       throws IOException {
     CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);

@@ -7,7 +7,8 @@ import java.io.Serializable;
 
 /**
  * A line-oriented input format as shipped to executors: LIBSVM or CSV, with the declared feature
- * count (LIBSVM: 0 during the scan pass means "accept any index"), and how many header lines to skip.
+ * count (LIBSVM: 0 during the scan pass means "accept any index"), and how many header lines to
+ * skip.
  *
  * @param kind {@code libsvm} or {@code csv}
  * @param features declared features (libsvm; 0 = unknown yet) or CSV feature columns

@@ -63,6 +63,10 @@ public final class MarginSnapshots implements SparkBackend.SnapshotWriter {
                           out.add(RowFactory.create(i, y, pu, Math.exp(s - logSumNegDerivative))));
               return out.iterator();
             });
-    spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.Overwrite).parquet(folder(runDir, step));
+    spark
+        .createDataFrame(rows, SCHEMA)
+        .write()
+        .mode(SaveMode.Overwrite)
+        .parquet(folder(runDir, step));
   }
 }

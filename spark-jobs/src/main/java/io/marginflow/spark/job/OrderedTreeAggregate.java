@@ -12,15 +12,15 @@ import org.apache.spark.api.java.function.Function2;
 import scala.Tuple2;
 
 /**
- * A {@code treeAggregate} whose result does not depend on task timing. Spark's own
- * {@code RDD.treeAggregate} ends in a fold that merges partition results in the order they arrive,
- * and its intermediate {@code reduceByKey} merges in shuffle-fetch order; floating-point merges are
- * not associative, so from three partial results on the bits of θ would depend on scheduling. Here
+ * A {@code treeAggregate} whose result does not depend on task timing. Spark's own {@code
+ * RDD.treeAggregate} ends in a fold that merges partition results in the order they arrive, and its
+ * intermediate {@code reduceByKey} merges in shuffle-fetch order; floating-point merges are not
+ * associative, so from three partial results on the bits of θ would depend on scheduling. Here
  * every level merges contiguous ranges of partition indices in index order, and the driver folds
  * the last level in index order: the same data, partitioning and depth always give the same bits.
  *
- * <p>The level structure follows Spark's: scale = max(⌈P^{1/depth}⌉, 2), and levels are added
- * while the number of partial results exceeds scale + ⌈count/scale⌉.
+ * <p>The level structure follows Spark's: scale = max(⌈P^{1/depth}⌉, 2), and levels are added while
+ * the number of partial results exceeds scale + ⌈count/scale⌉.
  */
 public final class OrderedTreeAggregate {
 
@@ -39,7 +39,8 @@ public final class OrderedTreeAggregate {
     int count = perPartition.getNumPartitions();
     int scale = Math.max((int) Math.ceil(Math.pow(count, 1.0 / depth)), 2);
     JavaPairRDD<Integer, T> level =
-        perPartition.mapPartitionsWithIndex(
+        perPartition
+            .mapPartitionsWithIndex(
                 (i, it) -> {
                   List<Tuple2<Integer, T>> out = new ArrayList<>(1);
                   it.forEachRemaining(v -> out.add(new Tuple2<>(i, v)));

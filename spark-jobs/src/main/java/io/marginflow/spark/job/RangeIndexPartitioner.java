@@ -3,8 +3,9 @@ package io.marginflow.spark.job;
 import org.apache.spark.Partitioner;
 
 /**
- * Sends global row index i of n rows to partition ⌊i·P/n⌋: P contiguous ranges of nearly equal size,
- * a pure function of (n, P), so the same data and partition count always give the same partitions.
+ * Sends global row index i of n rows to partition ⌊i·P/n⌋: P contiguous ranges of nearly equal
+ * size, a pure function of (n, P), so the same data and partition count always give the same
+ * partitions.
  */
 public final class RangeIndexPartitioner extends Partitioner {
   private static final long serialVersionUID = 1L;

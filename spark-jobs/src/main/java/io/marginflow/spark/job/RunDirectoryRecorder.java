@@ -14,9 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes what the training loop produces into a run directory: metric rows appended to
- * {@code metrics/*.jsonl}, checkpoints (θ, the previous evaluation's θ, the loss-based epoch start,
- * and {@link CheckpointMeta} with the metric files' lengths), and {@code status.json} at the end.
+ * Writes what the training loop produces into a run directory: metric rows appended to {@code
+ * metrics/*.jsonl}, checkpoints (θ, the previous evaluation's θ, the loss-based epoch start, and
+ * {@link CheckpointMeta} with the metric files' lengths), and {@code status.json} at the end.
  */
 public final class RunDirectoryRecorder implements RunRecorder {
 

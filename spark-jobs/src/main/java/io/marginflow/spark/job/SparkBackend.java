@@ -19,11 +19,11 @@ import scala.runtime.AbstractFunction1;
 /**
  * The per-row work of {@link io.marginflow.common.train.TrainingLoop} on Spark: each step is one
  * Spark job in which θ goes out (in the task closure or as a broadcast), every partition lists its
- * own members of batch k from (seed, k) alone and sums their loss-frame subgradients
- * ({@link io.marginflow.common.train.PartitionContext}), and a tree aggregation of the given
- * depth ({@link OrderedTreeAggregate}: merges in partition order, so the bits never depend on task
- * timing) brings the merged {@link BatchGradient} to the driver. Evaluations are one pass of the same
- * shape over every row.
+ * own members of batch k from (seed, k) alone and sums their loss-frame subgradients ({@link
+ * io.marginflow.common.train.PartitionContext}), and a tree aggregation of the given depth ({@link
+ * OrderedTreeAggregate}: merges in partition order, so the bits never depend on task timing) brings
+ * the merged {@link BatchGradient} to the driver. Evaluations are one pass of the same shape over
+ * every row.
  */
 public final class SparkBackend implements TrainingBackend {
 
@@ -97,7 +97,9 @@ public final class SparkBackend implements TrainingBackend {
       StepPath stepPath) {
     this.stepPath =
         stepPath == StepPath.AUTO
-            ? (flatMerge(train.getNumPartitions(), treeDepth) ? StepPath.CACHED_JOB : StepPath.TREE_AGGREGATE)
+            ? (flatMerge(train.getNumPartitions(), treeDepth)
+                ? StepPath.CACHED_JOB
+                : StepPath.TREE_AGGREGATE)
             : stepPath;
     this.sc = sc;
     this.train = train;
@@ -125,14 +127,20 @@ public final class SparkBackend implements TrainingBackend {
     ModelKey k = key;
     JavaRDD<BatchGradient> parts =
         train.mapPartitions(
-            it -> Collections.singletonList(k.context().batchSum(drain(it), step, ref.get()))
-                .iterator());
-    return OrderedTreeAggregate.aggregate(parts, BatchGradient::merge, treeDepth, new BatchGradient(d));
+            it ->
+                Collections.singletonList(k.context().batchSum(drain(it), step, ref.get()))
+                    .iterator());
+    return OrderedTreeAggregate.aggregate(
+        parts, BatchGradient::merge, treeDepth, new BatchGradient(d));
   }
 
   @Override
   public EvaluationPass evaluate(
-      boolean onTest, double[] theta, double normPowL, double[] previousTheta, double previousNormPowL) {
+      boolean onTest,
+      double[] theta,
+      double normPowL,
+      double[] previousTheta,
+      double previousNormPowL) {
     sc.setJobDescription("marginflow evaluation (" + (onTest ? "test" : "train") + ")");
     JavaRDD<RowBlock> rdd = onTest ? test : train;
     ModelKey k = key;
@@ -142,7 +150,8 @@ public final class SparkBackend implements TrainingBackend {
         rdd.mapPartitions(
             it ->
                 Collections.singletonList(
-                        k.context().evaluate(drain(it), ref.get(), normPowL, prev, previousNormPowL))
+                        k.context()
+                            .evaluate(drain(it), ref.get(), normPowL, prev, previousNormPowL))
                     .iterator());
     return OrderedTreeAggregate.aggregate(
         parts,
@@ -163,14 +172,16 @@ public final class SparkBackend implements TrainingBackend {
     ThetaRef ref = ship(theta);
     return OrderedTreeAggregate.aggregate(
         train.mapPartitions(
-            it -> Collections.singletonList(k.context().logSumLoss(drain(it), ref.get())).iterator()),
+            it ->
+                Collections.singletonList(k.context().logSumLoss(drain(it), ref.get())).iterator()),
         LogSpace::logAddExp,
         treeDepth,
         Double.NEGATIVE_INFINITY);
   }
 
   @Override
-  public void snapshotMargins(long step, double[] theta, double normPowL, double logSumNegDerivative) {
+  public void snapshotMargins(
+      long step, double[] theta, double normPowL, double logSumNegDerivative) {
     if (snapshots != null) {
       sc.setJobDescription("marginflow margin snapshot at step " + step);
       snapshots.write(step, theta, normPowL, logSumNegDerivative);
@@ -179,8 +190,17 @@ public final class SparkBackend implements TrainingBackend {
 
   @Override
   public String describe() {
-    return "spark " + sc.master() + " (" + train.getNumPartitions() + " partitions, treeAggregate depth "
-        + treeDepth + ", step path " + stepPath.name().toLowerCase(java.util.Locale.ROOT) + ", θ by " + shipping.name().toLowerCase(java.util.Locale.ROOT) + ")";
+    return "spark "
+        + sc.master()
+        + " ("
+        + train.getNumPartitions()
+        + " partitions, treeAggregate depth "
+        + treeDepth
+        + ", step path "
+        + stepPath.name().toLowerCase(java.util.Locale.ROOT)
+        + ", θ by "
+        + shipping.name().toLowerCase(java.util.Locale.ROOT)
+        + ")";
   }
 
   /** Destroys the last broadcast, if any. */
@@ -209,8 +229,12 @@ public final class SparkBackend implements TrainingBackend {
     if (stepRdd == null) {
       stepInput = new StepInput();
       stepRdd =
-          train.rdd().mapPartitions(
-              new StepPartition(key, stepInput), true, ClassTag$.MODULE$.apply(BatchGradient.class));
+          train
+              .rdd()
+              .mapPartitions(
+                  new StepPartition(key, stepInput),
+                  true,
+                  ClassTag$.MODULE$.apply(BatchGradient.class));
     }
     // Read when this step's job is serialized (runJob blocks until the job is done).
     stepInput.step = step;
@@ -222,7 +246,8 @@ public final class SparkBackend implements TrainingBackend {
     sc.setLocalProperty(CALL_SITE_LONG, "marginflow step (SparkBackend.batchSum)");
     Object parts;
     try {
-      parts = sc.sc().runJob(stepRdd, new OnlyResult(), ClassTag$.MODULE$.apply(BatchGradient.class));
+      parts =
+          sc.sc().runJob(stepRdd, new OnlyResult(), ClassTag$.MODULE$.apply(BatchGradient.class));
     } finally {
       sc.setLocalProperty(CALL_SITE_SHORT, shortSite);
       sc.setLocalProperty(CALL_SITE_LONG, longSite);
@@ -248,7 +273,8 @@ public final class SparkBackend implements TrainingBackend {
 
   /** A partition's minibatch sum (a named class: Spark's closure cleaner skips it). */
   static final class StepPartition
-      extends AbstractFunction1<scala.collection.Iterator<RowBlock>, scala.collection.Iterator<BatchGradient>>
+      extends AbstractFunction1<
+          scala.collection.Iterator<RowBlock>, scala.collection.Iterator<BatchGradient>>
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final ModelKey key;
@@ -262,7 +288,8 @@ public final class SparkBackend implements TrainingBackend {
     @Override
     public scala.collection.Iterator<BatchGradient> apply(scala.collection.Iterator<RowBlock> it) {
       BatchGradient g =
-          key.context().batchSum(drain(CollectionConverters.asJava(it)), input.step, input.theta.get());
+          key.context()
+              .batchSum(drain(CollectionConverters.asJava(it)), input.step, input.theta.get());
       return CollectionConverters.asScala(Collections.singletonList(g).iterator());
     }
   }

@@ -28,11 +28,11 @@ import scala.Tuple2;
 
 /**
  * Reads line-oriented data (LIBSVM, CSV) through Spark from any Hadoop file system in two passes.
- * The scan pass parses and validates every line of every file (one task per file), counting rows and
- * hashing the stored bytes, so a malformed line fails the run, naming file and line, before anything
- * is written. The load pass parses again, gives each row its global index (file order, then line
- * order), sends it to partition ⌊index·P/n⌋ and stacks each partition's rows, in index order, into
- * blocks: the partitioning depends only on (files, n, P).
+ * The scan pass parses and validates every line of every file (one task per file), counting rows
+ * and hashing the stored bytes, so a malformed line fails the run, naming file and line, before
+ * anything is written. The load pass parses again, gives each row its global index (file order,
+ * then line order), sends it to partition ⌊index·P/n⌋ and stacks each partition's rows, in index
+ * order, into blocks: the partitioning depends only on (files, n, P).
  */
 public final class SparkIngest {
 
@@ -159,9 +159,7 @@ public final class SparkIngest {
             new Tuple2<>(
                 index++,
                 new RowRecord(
-                    row.label(),
-                    Arrays.copyOf(row.indices(), k),
-                    Arrays.copyOf(row.values(), k))));
+                    row.label(), Arrays.copyOf(row.indices(), k), Arrays.copyOf(row.values(), k))));
       }
     }
     return out.iterator();
@@ -199,7 +197,8 @@ public final class SparkIngest {
 
   /**
    * Spark wraps a task's exception in a SparkException; bring a {@link DataFormatException} or
-   * another {@link IllegalArgumentException} back to the surface so the user sees "file:line: problem".
+   * another {@link IllegalArgumentException} back to the surface so the user sees "file:line:
+   * problem".
    */
   static RuntimeException unwrap(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

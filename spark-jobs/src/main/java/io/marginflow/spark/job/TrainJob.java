@@ -107,8 +107,7 @@ public final class TrainJob {
               thetaShipping(config, network),
               snapshots);
       LOG.info("backend: {}", backend.describe());
-      RunDirectoryRecorder recorder =
-          new RunDirectoryRecorder(store, key.sampler(), samplerSeed);
+      RunDirectoryRecorder recorder = new RunDirectoryRecorder(store, key.sampler(), samplerSeed);
       TrainingState end = new TrainingLoop(config, network, backend, recorder).run(start);
       return new Outcome(store.uri(), end);
     } catch (RuntimeException | Error e) {
@@ -140,7 +139,9 @@ public final class TrainJob {
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
-                        "resume: " + store.uri() + " has no valid checkpoint (checkpoints/LATEST)"));
+                        "resume: "
+                            + store.uri()
+                            + " has no valid checkpoint (checkpoints/LATEST)"));
     Map<String, double[]> extra = new LinkedHashMap<>();
     for (String name :
         new String[] {
@@ -187,7 +188,9 @@ public final class TrainJob {
 
   static String newRunId(TrainConfig config) {
     String time =
-        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(ZoneOffset.UTC)
+            .format(Instant.now());
     return time + "-s" + Long.toUnsignedString(config.optimizer().seed());
   }
 
@@ -205,7 +208,11 @@ public final class TrainJob {
       for (InputFile f : d.files()) {
         data.add(
             new Manifest.DataFile(
-                f.uri(), f.bytes(), Instant.ofEpochMilli(f.modified()), f.rows(), d.features(),
+                f.uri(),
+                f.bytes(),
+                Instant.ofEpochMilli(f.modified()),
+                f.rows(),
+                d.features(),
                 f.sha256()));
       }
     }
@@ -229,7 +236,8 @@ public final class TrainJob {
             ? "loss-based-step (Lyu–Li; not the paper's constant-step SGD)"
             : switch (config.optimizer().sampler().kind().name()) {
               case "FULL" -> "gd";
-              case "RESHUFFLE" -> "sgd-reshuffle (epoch permutations; not the paper's i.i.d. noise)";
+              case "RESHUFFLE" ->
+                  "sgd-reshuffle (epoch permutations; not the paper's i.i.d. noise)";
               default -> "sgd";
             };
     return new Manifest(
@@ -258,7 +266,8 @@ public final class TrainJob {
     List<String> executors =
         train
             .blocks()
-            .mapPartitions(it -> java.util.Collections.singletonList(BlasInfo.implementation()).iterator())
+            .mapPartitions(
+                it -> java.util.Collections.singletonList(BlasInfo.implementation()).iterator())
             .distinct()
             .collect();
     if (executors.size() == 1 && executors.get(0).equals(driver)) {

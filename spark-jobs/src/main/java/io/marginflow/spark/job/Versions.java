@@ -22,7 +22,8 @@ final class Versions {
     }
     return new Manifest.Versions(
         nonBlank(build.getProperty("version")),
-        nonBlank(System.getProperty("marginflow.git.commit", System.getenv("MARGINFLOW_GIT_COMMIT"))),
+        nonBlank(
+            System.getProperty("marginflow.git.commit", System.getenv("MARGINFLOW_GIT_COMMIT"))),
         spark.version(),
         org.apache.hadoop.util.VersionInfo.getVersion(),
         System.getProperty("java.version"));

@@ -53,14 +53,16 @@ final class CheckpointDirectory {
     }
     Path stepDir = stepDir(step);
     if (fs.exists(stepDir)) {
-      LOG.info("replacing {} left by an interrupted attempt (LATEST does not point to it)", stepDir);
+      LOG.info(
+          "replacing {} left by an interrupted attempt (LATEST does not point to it)", stepDir);
       fs.delete(stepDir, true);
     }
     ops.writeAtomically(
         new Path(stepDir, RunStore.THETA_FILE), out -> CheckpointFormat.write(theta, out));
     for (java.util.Map.Entry<String, double[]> e : arrays.entrySet()) {
       if (!ARRAY_NAME.matcher(e.getKey()).matches()) {
-        throw new IllegalArgumentException("checkpoint array name: expected [a-z0-9-]+.bin, got '" + e.getKey() + "'");
+        throw new IllegalArgumentException(
+            "checkpoint array name: expected [a-z0-9-]+.bin, got '" + e.getKey() + "'");
       }
       double[] a = e.getValue();
       ops.writeAtomically(new Path(stepDir, e.getKey()), out -> CheckpointFormat.write(a, out));
@@ -107,7 +109,9 @@ final class CheckpointDirectory {
     return Optional.of(read(step));
   }
 
-  /** An extra array stored beside θ in the checkpoint of {@code step}, if present (CRC-verified). */
+  /**
+   * An extra array stored beside θ in the checkpoint of {@code step}, if present (CRC-verified).
+   */
   Optional<double[]> readArray(long step, String name) throws IOException {
     Path p = new Path(stepDir(step), name);
     if (!fs.exists(p)) {

@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The file-system mechanics behind {@link RunStore}, with the differences between file systems in
- * one place: atomic replacement (HDFS {@code Rename.OVERWRITE}, POSIX rename, or delete-then-rename),
- * truncation (HDFS block recovery is waited for; no truncate → rewrite of the prefix), and HDFS lease
- * recovery.
+ * one place: atomic replacement (HDFS {@code Rename.OVERWRITE}, POSIX rename, or
+ * delete-then-rename), truncation (HDFS block recovery is waited for; no truncate → rewrite of the
+ * prefix), and HDFS lease recovery.
  */
 final class FileOps {
 
@@ -163,7 +163,9 @@ final class FileOps {
     }
   }
 
-  /** Deletes the files directly in {@code dir} whose names start with {@link RunStore#TMP_PREFIX}. */
+  /**
+   * Deletes the files directly in {@code dir} whose names start with {@link RunStore#TMP_PREFIX}.
+   */
   void deleteTemporaries(Path dir) throws IOException {
     for (FileStatus st : fs.listStatus(dir)) {
       if (st.isFile() && st.getPath().getName().startsWith(RunStore.TMP_PREFIX)) {

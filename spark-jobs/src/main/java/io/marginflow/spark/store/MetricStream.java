@@ -10,10 +10,10 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * An append-only JSON-lines file of a run directory ({@code metrics/steps.jsonl} or {@code
- * metrics/eval.jsonl}). Lines are buffered in memory by {@link #appendLine}; {@link #flush()} writes
- * them and calls {@code hflush()}, so that readers (which read to the end of the stream) see only
- * complete lines. A buffer above {@value #AUTO_FLUSH_BYTES} bytes is flushed automatically, also at
- * a line end. The file is opened lazily, for append if it exists (created otherwise).
+ * metrics/eval.jsonl}). Lines are buffered in memory by {@link #appendLine}; {@link #flush()}
+ * writes them and calls {@code hflush()}, so that readers (which read to the end of the stream) see
+ * only complete lines. A buffer above {@value #AUTO_FLUSH_BYTES} bytes is flushed automatically,
+ * also at a line end. The file is opened lazily, for append if it exists (created otherwise).
  *
  * <p>{@link #length()} is the length of the file as of the last flush: the value a checkpoint
  * records so that a resumed run can cut the file back to it ({@link RunStore#truncateMetrics}).

@@ -37,17 +37,17 @@ import org.slf4j.LoggerFactory;
  * checkpoints/LATEST                "K\n": the only checkpoint that counts, written last
  * </pre>
  *
- * <p><b>Atomic writes.</b> {@link #writeAtomically} writes {@code _tmp-<name>-<uuid>} in the target's
- * directory, hsyncs and closes it, then renames it over the target. On HDFS the rename uses {@code
- * Rename.OVERWRITE}, which is atomic; on the local file system {@code rename(2)} replaces the target
- * atomically. On any other file system whose rename refuses an existing target, the target is
- * deleted first and there is a window in which it does not exist. Checkpoints are safe in that
- * window because of the order of writes: {@code theta.bin} and {@code meta.json} go to a new
- * directory (nothing is replaced), and only then is {@code LATEST} replaced. A crash before the swap
- * leaves the previous {@code LATEST}, which still points at a complete checkpoint; a crash inside the
- * window leaves no {@code LATEST} but a complete {@code checkpoints/_tmp-LATEST-*} (it was closed
- * before the delete), from which {@link #open} restores {@code LATEST}. A checkpoint directory that
- * no {@code LATEST} points to is ignored.
+ * <p><b>Atomic writes.</b> {@link #writeAtomically} writes {@code _tmp-<name>-<uuid>} in the
+ * target's directory, hsyncs and closes it, then renames it over the target. On HDFS the rename
+ * uses {@code Rename.OVERWRITE}, which is atomic; on the local file system {@code rename(2)}
+ * replaces the target atomically. On any other file system whose rename refuses an existing target,
+ * the target is deleted first and there is a window in which it does not exist. Checkpoints are
+ * safe in that window because of the order of writes: {@code theta.bin} and {@code meta.json} go to
+ * a new directory (nothing is replaced), and only then is {@code LATEST} replaced. A crash before
+ * the swap leaves the previous {@code LATEST}, which still points at a complete checkpoint; a crash
+ * inside the window leaves no {@code LATEST} but a complete {@code checkpoints/_tmp-LATEST-*} (it
+ * was closed before the delete), from which {@link #open} restores {@code LATEST}. A checkpoint
+ * directory that no {@code LATEST} points to is ignored.
  *
  * <p><b>File systems.</b> On the local file system the checksumming wrapper is bypassed (its {@code
  * .crc} side files do not support append or truncate; θ carries its own CRC32). Metric streams need
@@ -62,18 +62,25 @@ public final class RunStore implements Closeable {
 
   /** The manifest, relative to the run directory. */
   public static final String MANIFEST = "manifest.json";
+
   /** The per-step metrics file. */
   public static final String STEPS = "metrics/steps.jsonl";
+
   /** The evaluation metrics file. */
   public static final String EVAL = "metrics/eval.jsonl";
+
   /** The directory of checkpoints. */
   public static final String CHECKPOINTS = "checkpoints";
+
   /** The marker naming the latest complete checkpoint. */
   public static final String LATEST = CHECKPOINTS + "/LATEST";
+
   /** θ inside a checkpoint directory. */
   public static final String THETA_FILE = "theta.bin";
+
   /** The metadata inside a checkpoint directory. */
   public static final String META_FILE = "meta.json";
+
   /** Prefix of temporary files (Hadoop input formats skip names starting with '_'). */
   public static final String TMP_PREFIX = "_tmp-";
 
@@ -109,7 +116,10 @@ public final class RunStore implements Closeable {
     }
   }
 
-  /** Writes the content of a file to the given stream (which the caller of this hook must not close). */
+  /**
+   * Writes the content of a file to the given stream (which the caller of this hook must not
+   * close).
+   */
   @FunctionalInterface
   public interface StreamWriter {
     /** Writes the content. */
@@ -143,8 +153,8 @@ public final class RunStore implements Closeable {
   }
 
   /**
-   * Starts a new run directory: creates it (and {@code metrics/}, {@code checkpoints/}) or accepts an
-   * existing empty one.
+   * Starts a new run directory: creates it (and {@code metrics/}, {@code checkpoints/}) or accepts
+   * an existing empty one.
    *
    * @throws FileAlreadyExistsException if the directory exists and is not empty (resume it with
    *     {@link #open}) or is a file
@@ -168,8 +178,8 @@ public final class RunStore implements Closeable {
 
   /**
    * Opens an existing run directory to resume it: restores a {@code LATEST} interrupted inside the
-   * non-atomic rename window (see class comment), recovers HDFS leases left on the metric files by a
-   * crashed writer, and deletes stale temporary files.
+   * non-atomic rename window (see class comment), recovers HDFS leases left on the metric files by
+   * a crashed writer, and deletes stale temporary files.
    *
    * @throws FileNotFoundException if the directory does not exist
    */
@@ -184,7 +194,9 @@ public final class RunStore implements Closeable {
     }
   }
 
-  /** Package-private entry for tests: a store on a given file system (which the store will close). */
+  /**
+   * Package-private entry for tests: a store on a given file system (which the store will close).
+   */
   static RunStore onFileSystem(FileSystem fs, Path runDir, Options options, boolean create)
       throws IOException {
     RunStore store = new RunStore(fs, fs.makeQualified(runDir), options);
@@ -292,9 +304,9 @@ public final class RunStore implements Closeable {
   }
 
   /**
-   * Writes the content produced by {@code writer} to {@code relPath}: to a temporary file in the same
-   * directory first, then renamed over the target (see class comment). If the writer fails, the
-   * temporary file is deleted and the target is unchanged.
+   * Writes the content produced by {@code writer} to {@code relPath}: to a temporary file in the
+   * same directory first, then renamed over the target (see class comment). If the writer fails,
+   * the temporary file is deleted and the target is unchanged.
    */
   public void writeAtomically(String relPath, StreamWriter writer) throws IOException {
     requireOpen();
@@ -341,8 +353,8 @@ public final class RunStore implements Closeable {
    * ({@link CheckpointMeta#stepsBytes()}, {@link CheckpointMeta#evalBytes()}), so that a resume
    * truncates them exactly to this step.
    *
-   * @throws IllegalArgumentException if {@code meta.step() != step}, if step is not after the latest
-   *     checkpoint, or if the recorded metric lengths differ from the flushed ones
+   * @throws IllegalArgumentException if {@code meta.step() != step}, if step is not after the
+   *     latest checkpoint, or if the recorded metric lengths differ from the flushed ones
    * @throws IllegalStateException if a metric stream has unflushed lines
    */
   public void writeCheckpoint(long step, double[] theta, CheckpointMeta meta) throws IOException {
@@ -350,9 +362,9 @@ public final class RunStore implements Closeable {
   }
 
   /**
-   * As {@link #writeCheckpoint(long, double[], CheckpointMeta)}, also storing further θ-shaped arrays
-   * (file name → values, names {@code [a-z0-9-]+.bin}) in the same format before {@code meta.json}
-   * and {@code LATEST}.
+   * As {@link #writeCheckpoint(long, double[], CheckpointMeta)}, also storing further θ-shaped
+   * arrays (file name → values, names {@code [a-z0-9-]+.bin}) in the same format before {@code
+   * meta.json} and {@code LATEST}.
    */
   public void writeCheckpoint(
       long step, double[] theta, java.util.Map<String, double[]> arrays, CheckpointMeta meta)
@@ -375,7 +387,8 @@ public final class RunStore implements Closeable {
 
   /**
    * The checkpoint that {@code checkpoints/LATEST} points to, verified (CRC of θ, meta schema, meta
-   * step = LATEST); empty if there is no {@code LATEST}. Directories it does not point to are ignored.
+   * step = LATEST); empty if there is no {@code LATEST}. Directories it does not point to are
+   * ignored.
    *
    * @throws FormatException if {@code LATEST} is malformed or the checkpoint it names is missing or
    *     corrupted (the message names the file)
@@ -437,7 +450,10 @@ public final class RunStore implements Closeable {
   private void truncate(MetricStream stream, long len) throws IOException {
     if (stream.pendingBytes() > 0) {
       throw new IllegalStateException(
-          stream.relativePath() + ": " + stream.pendingBytes() + " unflushed bytes before truncate");
+          stream.relativePath()
+              + ": "
+              + stream.pendingBytes()
+              + " unflushed bytes before truncate");
     }
     stream.closeFile();
     Path p = stream.path();
@@ -495,18 +511,30 @@ public final class RunStore implements Closeable {
   private void requireMetricsMatch(MetricStream s, long recorded, String field) throws IOException {
     if (s.pendingBytes() > 0) {
       throw new IllegalStateException(
-          s.relativePath() + ": " + s.pendingBytes() + " unflushed bytes; flush before checkpointing");
+          s.relativePath()
+              + ": "
+              + s.pendingBytes()
+              + " unflushed bytes; flush before checkpointing");
     }
     long flushed = s.length();
     if (recorded != flushed) {
       throw new IllegalArgumentException(
-          "meta." + field + ": expected the flushed length of " + s.relativePath() + " = " + flushed
-              + ", got " + recorded);
+          "meta."
+              + field
+              + ": expected the flushed length of "
+              + s.relativePath()
+              + " = "
+              + flushed
+              + ", got "
+              + recorded);
     }
   }
 
   private Path resolve(String relPath) {
-    if (relPath == null || relPath.isBlank() || relPath.startsWith("/") || relPath.contains("\\")
+    if (relPath == null
+        || relPath.isBlank()
+        || relPath.startsWith("/")
+        || relPath.contains("\\")
         || relPath.contains(":")) {
       throw new IllegalArgumentException(
           "relPath: expected a relative path inside the run directory, got '" + relPath + "'");

@@ -22,9 +22,13 @@ class MarginflowCliTest {
   private static Result run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = MarginflowCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        MarginflowCli.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -33,7 +37,8 @@ class MarginflowCliTest {
     Files.writeString(cfg, "steps: 10\nbatchsize: 5\n");
     Result r = run("train", "--config", cfg.toString());
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("unknown key 'batchsize'") && r.err().contains("run.yaml"), r.err());
+    assertTrue(
+        r.err().contains("unknown key 'batchsize'") && r.err().contains("run.yaml"), r.err());
     assertTrue(r.err().contains("batch"), "lists the known keys: " + r.err());
   }
 
@@ -48,7 +53,8 @@ class MarginflowCliTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("schedule"), r.err());
     r = run("train", "--relu-derivative-at-zero", "2");
-    assertTrue(r.err().contains("relu-derivative-at-zero: expected a number in [0, 1], got '2'"), r.err());
+    assertTrue(
+        r.err().contains("relu-derivative-at-zero: expected a number in [0, 1], got '2'"), r.err());
     r = run("train", "--bogus", "1");
     assertTrue(r.err().contains("unknown flag --bogus"), r.err());
     Path cfg = tmp.resolve("bad.yaml");
@@ -62,10 +68,32 @@ class MarginflowCliTest {
   void helpDocumentsEveryFlag() {
     Result r = run("train", "--help");
     assertEquals(0, r.code());
-    for (String flag : new String[] {"--data", "--test-data", "--format", "--features", "--labels",
-        "--model", "--loss", "--sampler", "--batch", "--step", "--schedule", "--steps",
-        "--eval-every", "--snapshot-margins-at", "--checkpoint-every", "--seed", "--partitions",
-        "--init", "--master", "--out", "--resume", "--target-log-loss", "--max-wall"}) {
+    for (String flag :
+        new String[] {
+          "--data",
+          "--test-data",
+          "--format",
+          "--features",
+          "--labels",
+          "--model",
+          "--loss",
+          "--sampler",
+          "--batch",
+          "--step",
+          "--schedule",
+          "--steps",
+          "--eval-every",
+          "--snapshot-margins-at",
+          "--checkpoint-every",
+          "--seed",
+          "--partitions",
+          "--init",
+          "--master",
+          "--out",
+          "--resume",
+          "--target-log-loss",
+          "--max-wall"
+        }) {
       assertTrue(r.out().contains(flag + " "), "help lacks " + flag);
     }
     assertEquals(2, run().code());

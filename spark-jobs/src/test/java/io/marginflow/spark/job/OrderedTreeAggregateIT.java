@@ -57,8 +57,19 @@ class OrderedTreeAggregateIT {
         double expected = reference(v, depth);
         for (int run = 0; run < 3; run++) {
           double got = OrderedTreeAggregate.aggregate(rdd, Double::sum, depth, 0.0);
-          assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(got),
-              "P=" + partitions + " depth=" + depth + " run " + run + ": " + expected + " vs " + got);
+          assertEquals(
+              Double.doubleToRawLongBits(expected),
+              Double.doubleToRawLongBits(got),
+              "P="
+                  + partitions
+                  + " depth="
+                  + depth
+                  + " run "
+                  + run
+                  + ": "
+                  + expected
+                  + " vs "
+                  + got);
         }
       }
     }

@@ -62,13 +62,24 @@ final class RunFiles {
 
   /** The metric file with every {@code wall_ms} value blanked: what must be bit-identical. */
   static String stepsWithoutWall(URI runDir, Configuration conf) throws IOException {
-    return text(runDir, "metrics/steps.jsonl", conf).replaceAll("\"wall_ms\":[^,}]*", "\"wall_ms\":0");
+    return text(runDir, "metrics/steps.jsonl", conf)
+        .replaceAll("\"wall_ms\":[^,}]*", "\"wall_ms\":0");
   }
 
   /** wall_ms is the only field that depends on the machine's speed: blank it for comparisons. */
   static StepRow withoutWall(StepRow r) {
-    return new StepRow(r.schema(), r.step(), r.gamma(), r.batchLogLoss(), r.batchMinMargin(),
-        r.norm(), r.radialLossTerm(), r.radialStepTerm(), r.stepNorm(), r.tangentialStep(), 0.0,
+    return new StepRow(
+        r.schema(),
+        r.step(),
+        r.gamma(),
+        r.batchLogLoss(),
+        r.batchMinMargin(),
+        r.norm(),
+        r.radialLossTerm(),
+        r.radialStepTerm(),
+        r.stepNorm(),
+        r.tangentialStep(),
+        0.0,
         r.logGamma());
   }
 }

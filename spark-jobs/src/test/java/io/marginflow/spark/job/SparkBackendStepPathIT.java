@@ -46,7 +46,8 @@ class SparkBackendStepPathIT {
       assertEquals(StepPath.CACHED_JOB, f.backend(StepPath.AUTO, ship).stepPath());
       for (long step = 0; step < 4; step++) {
         double[] theta = f.theta(step);
-        assertSame(tree.batchSum(step, theta), cached.batchSum(step, theta), "step " + step + " " + ship);
+        assertSame(
+            tree.batchSum(step, theta), cached.batchSum(step, theta), "step " + step + " " + ship);
       }
       tree.release();
       cached.release();
@@ -72,12 +73,14 @@ class SparkBackendStepPathIT {
 
   private static void assertSame(BatchGradient a, BatchGradient b, String what) {
     assertEquals(a.count(), b.count(), what);
-    assertEquals(Double.doubleToRawLongBits(a.logFrame()), Double.doubleToRawLongBits(b.logFrame()), what);
+    assertEquals(
+        Double.doubleToRawLongBits(a.logFrame()), Double.doubleToRawLongBits(b.logFrame()), what);
     assertEquals(
         Double.doubleToRawLongBits(a.logSumNegDerivative()),
         Double.doubleToRawLongBits(b.logSumNegDerivative()),
         what);
-    assertEquals(Double.doubleToRawLongBits(a.minMargin()), Double.doubleToRawLongBits(b.minMargin()), what);
+    assertEquals(
+        Double.doubleToRawLongBits(a.minMargin()), Double.doubleToRawLongBits(b.minMargin()), what);
     assertEquals(
         Double.doubleToRawLongBits(a.weightedMarginSum()),
         Double.doubleToRawLongBits(b.weightedMarginSum()),
@@ -95,18 +98,35 @@ class SparkBackendStepPathIT {
     Fixture(int partitions) throws IOException {
       config =
           RunFiles.config(
-              "--generator-rows", "900", "--generator-features", "6", "--model", "mlp:6-5-1",
-              "--batch", "50", "--partitions", "" + partitions, "--block-rows", "64");
+              "--generator-rows",
+              "900",
+              "--generator-features",
+              "6",
+              "--model",
+              "mlp:6-5-1",
+              "--batch",
+              "50",
+              "--partitions",
+              "" + partitions,
+              "--block-rows",
+              "64");
       DataLoader loader = new DataLoader(SparkFixture.jsc(), config);
       data = loader.load(List.of(), List.of(), 6, false, 64, false);
       network = LocalTrainer.buildNetwork(config, 6);
       key =
-          new ModelKey(network.spec().toString(), 0.0, config.optimizer().loss().name(), "iid", 50,
-              data.rows(), TrainingLoop.samplerSeed(config));
+          new ModelKey(
+              network.spec().toString(),
+              0.0,
+              config.optimizer().loss().name(),
+              "iid",
+              50,
+              data.rows(),
+              TrainingLoop.samplerSeed(config));
     }
 
     SparkBackend backend(StepPath path, ThetaShipping ship) {
-      return new SparkBackend(SparkFixture.jsc(), data.blocks(), null, data.rows(), key, 2, ship, null, path);
+      return new SparkBackend(
+          SparkFixture.jsc(), data.blocks(), null, data.rows(), key, 2, ship, null, path);
     }
 
     double[] theta(long step) {

@@ -17,7 +17,9 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link RunStore} on the local file system, plus the fallbacks for file systems lacking features. */
+/**
+ * {@link RunStore} on the local file system, plus the fallbacks for file systems lacking features.
+ */
 class LocalRunStoreTest extends RunStoreContract {
 
   @TempDir java.nio.file.Path tmp;
@@ -76,13 +78,17 @@ class LocalRunStoreTest extends RunStoreContract {
       store.steps().appendLine("{\"after\":true}");
       store.flushMetrics();
       assertEquals(twoLines + 15, store.steps().length());
-      String all = new String(readAll(new Path(dir.toString(), RunStore.STEPS)), StandardCharsets.UTF_8);
+      String all =
+          new String(readAll(new Path(dir.toString(), RunStore.STEPS)), StandardCharsets.UTF_8);
       assertTrue(all.endsWith("\n{\"after\":true}\n"), all);
     }
     assertEquals(List.of(), temporaries());
   }
 
-  /** A local file system without truncate whose rename refuses an existing target (like some stores). */
+  /**
+   * A local file system without truncate whose rename refuses an existing target (like some
+   * stores).
+   */
   static final class LimitedFileSystem extends FilterFileSystem {
     LimitedFileSystem() throws IOException {
       super(new RawLocalFileSystem());

@@ -23,8 +23,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,7 +97,8 @@ abstract class RunStoreContract {
       assertEquals("writer failed", boom.getMessage());
       assertEquals("second", new String(store.readBytes("a/b.txt"), StandardCharsets.UTF_8));
 
-      assertThrows(IllegalArgumentException.class, () -> store.writeAtomically("../x", new byte[0]));
+      assertThrows(
+          IllegalArgumentException.class, () -> store.writeAtomically("../x", new byte[0]));
       assertThrows(IllegalArgumentException.class, () -> store.writeAtomically("/x", new byte[0]));
       assertThrows(
           IllegalArgumentException.class, () -> store.writeAtomically("_tmp-x", new byte[0]));
@@ -136,7 +137,8 @@ abstract class RunStoreContract {
       assertEquals(stepLines, readLines(RunStore.STEPS));
       assertEquals(List.of("{\"split\":\"train\"}"), readLines(RunStore.EVAL));
       assertEquals(
-          fs.getFileStatus(new Path(dir.toString(), RunStore.EVAL)).getLen(), store.eval().length());
+          fs.getFileStatus(new Path(dir.toString(), RunStore.EVAL)).getLen(),
+          store.eval().length());
     }
   }
 
@@ -214,9 +216,11 @@ abstract class RunStoreContract {
       FormatException missing = assertThrows(FormatException.class, store::readLatestCheckpoint);
       assertTrue(missing.getMessage().contains("points to step 7"), missing.getMessage());
 
-      overwrite(new Path(dir.toString(), RunStore.LATEST), "seven\n".getBytes(StandardCharsets.UTF_8));
+      overwrite(
+          new Path(dir.toString(), RunStore.LATEST), "seven\n".getBytes(StandardCharsets.UTF_8));
       FormatException latest = assertThrows(FormatException.class, store::readLatestCheckpoint);
-      assertTrue(latest.getMessage().contains("LATEST: expected a step number"), latest.getMessage());
+      assertTrue(
+          latest.getMessage().contains("LATEST: expected a step number"), latest.getMessage());
     }
   }
 
@@ -288,7 +292,8 @@ abstract class RunStoreContract {
 
       FormatException tooLong =
           assertThrows(FormatException.class, () -> store.truncateMetrics(1_000_000, 0));
-      assertTrue(tooLong.getMessage().contains("fewer than the 1000000 recorded"), tooLong.getMessage());
+      assertTrue(
+          tooLong.getMessage().contains("fewer than the 1000000 recorded"), tooLong.getMessage());
     }
   }
 
@@ -330,9 +335,13 @@ abstract class RunStoreContract {
     // Simulate the delete-then-rename fallback stopped between its two steps ...
     Path latest = new Path(dir.toString(), RunStore.LATEST);
     fs.delete(latest, false);
-    overwrite(new Path(dir.toString(), "checkpoints/_tmp-LATEST-1111"), "9\n".getBytes(StandardCharsets.US_ASCII));
+    overwrite(
+        new Path(dir.toString(), "checkpoints/_tmp-LATEST-1111"),
+        "9\n".getBytes(StandardCharsets.US_ASCII));
     // ... plus a temporary LATEST whose write was cut short, and a stale temporary θ.
-    overwrite(new Path(dir.toString(), "checkpoints/_tmp-LATEST-2222"), "1".getBytes(StandardCharsets.US_ASCII));
+    overwrite(
+        new Path(dir.toString(), "checkpoints/_tmp-LATEST-2222"),
+        "1".getBytes(StandardCharsets.US_ASCII));
     overwrite(new Path(dir.toString(), "checkpoints/step-9/_tmp-theta.bin-3333"), new byte[3]);
     try (RunStore store = RunStore.open(dir, conf())) {
       Checkpoint cp = store.readLatestCheckpoint().orElseThrow();
@@ -371,7 +380,9 @@ abstract class RunStoreContract {
     assertEquals(expected.length, actual.length, "length");
     for (int i = 0; i < expected.length; i++) {
       assertEquals(
-          Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(actual[i]), "θ[" + i + "]");
+          Double.doubleToRawLongBits(expected[i]),
+          Double.doubleToRawLongBits(actual[i]),
+          "θ[" + i + "]");
     }
   }
 
@@ -414,9 +425,10 @@ abstract class RunStoreContract {
     for (String f : new String[] {RunStore.THETA_FILE, RunStore.META_FILE}) {
       byte[] b = readAll(new Path(dir.toString(), "checkpoints/step-" + from + "/" + f));
       if (f.equals(RunStore.META_FILE)) {
-        b = new String(b, StandardCharsets.UTF_8)
-            .replace("\"step\" : " + from + ",", "\"step\" : " + to + ",")
-            .getBytes(StandardCharsets.UTF_8);
+        b =
+            new String(b, StandardCharsets.UTF_8)
+                .replace("\"step\" : " + from + ",", "\"step\" : " + to + ",")
+                .getBytes(StandardCharsets.UTF_8);
       }
       overwrite(new Path(dir.toString(), "checkpoints/step-" + to + "/" + f), b);
     }
