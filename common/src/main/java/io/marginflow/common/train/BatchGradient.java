@@ -104,11 +104,14 @@ public final class BatchGradient implements Serializable {
       blockMin = Math.min(blockMin, p);
     }
     double frame = LossFrame.weights(loss, margins, m, weights);
-    double logDeriv = Double.NEGATIVE_INFINITY;
+    // Σ_i |ℓ'(p_i)| = e^F Σ_i w_i with w_i = e^{s_i − F} ≤ 1: no further exp/log per row. The
+    // largest
+    // w_i is ≥ (1/m)·min_i |ℓ'(p_i)|/ℓ(p_i), and that ratio is 1 for exp and ≥ 1/(2(1 + |q|)) for
+    // logistic, so the sum stays far from underflow and exact to rounding.
+    double sumW = 0;
     double wp = 0;
     for (int i = 0; i < m; i++) {
-      double s = loss.logNegDerivative(margins[i]);
-      logDeriv = LogSpace.logAddExp(logDeriv, s);
+      sumW += weights[i];
       wp += weights[i] * margins[i];
       weights[i] *= y[i]; // coefficient of ∇Φ: e^{s_i − F}·y_i
     }
@@ -117,7 +120,7 @@ public final class BatchGradient implements Serializable {
     network.backwardWeighted(rows, theta, workspace, weights, part.gradient);
     part.count = m;
     part.logFrame = frame;
-    part.logSumNegDerivative = logDeriv;
+    part.logSumNegDerivative = frame + Math.log(sumW);
     part.minMargin = blockMin;
     part.weightedMarginSum = wp;
     part.nonFinite = nonFinite;
