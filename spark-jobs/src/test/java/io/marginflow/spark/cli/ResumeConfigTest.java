@@ -1,0 +1,84 @@
+package io.marginflow.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.marginflow.common.config.ConfigException;
+import io.marginflow.common.config.ConfigLoader;
+import io.marginflow.common.config.TrainConfig;
+import io.marginflow.common.format.Manifest;
+import io.marginflow.spark.store.RunStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `train --resume RUN_DIR`: the recorded config wins; only schedule-like keys may change. */
+class ResumeConfigTest {
+
+  @TempDir Path tmp;
+
+  private Path recordedRun() throws IOException {
+    Path dir = tmp.resolve("run");
+    TrainConfig original =
+        TrainConfig.from(
+            ConfigLoader.parse(
+                    new String[] {
+                      "--batch", "32", "--seed", "9", "--steps", "100", "--loss", "exp"
+                    })
+                .settings());
+    Map<String, Object> cfg = new LinkedHashMap<>(original.settings().asMap());
+    cfg.put("step", "1.0"); // the job records the resolved step size
+    cfg.put("resolved_model", "mlp:20-32-1"); // and extra keys that are not flags
+    try (RunStore store = RunStore.create(dir.toUri(), new Configuration())) {
+      store.writeManifest(
+          new Manifest(
+              "r1",
+              cfg,
+              List.of(),
+              new Manifest.Versions("t", "t", "t", "t", "t"),
+              "JNIBLAS",
+              new Manifest.Conventions(Manifest.Conventions.RISK_MEAN, 0, "iid", "sgd"),
+              Instant.now(),
+              "host"));
+    }
+    return dir;
+  }
+
+  private static TrainConfig merge(String... args) throws IOException {
+    return ResumeConfig.merge(TrainConfig.from(ConfigLoader.parse(args).settings()), args);
+  }
+
+  @Test
+  void recordedSettingsWinAndTheBudgetMayGrow() throws IOException {
+    Path run = recordedRun();
+    TrainConfig c = merge("--resume", run.toString(), "--steps", "500");
+    assertEquals(500, c.optimizer().steps());
+    assertEquals(32, c.optimizer().sampler().batchSize());
+    assertEquals(9, c.optimizer().seed());
+    assertEquals("exp", c.optimizer().loss().name());
+    assertEquals(run.toString(), c.output().resume());
+  }
+
+  @Test
+  void changingTheTrajectoryIsRefusedNamingTheKey() throws IOException {
+    Path run = recordedRun();
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> merge("--resume", run.toString(), "--seed", "10"));
+    assertTrue(e.getMessage().contains("--seed cannot change on resume"), e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class, () -> merge("--resume", run.toString(), "--batch", "64"));
+    assertTrue(e.getMessage().contains("--batch"), e.getMessage());
+    IOException missing =
+        assertThrows(IOException.class, () -> merge("--resume", tmp.resolve("none").toString()));
+    assertTrue(missing.getMessage().contains("no run directory to resume"), missing.getMessage());
+  }
+}
