@@ -159,42 +159,27 @@ final class Conv2dLayer extends Layer {
         }
       }
       if (dx != null) {
-        if (identityCol) {
-          Blas.INSTANCE.dgemm(
-              "N",
-              "T",
-              colCols,
-              colRows,
-              outC,
-              1.0,
-              dz,
-              dzOff,
-              colCols,
-              theta,
-              weightOffset,
-              colRows,
-              0.0,
-              dx,
-              n * inSize,
-              colCols);
-        } else {
-          Blas.INSTANCE.dgemm(
-              "N",
-              "T",
-              colCols,
-              colRows,
-              outC,
-              1.0,
-              dz,
-              dzOff,
-              colCols,
-              theta,
-              weightOffset,
-              colRows,
-              0.0,
-              dcol,
-              0,
-              colCols);
+        // With an identity im2col (1×1 kernel, stride 1, no padding) the column gradient is dx.
+        double[] target = identityCol ? dx : dcol;
+        int targetOff = identityCol ? n * inSize : 0;
+        Blas.INSTANCE.dgemm(
+            "N",
+            "T",
+            colCols,
+            colRows,
+            outC,
+            1.0,
+            dz,
+            dzOff,
+            colCols,
+            theta,
+            weightOffset,
+            colRows,
+            0.0,
+            target,
+            targetOff,
+            colCols);
+        if (!identityCol) {
           col2im(dcol, dx, n * inSize);
         }
       }
