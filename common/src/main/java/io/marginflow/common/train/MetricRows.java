@@ -81,10 +81,7 @@ public final class MetricRows {
       }
       directionChange = Math.sqrt(d);
     }
-    double logEffective =
-        Double.isNaN(logGamma)
-            ? Double.NaN
-            : logGamma - Math.log(n) + (degree - 2) * Math.log(norm) + s.logSumNegDerivative();
+    double logEffective = EffectiveStep.log(logGamma, n, degree, norm, s.logSumNegDerivative());
     boolean atOrigin = !(normPowL > 0);
     double nan = Double.NaN;
     return new EvalRow(

@@ -60,8 +60,7 @@ public final class ParameterUpdate {
       theta[j] += scale * g[j];
     }
     double radialLoss = 2.0 * degree * scale * sum.weightedMarginSum();
-    double logEff =
-        logGamma - Math.log(nb) + (degree - 2) * Math.log(norm) + sum.logSumNegDerivative();
+    double logEff = EffectiveStep.log(logGamma, nb, degree, norm, sum.logSumNegDerivative());
     return new Result(
         logGamma,
         norm,

@@ -138,8 +138,7 @@ public final class TrainingLoop {
                 + logGamma
                 + "); the run stops here and the last checkpoint is left as it was");
       }
-      double effective = Math.exp(r.logEffectiveStep());
-      odeTime += effective;
+      odeTime += EffectiveStep.clockIncrement(r.logEffectiveStep());
       double wallMs = (System.nanoTime() - t0) / 1e6;
       if ((k % config.output().logStepsEvery()) == 0) {
         recorder.step(MetricRows.stepRow(k, r, sum, wallMs));
