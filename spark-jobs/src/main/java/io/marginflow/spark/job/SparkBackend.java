@@ -8,6 +8,7 @@ import io.marginflow.common.train.TrainingBackend;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -15,6 +16,7 @@ import org.apache.spark.rdd.RDD;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractFunction2;
 
 /**
  * The per-row work of {@link io.marginflow.common.train.TrainingLoop} on Spark: each step is one
@@ -294,14 +296,20 @@ public final class SparkBackend implements TrainingBackend {
     }
   }
 
-  /** The single value of a partition of the step RDD. */
+  /**
+   * The single value of a partition of the step RDD. A named (TaskContext, Iterator) function:
+   * SparkContext's {@code runJob(rdd, Iterator => U)} overloads wrap their argument in a Scala
+   * lambda, which the closure cleaner then analyses with ASM (reading SparkContext's class file) on
+   * every job; a named two-argument function is passed through untouched.
+   */
   static final class OnlyResult
-      extends AbstractFunction1<scala.collection.Iterator<BatchGradient>, BatchGradient>
+      extends AbstractFunction2<
+          TaskContext, scala.collection.Iterator<BatchGradient>, BatchGradient>
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public BatchGradient apply(scala.collection.Iterator<BatchGradient> it) {
+    public BatchGradient apply(TaskContext context, scala.collection.Iterator<BatchGradient> it) {
       return it.next();
     }
   }
