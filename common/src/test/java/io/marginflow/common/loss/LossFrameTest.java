@@ -161,4 +161,61 @@ class LossFrameTest {
     assertThrows(IllegalArgumentException.class, () -> LossFrame.logScale(0, 0, 0));
     assertThrows(IllegalArgumentException.class, () -> LossFrame.batchLogLoss(0, -1));
   }
+
+  /** The generic two-pass frame: log ℓ and log|ℓ'| from the loss's own methods, then LSE. */
+  private static double referenceWeights(Loss loss, double[] p, double[] out) {
+    double[] logLoss = new double[p.length];
+    for (int i = 0; i < p.length; i++) {
+      logLoss[i] = loss.logLoss(p[i]);
+    }
+    double frame = LogSpace.logSumExp(logLoss, p.length);
+    for (int i = 0; i < p.length; i++) {
+      out[i] = Math.exp(loss.logNegDerivative(p[i]) - frame);
+    }
+    return frame;
+  }
+
+  @Test
+  void fusedLogisticFrameMatchesTheLossMethods() {
+    SplittableRandom rng = new SplittableRandom(20261127);
+    double[][] cases = {
+      margins(11, -40, 40), // both branches of softplus and the series form above q = 30
+      margins(12, 29, 31), // around the series threshold
+      margins(13, 500, 900), // every loss underflows in linear space
+      margins(14, -900, -500), // huge losses
+      {0.0, -0.0, 30.0, Math.nextUp(30.0), 1e-300, -1e-300},
+      {Double.POSITIVE_INFINITY, 1.0, 2.0}, // a zero loss (log ℓ = −∞) is skipped by the LSE
+      {Double.NEGATIVE_INFINITY, 1.0}, // an infinite loss: F = +∞ as in the generic path
+      {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY}
+    };
+    for (double[] base : cases) {
+      double[] p = base.clone();
+      // Shuffle so that the running maximum grows several times.
+      for (int i = p.length - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
+        double t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+      }
+      double[] fused = new double[p.length];
+      double[] ref = new double[p.length];
+      double f = LossFrame.weights(LogisticLoss.INSTANCE, p, p.length, fused);
+      double r = referenceWeights(LogisticLoss.INSTANCE, p, ref);
+      String what =
+          Arrays.toString(base).substring(0, Math.min(60, Arrays.toString(base).length()));
+      if (Double.isInfinite(r)) {
+        assertEquals(r, f, what);
+      } else {
+        assertClose(r, f, REL_TOL, REL_TOL, "frame " + what);
+      }
+      for (int i = 0; i < p.length; i++) {
+        if (Double.isNaN(ref[i])) {
+          assertTrue(Double.isNaN(fused[i]), what + " weight " + i);
+        } else {
+          assertClose(ref[i], fused[i], HUGE_MARGIN_REL_TOL, 1e-300, what + " weight " + i);
+          assertTrue(fused[i] <= 1 + WEIGHT_SLACK, what + ": weight > 1");
+        }
+      }
+    }
+  }
 }
