@@ -5,7 +5,7 @@ package io.marginflow.common.net;
  * {@code JNIBLAS} (native, e.g. OpenBLAS through libblas.so.3), {@code VectorBLAS} (pure Java with
  * the incubating Vector API), {@code Java11BLAS}/{@code Java8BLAS} (pure Java). The choice is made
  * once per JVM by dev.ludovic.netlib; {@code -Ddev.ludovic.netlib.blas.allowNative=false} forces
- * pure Java.
+ * pure Java. {@link #sparseKernels()} names the sparse first-layer kernels in use.
  */
 public final class BlasInfo {
 
@@ -16,5 +16,14 @@ public final class BlasInfo {
    */
   public static String implementation() {
     return Blas.INSTANCE.getClass().getSimpleName();
+  }
+
+  /**
+   * The sparse first-layer kernels in use: {@code scalar}, or {@code vector(LANESx64bit)} when the
+   * module {@code jdk.incubator.vector} is in the boot layer (and {@code
+   * -Dmarginflow.kernels.vector=false} is not set).
+   */
+  public static String sparseKernels() {
+    return SparseAxpyKernels.get().name();
   }
 }

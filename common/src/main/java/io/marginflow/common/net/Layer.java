@@ -55,6 +55,15 @@ abstract sealed class Layer permits DenseLayer, Conv2dLayer, PoolLayer {
   abstract void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws);
 
   /**
+   * Whether {@link #backward} itself applies the activation backward of the previous layer (dx ←
+   * dx·σ'(pre), as {@link ActivationKernels#backward} would) while it writes dx, so that the
+   * network skips its separate pass over dx.
+   */
+  boolean fusesInputActivation() {
+    return false;
+  }
+
+  /**
    * For rows r0 ≤ r &lt; r1: given dz = ∂/∂z of the weighted sum, adds the weight (and bias)
    * gradient into {@code grad} and, when {@code dx != null}, overwrites those rows of dx with ∂/∂x.
    * {@code x} is the input given to the matching forward call.

@@ -329,7 +329,7 @@ public final class Network {
     } else {
       SparseKernels.backward((CsrBlock) block, (DenseLayer) layer, dz, grad, ws);
     }
-    if (dx != null && activated[i - 1]) {
+    if (dx != null && activated[i - 1] && !layer.fusesInputActivation()) {
       int w = layers[i - 1].outSize;
       ActivationKernels.backward(
           activation, reluDerivativeAtZero, ws.pre[i - 1], dx, r0 * w, r1 * w);

@@ -7,11 +7,15 @@ import java.util.Arrays;
  * Kernels for a {@link CsrBlock} entering a dense first layer (W₁ is m × p row-major in θ).
  *
  * <p>When the block has at least p non-zeros, W₁ is transposed once per call into the workspace (p
- * × m) so that each non-zero (j, v) of row r does a contiguous axpy z_r += v·W₁ᵀ[j, :]; the weight
- * gradient is accumulated the same way into a p × m scratch and transposed back once. Smaller
- * blocks (fewer non-zeros than features, e.g. a few rows of a high-dimensional text set) skip the
- * transposes and gather/scatter strided entries of W₁ directly, which costs O(nnz·m) instead of
- * O(p·m).
+ * × ld, ld = {@link #leadingDimension}(m)) so that each non-zero (j, v) of row r does a contiguous
+ * axpy z_r += v·W₁ᵀ[j, :]; the weight gradient is accumulated the same way into a p × ld scratch
+ * and transposed back once. These inner loops are {@link SparseAxpyKernels} (Vector API or scalar,
+ * bit-identical). Smaller blocks (fewer non-zeros than features, e.g. a few rows of a
+ * high-dimensional text set) skip the transposes and gather/scatter strided entries of W₁ directly,
+ * which costs O(nnz·m) instead of O(p·m).
+ *
+ * <p>All paths accumulate with {@link Math#fma} in CSR order, starting from the bias or 0.0, so the
+ * forward values of the gather path equal those of the transposed path.
  */
 final class SparseKernels {
 
@@ -24,8 +28,31 @@ final class SparseKernels {
     return block.nonZeros() >= block.features();
   }
 
+  /**
+   * Row stride of the transposed scratch tables for m outputs. Rows of 2 KiB (m = 256) would map
+   * the same output chunk of every feature to two L1 sets and make the register-blocked loops
+   * thrash; one extra cache line per row spreads them over all sets (MNIST forward 160 → 12 ms).
+   * Narrow layers keep ld = m.
+   */
+  static int leadingDimension(int m) {
+    return m < 64 ? m : ((m + 7) & ~7) + 8;
+  }
+
   /** z (rows × m) = X·W₁ᵀ (+ b₁). */
   static void forward(CsrBlock block, DenseLayer layer, double[] theta, double[] z, Workspace ws) {
+    forward(block, layer, theta, z, ws, SparseAxpyKernels.get());
+  }
+
+  /**
+   * As {@link #forward(CsrBlock, DenseLayer, double[], double[], Workspace)} with given kernels.
+   */
+  static void forward(
+      CsrBlock block,
+      DenseLayer layer,
+      double[] theta,
+      double[] z,
+      Workspace ws,
+      SparseAxpyKernels kernels) {
     int rows = block.rows();
     int m = layer.outSize;
     int p = layer.inSize;
@@ -34,23 +61,12 @@ final class SparseKernels {
     int[] col = block.colIdx();
     double[] val = block.values();
     if (useTransposed(block)) {
-      double[] wt = ws.sparseScratch(p * m, false);
-      transpose(theta, wOff, m, p, wt);
-      for (int r = 0; r < rows; r++) {
-        int zr = r * m;
-        if (layer.biasOffset >= 0) {
-          System.arraycopy(theta, layer.biasOffset, z, zr, m);
-        } else {
-          Arrays.fill(z, zr, zr + m, 0.0);
-        }
-        for (int q = ptr[r]; q < ptr[r + 1]; q++) {
-          int base = col[q] * m;
-          double v = val[q];
-          for (int o = 0; o < m; o++) {
-            z[zr + o] += v * wt[base + o];
-          }
-        }
-      }
+      int ld = leadingDimension(m);
+      double[] wt = ws.sparseScratch(p * ld, false);
+      transpose(theta, wOff, m, p, wt, ld);
+      boolean bias = layer.biasOffset >= 0;
+      kernels.forward(
+          rows, ptr, col, val, wt, ld, m, bias ? theta : null, bias ? layer.biasOffset : 0, z);
     } else {
       for (int r = 0; r < rows; r++) {
         int zr = r * m;
@@ -60,7 +76,7 @@ final class SparseKernels {
           double s = layer.biasOffset >= 0 ? theta[layer.biasOffset + o] : 0.0;
           int wr = wOff + o * p;
           for (int q = start; q < end; q++) {
-            s += val[q] * theta[wr + col[q]];
+            s = Math.fma(val[q], theta[wr + col[q]], s);
           }
           z[zr + o] = s;
         }
@@ -70,6 +86,19 @@ final class SparseKernels {
 
   /** grad W₁ += dzᵀ·X (and grad b₁ += column sums of dz). */
   static void backward(CsrBlock block, DenseLayer layer, double[] dz, double[] grad, Workspace ws) {
+    backward(block, layer, dz, grad, ws, SparseAxpyKernels.get());
+  }
+
+  /**
+   * As {@link #backward(CsrBlock, DenseLayer, double[], double[], Workspace)} with given kernels.
+   */
+  static void backward(
+      CsrBlock block,
+      DenseLayer layer,
+      double[] dz,
+      double[] grad,
+      Workspace ws,
+      SparseAxpyKernels kernels) {
     int rows = block.rows();
     int m = layer.outSize;
     int p = layer.inSize;
@@ -78,19 +107,11 @@ final class SparseKernels {
     int[] col = block.colIdx();
     double[] val = block.values();
     if (useTransposed(block)) {
-      double[] gt = ws.sparseScratch(p * m, true);
-      Arrays.fill(gt, 0, p * m, 0.0);
-      for (int r = 0; r < rows; r++) {
-        int dr = r * m;
-        for (int q = ptr[r]; q < ptr[r + 1]; q++) {
-          int base = col[q] * m;
-          double v = val[q];
-          for (int o = 0; o < m; o++) {
-            gt[base + o] += v * dz[dr + o];
-          }
-        }
-      }
-      addTransposed(gt, p, m, grad, wOff);
+      int ld = leadingDimension(m);
+      double[] gt = ws.sparseScratch(p * ld, true);
+      Arrays.fill(gt, 0, p * ld, 0.0);
+      kernels.backward(rows, p, ptr, col, val, dz, m, gt, ld, ws);
+      addTransposed(gt, p, m, ld, grad, wOff);
     } else {
       for (int r = 0; r < rows; r++) {
         int dr = r * m;
@@ -100,7 +121,7 @@ final class SparseKernels {
           double d = dz[dr + o];
           int wr = wOff + o * p;
           for (int q = start; q < end; q++) {
-            grad[wr + col[q]] += val[q] * d;
+            grad[wr + col[q]] = Math.fma(val[q], d, grad[wr + col[q]]);
           }
         }
       }
@@ -110,8 +131,8 @@ final class SparseKernels {
     }
   }
 
-  /** dst (cols × rows) = src[off ..] (rows × cols)ᵀ, tiled. */
-  static void transpose(double[] src, int off, int rows, int cols, double[] dst) {
+  /** dst[j·ld + i] = src[off + i·cols + j] for the rows × cols matrix at off, tiled. */
+  static void transpose(double[] src, int off, int rows, int cols, double[] dst, int ld) {
     for (int i0 = 0; i0 < rows; i0 += TILE) {
       int i1 = Math.min(rows, i0 + TILE);
       for (int j0 = 0; j0 < cols; j0 += TILE) {
@@ -119,15 +140,15 @@ final class SparseKernels {
         for (int i = i0; i < i1; i++) {
           int s = off + i * cols;
           for (int j = j0; j < j1; j++) {
-            dst[j * rows + i] = src[s + j];
+            dst[j * ld + i] = src[s + j];
           }
         }
       }
     }
   }
 
-  /** dst[off + j·rows + i] += src[i·cols + j] for src rows × cols, tiled. */
-  static void addTransposed(double[] src, int rows, int cols, double[] dst, int off) {
+  /** dst[off + j·rows + i] += src[i·ld + j] for i &lt; rows, j &lt; cols, tiled. */
+  static void addTransposed(double[] src, int rows, int cols, int ld, double[] dst, int off) {
     for (int i0 = 0; i0 < rows; i0 += TILE) {
       int i1 = Math.min(rows, i0 + TILE);
       for (int j0 = 0; j0 < cols; j0 += TILE) {
@@ -135,7 +156,7 @@ final class SparseKernels {
         for (int j = j0; j < j1; j++) {
           int d = off + j * rows;
           for (int i = i0; i < i1; i++) {
-            dst[d + i] += src[i * cols + j];
+            dst[d + i] += src[i * ld + j];
           }
         }
       }

@@ -39,6 +39,7 @@ public final class Workspace {
   final double[] dcol;
   private double[] sparseW;
   private double[] sparseG;
+  private final CscScratch csc = new CscScratch();
 
   /** The (block, θ) of the last forward call, for the backward precondition. */
   RowBlock lastBlock;
@@ -103,6 +104,11 @@ public final class Workspace {
       denseInput = new double[Math.max(need, rowCapacity * network.inputSize())];
     }
     return denseInput;
+  }
+
+  /** Column-indexed block scratch of the vector sparse backward. */
+  CscScratch cscScratch() {
+    return csc;
   }
 
   /**
