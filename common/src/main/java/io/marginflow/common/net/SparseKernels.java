@@ -14,6 +14,9 @@ import java.util.Arrays;
  * high-dimensional text set) skip the transposes and gather/scatter strided entries of W₁ directly,
  * which costs O(nnz·m) instead of O(p·m).
  *
+ * <p>A single output (m = 1, the linear model) needs no transpose: one dot product per row forward
+ * and one scatter-add per non-zero backward, straight on θ and the gradient.
+ *
  * <p>All paths accumulate with {@link Math#fma} in CSR order, starting from the bias or 0.0, so the
  * forward values of the gather path equal those of the transposed path.
  */
@@ -60,7 +63,17 @@ final class SparseKernels {
     int[] ptr = block.rowPtr();
     int[] col = block.colIdx();
     double[] val = block.values();
-    if (useTransposed(block)) {
+    if (m == 1) {
+      // W₁ is a single row, i.e. already its own transpose: one dot product per row.
+      double b = layer.biasOffset >= 0 ? theta[layer.biasOffset] : 0.0;
+      for (int r = 0; r < rows; r++) {
+        double s = b;
+        for (int q = ptr[r]; q < ptr[r + 1]; q++) {
+          s = Math.fma(val[q], theta[wOff + col[q]], s);
+        }
+        z[r] = s;
+      }
+    } else if (useTransposed(block)) {
       int ld = leadingDimension(m);
       double[] wt = ws.sparseScratch(p * ld, false);
       transpose(theta, wOff, m, p, wt, ld);
@@ -106,7 +119,16 @@ final class SparseKernels {
     int[] ptr = block.rowPtr();
     int[] col = block.colIdx();
     double[] val = block.values();
-    if (useTransposed(block)) {
+    if (m == 1) {
+      // One scatter-add per non-zero straight into grad W₁ (a single row).
+      for (int r = 0; r < rows; r++) {
+        double d = dz[r];
+        for (int q = ptr[r]; q < ptr[r + 1]; q++) {
+          int j = wOff + col[q];
+          grad[j] = Math.fma(val[q], d, grad[j]);
+        }
+      }
+    } else if (useTransposed(block)) {
       int ld = leadingDimension(m);
       double[] gt = ws.sparseScratch(p * ld, true);
       Arrays.fill(gt, 0, p * ld, 0.0);

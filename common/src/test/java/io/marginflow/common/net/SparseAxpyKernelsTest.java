@@ -122,6 +122,34 @@ class SparseAxpyKernelsTest {
     }
   }
 
+  @Test
+  void singleOutputLayerIsTheDocumentedDotProductAndScatter() {
+    SplittableRandom rnd = new SplittableRandom(17);
+    for (String spec : new String[] {"mlp:30-1", "mlp:30-1/bias=first"}) {
+      Network net = Network.of(NetworkSpec.parse(spec), 0.5);
+      DenseLayer layer = (DenseLayer) net.layers[0];
+      double[] theta = gaussian(net.parameterCount(), rnd);
+      CsrBlock x = block(150, 30, rnd);
+      double[] dz = gaussian(x.rows(), rnd);
+      double[] z = new double[x.rows()];
+      double[] g = gaussian(net.parameterCount(), rnd);
+      double[] g0 = g.clone();
+      Workspace ws = net.newWorkspace();
+      SparseKernels.forward(x, layer, theta, z, ws);
+      SparseKernels.backward(x, layer, dz, g, ws);
+      boolean bias = layer.biasOffset >= 0;
+      // W₁ (1 × p) read in place is its own transpose with ld = 1.
+      double[] w = Arrays.copyOfRange(theta, layer.weightOffset, layer.weightOffset + 30);
+      assertBitsEqual(
+          referenceForward(x, w, 1, 1, bias ? theta : null, layer.biasOffset), z, spec + " fwd");
+      double[] gw =
+          referenceBackward(
+              x, dz, 1, Arrays.copyOfRange(g0, layer.weightOffset, layer.weightOffset + 30), 1);
+      assertBitsEqual(
+          gw, Arrays.copyOfRange(g, layer.weightOffset, layer.weightOffset + 30), spec + " bwd");
+    }
+  }
+
   /** Random CSR rows with sorted distinct columns; about a quarter of the rows are empty. */
   private static CsrBlock block(int rows, int p, SplittableRandom rnd) {
     int[] ptr = new int[rows + 1];
