@@ -51,11 +51,12 @@ final class ClusterComparisons {
             + Suite.memorySteps(scale)
             + " full-batch steps of the linear model, then a probe job whose tasks read"
             + " /proc/self/status inside each executor (executor id, VmHWM, VmRSS, storage memory)."
-            + " Driver = this JVM (`-Xmx6g`, heap already grown by the local[2] comparisons), VmHWM"
-            + " reset before ingest. Spark storage = Spark's size estimate of the cached partitions"
+            + " Driver = this JVM (`-Xmx6g`, heap already grown by the local[2] comparisons): its RSS"
+            + " when VmHWM is reset (after a System.gc(), before ingest) → its VmHWM at the end; the"
+            + " difference is what this data set added. Spark storage = Spark's size estimate of the cached partitions"
             + " in memory / on disk (disk > 0: spilled). Executors: `id: MB`.\n");
     report.tableHeader(
-        "| data | rows | cached blocks MB | Spark storage MB memory / disk | driver peak RSS MB"
+        "| data | rows | cached blocks MB | Spark storage MB memory / disk | driver RSS MB at reset → peak"
             + " | executor peak RSS MB | executor RSS MB now | executor storage used / max MB"
             + " | executors lost | load |");
     List<String> notes = new ArrayList<>();
@@ -69,6 +70,7 @@ final class ClusterComparisons {
       try {
         System.gc();
         ProcStatus.resetPeak();
+        long driverStartKb = ProcStatus.rssKb();
         String rows;
         String cached;
         String storage;
@@ -87,12 +89,12 @@ final class ClusterComparisons {
           rows = "" + mf.rows();
           cached = String.format(Locale.ROOT, "%.1f", mf.data().cachedBytes() / MB);
           storage = storage(lc, mf.data().blocks().id());
-          report.line(row(name, rows, cached, storage, lc, executors, loss));
+          report.line(row(name, rows, cached, storage, driverStartKb, lc, executors, loss));
         } catch (Exception e) {
           // an executor out of memory or a job abort is a result here, not a crash of the suite
           String what = oneLine(e);
           notes.add(name + ": " + what);
-          report.line(row(name, "—", "**failed**", "—", lc, executors, loss));
+          report.line(row(name, "—", "**failed**", "—", driverStartKb, lc, executors, loss));
         }
         notes.addAll(loss.reasons().stream().map(r -> name + ": executor " + r).toList());
       } finally {
@@ -111,10 +113,13 @@ final class ClusterComparisons {
       String rows,
       String cached,
       String storage,
+      long driverStartKb,
       SparkSession lc,
       int executors,
       ExecutorProbe.LossCounter loss) {
-    String driverPeak = String.format(Locale.ROOT, "%.0f", ProcStatus.peakRssKb() / 1024.0);
+    String driverPeak =
+        String.format(
+            Locale.ROOT, "%.0f → %.0f", driverStartKb / 1024.0, ProcStatus.peakRssKb() / 1024.0);
     List<ExecutorProbe.Sample> ex;
     try {
       ex = ExecutorProbe.probe(lc.sparkContext(), executors);
@@ -153,7 +158,13 @@ final class ClusterComparisons {
       return "—";
     }
     return ex.stream()
-        .map(s -> String.format(Locale.ROOT, "%s: %.0f", s.executorId(), bytes.applyAsLong(s) / MB))
+        .map(
+            s ->
+                String.format(
+                    Locale.ROOT,
+                    "%s: %." + decimals + "f",
+                    s.executorId(),
+                    bytes.applyAsLong(s) / MB))
         .collect(Collectors.joining(", "));
   }
 
@@ -187,8 +198,8 @@ final class ClusterComparisons {
             + "one run of "
             + scale.scalingSteps()
             + " steps (mean per step, first 10 % skipped). Speed-up per repetition = [1] ÷ [2] of"
-            + " the adjacent sessions. Cached MB per executor (storage memory in use, last session)"
-            + " shows where the partitions live.\n");
+            + " the adjacent sessions. Storage columns (last session of each): the cached RDD in memory /"
+            + " on disk, and the storage memory in use per executor (where the partitions live).\n");
     Path file =
         Replicas.write(
             Suite.source(datasets, "ijcnn1/ijcnn1.trn.gz"),
@@ -197,10 +208,12 @@ final class ClusterComparisons {
             scratch);
     List<Samples> times = new ArrayList<>();
     List<String> placement = new ArrayList<>();
+    List<String> stored = new ArrayList<>();
     List<Integer> partitions = new ArrayList<>();
     for (String m : SCALING_MASTERS) {
       times.add(new Samples());
       placement.add("—");
+      stored.add("—");
       partitions.add(BenchSpark.executorCores(m));
     }
     Samples speedUp = new Samples();
@@ -235,6 +248,7 @@ final class ClusterComparisons {
                   ExecutorProbe.probe(lc.sparkContext(), BenchSpark.executors(master)),
                   ExecutorProbe.Sample::storageUsedBytes,
                   1));
+          stored.set(q, storage(lc, mf.data().blocks().id()));
         } catch (Exception e) {
           notes.add("repetition " + (r + 1) + ", " + master + ": **failed**, " + oneLine(e));
         } finally {
@@ -246,15 +260,16 @@ final class ClusterComparisons {
       }
     }
     report.tableHeader(
-        "| master | partitions | ms per step | speed-up vs 1 executor (medians) | cached MB per"
-            + " executor |");
+        "| master | partitions | ms per step | speed-up vs 1 executor (medians) | Spark storage MB"
+            + " memory / disk | storage used MB per executor |");
     for (int q = 0; q < SCALING_MASTERS.size(); q++) {
       report.linef(
-          "| `%s` | %d | %s | %.2f | %s |",
+          "| `%s` | %d | %s | %.2f | %s | %s |",
           SCALING_MASTERS.get(q),
           partitions.get(q),
           times.get(q).format(2),
           times.get(0).median() / times.get(q).median(),
+          stored.get(q),
           placement.get(q));
     }
     report.linef(
