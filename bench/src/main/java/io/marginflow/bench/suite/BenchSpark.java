@@ -3,6 +3,9 @@ package io.marginflow.bench.suite;
 import io.marginflow.spark.cli.SparkSessions;
 import java.io.File;
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -13,9 +16,16 @@ import org.apache.spark.sql.SparkSession;
  * in marginflow's registrator) serialize too. For {@code local-cluster[...]} masters the executors
  * get this JVM's classpath and module flags; the launching environment must provide {@code
  * SPARK_HOME} (a folder with {@code RELEASE} and {@code jars/}), {@code SPARK_SCALA_VERSION=2.13}
- * and {@code SPARK_LOCAL_IP=127.0.0.1} ({@code bench/bin/suite} does).
+ * and {@code SPARK_LOCAL_IP=127.0.0.1} ({@code bench/bin/suite} does). A local-cluster session is
+ * returned once all its executors have registered.
  */
 public final class BenchSpark {
+
+  /** How long {@link #start} waits for local-cluster executors to register. */
+  private static final long EXECUTOR_WAIT_MS = 120_000;
+
+  private static final Pattern LOCAL_CLUSTER =
+      Pattern.compile("local-cluster\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]");
 
   private BenchSpark() {}
 
@@ -44,10 +54,71 @@ public final class BenchSpark {
                           || a.startsWith("-Dio.netty")
                           || a.startsWith("-XX:+IgnoreUnrecognized"))
               .collect(Collectors.joining(" "));
-      conf.set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+      conf.set("spark.executor.extraClassPath", absoluteClassPath())
           .set("spark.executor.extraJavaOptions", flags)
           .set("spark.executor.memory", "1g");
     }
-    return SparkSession.builder().config(conf).getOrCreate();
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    int executors = executors(master);
+    if (executors > 0) {
+      awaitExecutors(spark, executors);
+    }
+    return spark;
+  }
+
+  /**
+   * This JVM's class path with every entry made absolute: executors start in the worker's own
+   * directory, where the relative entries of {@code bench/bin/suite} ({@code bench/target/classes}
+   * …) do not resolve — they would then load marginflow from the {@code ~/.m2} SNAPSHOT jars
+   * further down the path (possibly another checkout's build) and not find the bench classes at
+   * all.
+   */
+  static String absoluteClassPath() {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(e -> !e.isEmpty())
+        .map(e -> new File(e).getAbsolutePath())
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  /** The executor count N of {@code local-cluster[N,C,M]}; 0 for other masters. */
+  public static int executors(String master) {
+    Matcher m = LOCAL_CLUSTER.matcher(master);
+    return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
+  /** The total executor cores N·C of {@code local-cluster[N,C,M]}; 0 for other masters. */
+  public static int executorCores(String master) {
+    Matcher m = LOCAL_CLUSTER.matcher(master);
+    return m.matches() ? Integer.parseInt(m.group(1)) * Integer.parseInt(m.group(2)) : 0;
+  }
+
+  /**
+   * Waits until {@code n} executors have registered (the session returns before they do, and work
+   * submitted earlier would all land on the first one).
+   */
+  static void awaitExecutors(SparkSession spark, int n) {
+    long deadline = System.nanoTime() + EXECUTOR_WAIT_MS * 1_000_000L;
+    while (registeredExecutors(spark) < n) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "local-cluster: expected "
+                + n
+                + " executors within "
+                + EXECUTOR_WAIT_MS
+                + " ms, got "
+                + registeredExecutors(spark));
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for executors", e);
+      }
+    }
+  }
+
+  /** Executors registered with the session's driver (the driver itself not counted). */
+  static int registeredExecutors(SparkSession spark) {
+    return spark.sparkContext().statusTracker().getExecutorInfos().length - 1;
   }
 }

@@ -20,9 +20,18 @@ public final class ProcStatus {
 
   /** Peak resident set size in kB (VmHWM), or −1. */
   public static long peakRssKb() {
+    return statusKb("VmHWM:");
+  }
+
+  /** Current resident set size in kB (VmRSS), or −1. */
+  public static long rssKb() {
+    return statusKb("VmRSS:");
+  }
+
+  private static long statusKb(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
       }

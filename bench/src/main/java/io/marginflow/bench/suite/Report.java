@@ -25,6 +25,12 @@ public final class Report {
     line(String.format(Locale.ROOT, fmt, args));
   }
 
+  /** Appends a table header and its separator line. */
+  public void tableHeader(String header) {
+    line(header);
+    line(header.replaceAll("[^|]+", "---"));
+  }
+
   /** The one-minute load average, as a string. */
   public static String loadAverage() {
     return String.format(

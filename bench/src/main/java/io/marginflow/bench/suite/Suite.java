@@ -77,7 +77,10 @@ public final class Suite {
     System.out.println("results: " + out.toAbsolutePath());
   }
 
-  /** Runs the chosen comparisons ({@code cluster}: also the local-cluster parts of 4). */
+  /**
+   * Runs the chosen comparisons ({@code cluster}: also the local-cluster parts of 4, 6 and 7, each
+   * in sessions of its own after the local[2] session has stopped).
+   */
   public static void run(
       Scale scale, Set<Integer> only, boolean cluster, Path datasets, Path scratch, Report report)
       throws IOException {
@@ -123,6 +126,13 @@ public final class Suite {
       } finally {
         lc.stop();
       }
+    }
+    ClusterComparisons cc = new ClusterComparisons(scale, datasets, scratch, report);
+    if (cluster && only.contains(6)) {
+      cc.memory();
+    }
+    if (cluster && only.contains(7)) {
+      cc.scaling();
     }
   }
 
@@ -447,24 +457,16 @@ public final class Suite {
   void memory() throws IOException {
     report.linef("%n## 6. Memory: cached bytes per row and peak RSS%n");
     report.line(
-        "Peak RSS = VmHWM of this JVM (driver and, in local mode, the executors), reset with"
-            + " /proc/self/clear_refs before each data set; 20 full-batch steps of a linear model run after"
-            + " caching. Raw = the uncompressed text (LIBSVM) per row and the minimal CSR"
-            + " (8-byte value + 4-byte index per non-zero, 8-byte label).\n");
+        "local[2]. Peak RSS = VmHWM of this JVM (driver and, in local mode, the executors), reset"
+            + " with /proc/self/clear_refs before each data set; "
+            + memorySteps(scale)
+            + " full-batch steps of a linear model run after caching. Raw = the uncompressed text"
+            + " (LIBSVM) per row and the minimal CSR (8-byte value + 4-byte index per non-zero, 8-byte"
+            + " label). Driver and executor JVMs on local-cluster: `--cluster` (a table of its own).\n");
     tableHeader(
         "| data | rows | features | blocks | cached B/row | text B/row | minimal CSR B/row | cached / CSR | peak RSS MB |");
-    List<String[]> sets = new ArrayList<>();
-    sets.add(new String[] {"a9a/a9a.gz", "123"});
-    sets.add(new String[] {"ijcnn1/ijcnn1.trn.gz#" + scale.scalingFactor(), "22"});
-    sets.add(new String[] {"mnist-t10k/mnist-t10k-0vs1.libsvm.gz", "784"});
-    for (String[] d : sets) {
-      Path file;
-      if (d[0].contains("#")) {
-        String[] p = d[0].split("#");
-        file = Replicas.write(source(p[0]), Integer.parseInt(p[1]), scale.rowLimit(), scratch);
-      } else {
-        file = limited(d[0]);
-      }
+    for (String[] d : memorySets(scale)) {
+      Path file = memoryFile(datasets, scale, scratch, d[0]);
       int f = Integer.parseInt(d[1]);
       System.gc();
       ProcStatus.resetPeak();
@@ -478,7 +480,7 @@ public final class Suite {
                   "--sampler",
                   "full",
                   "--steps",
-                  "" + Math.min(20, 2 * scale.linearSteps())))) {
+                  "" + memorySteps(scale)))) {
         mf.run();
         long nnz =
             mf.data().files().stream().mapToLong(io.marginflow.spark.job.InputFile::nonZeros).sum();
@@ -502,6 +504,11 @@ public final class Suite {
     report.linef("%nLoad average %s.", Report.loadAverage());
   }
 
+  /** Full-batch steps run after caching each data set of comparison 6. */
+  static int memorySteps(Scale scale) {
+    return Math.min(20, 2 * scale.linearSteps());
+  }
+
   // ---------------------------------------------------------------- comparison 7
 
   void scaling() throws IOException {
@@ -511,7 +518,8 @@ public final class Suite {
     report.line(
         "`mlp:22-1 --sampler full`, local[2] (2 cores), partition counts alternated run by run; "
             + scale.scalingSteps()
-            + " steps per run.\n");
+            + " steps per run. Scaling in executors on local-cluster: `--cluster` (a table of its"
+            + " own).\n");
     Path file =
         Replicas.write(
             source("ijcnn1/ijcnn1.trn.gz"), scale.scalingFactor(), scale.rowLimit(), scratch);
@@ -559,11 +567,14 @@ public final class Suite {
   // ---------------------------------------------------------------- helpers
 
   private void tableHeader(String header) {
-    report.line(header);
-    report.line(header.replaceAll("[^|]+", "---"));
+    report.tableHeader(header);
   }
 
   private Path source(String rel) throws IOException {
+    return source(datasets, rel);
+  }
+
+  static Path source(Path datasets, String rel) throws IOException {
     Path p = datasets.resolve(rel);
     if (!Files.exists(p)) {
       throw new IOException("missing data set " + p + " (set -Dmarginflow.datasets)");
@@ -571,15 +582,37 @@ public final class Suite {
     return p;
   }
 
-  /** The data set, or (smoke scale) a file of its first rowLimit rows. */
   private Path limited(String rel) throws IOException {
-    Path file = source(rel);
+    return limited(datasets, scale, scratch, rel);
+  }
+
+  /** The data set, or (smoke scale) a file of its first rowLimit rows. */
+  static Path limited(Path datasets, Scale scale, Path scratch, String rel) throws IOException {
+    Path file = source(datasets, rel);
     return scale.rowLimit() < Integer.MAX_VALUE
         ? Replicas.write(file, 1, scale.rowLimit(), scratch)
         : file;
   }
 
-  private static String[] flags(Path file, int features, String model, String... more) {
+  /** The data sets of comparison 6: {file (rel#factor for ijcnn1 replicas), features}. */
+  static List<String[]> memorySets(Scale scale) {
+    return List.of(
+        new String[] {"a9a/a9a.gz", "123"},
+        new String[] {"ijcnn1/ijcnn1.trn.gz#" + scale.scalingFactor(), "22"},
+        new String[] {"mnist-t10k/mnist-t10k-0vs1.libsvm.gz", "784"});
+  }
+
+  /** The file of a {@link #memorySets} entry (replicas written on first use). */
+  static Path memoryFile(Path datasets, Scale scale, Path scratch, String set) throws IOException {
+    if (set.contains("#")) {
+      String[] p = set.split("#");
+      return Replicas.write(
+          source(datasets, p[0]), Integer.parseInt(p[1]), scale.rowLimit(), scratch);
+    }
+    return limited(datasets, scale, scratch, set);
+  }
+
+  static String[] flags(Path file, int features, String model, String... more) {
     List<String> f =
         new ArrayList<>(
             List.of(
