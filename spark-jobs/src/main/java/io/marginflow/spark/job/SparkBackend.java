@@ -13,6 +13,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
@@ -28,6 +30,7 @@ import scala.runtime.AbstractFunction2;
  * every row.
  */
 public final class SparkBackend implements TrainingBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkBackend.class);
 
   /** How θ travels to the executors each step. */
   public enum ThetaShipping {
@@ -47,7 +50,8 @@ public final class SparkBackend implements TrainingBackend {
     /**
      * One step RDD built once; each step sets (step, θ) in its serializable input and runs one job
      * whose per-partition sums are merged on the driver in partition order. No closure is built or
-     * cleaned per step.
+     * cleaned per step, and the step RDD reads the cached blocks through a {@link
+     * CachedBlockReader} (no lineage in the tasks; a lost block is re-cached and the step rerun).
      */
     CACHED_JOB,
     /** A fresh {@code mapPartitions} + {@code treeAggregate} every step. */
@@ -72,6 +76,7 @@ public final class SparkBackend implements TrainingBackend {
   private Broadcast<double[]> lastBroadcast;
   private StepInput stepInput;
   private RDD<BatchGradient> stepRdd;
+  private CachedBlockReader reader;
 
   /** A backend over cached, materialized block RDDs ({@code test} may be null). */
   public SparkBackend(
@@ -230,13 +235,12 @@ public final class SparkBackend implements TrainingBackend {
   private BatchGradient cachedJobStep(long step, ThetaRef ref, int d) {
     if (stepRdd == null) {
       stepInput = new StepInput();
+      reader = new CachedBlockReader(train.rdd());
       stepRdd =
-          train
-              .rdd()
-              .mapPartitions(
-                  new StepPartition(key, stepInput),
-                  true,
-                  ClassTag$.MODULE$.apply(BatchGradient.class));
+          reader.mapPartitions(
+              new StepPartition(key, stepInput),
+              true,
+              ClassTag$.MODULE$.apply(BatchGradient.class));
     }
     // Read when this step's job is serialized (runJob blocks until the job is done).
     stepInput.step = step;
@@ -248,8 +252,20 @@ public final class SparkBackend implements TrainingBackend {
     sc.setLocalProperty(CALL_SITE_LONG, "marginflow step (SparkBackend.batchSum)");
     Object parts;
     try {
-      parts =
-          sc.sc().runJob(stepRdd, new OnlyResult(), ClassTag$.MODULE$.apply(BatchGradient.class));
+      parts = runStepJob();
+    } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
+      if (!lostCachedBlock(e)) {
+        throw SparkBackend.<RuntimeException>rethrow(e);
+      }
+      // A cached partition is gone (executor lost): rebuild it through the source's lineage
+      // (the input files), look up the new locations, and run the same step again.
+      LOG.warn("step {}: {}; re-caching the training blocks and retrying", step, e.getMessage());
+      sc.setJobDescription("marginflow: re-cache training blocks");
+      long rows = train.map(b -> (long) b.rows()).fold(0L, Long::sum);
+      LOG.info("re-cached {} training rows", rows);
+      reader.refreshLocations();
+      sc.setJobDescription("marginflow step " + step + ": minibatch subgradient (retry)");
+      parts = runStepJob();
     } finally {
       sc.setLocalProperty(CALL_SITE_SHORT, shortSite);
       sc.setLocalProperty(CALL_SITE_LONG, longSite);
@@ -259,6 +275,28 @@ public final class SparkBackend implements TrainingBackend {
       sum.merge(g);
     }
     return sum;
+  }
+
+  private Object runStepJob() {
+    return sc.sc().runJob(stepRdd, new OnlyResult(), ClassTag$.MODULE$.apply(BatchGradient.class));
+  }
+
+  /** Rethrows {@code e} unchanged (checked or not): the caller sees Spark's own exception. */
+  @SuppressWarnings("unchecked")
+  private static <E extends Exception> E rethrow(Exception e) throws E {
+    throw (E) e;
+  }
+
+  /** True if a step job failed because a task found its cached block missing. */
+  static boolean lostCachedBlock(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CachedBlockReader.MissingCachedBlockException
+          || String.valueOf(t.getMessage())
+              .contains(CachedBlockReader.MissingCachedBlockException.class.getSimpleName())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Spark's local-property keys for a preset call site (org.apache.spark.util.CallSite). */

@@ -17,6 +17,8 @@ import io.marginflow.spark.job.SparkBackend.ThetaShipping;
 import io.marginflow.spark.testing.SparkFixture;
 import java.io.IOException;
 import java.util.List;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.storage.RDDBlockId;
 import org.junit.jupiter.api.Test;
 
 /** The two ways a step's partition sums reach the driver give the same minibatch sums. */
@@ -69,6 +71,29 @@ class SparkBackendStepPathIT {
       assertSame(b, cached.batchSum(step, theta), "repeated step " + step);
     }
     cached.release();
+  }
+
+  @Test
+  void aLostCachedBlockIsRebuiltFromTheInputAndTheStepGivesTheSameBits() throws IOException {
+    Fixture f = new Fixture(2);
+    SparkBackend reference = f.backend(StepPath.TREE_AGGREGATE, ThetaShipping.CLOSURE);
+    SparkBackend cached = f.backend(StepPath.CACHED_JOB, ThetaShipping.CLOSURE);
+    assertSame(reference.batchSum(0, f.theta(0)), cached.batchSum(0, f.theta(0)), "step 0");
+    // What an executor loss leaves behind: partition 1's cached block is gone everywhere.
+    RDDBlockId lost = new RDDBlockId(f.data.blocks().id(), 1);
+    SparkEnv.get().blockManager().removeBlock(lost, true);
+    assertTrue(SparkEnv.get().blockManager().master().getLocations(lost).isEmpty(), "removed");
+    BatchGradient afterLoss = cached.batchSum(1, f.theta(1));
+    assertFalse(SparkEnv.get().blockManager().master().getLocations(lost).isEmpty(), "re-cached");
+    assertSame(reference.batchSum(1, f.theta(1)), afterLoss, "step 1 after the loss");
+    assertSame(reference.batchSum(2, f.theta(2)), cached.batchSum(2, f.theta(2)), "step 2");
+    assertTrue(
+        SparkBackend.lostCachedBlock(
+            new RuntimeException(
+                "Job aborted",
+                new IllegalStateException(
+                    "io.marginflow.spark.job.CachedBlockReader$MissingCachedBlockException: x"))));
+    assertFalse(SparkBackend.lostCachedBlock(new RuntimeException("another failure")));
   }
 
   private static void assertSame(BatchGradient a, BatchGradient b, String what) {
