@@ -137,16 +137,30 @@ class SparseAxpyKernelsTest {
       Workspace ws = net.newWorkspace();
       SparseKernels.forward(x, layer, theta, z, ws);
       SparseKernels.backward(x, layer, dz, g, ws);
-      boolean bias = layer.biasOffset >= 0;
-      // W₁ (1 × p) read in place is its own transpose with ld = 1.
-      double[] w = Arrays.copyOfRange(theta, layer.weightOffset, layer.weightOffset + 30);
-      assertBitsEqual(
-          referenceForward(x, w, 1, 1, bias ? theta : null, layer.biasOffset), z, spec + " fwd");
-      double[] gw =
-          referenceBackward(
-              x, dz, 1, Arrays.copyOfRange(g0, layer.weightOffset, layer.weightOffset + 30), 1);
-      assertBitsEqual(
-          gw, Arrays.copyOfRange(g, layer.weightOffset, layer.weightOffset + 30), spec + " bwd");
+      double bias = layer.biasOffset >= 0 ? theta[layer.biasOffset] : 0.0;
+      int w = layer.weightOffset;
+      double[] expectedZ = new double[x.rows()];
+      double[] expectedG = g0.clone();
+      for (int r = 0; r < x.rows(); r++) {
+        // The documented order: fma chains over the even and the odd non-zeros, then their sum.
+        double even = bias;
+        double odd = 0.0;
+        for (int q = x.rowPtr()[r], k = 0; q < x.rowPtr()[r + 1]; q++, k++) {
+          double t = theta[w + x.colIdx()[q]];
+          if (k % 2 == 0) {
+            even = Math.fma(x.values()[q], t, even);
+          } else {
+            odd = Math.fma(x.values()[q], t, odd);
+          }
+          expectedG[w + x.colIdx()[q]] += x.values()[q] * dz[r];
+        }
+        expectedZ[r] = even + odd;
+      }
+      if (layer.biasOffset >= 0) {
+        DenseLayer.addColumnSums(0, x.rows(), 1, dz, expectedG, layer.biasOffset);
+      }
+      assertBitsEqual(expectedZ, z, spec + " forward");
+      assertBitsEqual(expectedG, g, spec + " backward");
     }
   }
 
