@@ -259,7 +259,10 @@ public final class SparkBackend implements TrainingBackend {
       }
       // A cached partition is gone (executor lost): rebuild it through the source's lineage
       // (the input files), look up the new locations, and run the same step again.
-      LOG.warn("step {}: {}; re-caching the training blocks and retrying", step, e.getMessage());
+      LOG.warn(
+          "step {}: {}; re-caching the training blocks and retrying the step",
+          step,
+          lostBlockLine(e));
       sc.setJobDescription("marginflow: re-cache training blocks");
       long rows = train.map(b -> (long) b.rows()).fold(0L, Long::sum);
       LOG.info("re-cached {} training rows", rows);
@@ -285,6 +288,20 @@ public final class SparkBackend implements TrainingBackend {
   @SuppressWarnings("unchecked")
   private static <E extends Exception> E rethrow(Exception e) throws E {
     throw (E) e;
+  }
+
+  /** The line of Spark's failure message that names the missing block (not its stack traces). */
+  static String lostBlockLine(Throwable e) {
+    String name = CachedBlockReader.MissingCachedBlockException.class.getSimpleName();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      for (String line : String.valueOf(t.getMessage()).split("\n")) {
+        int at = line.indexOf(name);
+        if (at >= 0) {
+          return line.substring(at).trim();
+        }
+      }
+    }
+    return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
   }
 
   /** True if a step job failed because a task found its cached block missing. */

@@ -94,6 +94,13 @@ class SparkBackendStepPathIT {
                 new IllegalStateException(
                     "io.marginflow.spark.job.CachedBlockReader$MissingCachedBlockException: x"))));
     assertFalse(SparkBackend.lostCachedBlock(new RuntimeException("another failure")));
+    assertEquals(
+        "MissingCachedBlockException: cached block rdd_5_0 is gone",
+        SparkBackend.lostBlockLine(
+            new RuntimeException(
+                "Job aborted due to stage failure: Task 0 failed\n"
+                    + "io.marginflow.spark.job.CachedBlockReader$MissingCachedBlockException: cached"
+                    + " block rdd_5_0 is gone\n\tat a.b.C.d(C.java:1)")));
   }
 
   private static void assertSame(BatchGradient a, BatchGradient b, String what) {
