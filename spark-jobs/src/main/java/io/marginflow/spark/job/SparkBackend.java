@@ -259,10 +259,7 @@ public final class SparkBackend implements TrainingBackend {
       }
       // A cached partition is gone (executor lost): rebuild it through the source's lineage
       // (the input files), look up the new locations, and run the same step again.
-      LOG.warn(
-          "step {}: {}; re-caching the training blocks and retrying the step",
-          step,
-          lostBlockLine(e));
+      LOG.warn("step {}: {}", step, lostBlockLine(e));
       sc.setJobDescription("marginflow: re-cache training blocks");
       long rows = train.map(b -> (long) b.rows()).fold(0L, Long::sum);
       LOG.info("re-cached {} training rows", rows);
