@@ -9,7 +9,9 @@ import java.util.List;
  * @param name label
  * @param reps A/B alternations per comparison
  * @param warmUp whether each side runs once untimed first
- * @param linearSteps marginflow steps and MLlib iterations, comparison 1
+ * @param linearSteps marginflow steps and MLlib iterations, comparison 1 (200: Spark's own driver
+ *     code is still being JIT-compiled during the first hundreds of jobs of a JVM, on both sides;
+ *     runs of 10⁴–10⁶ steps live in the steady state)
  * @param sgdSteps marginflow steps, comparison 2
  * @param sgdIterations MLlib iterations, comparison 2
  * @param replicaFactors ijcnn1 replication factors, comparison 2
@@ -43,7 +45,7 @@ public record Scale(
           "full",
           3,
           true,
-          40,
+          200,
           200,
           15,
           List.of(1, 4, 16),
