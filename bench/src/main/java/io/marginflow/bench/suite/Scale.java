@@ -16,7 +16,7 @@ import java.util.List;
  * @param sgdIterations MLlib iterations, comparison 2
  * @param replicaFactors ijcnn1 replication factors, comparison 2
  * @param rowLimit rows of each source file used (Integer.MAX_VALUE: all)
- * @param mlpSteps marginflow steps and MLlib iterations, comparison 3
+ * @param mlpSteps marginflow steps and MLlib iterations, comparison 3 (30, for the same reason)
  * @param tinySteps steps of the fixed-cost run, comparison 4
  * @param pairedReps repetitions of the interleaved kernel comparison, comparison 5
  * @param scalingFactor ijcnn1 replication of comparisons 6 and 7
@@ -50,7 +50,7 @@ public record Scale(
           15,
           List.of(1, 4, 16),
           Integer.MAX_VALUE,
-          6,
+          30,
           300,
           200,
           16,
