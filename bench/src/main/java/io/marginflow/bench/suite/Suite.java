@@ -333,8 +333,9 @@ public final class Suite {
             + " then median (min–max) over "
             + scale.reps()
             + " runs. The two step paths of SparkBackend"
-            + " alternate run by run: `tree` (a fresh mapPartitions + treeAggregate per step, the previous"
-            + " code) and `cached` (one step RDD, one runJob per step; the default for ≤ 4 partitions), the latter"
+            + " alternate run by run: `tree` (a fresh mapPartitions + treeAggregate per step, the path"
+            + " for ≥ 5 partitions) and `cached` (one step RDD over the cached blocks, one runJob per"
+            + " step; the default for ≤ 4 partitions), the latter"
             + " also with θ broadcast instead of inside the task (`--theta-shipping broadcast`).\n");
     StepListener listener = new StepListener();
     spark.sparkContext().addSparkListener(listener);
