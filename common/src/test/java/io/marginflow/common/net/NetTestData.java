@@ -22,14 +22,23 @@ final class NetTestData {
 
   /** rows × p CSR with each entry non-zero with probability density (value N(0,1)). */
   static CsrBlock sparseBlock(int rows, int p, double density, long seed) {
-    SplittableRandom rnd = new SplittableRandom(seed);
+    return sparseBlock(rows, p, new SplittableRandom(seed), r -> density);
+  }
+
+  /**
+   * rows × p CSR whose row r has each entry non-zero with probability {@code density(r)} (value
+   * N(0,1)), drawing the densities and entries from {@code rnd}.
+   */
+  static CsrBlock sparseBlock(
+      int rows, int p, SplittableRandom rnd, java.util.function.IntToDoubleFunction density) {
     int[] ptr = new int[rows + 1];
     int[] col = new int[rows * p];
     double[] val = new double[rows * p];
     int nnz = 0;
     for (int r = 0; r < rows; r++) {
+      double d = density.applyAsDouble(r);
       for (int j = 0; j < p; j++) {
-        if (rnd.nextDouble() < density) {
+        if (rnd.nextDouble() < d) {
           col[nnz] = j;
           val[nnz] = rnd.nextGaussian();
           nnz++;

@@ -166,29 +166,8 @@ class SparseAxpyKernelsTest {
 
   /** Random CSR rows with sorted distinct columns; about a quarter of the rows are empty. */
   private static CsrBlock block(int rows, int p, SplittableRandom rnd) {
-    int[] ptr = new int[rows + 1];
-    int[] col = new int[rows * p];
-    double[] val = new double[rows * p];
-    int nnz = 0;
-    for (int r = 0; r < rows; r++) {
-      double density = rnd.nextDouble() < 0.25 ? 0.0 : rnd.nextDouble();
-      for (int j = 0; j < p; j++) {
-        if (rnd.nextDouble() < density) {
-          col[nnz] = j;
-          val[nnz] = rnd.nextGaussian();
-          nnz++;
-        }
-      }
-      ptr[r + 1] = nnz;
-    }
-    return new CsrBlock(
-        rows,
-        p,
-        ptr,
-        Arrays.copyOf(col, nnz),
-        Arrays.copyOf(val, nnz),
-        NetTestData.labels(rows),
-        NetTestData.indices(rows));
+    return NetTestData.sparseBlock(
+        rows, p, rnd, r -> rnd.nextDouble() < 0.25 ? 0.0 : rnd.nextDouble());
   }
 
   /** The documented forward: s ← bias or 0, then fma over the row's non-zeros in CSR order. */
