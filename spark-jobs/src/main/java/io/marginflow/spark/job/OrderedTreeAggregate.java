@@ -2,14 +2,21 @@ package io.marginflow.spark.job;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.Partitioner;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.rdd.RDD;
 import scala.Tuple2;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractFunction2;
 
 /**
  * A {@code treeAggregate} whose result does not depend on task timing. Spark's own {@code
@@ -38,43 +45,36 @@ public final class OrderedTreeAggregate {
     }
     int count = perPartition.getNumPartitions();
     int scale = Math.max((int) Math.ceil(Math.pow(count, 1.0 / depth)), 2);
-    JavaPairRDD<Integer, T> level =
-        perPartition
-            .mapPartitionsWithIndex(
-                (i, it) -> {
-                  List<Tuple2<Integer, T>> out = new ArrayList<>(1);
-                  it.forEachRemaining(v -> out.add(new Tuple2<>(i, v)));
-                  return out.iterator();
-                },
-                true)
-            .mapToPair(t -> t);
+    // Spark's Java API wraps every function in a Scala lambda that its closure cleaner analyses
+    // with ASM on each call (milliseconds per step); named Scala functions on the RDD API are
+    // passed through untouched.
+    RDD<Tuple2<Integer, T>> level =
+        perPartition.rdd().mapPartitionsWithIndex(new TagWithIndex<>(), true, pairTag());
     int levels = 1;
     while (levels < depth && count > scale + (count + scale - 1) / scale) {
       int groups = (count + scale - 1) / scale;
-      int s = scale;
-      level =
-          level
-              .mapToPair(t -> new Tuple2<>(t._1() / s, t))
+      RDD<Tuple2<Integer, Tuple2<Integer, T>>> keyed =
+          level.map(new KeyByGroup<>(scale), groupTag());
+      RDD<Tuple2<Integer, Tuple2<Integer, T>>> grouped =
+          JavaPairRDD.fromRDD(keyed, intTag(), pairTag())
               .partitionBy(new IndexPartitioner(groups))
-              .mapPartitionsWithIndex(
-                  (g, it) -> {
-                    List<Tuple2<Integer, Tuple2<Integer, T>>> members = new ArrayList<>();
-                    it.forEachRemaining(members::add);
-                    members.sort(Comparator.comparingInt(m -> m._2()._1()));
-                    T acc = null;
-                    for (Tuple2<Integer, Tuple2<Integer, T>> m : members) {
-                      acc = acc == null ? m._2()._2() : merge.call(acc, m._2()._2());
-                    }
-                    return acc == null
-                        ? Collections.<Tuple2<Integer, T>>emptyIterator()
-                        : Collections.singletonList(new Tuple2<>(g, acc)).iterator();
-                  },
-                  true)
-              .mapToPair(t -> t);
+              .rdd();
+      level = grouped.mapPartitionsWithIndex(new MergeGroup<>(merge), true, pairTag());
       count = groups;
       levels++;
     }
-    List<Tuple2<Integer, T>> last = new ArrayList<>(level.collect());
+    Object parts =
+        level
+            .context()
+            .runJob(level, new CollectPartition<T>(), ClassTag$.MODULE$.apply(Object[].class));
+    List<Tuple2<Integer, T>> last = new ArrayList<>();
+    for (Object part : (Object[]) parts) {
+      for (Object value : (Object[]) part) {
+        @SuppressWarnings("unchecked")
+        Tuple2<Integer, T> t = (Tuple2<Integer, T>) value;
+        last.add(t);
+      }
+    }
     last.sort(Comparator.comparingInt(Tuple2::_1));
     T acc = null;
     try {
@@ -85,6 +85,105 @@ public final class OrderedTreeAggregate {
       throw new IllegalStateException("merging partial results failed: " + e.getMessage(), e);
     }
     return acc == null ? empty : acc;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> ClassTag<Tuple2<Integer, T>> pairTag() {
+    return (ClassTag<Tuple2<Integer, T>>) (ClassTag<?>) ClassTag$.MODULE$.apply(Tuple2.class);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> ClassTag<Tuple2<Integer, Tuple2<Integer, T>>> groupTag() {
+    return (ClassTag<Tuple2<Integer, Tuple2<Integer, T>>>)
+        (ClassTag<?>) ClassTag$.MODULE$.apply(Tuple2.class);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static ClassTag<Integer> intTag() {
+    return (ClassTag<Integer>) (ClassTag<?>) ClassTag$.MODULE$.apply(Integer.class);
+  }
+
+  /** Pairs each value with the index of its partition. */
+  static final class TagWithIndex<T>
+      extends AbstractFunction2<Object, Iterator<T>, Iterator<Tuple2<Integer, T>>>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Iterator<Tuple2<Integer, T>> apply(Object index, Iterator<T> it) {
+      List<Tuple2<Integer, T>> out = new ArrayList<>(1);
+      while (it.hasNext()) {
+        out.add(new Tuple2<>((Integer) index, it.next()));
+      }
+      return CollectionConverters.asScala(out.iterator());
+    }
+  }
+
+  /** (i, v) ↦ (i / scale, (i, v)): the group of a partial result at the next level. */
+  static final class KeyByGroup<T>
+      extends AbstractFunction1<Tuple2<Integer, T>, Tuple2<Integer, Tuple2<Integer, T>>>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int scale;
+
+    KeyByGroup(int scale) {
+      this.scale = scale;
+    }
+
+    @Override
+    public Tuple2<Integer, Tuple2<Integer, T>> apply(Tuple2<Integer, T> t) {
+      return new Tuple2<>(t._1() / scale, t);
+    }
+  }
+
+  /** Merges one group's partial results in index order; emits (group, merged). */
+  static final class MergeGroup<T>
+      extends AbstractFunction2<
+          Object, Iterator<Tuple2<Integer, Tuple2<Integer, T>>>, Iterator<Tuple2<Integer, T>>>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Function2<T, T, T> merge;
+
+    MergeGroup(Function2<T, T, T> merge) {
+      this.merge = merge;
+    }
+
+    @Override
+    public Iterator<Tuple2<Integer, T>> apply(
+        Object group, Iterator<Tuple2<Integer, Tuple2<Integer, T>>> it) {
+      List<Tuple2<Integer, Tuple2<Integer, T>>> members = new ArrayList<>();
+      while (it.hasNext()) {
+        members.add(it.next());
+      }
+      members.sort(Comparator.comparingInt(m -> m._2()._1()));
+      T acc = null;
+      try {
+        for (Tuple2<Integer, Tuple2<Integer, T>> m : members) {
+          acc = acc == null ? m._2()._2() : merge.call(acc, m._2()._2());
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException("merging partial results failed: " + e.getMessage(), e);
+      }
+      List<Tuple2<Integer, T>> out =
+          acc == null ? List.of() : List.of(new Tuple2<>((Integer) group, acc));
+      return CollectionConverters.asScala(out.iterator());
+    }
+  }
+
+  /** A partition's elements as an array (the driver's collect; Kryo knows Object[]). */
+  static final class CollectPartition<T>
+      extends AbstractFunction2<TaskContext, Iterator<Tuple2<Integer, T>>, Object[]>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object[] apply(TaskContext context, Iterator<Tuple2<Integer, T>> it) {
+      List<Object> out = new ArrayList<>();
+      while (it.hasNext()) {
+        out.add(it.next());
+      }
+      return out.toArray();
+    }
   }
 
   /** Sends key g to partition g. */

@@ -131,12 +131,20 @@ public final class SparkBackend implements TrainingBackend {
     if (stepPath == StepPath.CACHED_JOB) {
       return cachedJobStep(step, ref, d);
     }
-    ModelKey k = key;
+    // A named function on the RDD API: the Java API's lambda wrappers would be parsed by the
+    // closure cleaner every step.
+    StepInput input = new StepInput();
+    input.step = step;
+    input.theta = ref;
     JavaRDD<BatchGradient> parts =
-        train.mapPartitions(
-            it ->
-                Collections.singletonList(k.context().batchSum(drain(it), step, ref.get()))
-                    .iterator());
+        JavaRDD.fromRDD(
+            train
+                .rdd()
+                .mapPartitions(
+                    new StepPartition(key, input),
+                    true,
+                    ClassTag$.MODULE$.apply(BatchGradient.class)),
+            ClassTag$.MODULE$.apply(BatchGradient.class));
     return OrderedTreeAggregate.aggregate(
         parts, BatchGradient::merge, treeDepth, new BatchGradient(d));
   }
