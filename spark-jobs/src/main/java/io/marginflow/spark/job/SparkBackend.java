@@ -158,16 +158,13 @@ public final class SparkBackend implements TrainingBackend {
       double previousNormPowL) {
     sc.setJobDescription("marginflow evaluation (" + (onTest ? "test" : "train") + ")");
     JavaRDD<RowBlock> rdd = onTest ? test : train;
-    ModelKey k = key;
     ThetaRef ref = ship(theta);
     double[] prev = previousTheta == null ? null : previousTheta.clone();
     JavaRDD<EvaluationPass> parts =
-        rdd.mapPartitions(
-            it ->
-                Collections.singletonList(
-                        k.context()
-                            .evaluate(drain(it), ref.get(), normPowL, prev, previousNormPowL))
-                    .iterator());
+        perPartition(
+            rdd,
+            new EvaluatePartition(key, ref, normPowL, prev, previousNormPowL),
+            EvaluationPass.class);
     return OrderedTreeAggregate.aggregate(
         parts,
         EvaluationPass::merge,
@@ -183,12 +180,9 @@ public final class SparkBackend implements TrainingBackend {
   @Override
   public double logSumLoss(double[] theta) {
     sc.setJobDescription("marginflow full loss (loss-based rule)");
-    ModelKey k = key;
     ThetaRef ref = ship(theta);
     return OrderedTreeAggregate.aggregate(
-        train.mapPartitions(
-            it ->
-                Collections.singletonList(k.context().logSumLoss(drain(it), ref.get())).iterator()),
+        perPartition(train, new LossPartition(key, ref), Double.class),
         LogSpace::logAddExp,
         treeDepth,
         Double.NEGATIVE_INFINITY);
@@ -353,6 +347,79 @@ public final class SparkBackend implements TrainingBackend {
           key.context()
               .batchSum(drain(CollectionConverters.asJava(it)), input.step, input.theta.get());
       return CollectionConverters.asScala(Collections.singletonList(g).iterator());
+    }
+  }
+
+  /**
+   * One value per partition of {@code rdd} from a named function on the RDD API (the Java API's
+   * lambda wrappers would be parsed by Spark's closure cleaner on every call).
+   */
+  private static <T> JavaRDD<T> perPartition(
+      JavaRDD<RowBlock> rdd,
+      AbstractFunction1<scala.collection.Iterator<RowBlock>, scala.collection.Iterator<T>> f,
+      Class<T> type) {
+    return JavaRDD.fromRDD(
+        rdd.rdd().mapPartitions(f, true, ClassTag$.MODULE$.apply(type)),
+        ClassTag$.MODULE$.apply(type));
+  }
+
+  /** A partition's full-data evaluation at θ. */
+  static final class EvaluatePartition
+      extends AbstractFunction1<
+          scala.collection.Iterator<RowBlock>, scala.collection.Iterator<EvaluationPass>>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final ModelKey key;
+    private final ThetaRef theta;
+    private final double normPowL;
+    private final double[] previousTheta;
+    private final double previousNormPowL;
+
+    EvaluatePartition(
+        ModelKey key,
+        ThetaRef theta,
+        double normPowL,
+        double[] previousTheta,
+        double previousNormPowL) {
+      this.key = key;
+      this.theta = theta;
+      this.normPowL = normPowL;
+      this.previousTheta = previousTheta;
+      this.previousNormPowL = previousNormPowL;
+    }
+
+    @Override
+    public scala.collection.Iterator<EvaluationPass> apply(scala.collection.Iterator<RowBlock> it) {
+      EvaluationPass pass =
+          key.context()
+              .evaluate(
+                  drain(CollectionConverters.asJava(it)),
+                  theta.get(),
+                  normPowL,
+                  previousTheta,
+                  previousNormPowL);
+      return CollectionConverters.asScala(Collections.singletonList(pass).iterator());
+    }
+  }
+
+  /** A partition's LSE of log ℓ at θ (the loss-based rule's full loss). */
+  static final class LossPartition
+      extends AbstractFunction1<
+          scala.collection.Iterator<RowBlock>, scala.collection.Iterator<Double>>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final ModelKey key;
+    private final ThetaRef theta;
+
+    LossPartition(ModelKey key, ThetaRef theta) {
+      this.key = key;
+      this.theta = theta;
+    }
+
+    @Override
+    public scala.collection.Iterator<Double> apply(scala.collection.Iterator<RowBlock> it) {
+      double logSum = key.context().logSumLoss(drain(CollectionConverters.asJava(it)), theta.get());
+      return CollectionConverters.asScala(Collections.singletonList(logSum).iterator());
     }
   }
 
