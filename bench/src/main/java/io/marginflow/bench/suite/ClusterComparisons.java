@@ -75,16 +75,7 @@ final class ClusterComparisons {
         String cached;
         String storage;
         try (PreparedRun mf =
-            new PreparedRun(
-                lc,
-                Suite.flags(
-                    file,
-                    f,
-                    "mlp:" + f + "-1",
-                    "--sampler",
-                    "full",
-                    "--steps",
-                    "" + Suite.memorySteps(scale)))) {
+            new PreparedRun(lc, Suite.fullBatchLinear(file, f, Suite.memorySteps(scale)))) {
           mf.run();
           rows = "" + mf.rows();
           cached = String.format(Locale.ROOT, "%.1f", mf.data().cachedBytes() / MB);
@@ -227,16 +218,8 @@ final class ClusterComparisons {
         try (PreparedRun mf =
             new PreparedRun(
                 lc,
-                Suite.flags(
-                    file,
-                    22,
-                    "mlp:22-1",
-                    "--sampler",
-                    "full",
-                    "--partitions",
-                    "" + partitions.get(q),
-                    "--steps",
-                    "" + scale.scalingSteps()))) {
+                Suite.fullBatchLinear(
+                    file, 22, scale.scalingSteps(), "--partitions", "" + partitions.get(q)))) {
           if (scale.warmUp()) {
             mf.run();
           }

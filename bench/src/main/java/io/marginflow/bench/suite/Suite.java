@@ -158,20 +158,16 @@ public final class Suite {
       try (PreparedRun mf =
           new PreparedRun(
               spark,
-              flags(
+              fullBatchLinear(
                   file,
                   f,
-                  "mlp:" + f + "-1",
-                  "--sampler",
-                  "full",
+                  scale.linearSteps(),
                   "--schedule",
                   "vanishing:0.5",
                   "--step",
                   "1",
                   "--init",
-                  "zeros",
-                  "--steps",
-                  "" + scale.linearSteps()))) {
+                  "zeros"))) {
         JavaRDD<Tuple2<Object, Vector>> ml = Mllib.labeledPoints(spark, file.toString(), f, 2);
         Samples a = new Samples();
         Samples b = new Samples();
@@ -471,17 +467,7 @@ public final class Suite {
       int f = Integer.parseInt(d[1]);
       System.gc();
       ProcStatus.resetPeak();
-      try (PreparedRun mf =
-          new PreparedRun(
-              spark,
-              flags(
-                  file,
-                  f,
-                  "mlp:" + f + "-1",
-                  "--sampler",
-                  "full",
-                  "--steps",
-                  "" + memorySteps(scale)))) {
+      try (PreparedRun mf = new PreparedRun(spark, fullBatchLinear(file, f, memorySteps(scale)))) {
         mf.run();
         long nnz =
             mf.data().files().stream().mapToLong(io.marginflow.spark.job.InputFile::nonZeros).sum();
@@ -530,17 +516,7 @@ public final class Suite {
       for (int p : scale.scalingPartitions()) {
         runs.add(
             new PreparedRun(
-                spark,
-                flags(
-                    file,
-                    22,
-                    "mlp:22-1",
-                    "--sampler",
-                    "full",
-                    "--partitions",
-                    "" + p,
-                    "--steps",
-                    "" + scale.scalingSteps())));
+                spark, fullBatchLinear(file, 22, scale.scalingSteps(), "--partitions", "" + p)));
         times.add(new Samples());
       }
       if (scale.warmUp()) {
@@ -611,6 +587,17 @@ public final class Suite {
           source(datasets, p[0]), Integer.parseInt(p[1]), scale.rowLimit(), scratch);
     }
     return limited(datasets, scale, scratch, set);
+  }
+
+  /**
+   * The flags of a full-batch run of the linear model {@code mlp:F-1} for {@code steps} steps, plus
+   * {@code more}.
+   */
+  static String[] fullBatchLinear(Path file, int features, int steps, String... more) {
+    List<String> f = new ArrayList<>(List.of("--sampler", "full"));
+    f.addAll(List.of(more));
+    f.addAll(List.of("--steps", "" + steps));
+    return flags(file, features, "mlp:" + features + "-1", f.toArray(String[]::new));
   }
 
   static String[] flags(Path file, int features, String model, String... more) {

@@ -22,15 +22,28 @@ public final class LogisticLoss implements Loss {
 
   @Override
   public double logLoss(double q) {
-    if (q > SERIES_THRESHOLD) {
-      return -q + Math.log1p(-0.5 * Math.exp(-q));
-    }
-    return Math.log(LogSpace.softplus(-q));
+    double e = Math.exp(q > 0 ? -q : q);
+    return logLoss(q, e, q > SERIES_THRESHOLD ? Double.NaN : Math.log1p(e));
   }
 
   @Override
   public double logNegDerivative(double q) {
-    return -LogSpace.softplus(q);
+    return logNegDerivative(q, Math.log1p(Math.exp(q > 0 ? -q : q)));
+  }
+
+  /**
+   * log ℓ(q) from e = e^{−|q|} and t = log1p(e) (t is not read above the series threshold):
+   * log(softplus(−q)) with softplus(−q) = max(−q, 0) + t, the same operations as {@link
+   * LogSpace#softplus}. Shared with the one-pass loss frame, which computes e and t once per row
+   * for both log ℓ and log|ℓ'|.
+   */
+  static double logLoss(double q, double e, double t) {
+    return q > SERIES_THRESHOLD ? -q + Math.log1p(-0.5 * e) : Math.log(q < 0 ? -q + t : t);
+  }
+
+  /** log|ℓ'(q)| = −softplus(q) = −(max(q, 0) + t) from t = log1p(e^{−|q|}). */
+  static double logNegDerivative(double q, double t) {
+    return -(q > 0 ? q + t : t);
   }
 
   @Override

@@ -90,10 +90,9 @@ public final class LossFrame {
 
   /**
    * {@link #weights} for the logistic loss in one pass over the margins: log ℓ(q) and log|ℓ'(q)|
-   * share t = log1p(e^{−|q|}) (softplus(∓q) = max(∓q, 0) + t, the same operations as {@link
-   * LogisticLoss}, so both are bit-identical to its methods), and F is accumulated as a running
-   * log-sum-exp (rescaled when the maximum grows). Five transcendental calls per row instead of
-   * eight.
+   * share e = e^{−|q|} and t = log1p(e) (through {@link LogisticLoss}'s own formulas, so both are
+   * bit-identical to its methods), and F is accumulated as a running log-sum-exp (rescaled when the
+   * maximum grows). Five transcendental calls per row instead of eight.
    */
   static double logisticWeights(double[] margins, int count, double[] weightsOut) {
     double max = Double.NEGATIVE_INFINITY;
@@ -101,18 +100,10 @@ public final class LossFrame {
     boolean nan = false;
     for (int i = 0; i < count; i++) {
       double q = margins[i];
-      double logLoss;
-      double logNegDerivative;
-      if (q > LogisticLoss.SERIES_THRESHOLD) {
-        double e = Math.exp(-q);
-        logLoss = -q + Math.log1p(-0.5 * e);
-        logNegDerivative = -(q + Math.log1p(e));
-      } else {
-        double t = Math.log1p(Math.exp(q > 0 ? -q : q));
-        logLoss = Math.log(q < 0 ? -q + t : t);
-        logNegDerivative = -(q > 0 ? q + t : t);
-      }
-      weightsOut[i] = logNegDerivative;
+      double e = Math.exp(q > 0 ? -q : q);
+      double t = Math.log1p(e);
+      double logLoss = LogisticLoss.logLoss(q, e, t);
+      weightsOut[i] = LogisticLoss.logNegDerivative(q, t);
       if (logLoss > max) {
         sum = sum * Math.exp(max - logLoss) + 1.0;
         max = logLoss;

@@ -4,6 +4,7 @@ import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.loss.LogSpace;
 import io.marginflow.common.train.BatchGradient;
 import io.marginflow.common.train.EvaluationPass;
+import io.marginflow.common.train.PartitionContext;
 import io.marginflow.common.train.TrainingBackend;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -131,20 +132,11 @@ public final class SparkBackend implements TrainingBackend {
     if (stepPath == StepPath.CACHED_JOB) {
       return cachedJobStep(step, ref, d);
     }
-    // A named function on the RDD API: the Java API's lambda wrappers would be parsed by the
-    // closure cleaner every step.
     StepInput input = new StepInput();
     input.step = step;
     input.theta = ref;
     JavaRDD<BatchGradient> parts =
-        JavaRDD.fromRDD(
-            train
-                .rdd()
-                .mapPartitions(
-                    new StepPartition(key, input),
-                    true,
-                    ClassTag$.MODULE$.apply(BatchGradient.class)),
-            ClassTag$.MODULE$.apply(BatchGradient.class));
+        perPartition(train, new StepPartition(key, input), BatchGradient.class);
     return OrderedTreeAggregate.aggregate(
         parts, BatchGradient::merge, treeDepth, new BatchGradient(d));
   }
@@ -256,12 +248,13 @@ public final class SparkBackend implements TrainingBackend {
     try {
       parts = runStepJob();
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
-      if (!lostCachedBlock(e)) {
+      String lost = lostBlockLine(e);
+      if (lost == null) {
         throw SparkBackend.<RuntimeException>rethrow(e);
       }
       // A cached partition is gone (executor lost): rebuild it through the source's lineage
       // (the input files), look up the new locations, and run the same step again.
-      LOG.warn("step {}: {}", step, lostBlockLine(e));
+      LOG.warn("step {}: {}", step, lost);
       sc.setJobDescription("marginflow: re-cache training blocks");
       long rows = train.map(b -> (long) b.rows()).fold(0L, Long::sum);
       LOG.info("re-cached {} training rows", rows);
@@ -289,10 +282,16 @@ public final class SparkBackend implements TrainingBackend {
     throw (E) e;
   }
 
-  /** The line of Spark's failure message that names the missing block (not its stack traces). */
+  /**
+   * The line of Spark's failure message that names the missing cached block (not its stack traces),
+   * or null if the job failed for another reason.
+   */
   static String lostBlockLine(Throwable e) {
     String name = CachedBlockReader.MissingCachedBlockException.class.getSimpleName();
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CachedBlockReader.MissingCachedBlockException) {
+        return name + ": " + t.getMessage();
+      }
       for (String line : String.valueOf(t.getMessage()).split("\n")) {
         int at = line.indexOf(name);
         if (at >= 0) {
@@ -300,19 +299,12 @@ public final class SparkBackend implements TrainingBackend {
         }
       }
     }
-    return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+    return null;
   }
 
   /** True if a step job failed because a task found its cached block missing. */
   static boolean lostCachedBlock(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof CachedBlockReader.MissingCachedBlockException
-          || String.valueOf(t.getMessage())
-              .contains(CachedBlockReader.MissingCachedBlockException.class.getSimpleName())) {
-        return true;
-      }
-    }
-    return false;
+    return lostBlockLine(e) != null;
   }
 
   /** Spark's local-property keys for a preset call site (org.apache.spark.util.CallSite). */
@@ -327,49 +319,58 @@ public final class SparkBackend implements TrainingBackend {
     ThetaRef theta;
   }
 
-  /** A partition's minibatch sum (a named class: Spark's closure cleaner skips it). */
-  static final class StepPartition
-      extends AbstractFunction1<
-          scala.collection.Iterator<RowBlock>, scala.collection.Iterator<BatchGradient>>
+  /**
+   * One value from a partition's blocks and this executor's {@link PartitionContext} for the model.
+   * A named class (not a lambda): Spark's closure cleaner passes it through untouched, while the
+   * Java API's lambda wrappers are parsed with ASM on every call.
+   */
+  abstract static class PartitionFunction<T>
+      extends AbstractFunction1<scala.collection.Iterator<RowBlock>, scala.collection.Iterator<T>>
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final ModelKey key;
+
+    PartitionFunction(ModelKey key) {
+      this.key = key;
+    }
+
+    /** The partition's value. */
+    abstract T compute(PartitionContext context, List<RowBlock> blocks);
+
+    @Override
+    public final scala.collection.Iterator<T> apply(scala.collection.Iterator<RowBlock> it) {
+      T value = compute(key.context(), drain(CollectionConverters.asJava(it)));
+      return CollectionConverters.asScala(Collections.singletonList(value).iterator());
+    }
+  }
+
+  /** A partition's minibatch sum. */
+  static final class StepPartition extends PartitionFunction<BatchGradient> {
+    private static final long serialVersionUID = 1L;
     private final StepInput input;
 
     StepPartition(ModelKey key, StepInput input) {
-      this.key = key;
+      super(key);
       this.input = input;
     }
 
     @Override
-    public scala.collection.Iterator<BatchGradient> apply(scala.collection.Iterator<RowBlock> it) {
-      BatchGradient g =
-          key.context()
-              .batchSum(drain(CollectionConverters.asJava(it)), input.step, input.theta.get());
-      return CollectionConverters.asScala(Collections.singletonList(g).iterator());
+    BatchGradient compute(PartitionContext context, List<RowBlock> blocks) {
+      return context.batchSum(blocks, input.step, input.theta.get());
     }
   }
 
-  /**
-   * One value per partition of {@code rdd} from a named function on the RDD API (the Java API's
-   * lambda wrappers would be parsed by Spark's closure cleaner on every call).
-   */
+  /** One value per partition of {@code rdd}, through the RDD API. */
   private static <T> JavaRDD<T> perPartition(
-      JavaRDD<RowBlock> rdd,
-      AbstractFunction1<scala.collection.Iterator<RowBlock>, scala.collection.Iterator<T>> f,
-      Class<T> type) {
+      JavaRDD<RowBlock> rdd, PartitionFunction<T> f, Class<T> type) {
     return JavaRDD.fromRDD(
         rdd.rdd().mapPartitions(f, true, ClassTag$.MODULE$.apply(type)),
         ClassTag$.MODULE$.apply(type));
   }
 
   /** A partition's full-data evaluation at θ. */
-  static final class EvaluatePartition
-      extends AbstractFunction1<
-          scala.collection.Iterator<RowBlock>, scala.collection.Iterator<EvaluationPass>>
-      implements java.io.Serializable {
+  static final class EvaluatePartition extends PartitionFunction<EvaluationPass> {
     private static final long serialVersionUID = 1L;
-    private final ModelKey key;
     private final ThetaRef theta;
     private final double normPowL;
     private final double[] previousTheta;
@@ -381,7 +382,7 @@ public final class SparkBackend implements TrainingBackend {
         double normPowL,
         double[] previousTheta,
         double previousNormPowL) {
-      this.key = key;
+      super(key);
       this.theta = theta;
       this.normPowL = normPowL;
       this.previousTheta = previousTheta;
@@ -389,37 +390,24 @@ public final class SparkBackend implements TrainingBackend {
     }
 
     @Override
-    public scala.collection.Iterator<EvaluationPass> apply(scala.collection.Iterator<RowBlock> it) {
-      EvaluationPass pass =
-          key.context()
-              .evaluate(
-                  drain(CollectionConverters.asJava(it)),
-                  theta.get(),
-                  normPowL,
-                  previousTheta,
-                  previousNormPowL);
-      return CollectionConverters.asScala(Collections.singletonList(pass).iterator());
+    EvaluationPass compute(PartitionContext context, List<RowBlock> blocks) {
+      return context.evaluate(blocks, theta.get(), normPowL, previousTheta, previousNormPowL);
     }
   }
 
   /** A partition's LSE of log ℓ at θ (the loss-based rule's full loss). */
-  static final class LossPartition
-      extends AbstractFunction1<
-          scala.collection.Iterator<RowBlock>, scala.collection.Iterator<Double>>
-      implements java.io.Serializable {
+  static final class LossPartition extends PartitionFunction<Double> {
     private static final long serialVersionUID = 1L;
-    private final ModelKey key;
     private final ThetaRef theta;
 
     LossPartition(ModelKey key, ThetaRef theta) {
-      this.key = key;
+      super(key);
       this.theta = theta;
     }
 
     @Override
-    public scala.collection.Iterator<Double> apply(scala.collection.Iterator<RowBlock> it) {
-      double logSum = key.context().logSumLoss(drain(CollectionConverters.asJava(it)), theta.get());
-      return CollectionConverters.asScala(Collections.singletonList(logSum).iterator());
+    Double compute(PartitionContext context, List<RowBlock> blocks) {
+      return context.logSumLoss(blocks, theta.get());
     }
   }
 
