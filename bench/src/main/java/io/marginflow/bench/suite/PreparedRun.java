@@ -17,7 +17,6 @@ import io.marginflow.spark.job.ModelKey;
 import io.marginflow.spark.job.SparkBackend;
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -54,15 +53,7 @@ public final class PreparedRun implements AutoCloseable {
     int blockRows = config.cluster().blockRows() > 0 ? config.cluster().blockRows() : 1024;
     this.train = loader.load(files, config.data().trainUris(), features, sparse, blockRows, false);
     this.network = LocalTrainer.buildNetwork(config, train.features());
-    ModelKey key =
-        new ModelKey(
-            network.spec().toString(),
-            config.model().reluDerivativeAtZero(),
-            config.optimizer().loss().name(),
-            config.optimizer().sampler().kind().name().toLowerCase(Locale.ROOT),
-            config.optimizer().sampler().batchSize(),
-            train.rows(),
-            TrainingLoop.samplerSeed(config));
+    ModelKey key = ModelKey.of(config, network, train.rows());
     String ship = config.cluster().thetaShipping();
     SparkBackend.ThetaShipping shipping =
         ship.equals("broadcast") || (ship.equals("auto") && network.parameterCount() > 1 << 16)

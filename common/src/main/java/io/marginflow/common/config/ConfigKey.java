@@ -39,6 +39,12 @@ public enum ConfigKey {
       "Network spec, e.g. mlp:784-256-256-1 or cnn:1x28x28-conv32k5-maxpool2-dense1 "
           + "(options /act=relu|leaky:A|identity, /bias=first). Empty: mlp:<features>-32-1."),
   RELU_DERIVATIVE_AT_ZERO("relu-derivative-at-zero", "0", "The fixed subgradient σ'(0) ∈ [0,1]."),
+  PRECISION(
+      "precision",
+      "double",
+      "Arithmetic of the training step: double | single (MLPs only: float kernels on "
+          + "layer-normalized weights, about 2x faster, not bit-equal to double; evaluations, "
+          + "margins and the update stay double)."),
   INIT("init", "he", "Initialization: he | zeros (L = 1 only) | FILE (one value per line)."),
   LOSS("loss", "logistic", "Loss: exp | logistic."),
   SAMPLER(

@@ -3,6 +3,9 @@ package io.marginflow.common.config;
 import static io.marginflow.common.config.ConfigKey.*;
 
 import io.marginflow.common.loss.Loss;
+import io.marginflow.common.net.NetworkSpec;
+import io.marginflow.common.net.Precision;
+import io.marginflow.common.net.StepKernel;
 import io.marginflow.common.sample.SamplerConfig;
 import io.marginflow.common.step.StepRuleConfig;
 import java.util.List;
@@ -60,8 +63,9 @@ public record TrainConfig(
     }
   }
 
-  /** The network spec (resolved), σ'(0) and the initialization. */
-  public record ModelSettings(String spec, double reluDerivativeAtZero, String init) {}
+  /** The network spec (resolved), σ'(0), the initialization and the step's arithmetic. */
+  public record ModelSettings(
+      String spec, double reluDerivativeAtZero, String init, Precision precision) {}
 
   /** Loss, sampler, step rule, number of steps and the seed. */
   public record OptimizerSettings(
@@ -127,7 +131,28 @@ public record TrainConfig(
     if (init.isEmpty()) {
       throw s.bad(INIT, "he | zeros | a file path");
     }
-    ModelSettings model = new ModelSettings(s.text(MODEL), e, init);
+    Precision precision;
+    try {
+      precision = Precision.parse(s.text(PRECISION));
+    } catch (IllegalArgumentException ex) {
+      throw s.bad(PRECISION, "double | single");
+    }
+    if (precision == Precision.SINGLE && !s.text(MODEL).isEmpty()) {
+      NetworkSpec spec;
+      try {
+        spec = NetworkSpec.parse(s.text(MODEL));
+      } catch (IllegalArgumentException ex) {
+        spec = null; // reported where the model is built, with the parser's message
+      }
+      if (spec != null && !StepKernel.supportsSingle(spec)) {
+        throw new ConfigException(
+            PRECISION.key()
+                + ": single supports mlp models (dense layers only), but model "
+                + s.text(MODEL)
+                + " has conv or pool layers: use double");
+      }
+    }
+    ModelSettings model = new ModelSettings(s.text(MODEL), e, init, precision);
 
     Loss loss;
     try {

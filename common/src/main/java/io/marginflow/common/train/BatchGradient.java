@@ -4,8 +4,7 @@ import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.loss.LogSpace;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.loss.LossFrame;
-import io.marginflow.common.net.Network;
-import io.marginflow.common.net.Workspace;
+import io.marginflow.common.net.StepKernel;
 import java.io.Serializable;
 
 /**
@@ -77,22 +76,22 @@ public final class BatchGradient implements Serializable {
 
   /**
    * Adds the rows of {@code rows} (all of them: the caller has already selected the batch members)
-   * at parameters θ. Modifies this accumulator only. {@code margins} and {@code weights} are
-   * scratch arrays of length ≥ rows.rows().
+   * at parameters θ, with the network outputs and subgradients of {@code kernel}. Modifies this
+   * accumulator only. {@code margins} and {@code weights} are scratch arrays of length ≥
+   * rows.rows().
    */
   public BatchGradient addRows(
-      Network network,
+      StepKernel kernel,
       Loss loss,
       RowBlock rows,
       double[] theta,
-      Workspace workspace,
       double[] margins,
       double[] weights) {
     int m = rows.rows();
     if (m == 0) {
       return this;
     }
-    network.forward(rows, theta, workspace, margins);
+    kernel.forward(rows, theta, margins);
     double[] y = rows.labels();
     double blockMin = Double.POSITIVE_INFINITY;
     for (int i = 0; i < m; i++) {
@@ -117,18 +116,31 @@ public final class BatchGradient implements Serializable {
     }
     BatchGradient part = new BatchGradient(parameterCount);
     part.gradient = new double[parameterCount];
-    network.backwardWeighted(rows, theta, workspace, weights, part.gradient);
+    kernel.backwardWeighted(rows, theta, weights, part.gradient);
     part.count = m;
     part.logFrame = frame;
     part.logSumNegDerivative = frame + Math.log(sumW);
     part.minMargin = blockMin;
     part.weightedMarginSum = wp;
     part.nonFinite = nonFinite;
-    return merge(part);
+    return mergeTaking(part);
   }
 
   /** Merges {@code other} into this one (this is modified and returned). */
   public BatchGradient merge(BatchGradient other) {
+    return merge(other, false);
+  }
+
+  /**
+   * As {@link #merge}, but an empty {@code this} takes over {@code other}'s gradient array instead
+   * of copying it: for partial sums nobody uses afterwards (a fresh block part, a deserialized task
+   * result), which spares a d-length allocation and copy per merge.
+   */
+  public BatchGradient mergeTaking(BatchGradient other) {
+    return merge(other, true);
+  }
+
+  private BatchGradient merge(BatchGradient other, boolean take) {
     if (other.count == 0) {
       nonFinite |= other.nonFinite;
       return this;
@@ -140,7 +152,7 @@ public final class BatchGradient implements Serializable {
       minMargin = other.minMargin;
       weightedMarginSum = other.weightedMarginSum;
       nonFinite |= other.nonFinite;
-      gradient = other.gradient == null ? null : other.gradient.clone();
+      gradient = other.gradient == null || take ? other.gradient : other.gradient.clone();
       return this;
     }
     double f = LogSpace.logAddExp(logFrame, other.logFrame);

@@ -4,6 +4,7 @@ import io.marginflow.common.data.Dataset;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.net.Network;
+import io.marginflow.common.net.Precision;
 import io.marginflow.common.sample.MinibatchSampler;
 import java.util.List;
 
@@ -26,11 +27,23 @@ public final class LocalBackend implements TrainingBackend {
   private final PartitionContext context;
   private final SnapshotSink snapshots;
 
-  /** A backend over {@code train} (and {@code test}, may be null). */
+  /** A double-precision backend over {@code train} (and {@code test}, may be null). */
   public LocalBackend(
       Network network,
       Loss loss,
       MinibatchSampler sampler,
+      Dataset train,
+      Dataset test,
+      SnapshotSink snapshots) {
+    this(network, loss, sampler, Precision.DOUBLE, train, test, snapshots);
+  }
+
+  /** A backend whose training steps run in {@code precision}. */
+  public LocalBackend(
+      Network network,
+      Loss loss,
+      MinibatchSampler sampler,
+      Precision precision,
       Dataset train,
       Dataset test,
       SnapshotSink snapshots) {
@@ -50,7 +63,7 @@ public final class LocalBackend implements TrainingBackend {
     }
     this.train = train;
     this.test = test;
-    this.context = new PartitionContext(network, loss, sampler);
+    this.context = new PartitionContext(network, loss, sampler, precision);
     this.snapshots = snapshots;
   }
 

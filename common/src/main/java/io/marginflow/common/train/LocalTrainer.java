@@ -80,7 +80,14 @@ public final class LocalTrainer {
         MinibatchSampler.create(
             config.optimizer().sampler(), train.rows(), TrainingLoop.samplerSeed(config));
     LocalBackend backend =
-        new LocalBackend(network, config.optimizer().loss(), sampler, train, test, snapshots);
+        new LocalBackend(
+            network,
+            config.optimizer().loss(),
+            sampler,
+            config.model().precision(),
+            train,
+            test,
+            snapshots);
     return new TrainingLoop(config, network, backend, recorder).run(start);
   }
 }

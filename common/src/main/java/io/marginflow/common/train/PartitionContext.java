@@ -4,6 +4,8 @@ import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlocks;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.net.Network;
+import io.marginflow.common.net.Precision;
+import io.marginflow.common.net.StepKernel;
 import io.marginflow.common.net.Workspace;
 import io.marginflow.common.sample.MinibatchSampler;
 import java.util.ArrayList;
@@ -23,18 +25,29 @@ public final class PartitionContext {
   private final Loss loss;
   private final MinibatchSampler sampler;
   private final Workspace workspace;
+  private final StepKernel stepKernel;
   private long[] members = new long[0];
   private int[] local = new int[0];
   private double[] a = new double[0];
   private double[] b = new double[0];
   private double[] grad;
 
-  /** A context for the given model, loss and sampler. */
+  /** A double-precision context for the given model, loss and sampler. */
   public PartitionContext(Network network, Loss loss, MinibatchSampler sampler) {
+    this(network, loss, sampler, Precision.DOUBLE);
+  }
+
+  /**
+   * A context whose training steps run in {@code precision} (evaluations and losses are always
+   * double).
+   */
+  public PartitionContext(
+      Network network, Loss loss, MinibatchSampler sampler, Precision precision) {
     this.network = network;
     this.loss = loss;
     this.sampler = sampler;
     this.workspace = network.newWorkspace();
+    this.stepKernel = StepKernel.of(workspace, precision);
     this.grad = new double[network.parameterCount()];
   }
 
@@ -96,12 +109,12 @@ public final class PartitionContext {
       // Full batches: keep the cached blocks as they are rather than copying the partition.
       for (RowBlock part : parts) {
         ensureScratch(part.rows());
-        sum.addRows(network, loss, part, theta, workspace, a, b);
+        sum.addRows(stepKernel, loss, part, theta, a, b);
       }
       return sum;
     }
     ensureScratch(total);
-    return sum.addRows(network, loss, RowBlocks.concat(parts), theta, workspace, a, b);
+    return sum.addRows(stepKernel, loss, RowBlocks.concat(parts), theta, a, b);
   }
 
   /** Above this many members, a partition's minibatch is processed block by block. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.marginflow.common.net.Precision;
 import io.marginflow.common.sample.SamplerKind;
 import io.marginflow.common.step.LossBasedStep;
 import io.marginflow.common.step.VanishingStep;
@@ -102,6 +103,25 @@ class TrainConfigTest {
     Files.writeString(f, "data:\n  nested: 1\n");
     e = assertThrows(ConfigException.class, () -> parse("--config", f.toString()));
     assertTrue(e.getMessage().contains("'data'"), e.getMessage());
+  }
+
+  @Test
+  void precisionDefaultsToDoubleAndSingleIsRefusedForConvModels() {
+    assertEquals(Precision.DOUBLE, parse().model().precision());
+    assertEquals(
+        Precision.SINGLE,
+        parse("--precision", "SINGLE", "--model", "mlp:20-8-1").model().precision());
+    assertEquals(Precision.SINGLE, parse("--precision", "single").model().precision());
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("--precision", "half"));
+    assertTrue(e.getMessage().startsWith("precision: expected double | single"), e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> parse("--precision", "single", "--model", "cnn:1x8x8-conv2k3-dense1"));
+    assertTrue(
+        e.getMessage().startsWith("precision: single supports mlp models")
+            && e.getMessage().contains("cnn:1x8x8-conv2k3-dense1"),
+        e.getMessage());
   }
 
   @Test

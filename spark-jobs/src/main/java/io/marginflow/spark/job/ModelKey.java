@@ -1,11 +1,14 @@
 package io.marginflow.spark.job;
 
+import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.net.NetworkSpec;
+import io.marginflow.common.net.Precision;
 import io.marginflow.common.sample.MinibatchSampler;
 import io.marginflow.common.sample.SamplerConfig;
 import io.marginflow.common.train.PartitionContext;
+import io.marginflow.common.train.TrainingLoop;
 import java.io.Serializable;
 
 /**
@@ -20,6 +23,7 @@ import java.io.Serializable;
  * @param batchSize n_b
  * @param rows n (training rows)
  * @param samplerSeed the seed derived for the sampler
+ * @param precision the step's arithmetic ({@link Precision#key()})
  */
 public record ModelKey(
     String modelSpec,
@@ -28,8 +32,22 @@ public record ModelKey(
     String sampler,
     int batchSize,
     long rows,
-    long samplerSeed)
+    long samplerSeed,
+    String precision)
     implements Serializable {
+
+  /** The key of a run: its model, loss and sampler settings, over {@code rows} training rows. */
+  public static ModelKey of(TrainConfig config, Network network, long rows) {
+    return new ModelKey(
+        network.spec().toString(),
+        config.model().reluDerivativeAtZero(),
+        config.optimizer().loss().name(),
+        config.optimizer().sampler().kind().name().toLowerCase(java.util.Locale.ROOT),
+        config.optimizer().sampler().batchSize(),
+        rows,
+        TrainingLoop.samplerSeed(config),
+        config.model().precision().key());
+  }
 
   /** Contexts kept per executor thread: the few most recently used keys (runs share executors). */
   private static final int CONTEXTS_PER_THREAD = 4;
@@ -56,6 +74,6 @@ public record ModelKey(
     Network net = Network.of(NetworkSpec.parse(k.modelSpec), k.reluDerivativeAtZero);
     MinibatchSampler sampler =
         MinibatchSampler.create(SamplerConfig.parse(k.sampler, k.batchSize), k.rows, k.samplerSeed);
-    return new PartitionContext(net, Loss.parse(k.loss), sampler);
+    return new PartitionContext(net, Loss.parse(k.loss), sampler, Precision.parse(k.precision));
   }
 }

@@ -85,16 +85,7 @@ public final class TrainJob {
             manifest(config, runId, network, train, test, loader.partitions(), spark, blas));
         start = TrainingLoop.initialState(config, LocalTrainer.initialTheta(config, network));
       }
-      long samplerSeed = TrainingLoop.samplerSeed(config);
-      ModelKey key =
-          new ModelKey(
-              network.spec().toString(),
-              config.model().reluDerivativeAtZero(),
-              config.optimizer().loss().name(),
-              config.optimizer().sampler().kind().name().toLowerCase(java.util.Locale.ROOT),
-              config.optimizer().sampler().batchSize(),
-              train.rows(),
-              samplerSeed);
+      ModelKey key = ModelKey.of(config, network, train.rows());
       MarginSnapshots snapshots = new MarginSnapshots(spark, train.blocks(), key, store.uri());
       backend =
           new SparkBackend(
@@ -107,7 +98,8 @@ public final class TrainJob {
               thetaShipping(config, network),
               snapshots);
       LOG.info("backend: {}", backend.describe());
-      RunDirectoryRecorder recorder = new RunDirectoryRecorder(store, key.sampler(), samplerSeed);
+      RunDirectoryRecorder recorder =
+          new RunDirectoryRecorder(store, key.sampler(), key.samplerSeed());
       TrainingState end = new TrainingLoop(config, network, backend, recorder).run(start);
       return new Outcome(store.uri(), end);
     } catch (RuntimeException | Error e) {

@@ -153,7 +153,8 @@ class SparkBackendStepPathIT {
               "iid",
               50,
               data.rows(),
-              TrainingLoop.samplerSeed(config));
+              TrainingLoop.samplerSeed(config),
+              "double");
     }
 
     SparkBackend backend(StepPath path, ThetaShipping ship) {

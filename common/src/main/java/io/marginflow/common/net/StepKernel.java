@@ -1,0 +1,40 @@
+package io.marginflow.common.net;
+
+import io.marginflow.common.data.RowBlock;
+
+/**
+ * The subgradient oracle of one training step on a row block, in a given {@link Precision}: the
+ * network outputs Φ(x_r; θ), then Σ_r coef_r ∇_θΦ(x_r; θ) added to a double gradient. Holds its own
+ * scratch: one instance per thread. {@link #backwardWeighted} requires that the last {@link
+ * #forward} was on the same block and θ (same objects).
+ */
+public interface StepKernel {
+
+  /** out[r] = Φ(x_r; θ) for every row r &lt; block.rows(). */
+  void forward(RowBlock block, double[] theta, double[] out);
+
+  /** gradInOut += Σ_r coef[r]·∇_θΦ(x_r; θ) at the block and θ of the last forward. */
+  void backwardWeighted(RowBlock block, double[] theta, double[] coef, double[] gradInOut);
+
+  /** The network this kernel evaluates. */
+  Network network();
+
+  /**
+   * A kernel for the network of {@code workspace} in {@code precision}; the double kernel works in
+   * {@code workspace} itself (so it shares it with the caller's other passes), the single one in
+   * float scratch of its own.
+   *
+   * @throws IllegalArgumentException for {@link Precision#SINGLE} with a conv or pool layer
+   */
+  static StepKernel of(Workspace workspace, Precision precision) {
+    return switch (precision) {
+      case DOUBLE -> new DoubleStepKernel(workspace);
+      case SINGLE -> new SingleStepKernel(workspace.network);
+    };
+  }
+
+  /** Whether {@link Precision#SINGLE} supports {@code network} (dense layers only). */
+  static boolean supportsSingle(NetworkSpec spec) {
+    return spec.layers().stream().allMatch(l -> l instanceof LayerSpec.Dense);
+  }
+}
