@@ -3,7 +3,8 @@ package io.marginflow.bench;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.net.BlasInfo;
 import io.marginflow.common.net.Network;
-import io.marginflow.common.net.Workspace;
+import io.marginflow.common.net.Precision;
+import io.marginflow.common.net.StepKernel;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,9 +17,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * One block through {@link Network#forward} and {@link Network#backwardWeighted} (the per-partition
- * work of an SGD step), and forward alone. One operation = one block of {@link Workload#rows()}
- * rows.
+ * One block through the step kernel's forward and weighted backward (the per-partition work of an
+ * SGD step), and forward alone. One operation = one block of {@link Workload#rows()} rows. {@code
+ * precision} is {@code double} by default; {@code -p precision=single} times the float kernels of
+ * {@code --precision single} (MLP workloads only).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -28,10 +30,13 @@ public class NetworkStepBenchmark {
   @Param({"mlp-dense", "mlp-sparse", "cnn"})
   public String workload;
 
+  @Param({"double"})
+  public String precision = "double";
+
   private Network net;
   private RowBlock block;
   private double[] theta;
-  private Workspace ws;
+  private StepKernel kernel;
   private double[] out;
   private double[] coef;
   private double[] grad;
@@ -43,7 +48,7 @@ public class NetworkStepBenchmark {
     net = w.network();
     block = w.block(7);
     theta = w.theta(net);
-    ws = net.newWorkspace();
+    kernel = StepKernel.of(net.newWorkspace(), Precision.parse(precision));
     out = new double[block.rows()];
     coef = new double[block.rows()];
     SplittableRandom rnd = new SplittableRandom(8);
@@ -51,13 +56,15 @@ public class NetworkStepBenchmark {
       coef[r] = rnd.nextDouble() - 0.5;
     }
     grad = new double[net.parameterCount()];
-    net.forward(block, theta, ws, out);
-    net.backwardWeighted(block, theta, ws, coef, grad);
+    kernel.forward(block, theta, out);
+    kernel.backwardWeighted(block, theta, coef, grad);
     System.out.println(
         "# BLAS: "
             + BlasInfo.implementation()
             + ", workload "
             + w.key()
+            + ", precision "
+            + precision
             + " = "
             + w.spec()
             + ", rows/block = "
@@ -67,15 +74,15 @@ public class NetworkStepBenchmark {
   /** forward + weighted backward of one block. */
   @Benchmark
   public double step() {
-    net.forward(block, theta, ws, out);
-    net.backwardWeighted(block, theta, ws, coef, grad);
+    kernel.forward(block, theta, out);
+    kernel.backwardWeighted(block, theta, coef, grad);
     return out[0] + grad[0];
   }
 
   /** forward of one block. */
   @Benchmark
   public double forward() {
-    net.forward(block, theta, ws, out);
+    kernel.forward(block, theta, out);
     return out[0];
   }
 }

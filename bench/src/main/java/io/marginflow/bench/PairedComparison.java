@@ -23,12 +23,22 @@ public final class PairedComparison {
     System.out.print(report(args.length > 0 ? Integer.parseInt(args[0]) : 400));
   }
 
-  /** Runs warm-up, then {@code reps} alternating pairs; returns the Markdown summary. */
+  /**
+   * Runs warm-up, then {@code reps} alternating pairs, for the double kernels against DGEMM and the
+   * single-precision kernels ({@code --precision single}) against SGEMM; returns the Markdown
+   * summary.
+   */
   public static String report(int reps) {
+    return pairs("double", reps) + "\n" + pairs("single", reps);
+  }
+
+  private static String pairs(String precision, int reps) {
     NetworkStepBenchmark net = new NetworkStepBenchmark();
     net.workload = Workload.MLP_DENSE.key();
+    net.precision = precision;
     net.setUp();
     DgemmBenchmark blas = new DgemmBenchmark();
+    blas.precision = precision;
     blas.setUp();
     double sink = 0;
     for (int i = 0; i < Math.min(200, 10 * reps); i++) { // JIT warm-up of both paths
@@ -53,7 +63,13 @@ public final class PairedComparison {
     for (long[] a : t) {
       Arrays.sort(a);
     }
-    String[] names = {"network step", "BLAS-only step", "network forward", "BLAS-only forward"};
+    String gemm = precision.equals("single") ? "SGEMM" : "DGEMM";
+    String[] names = {
+      "network step (" + precision + ")",
+      "BLAS-only step (" + gemm + ")",
+      "network forward (" + precision + ")",
+      "BLAS-only forward (" + gemm + ")"
+    };
     double[] flops = {
       Workload.MLP_DENSE.stepFlops(), DgemmBenchmark.stepFlops(),
       Workload.MLP_DENSE.forwardFlops(), DgemmBenchmark.forwardFlops()
@@ -62,6 +78,8 @@ public final class PairedComparison {
     sb.append("BLAS: ")
         .append(BlasInfo.implementation())
         .append(", mlp:784-256-256-1, 256 rows, ")
+        .append(precision)
+        .append(", ")
         .append(reps)
         .append(" interleaved repetitions\n\n");
     sb.append(
@@ -83,8 +101,9 @@ public final class PairedComparison {
         .append(
             String.format(
                 Locale.ROOT,
-                "network / BLAS-only time ratio → %% of DGEMM rate: step %.0f %% (min) %.0f %% (median),"
+                "network / BLAS-only time ratio → %% of %s rate: step %.0f %% (min) %.0f %% (median),"
                     + " forward %.0f %% (min) %.0f %% (median)\n",
+                gemm,
                 100.0 * t[1][0] / t[0][0],
                 100.0 * t[1][reps / 2] / t[0][reps / 2],
                 100.0 * t[3][0] / t[2][0],

@@ -20,6 +20,7 @@ class SparkSessionsTest {
           conf.getSizeAsBytes("spark.kryoserializer.buffer.max") > gradientBytes,
           "d = " + d + ": " + conf.get("spark.kryoserializer.buffer.max"));
       assertEquals("true", conf.get("spark.kryo.registrationRequired"));
+      assertEquals("false", conf.get("spark.broadcast.compress"));
     }
   }
 
@@ -29,10 +30,12 @@ class SparkSessionsTest {
         new SparkConf(false)
             .set("spark.task.maxDirectResultSize", "2m")
             .set("spark.kryoserializer.buffer.max", "512m")
-            .set("spark.kryo.unsafe", "false");
+            .set("spark.kryo.unsafe", "false")
+            .set("spark.broadcast.compress", "true");
     SparkSessions.configure(conf, 1000);
     assertEquals("2m", conf.get("spark.task.maxDirectResultSize"));
     assertEquals("512m", conf.get("spark.kryoserializer.buffer.max"));
     assertEquals("false", conf.get("spark.kryo.unsafe"));
+    assertEquals("true", conf.get("spark.broadcast.compress"));
   }
 }
