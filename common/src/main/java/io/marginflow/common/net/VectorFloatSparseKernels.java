@@ -1,6 +1,5 @@
 package io.marginflow.common.net;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -114,47 +113,28 @@ final class VectorFloatSparseKernels implements FloatSparseKernels {
       float[] gt,
       int ld,
       FloatCscScratch csc) {
-    int maxNnz = 0;
-    for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
-      maxNnz = Math.max(maxNnz, ptr[Math.min(rows, r0 + ROW_BLOCK)] - ptr[r0]);
-    }
-    csc.ensure(features, maxNnz, ROW_BLOCK * ld);
-    int[] start = csc.start;
-    int[] next = csc.next;
-    int[] rowOff = csc.rowOffset;
+    csc.ensure(features, ColumnIndex.maxBlockNonZeros(rows, ptr, ROW_BLOCK), ROW_BLOCK * ld);
+    ColumnIndex index = csc.index;
     float[] cv = csc.value;
     float[] dzb = csc.rowsBlock;
     for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
       int r1 = Math.min(rows, r0 + ROW_BLOCK);
-      int q0 = ptr[r0];
-      if (ptr[r1] == q0) {
+      int entries = ptr[r1] - ptr[r0];
+      if (entries == 0) {
         continue;
       }
       for (int r = r0; r < r1; r++) {
         System.arraycopy(dz, r * m, dzb, (r - r0) * ld, m);
       }
-      // counting sort of the block's non-zeros by column; rows stay ascending within a column
-      Arrays.fill(start, 0, features + 1, 0);
-      for (int q = q0; q < ptr[r1]; q++) {
-        start[col[q] + 1]++;
+      index.build(r0, r1, ptr, col, features, ld);
+      int[] source = index.source;
+      for (int k = 0; k < entries; k++) {
+        cv[k] = (float) val[source[k]];
       }
+      int[] start = index.start;
       for (int j = 0; j < features; j++) {
-        start[j + 1] += start[j];
-      }
-      System.arraycopy(start, 0, next, 0, features);
-      for (int r = r0; r < r1; r++) {
-        int off = (r - r0) * ld;
-        for (int q = ptr[r]; q < ptr[r + 1]; q++) {
-          int d = next[col[q]]++;
-          rowOff[d] = off;
-          cv[d] = (float) val[q];
-        }
-      }
-      for (int j = 0; j < features; j++) {
-        int s = start[j];
-        int e = start[j + 1];
-        if (s != e) {
-          accumulateColumn(s, e, rowOff, cv, dzb, gt, j * ld, m);
+        if (start[j] != start[j + 1]) {
+          accumulateColumn(start[j], start[j + 1], index.rowOffset, cv, dzb, gt, j * ld, m);
         }
       }
     }
