@@ -8,9 +8,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Layers defaults ← a YAML config file ← command-line flags into {@link Settings}. Config-file keys
@@ -22,7 +24,14 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /** Result of parsing a command line: the settings and any arguments that were not flags. */
-  public record Parsed(Settings settings, List<String> positional, boolean helpRequested) {}
+  public record Parsed(
+      Settings settings, List<String> positional, boolean helpRequested, Set<ConfigKey> given) {
+
+    /** Copies {@code given} (the keys set by the file or a flag, default or not). */
+    public Parsed {
+      given = Set.copyOf(given);
+    }
+  }
 
   /**
    * Parses {@code [--config FILE] [--key value | --key=value]...}. {@code --data} and {@code
@@ -31,12 +40,13 @@ public final class ConfigLoader {
   public static Parsed parse(String[] args) {
     Settings s = Settings.defaults();
     List<String> positional = new ArrayList<>();
+    Set<ConfigKey> given = EnumSet.noneOf(ConfigKey.class);
     boolean help = false;
     // The config file goes first, whatever its position, so flags override it.
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--config") || args[i].startsWith("--config=")) {
         String file = args[i].contains("=") ? args[i].substring(9) : valueAfter(args, i++);
-        s = applyFile(s, Path.of(file));
+        s = applyFile(s, Path.of(file), given);
       }
     }
     List<ConfigKey> seenRepeatable = new ArrayList<>();
@@ -79,12 +89,17 @@ public final class ConfigLoader {
         s = s.with(key, value);
         seenRepeatable.add(key);
       }
+      given.add(key);
     }
-    return new Parsed(s, List.copyOf(positional), help);
+    return new Parsed(s, List.copyOf(positional), help, given);
   }
 
   /** Applies a YAML file's keys over the given settings. */
   public static Settings applyFile(Settings base, Path file) {
+    return applyFile(base, file, EnumSet.noneOf(ConfigKey.class));
+  }
+
+  private static Settings applyFile(Settings base, Path file, Set<ConfigKey> given) {
     JsonNode root;
     try (InputStream in = Files.newInputStream(file)) {
       root = new ObjectMapper(new YAMLFactory()).readTree(in);
@@ -114,6 +129,7 @@ public final class ConfigLoader {
                               + ConfigKey.allNames()
                               + ")"));
       s = s.with(key, text(e.getValue(), file, e.getKey()));
+      given.add(key);
     }
     return s;
   }

@@ -153,6 +153,7 @@ public record TrainConfig(
       }
     }
     ModelSettings model = new ModelSettings(s.text(MODEL), e, init, precision);
+    s = s.with(PRECISION, precision.key()); // canonical text in manifests and on resume
 
     Loss loss;
     try {

@@ -15,14 +15,34 @@ import java.util.Objects;
  * it is rounded to float. A bias-free ReLU-type layer is positively 1-homogeneous in its own
  * weights, so Φ(x; θ) = (Π_l c_l)·Φ(x; θ̂) and ∇_{W_l}Φ(x; θ) = (Π_{k≠l} c_k)·∇_{W_l}Φ(x; θ̂); the
  * products are applied in double. Float intermediates therefore stay of the size of ‖x‖ however
- * large ‖θ‖ grows late in training (no overflow where the double path has none). A zero layer keeps
+ * large ‖θ‖ grows late in training (no overflow for layer norms below ≈ 1e154). A zero layer keeps
  * c_l = 1; NaN in θ propagates.
+ *
+ * <p>Margins: float outputs carry an absolute error of ≈ 1e-7·|Φ|, and the loss weights λ_i ∝
+ * e^{−p_i} turn it into a relative weight error of the same size — 1e-4 at margins of 1e3, where
+ * late-stage training lives. So every row whose float margin is above {@link #EXACT_ABOVE} in size
+ * and within {@link #WEIGHT_CUTOFF_NATS} (plus the float error) of the block's smallest margin is
+ * evaluated again in double, and those outputs are returned: the rows that carry the loss weight
+ * get double margins, the others' weights are below e^{−40} of the largest. Late in training these
+ * are the few near-support rows; the subgradients themselves stay float (≈ 1e-7 relative each).
  *
  * <p>Not thread-safe (owns its scratch, grown to the largest block and then reused).
  */
 final class SingleStepKernel implements StepKernel {
 
+  /** Rows whose margin exceeds the block's smallest by more than this carry weight < e^{-40}. */
+  static final double WEIGHT_CUTOFF_NATS = 40;
+
+  /** Up to this |p| the float margin's absolute error (≈ 1e-7·|p|) is left as it is. */
+  static final double EXACT_ABOVE = 4;
+
+  /** A bound on the float output's relative error, widening the cut-off band. */
+  private static final double FLOAT_OUTPUT_ERROR = 1e-5;
+
   private final Network network;
+  private final Workspace doubleWorkspace;
+  private int[] exactRows = new int[0];
+  private double[] exactOut = new double[0];
   private final DenseLayer[] layers;
   private final int n;
   private final Activation activation;
@@ -57,8 +77,10 @@ final class SingleStepKernel implements StepKernel {
   private double[] lastTheta;
   private int lastRows;
 
-  SingleStepKernel(Network network) {
-    this.network = Objects.requireNonNull(network, "network");
+  /** A kernel for the network of {@code workspace}, which it uses for the double margins. */
+  SingleStepKernel(Workspace workspace) {
+    this.doubleWorkspace = Objects.requireNonNull(workspace, "workspace");
+    this.network = workspace.network;
     Layer[] all = network.layers;
     this.n = all.length;
     this.layers = new DenseLayer[n];
@@ -133,6 +155,40 @@ final class SingleStepKernel implements StepKernel {
     }
     for (int r = 0; r < rows; r++) {
       out[r] = outScale * outF[r];
+    }
+    exactNearSupport(block, theta, out, rows);
+  }
+
+  /** Replaces the outputs of the rows that carry the loss weight by double ones (class doc). */
+  private void exactNearSupport(RowBlock block, double[] theta, double[] out, int rows) {
+    double[] y = block.labels();
+    double min = Double.POSITIVE_INFINITY;
+    for (int r = 0; r < rows; r++) {
+      min = Math.min(min, y[r] * out[r]);
+    }
+    if (!Double.isFinite(min)) {
+      return; // NaN or ±∞ margins: the step is refused downstream anyway
+    }
+    double cut =
+        min + WEIGHT_CUTOFF_NATS + 2 * FLOAT_OUTPUT_ERROR * (Math.abs(min) + WEIGHT_CUTOFF_NATS);
+    if (exactRows.length < rows) {
+      exactRows = new int[rows];
+      exactOut = new double[rows];
+    }
+    int count = 0;
+    for (int r = 0; r < rows; r++) {
+      double p = y[r] * out[r];
+      if (p <= cut && Math.abs(p) > EXACT_ABOVE) {
+        exactRows[count++] = r;
+      }
+    }
+    if (count == 0) {
+      return;
+    }
+    RowBlock sub = count == rows ? block : block.select(exactRows, count);
+    network.forward(sub, theta, doubleWorkspace, exactOut);
+    for (int k = 0; k < count; k++) {
+      out[exactRows[k]] = exactOut[k];
     }
   }
 

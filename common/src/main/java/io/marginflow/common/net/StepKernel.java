@@ -22,14 +22,14 @@ public interface StepKernel {
   /**
    * A kernel for the network of {@code workspace} in {@code precision}; the double kernel works in
    * {@code workspace} itself (so it shares it with the caller's other passes), the single one in
-   * float scratch of its own.
+   * float scratch of its own and in {@code workspace} for its double margins.
    *
    * @throws IllegalArgumentException for {@link Precision#SINGLE} with a conv or pool layer
    */
   static StepKernel of(Workspace workspace, Precision precision) {
     return switch (precision) {
       case DOUBLE -> new DoubleStepKernel(workspace);
-      case SINGLE -> new SingleStepKernel(workspace.network);
+      case SINGLE -> new SingleStepKernel(workspace);
     };
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.Dataset;
+import io.marginflow.common.data.DenseBlock;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.io.LibsvmReader;
 import io.marginflow.common.testing.SharedDatasets;
@@ -21,8 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The single-precision step kernel against the double one: outputs and weighted subgradients agree
  * to float rounding (the README's stated tolerance) on dense, sparse (transposed and gather paths)
- * and real MNIST blocks, for every MLP option; Euler's identity holds; it scales exactly with θ (no
- * float overflow at ‖θ‖ far beyond float range); it is deterministic and refuses conv networks.
+ * and real MNIST blocks, for every MLP option; σ'(0) = e at an exact kink; Euler's identity holds;
+ * its subgradient scales exactly with θ and nothing overflows at ‖θ‖ far beyond float range; the
+ * rows near the smallest margin get double outputs; it is deterministic and refuses conv networks.
  */
 class SingleStepKernelTest {
 
@@ -33,7 +35,10 @@ class SingleStepKernelTest {
    */
   private static final double TOLERANCE = 1e-5;
 
-  /** Exact scaling by a power of two changes only the double products Π c_l: a few ulps. */
+  /**
+   * Exact scaling of the float path by a power of two changes only the double products Π c_l: a few
+   * ulps (the subgradient, which is float throughout).
+   */
   private static final double SCALING_TOLERANCE = 1e-14;
 
   static List<String> mlps() {
@@ -64,6 +69,40 @@ class SingleStepKernelTest {
     Network net = Network.parse("mlp:784-256-256-1");
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.05, 9);
     compare(net, mnist.blocks().get(0), theta, "MNIST 0-vs-1");
+  }
+
+  /** As NetworkIdentitiesTest's kink test: z₁ = (0, 2) exactly, so unit 1 takes σ'(0) = e. */
+  @Test
+  void derivativeAtZeroIsTheConfiguredE() {
+    DenseBlock dense = new DenseBlock(1, 2, new double[] {1, 1}, new double[] {1}, new long[] {0});
+    CsrBlock sparse =
+        new CsrBlock(
+            1,
+            2,
+            new int[] {0, 2},
+            new int[] {0, 1},
+            new double[] {1, 1},
+            new double[] {1},
+            new long[] {0});
+    double[] theta = {1, -1, 1, 1, 3, 5};
+    for (RowBlock x : new RowBlock[] {dense, sparse}) {
+      for (String act : new String[] {"relu", "leaky:0.1"}) {
+        for (double e : new double[] {0.0, 1.0, 0.25}) {
+          Network net = Network.of(NetworkSpec.parse("mlp:2-2-1/act=" + act), e);
+          StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
+          double[] out = new double[1];
+          single.forward(x, theta, out);
+          double[] grad = new double[6];
+          single.backwardWeighted(x, theta, new double[] {1}, grad);
+          String what = x.getClass().getSimpleName() + " " + act + " e=" + e;
+          assertClose(10.0, out[0], 1e-7, 0, what + " Φ");
+          double[] expected = {3 * e, 3 * e, 5, 5, 0, 2};
+          for (int j = 0; j < 6; j++) {
+            assertClose(expected[j], grad[j], 1e-7, 0, what + " ∇Φ[" + j + "]");
+          }
+        }
+      }
+    }
   }
 
   @Test
@@ -109,11 +148,41 @@ class SingleStepKernelTest {
     single.backwardWeighted(block, big, coef, gradBig);
     for (int r = 0; r < 30; r++) {
       assertTrue(Double.isFinite(outBig[r]), "finite output at ‖θ‖ ≈ 1e31");
-      assertClose(out[r] * c * c * c, outBig[r], SCALING_TOLERANCE, 0, "Φ(cθ) = c³Φ(θ), row " + r);
+      // rows near the smallest margin are evaluated again in double at the large scale only
+      assertClose(out[r] * c * c * c, outBig[r], TOLERANCE, 0, "Φ(cθ) = c³Φ(θ), row " + r);
     }
     double[] scaledGrad = Arrays.stream(grad).map(g -> g * c * c).toArray();
     assertVectorClose(scaledGrad, gradBig, SCALING_TOLERANCE, 0, "∇Φ(cθ) = c²∇Φ(θ)");
     compare(net, block, big, "θ·2¹⁰⁰ against double");
+  }
+
+  @Test
+  void rowsNearTheSmallestMarginGetDoubleOutputs() {
+    Network net = Network.parse("mlp:12-7-5-1");
+    RowBlock block = NetTestData.sparseBlock(200, 12, 0.6, 22);
+    double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 4.0, 23);
+    double[] d = new double[200];
+    double[] f = new double[200];
+    net.forward(block, theta, net.newWorkspace(), d);
+    StepKernel.of(net.newWorkspace(), Precision.SINGLE).forward(block, theta, f);
+    double[] y = block.labels();
+    double min = Double.POSITIVE_INFINITY;
+    for (int r = 0; r < 200; r++) {
+      min = Math.min(min, y[r] * d[r]);
+    }
+    int exact = 0;
+    int floatOnly = 0;
+    for (int r = 0; r < 200; r++) {
+      double p = y[r] * d[r];
+      boolean carriesWeight = p < min + 39 && Math.abs(p) > SingleStepKernel.EXACT_ABOVE + 1;
+      if (carriesWeight) {
+        assertClose(d[r], f[r], 1e-14, 0, "double output for row " + r + " (p = " + p + ")");
+        exact++;
+      } else if (p > min + 41 && d[r] != f[r]) {
+        floatOnly++;
+      }
+    }
+    assertTrue(exact > 0 && floatOnly > 0, "both kinds of rows occur: " + exact + ", " + floatOnly);
   }
 
   @Test

@@ -53,11 +53,13 @@ final class ResumeConfig {
         recorded = recorded.with(key.get(), String.valueOf(e.getValue()));
       }
     }
-    Settings explicit = ConfigLoader.parse(args).settings();
+    ConfigLoader.Parsed parsed = ConfigLoader.parse(args);
+    Settings explicit = parsed.settings();
     Settings merged = recorded;
     for (ConfigKey k : ConfigKey.values()) {
       String v = explicit.text(k);
-      if (v.equals(Settings.defaults().text(k)) || v.equals(recorded.text(k))) {
+      // a key given on the command line or in a file counts even when it equals the default
+      if (!parsed.given().contains(k) || v.equals(recorded.text(k))) {
         continue;
       }
       if (!MAY_CHANGE.contains(k)) {

@@ -8,6 +8,7 @@ import io.marginflow.common.config.ConfigException;
 import io.marginflow.common.config.ConfigLoader;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.format.Manifest;
+import io.marginflow.common.net.Precision;
 import io.marginflow.spark.store.RunStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,7 +31,16 @@ class ResumeConfigTest {
         TrainConfig.from(
             ConfigLoader.parse(
                     new String[] {
-                      "--batch", "32", "--seed", "9", "--steps", "100", "--loss", "exp"
+                      "--batch",
+                      "32",
+                      "--seed",
+                      "9",
+                      "--steps",
+                      "100",
+                      "--loss",
+                      "exp",
+                      "--precision",
+                      "SINGLE"
                     })
                 .settings());
     Map<String, Object> cfg = new LinkedHashMap<>(original.settings().asMap());
@@ -63,7 +73,26 @@ class ResumeConfigTest {
     assertEquals(32, c.optimizer().sampler().batchSize());
     assertEquals(9, c.optimizer().seed());
     assertEquals("exp", c.optimizer().loss().name());
+    assertEquals(Precision.SINGLE, c.model().precision());
     assertEquals(run.toString(), c.output().resume());
+    // the recorded text is canonical, so a differently cased but equal value is no change
+    assertEquals(
+        Precision.SINGLE,
+        merge("--resume", run.toString(), "--precision", "single").model().precision());
+  }
+
+  @Test
+  void anExplicitDefaultValueIsAChangeToo() throws IOException {
+    Path run = recordedRun();
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> merge("--resume", run.toString(), "--precision", "double"));
+    assertTrue(e.getMessage().contains("--precision cannot change on resume"), e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class, () -> merge("--resume", run.toString(), "--loss", "logistic"));
+    assertTrue(e.getMessage().contains("--loss cannot change on resume"), e.getMessage());
   }
 
   @Test
