@@ -43,8 +43,8 @@ public enum ConfigKey {
       "precision",
       "double",
       "Arithmetic of the training step: double | single (MLPs only: float kernels on "
-          + "layer-normalized weights, about 2x faster, not bit-equal to double; evaluations, "
-          + "margins and the update stay double)."),
+          + "layer-normalized weights, about 2x the arithmetic rate, within 1e-5 of double per "
+          + "step, not bit-equal; evaluations and the update stay double)."),
   INIT("init", "he", "Initialization: he | zeros (L = 1 only) | FILE (one value per line)."),
   LOSS("loss", "logistic", "Loss: exp | logistic."),
   SAMPLER(

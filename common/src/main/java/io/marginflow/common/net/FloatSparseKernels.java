@@ -80,7 +80,13 @@ sealed interface FloatSparseKernels permits ScalarFloatSparseKernels, VectorFloa
               "Vector API not usable ({}), float sparse kernels fall back to scalar", e.toString());
         }
       }
-      return new ScalarFloatSparseKernels();
+      FloatSparseKernels k = new ScalarFloatSparseKernels();
+      LOG.info(
+          "Single-precision sparse first-layer kernels: {} (jdk.incubator.vector {}{})",
+          k.name(),
+          present ? "present" : "not in the boot layer",
+          wanted ? "" : ", disabled by -D" + property + "=false");
+      return k;
     }
   }
 }

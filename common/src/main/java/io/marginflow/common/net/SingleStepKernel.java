@@ -113,6 +113,7 @@ final class SingleStepKernel implements StepKernel {
   @Override
   public void forward(RowBlock block, double[] theta, double[] out) {
     check(block, theta);
+    Objects.requireNonNull(out, "out");
     int rows = block.rows();
     if (out.length < rows) {
       throw new IllegalArgumentException(
@@ -195,6 +196,8 @@ final class SingleStepKernel implements StepKernel {
   @Override
   public void backwardWeighted(RowBlock block, double[] theta, double[] coef, double[] gradInOut) {
     check(block, theta);
+    Objects.requireNonNull(coef, "coef");
+    Objects.requireNonNull(gradInOut, "gradInOut");
     int rows = block.rows();
     if (lastBlock != block || lastTheta != theta || lastRows != rows) {
       throw new IllegalStateException(

@@ -6,9 +6,9 @@ import io.marginflow.common.data.RowBlock;
  * The subgradient oracle of one training step on a row block, in a given {@link Precision}: the
  * network outputs Φ(x_r; θ), then Σ_r coef_r ∇_θΦ(x_r; θ) added to a double gradient. Holds its own
  * scratch: one instance per thread. {@link #backwardWeighted} requires that the last {@link
- * #forward} was on the same block and θ (same objects).
+ * #forward} was on the same block and θ (same objects). NaN in θ or x propagates to the outputs.
  */
-public interface StepKernel {
+public sealed interface StepKernel permits DoubleStepKernel, SingleStepKernel {
 
   /** out[r] = Φ(x_r; θ) for every row r &lt; block.rows(). */
   void forward(RowBlock block, double[] theta, double[] out);

@@ -53,7 +53,8 @@ class SinglePrecisionTrainingTest {
     assertVectorClose(d.theta(), s.theta(), TRAJECTORY_TOLERANCE, 0, "θ after 60 steps");
     EvalRow a = dbl.evals().get(dbl.evals().size() - 1);
     EvalRow b = single.evals().get(single.evals().size() - 1);
-    assertClose(a.normalizedMargin(), b.normalizedMargin(), TRAJECTORY_TOLERANCE, 0, "γ̄");
+    assertClose(
+        a.normalizedMargin(), b.normalizedMargin(), TRAJECTORY_TOLERANCE, 0, "normalized margin");
     assertClose(a.logLoss(), b.logLoss(), TRAJECTORY_TOLERANCE, 0, "log loss");
     TrainingState again = new LocalTrainer(cfgS, 123).run(a9a, null, new InMemoryRecorder(), null);
     assertArrayEquals(s.theta(), again.theta(), "same seed, same bits");

@@ -10,6 +10,7 @@ import io.marginflow.common.sample.SamplerConfig;
 import io.marginflow.common.train.PartitionContext;
 import io.marginflow.common.train.TrainingLoop;
 import java.io.Serializable;
+import java.util.Locale;
 
 /**
  * Everything an executor needs to rebuild the per-partition machinery (network, loss, sampler) of a
@@ -36,13 +37,18 @@ public record ModelKey(
     String precision)
     implements Serializable {
 
+  /** Checks the precision name (executors parse it). */
+  public ModelKey {
+    Precision.parse(java.util.Objects.requireNonNull(precision, "precision"));
+  }
+
   /** The key of a run: its model, loss and sampler settings, over {@code rows} training rows. */
   public static ModelKey of(TrainConfig config, Network network, long rows) {
     return new ModelKey(
         network.spec().toString(),
         config.model().reluDerivativeAtZero(),
         config.optimizer().loss().name(),
-        config.optimizer().sampler().kind().name().toLowerCase(java.util.Locale.ROOT),
+        config.optimizer().sampler().kind().name().toLowerCase(Locale.ROOT),
         config.optimizer().sampler().batchSize(),
         rows,
         TrainingLoop.samplerSeed(config),
