@@ -65,28 +65,13 @@ sealed interface FloatSparseKernels permits ScalarFloatSparseKernels, VectorFloa
     private Holder() {}
 
     private static FloatSparseKernels select() {
-      String property = SparseAxpyKernels.VECTOR_PROPERTY;
-      boolean wanted = !"false".equalsIgnoreCase(System.getProperty(property, "true"));
-      boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-      if (wanted && present) {
-        try {
-          FloatSparseKernels k = VectorFloatSparseKernels.createIfUseful();
-          if (k != null) {
-            LOG.info("Single-precision sparse first-layer kernels: {}", k.name());
-            return k;
-          }
-        } catch (LinkageError e) {
-          LOG.info(
-              "Vector API not usable ({}), float sparse kernels fall back to scalar", e.toString());
-        }
-      }
-      FloatSparseKernels k = new ScalarFloatSparseKernels();
-      LOG.info(
-          "Single-precision sparse first-layer kernels: {} (jdk.incubator.vector {}{})",
-          k.name(),
-          present ? "present" : "not in the boot layer",
-          wanted ? "" : ", disabled by -D" + property + "=false");
-      return k;
+      // a lambda, not a method reference: the vector class must not be resolved before the check
+      return VectorKernelChoice.choose(
+          () -> VectorFloatSparseKernels.createIfUseful(),
+          ScalarFloatSparseKernels::new,
+          FloatSparseKernels::name,
+          LOG,
+          "Single-precision sparse first-layer kernels");
     }
   }
 }

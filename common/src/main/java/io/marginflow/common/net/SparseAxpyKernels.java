@@ -75,27 +75,13 @@ sealed interface SparseAxpyKernels permits ScalarSparseKernels, VectorSparseKern
     private Holder() {}
 
     private static SparseAxpyKernels select() {
-      boolean wanted = !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "true"));
-      boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-      if (wanted && present) {
-        try {
-          // VectorSparseKernels (and the incubator classes) are loaded only here
-          SparseAxpyKernels k = VectorSparseKernels.createIfUseful();
-          if (k != null) {
-            LOG.info("Sparse first-layer kernels: {}", k.name());
-            return k;
-          }
-        } catch (LinkageError e) {
-          LOG.info("Vector API not usable ({}), sparse kernels fall back to scalar", e.toString());
-        }
-      }
-      SparseAxpyKernels k = new ScalarSparseKernels();
-      LOG.info(
-          "Sparse first-layer kernels: {} (jdk.incubator.vector {}{})",
-          k.name(),
-          present ? "present" : "not in the boot layer",
-          wanted ? "" : ", disabled by -D" + VECTOR_PROPERTY + "=false");
-      return k;
+      // a lambda, not a method reference: the vector class must not be resolved before the check
+      return VectorKernelChoice.choose(
+          () -> VectorSparseKernels.createIfUseful(),
+          ScalarSparseKernels::new,
+          SparseAxpyKernels::name,
+          LOG,
+          "Sparse first-layer kernels");
     }
   }
 }
