@@ -133,7 +133,8 @@ public final class ResumeCheck {
       }
       merged = merged.with(k, v.get());
     }
-    return merged.with(ConfigKey.RESUME, resumed.dir().toString());
+    return merged.with(
+        ConfigKey.RESUME, given.apply(ConfigKey.RESUME).orElse(resumed.dir().toString()));
   }
 
   private static boolean sameValue(ConfigKey k, String given, String recorded) {

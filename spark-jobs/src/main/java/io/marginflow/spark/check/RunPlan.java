@@ -131,7 +131,15 @@ public record RunPlan(
     b.append(String.format(Locale.ROOT, "%-15s %s%n", name + ":", value));
   }
 
+  /** Bytes in binary units: "812 B", "3.4 KiB", "120.5 MiB", "2.1 GiB". */
   static String mib(long bytes) {
-    return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = 0;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 }

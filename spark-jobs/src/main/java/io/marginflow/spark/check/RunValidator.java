@@ -154,7 +154,6 @@ public final class RunValidator {
     }
 
     ValidationReport run() {
-      boolean configValid = problems.isEmpty();
       String where = origin.apply(ConfigKey.MODEL);
       boolean specOk = !faulty.contains(ConfigKey.MODEL);
       if (specOk && !config.model().spec().isEmpty()) {
@@ -189,7 +188,8 @@ public final class RunValidator {
         }
       }
 
-      DataScanner scan = configValid ? lazy(config) : DataScanner.local(conf);
+      // Spark (or whatever the caller's scanner needs) starts only for a run that could start.
+      DataScanner scan = problems.isEmpty() ? lazy(config) : DataScanner.local(conf);
       DataCheck.Facts train;
       DataCheck.Facts test = null;
       if (config.data().generated()) {

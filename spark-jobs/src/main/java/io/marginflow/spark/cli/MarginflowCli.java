@@ -110,6 +110,8 @@ public final class MarginflowCli {
     }
     Configuration conf = new Configuration();
     SparkSession[] spark = {null};
+    // under spark-submit or in a test a session may exist already: it is not ours to stop
+    boolean ownsSession = SparkSession.getDefaultSession().isEmpty();
     RunValidator validator =
         dryRun
             ? new RunValidator(conf, DataScanner.local(conf))
@@ -148,7 +150,7 @@ public final class MarginflowCli {
       out.println("  checkpoints: " + o.runDir() + "/checkpoints/");
       return 0;
     } finally {
-      if (spark[0] != null) {
+      if (spark[0] != null && ownsSession) {
         spark[0].stop();
       }
     }
