@@ -195,6 +195,8 @@ class CheckCommandIT {
       "mlp:4-3-1",
       "--steps",
       "6",
+      "--batch",
+      "10",
       "--checkpoint-every",
       "3",
       "--eval-every",
