@@ -17,9 +17,16 @@ public record Problem(String where, String message) {
     }
   }
 
-  /** The message, prefixed with {@link #where} when the message does not already name it. */
+  /**
+   * The message, prefixed with {@link #where} when the message does not already name it (a message
+   * starting with "key:" names the flag {@code --key}).
+   */
   @Override
   public String toString() {
-    return where.isEmpty() || message.contains(where) ? message : where + ": " + message;
+    boolean named =
+        where.isEmpty()
+            || message.contains(where)
+            || (where.startsWith("--") && message.startsWith(where.substring(2) + ":"));
+    return named ? message : where + ": " + message;
   }
 }
