@@ -221,6 +221,17 @@ class CheckCommandIT {
   }
 
   @Test
+  void helpDocumentsCheckDryRunAndTrustData() {
+    for (String command : new String[] {"train", "check"}) {
+      Result r = run(command, "--help");
+      assertEquals(0, r.code());
+      for (String s : new String[] {"marginflow check", "--dry-run", "--trust-data", "--steps V"}) {
+        assertTrue(r.out().contains(s), command + " --help lacks " + s + ":\n" + r.out());
+      }
+    }
+  }
+
+  @Test
   void checkPrintsThePlanAndWritesNothing() throws IOException {
     Path data = libsvm("good.libsvm", GOOD);
     Path out = tmp.resolve("out");
