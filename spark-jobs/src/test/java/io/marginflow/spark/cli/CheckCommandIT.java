@@ -113,7 +113,7 @@ class CheckCommandIT {
   void nonHomogeneousSpecIsRefused() throws IOException {
     assertRefused(
         new String[] {"--model", "mlp:20-32-1/act=sigmoid", "--out", tmp.resolve("o").toString()},
-        "--model",
+        "model: network spec 'mlp:20-32-1/act=sigmoid'",
         "act=sigmoid refused",
         "not positively 1-homogeneous");
   }
