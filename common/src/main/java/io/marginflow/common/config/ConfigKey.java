@@ -72,7 +72,11 @@ public enum ConfigKey {
       "log-steps-every", "1", "Write every K-th per-step metric row (thinning for long runs)."),
   SEED("seed", "42", "The run seed; every random choice derives from it."),
   PARTITIONS("partitions", "0", "Number of data partitions (0: Spark's default parallelism)."),
-  BLOCK_ROWS("block-rows", "0", "Rows per stacked block (0: chosen from the model)."),
+  BLOCK_ROWS(
+      "block-rows",
+      "0",
+      "Rows per cached block (0: chosen from the model: 1024, or fewer when a block's workspace"
+          + " would exceed about 64 MB, e.g. a few dozen rows for MNIST-size CNNs)."),
   TREE_DEPTH("tree-depth", "2", "treeAggregate depth for the per-step sums."),
   THETA_SHIPPING(
       "theta-shipping",

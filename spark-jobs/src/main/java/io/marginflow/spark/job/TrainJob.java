@@ -152,7 +152,9 @@ public final class TrainJob {
     Map<String, double[]> extra = new LinkedHashMap<>();
     for (String name :
         new String[] {
-          RunDirectoryRecorder.PREVIOUS_EVAL_THETA, RunDirectoryRecorder.EPOCH_START_THETA
+          RunDirectoryRecorder.PREVIOUS_EVAL_THETA,
+          RunDirectoryRecorder.EPOCH_START_THETA,
+          RunDirectoryRecorder.EPOCH_START_PREVIOUS_EVAL_THETA
         }) {
       store.readCheckpointArray(c.step(), name).ifPresent(a -> extra.put(name, a));
     }
@@ -171,11 +173,24 @@ public final class TrainJob {
     return rows > 0 && nnz < 0.3 * rows * (double) features;
   }
 
+  /** The default block size: rows per cached block unless the model needs fewer. */
+  static final int DEFAULT_BLOCK_ROWS = 1024;
+
+  /**
+   * Rows per cached block: {@code --block-rows} when given, else chosen from the model — {@link
+   * #DEFAULT_BLOCK_ROWS}, or fewer when one block's workspace would exceed about 64 MB ({@link
+   * Network#suggestedBlockRows()}: a few dozen rows for MNIST-size CNNs).
+   */
   public static int blockRows(TrainConfig config, int features) {
     if (config.cluster().blockRows() > 0) {
       return config.cluster().blockRows();
     }
-    return 1024;
+    try {
+      return Math.min(
+          DEFAULT_BLOCK_ROWS, LocalTrainer.buildNetwork(config, features).suggestedBlockRows());
+    } catch (IllegalArgumentException e) {
+      return DEFAULT_BLOCK_ROWS; // the model is checked (and refused with its message) later
+    }
   }
 
   static SparkBackend.ThetaShipping thetaShipping(TrainConfig config, Network network) {
