@@ -17,8 +17,9 @@ import org.apache.hadoop.conf.Configuration;
 /**
  * The configuration of a resumed run: the one recorded in its manifest, with only the keys that may
  * change on resume taken from the command line (the step budget, schedules of evaluations and
- * checkpoints, stop criteria, the master). Changing anything that defines the trajectory (data,
- * model, seed, sampler, step rule, partitions) is refused, naming the key.
+ * checkpoints, stop criteria, the master, the step path and its prefetch window, which change only
+ * the speed). Changing anything that defines the trajectory (data, model, seed, sampler, step rule,
+ * partitions) is refused, naming the key.
  */
 final class ResumeConfig {
 
@@ -31,6 +32,8 @@ final class ResumeConfig {
           ConfigKey.TARGET_LOG_LOSS,
           ConfigKey.MAX_WALL,
           ConfigKey.MASTER,
+          ConfigKey.STEP_PATH,
+          ConfigKey.PREFETCH_BYTES,
           ConfigKey.RESUME,
           ConfigKey.OUT);
 
