@@ -27,14 +27,14 @@ import org.slf4j.LoggerFactory;
  * (every step would ship the whole data set), and so do runs whose driver and executors use
  * different BLAS (the driver's sums would not be the executors' bits).
  */
-final class StepPathChooser {
+public final class StepPathChooser {
   private static final Logger LOG = LoggerFactory.getLogger(StepPathChooser.class);
 
   private static final int JOB_PROBES = 3;
   private static final int DRIVER_PROBES = 5;
 
   /** The path a run uses ({@code rows} or {@code job}) and why, for the console and manifest. */
-  record Choice(String path, String reason) {}
+  public record Choice(String path, String reason) {}
 
   private StepPathChooser() {}
 
@@ -42,7 +42,7 @@ final class StepPathChooser {
    * Applies {@code setting} (auto | rows | job) to {@code backend}, measuring for auto at step
    * {@code step} and θ (only read), and returns the choice.
    */
-  static Choice choose(
+  public static Choice choose(
       SparkBackend backend,
       String setting,
       long windowBytes,
