@@ -38,8 +38,14 @@ final class RowsPrefetcher implements AutoCloseable {
 
   /** Runs a job over the cached blocks, re-caching and rerunning once if a block is gone. */
   interface CachedJobs {
-    /** The per-partition results of {@code f} over the cached training blocks. */
-    WindowRows[] run(String description, SparkBackend.PartitionFunction<WindowRows> f);
+    /**
+     * The per-partition results of {@code f} over the cached training blocks; a lost block is
+     * re-cached and the job rerun only while {@code wanted} says so.
+     */
+    WindowRows[] run(
+        String description,
+        SparkBackend.PartitionFunction<WindowRows> f,
+        java.util.function.BooleanSupplier wanted);
   }
 
   /** A fetched window: every partition's rows of steps [first, first + steps). */
@@ -72,6 +78,7 @@ final class RowsPrefetcher implements AutoCloseable {
   private final ExecutorService fetcher;
   private Window current;
   private Future<Window> next;
+  private volatile boolean closed;
   private long windows;
   private long maxWindowBytes;
   private int maxWindowSteps;
@@ -99,7 +106,7 @@ final class RowsPrefetcher implements AutoCloseable {
   /** Every partition's blocks of {@code step}, in partition order (waits for a fetch if needed). */
   List<List<RowBlock>> rowsOf(long step) {
     if (current == null || !current.covers(step)) {
-      Window w = next == null ? null : await(next);
+      Window w = next == null ? null : await(next, "fetching minibatch rows");
       next = null;
       if (w != null && w.covers(step)) {
         current = w;
@@ -141,7 +148,8 @@ final class RowsPrefetcher implements AutoCloseable {
     WindowRows[] parts =
         jobs.run(
             "marginflow rows path: minibatch rows of steps " + first + "…",
-            new PrefetchPartition(key, first, steps, partitionBytes));
+            new PrefetchPartition(key, first, steps, partitionBytes),
+            () -> !closed);
     int covered = steps;
     for (WindowRows w : parts) {
       if (w.firstStep() != first) {
@@ -160,12 +168,16 @@ final class RowsPrefetcher implements AutoCloseable {
     return window;
   }
 
-  private static Window await(Future<Window> f) {
+  /**
+   * The value of {@code f}, rethrowing what the task threw (a runtime exception or error as it is);
+   * {@code what} names the work for other failures.
+   */
+  static <T> T await(Future<T> f, String what) {
     try {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while fetching minibatch rows", e);
+      throw new IllegalStateException("interrupted while " + what, e);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof RuntimeException r) {
@@ -174,13 +186,14 @@ final class RowsPrefetcher implements AutoCloseable {
       if (c instanceof Error err) {
         throw err;
       }
-      throw new IllegalStateException("fetching minibatch rows failed: " + c, c);
+      throw new IllegalStateException(what + " failed: " + c, c);
     }
   }
 
   /** Stops the background thread (a job in flight finishes; its rows are dropped). */
   @Override
   public void close() {
+    closed = true;
     fetcher.shutdownNow();
     current = null;
     next = null;

@@ -5,7 +5,6 @@ import io.marginflow.common.train.BatchGradient;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -72,19 +71,8 @@ final class RowsStepper implements AutoCloseable {
       running.add(pool.submit(() -> sumEvery(first, rows, theta, partial)));
     }
     sumEvery(0, rows, theta, partial);
-    try {
-      for (Future<?> f : running) {
-        f.get();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted during a rows-path step", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException("a rows-path partition sum failed: " + c, c);
+    for (Future<?> f : running) {
+      RowsPrefetcher.await(f, "a rows-path partition sum");
     }
     // Fresh partial sums used nowhere else: merging may take over their arrays.
     return OrderedTreeAggregate.mergeInOrder(

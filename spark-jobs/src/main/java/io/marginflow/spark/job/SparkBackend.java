@@ -235,9 +235,10 @@ public final class SparkBackend implements TrainingBackend {
     prefetcher =
         new RowsPrefetcher(
             key,
-            (description, f) -> {
+            (description, f, wanted) -> {
               sc.setJobDescription(description);
-              return onCachedBlocks("rows prefetch", () -> RowsPrefetcher.runOn(reader(), f));
+              return onCachedBlocks(
+                  "rows prefetch", () -> RowsPrefetcher.runOn(reader(), f), wanted);
             },
             perPartition);
     stepper =
@@ -317,7 +318,7 @@ public final class SparkBackend implements TrainingBackend {
     sc.setLocalProperty(CALL_SITE_LONG, "marginflow step (SparkBackend.batchSum)");
     Object parts;
     try {
-      parts = onCachedBlocks("step " + step, this::runStepJob);
+      parts = onCachedBlocks("step " + step, this::runStepJob, () -> true);
     } finally {
       sc.setLocalProperty(CALL_SITE_SHORT, shortSite);
       sc.setLocalProperty(CALL_SITE_LONG, longSite);
@@ -340,14 +341,16 @@ public final class SparkBackend implements TrainingBackend {
   /**
    * Runs {@code job} over the cached-block reader. If a cached partition is gone (executor lost),
    * rebuilds it through the source's lineage (the input files), looks up the new locations and runs
-   * the same job again: its result is a pure function of the data, so the bits are the same.
+   * the same job again: its result is a pure function of the data, so the bits are the same. Not
+   * when {@code wanted} says the result is no longer needed (a prefetch after the run ended).
    */
-  private <T> T onCachedBlocks(String what, java.util.function.Supplier<T> job) {
+  private <T> T onCachedBlocks(
+      String what, java.util.function.Supplier<T> job, java.util.function.BooleanSupplier wanted) {
     try {
       return job.get();
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       String lost = lostBlockLine(e);
-      if (lost == null) {
+      if (lost == null || !wanted.getAsBoolean()) {
         throw SparkBackend.<RuntimeException>rethrow(e);
       }
       LOG.warn("{}: {}", what, lost);

@@ -208,27 +208,28 @@ class RowsPathIT {
   }
 
   @Test
-  void autoKeepsFullBatchOnThePerStepJobAndSaysWhy() throws IOException {
-    String[] flags = {
-      "--generator-rows", "300", "--generator-features", "5", "--model", "mlp:5-4-1",
-      "--sampler", "full", "--steps", "3", "--partitions", "2"
+  void autoMeasuresMinibatchRunsAndKeepsFullBatchOnThePerStepJob() throws IOException {
+    String[] tiny = {
+      "--generator-rows",
+      "300",
+      "--generator-features",
+      "5",
+      "--model",
+      "mlp:5-4-1",
+      "--partitions",
+      "2"
     };
-    TrainJob.Outcome run = train(flags, "auto", "auto");
-    String manifest = RunFiles.text(run.runDir(), "manifest.json", CONF).replace(" ", "");
+    TrainJob.Outcome full =
+        train(concat(tiny, "--sampler", "full", "--steps", "3"), "full", "auto");
+    String manifest = RunFiles.text(full.runDir(), "manifest.json", CONF).replace(" ", "");
     assertTrue(manifest.contains("\"step_path_chosen\":\"job\""), manifest);
     assertTrue(manifest.contains("fullbatch"), manifest);
-  }
 
-  @Test
-  void autoMeasuresAndRecordsItsChoiceForMinibatches() throws IOException {
-    String[] flags = {
-      "--generator-rows", "300", "--generator-features", "5", "--model", "mlp:5-4-1",
-      "--batch", "20", "--steps", "30", "--partitions", "2"
-    };
-    TrainJob.Outcome auto = train(flags, "auto", "auto");
-    TrainJob.Outcome job = train(flags, "job2", "job");
+    String[] minibatch = concat(tiny, "--batch", "20", "--steps", "30");
+    TrainJob.Outcome auto = train(minibatch, "auto", "auto");
+    TrainJob.Outcome job = train(minibatch, "job", "job");
     assertArrayEquals(job.state().theta(), auto.state().theta(), "θ whichever path auto chose");
-    String manifest = RunFiles.text(auto.runDir(), "manifest.json", CONF).replace(" ", "");
+    manifest = RunFiles.text(auto.runDir(), "manifest.json", CONF).replace(" ", "");
     assertTrue(manifest.contains("\"step_path_reason\":\"auto:projected"), manifest);
     assertTrue(manifest.contains("ms/stepforoneSparkjobperstep"), manifest);
   }
