@@ -15,23 +15,26 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>t_job: the wall time of one per-step job (θ out, partition sums back: per-job cost, θ size
- *       and executor arithmetic together), median of three after a warm-up;
+ *       and executor arithmetic together);
  *   <li>the rows of a probe window of {@link RowsPrefetcher#FIRST_WINDOW_STEPS} steps: bytes per
  *       batch, and the fetch time beyond one job, per step;
  *   <li>t_driver: the driver's time to sum one step from those rows (compute per row × n_b over its
- *       threads), median of five after a warm-up.
+ *       threads).
  * </ul>
  *
- * The rows path is projected at t_driver + (fetch time per step) + t_job / (steps per full window)
- * and chosen when that is below t_job. Full-batch runs stay on the per-step path without measuring
- * (every step would ship the whole data set), and so do runs whose driver and executors use
- * different BLAS (the driver's sums would not be the executors' bits).
+ * t_job and t_driver are measured alternately, four rounds after a warm-up round, and the minimum
+ * of each is kept (the least disturbed by other load and by the JIT).
+ *
+ * <p>The rows path is projected at t_driver + (fetch time per step) + t_job / (steps per full
+ * window) and chosen when that is below t_job. Full-batch runs stay on the per-step path without
+ * measuring (every step would ship the whole data set), and so do runs whose driver and executors
+ * use different BLAS (the driver's sums would not be the executors' bits).
  */
 public final class StepPathChooser {
   private static final Logger LOG = LoggerFactory.getLogger(StepPathChooser.class);
 
-  private static final int JOB_PROBES = 3;
-  private static final int DRIVER_PROBES = 5;
+  /** Measured rounds (after one warm-up round) of a per-step job and a driver-side step. */
+  private static final int PROBES = 4;
 
   /** The path a run uses ({@code rows} or {@code job}) and why, for the console and manifest. */
   public record Choice(String path, String reason) {}
@@ -79,21 +82,21 @@ public final class StepPathChooser {
     RowsPrefetcher.Window probe = prefetcher.fetch(step, RowsPrefetcher.FIRST_WINDOW_STEPS);
     double fetchMs = (System.nanoTime() - t0) / 1e6;
     double bytesPerStep = (double) probe.bytes() / probe.steps();
-    double[] driverMs = new double[DRIVER_PROBES + 1];
-    for (int i = 0; i < driverMs.length; i++) {
+    // Alternated, so that a load spike or the JIT warming up hits both sides; the minimum after a
+    // warm-up round is the least disturbed estimate of each.
+    double[] driverMs = new double[PROBES + 1];
+    double[] jobMs = new double[PROBES + 1];
+    for (int i = 0; i <= PROBES; i++) {
       List<List<RowBlock>> rows = probe.rowsOf(step + Math.min(i, probe.steps() - 1));
       long s = System.nanoTime();
       backend.stepper().sum(rows, theta);
       driverMs[i] = (System.nanoTime() - s) / 1e6;
-    }
-    double[] jobMs = new double[JOB_PROBES + 1];
-    for (int i = 0; i < jobMs.length; i++) {
-      long s = System.nanoTime();
+      s = System.nanoTime();
       backend.jobStep(step, theta);
       jobMs[i] = (System.nanoTime() - s) / 1e6;
     }
-    double tJob = medianAfterWarmUp(jobMs);
-    double tDriver = medianAfterWarmUp(driverMs);
+    double tJob = minAfterWarmUp(jobMs);
+    double tDriver = minAfterWarmUp(driverMs);
     long fullWindow =
         (long)
             Math.max(
@@ -128,11 +131,8 @@ public final class StepPathChooser {
     return new Choice(rows ? "rows" : "job", reason);
   }
 
-  /** The median of all but the first (warm-up) value. */
-  static double medianAfterWarmUp(double[] values) {
-    double[] v = Arrays.copyOfRange(values, 1, values.length);
-    Arrays.sort(v);
-    int n = v.length;
-    return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  /** The smallest of all but the first (warm-up) value. */
+  static double minAfterWarmUp(double[] values) {
+    return Arrays.stream(values, 1, values.length).min().orElse(Double.NaN);
   }
 }
