@@ -13,10 +13,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkConf;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Multi-executor correctness: the reference run repeated on Spark's {@code local-cluster[2,1,1024]}
@@ -28,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * test classpath through {@code spark.executor.extraClassPath} (surefire's manifest-only jar is
  * off, so {@code java.class.path} lists the real entries).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalClusterModeIT {
 
   private static SparkSession spark;
@@ -129,5 +138,95 @@ class LocalClusterModeIT {
         assertArrayEquals(first, theta, "θ of run " + run + " vs run 0, 4 partitions");
       }
     }
+  }
+
+  /**
+   * The rows path on two executor JVMs, with one executor killed (SIGKILL) as the fifth prefetch
+   * job starts: the prefetch job that finds its cached block gone re-caches it and runs again, and
+   * θ, the metric rows and the checkpoints are the bits of the per-step job path on the same
+   * cluster without a kill (which {@link #twoExecutorJvmsGiveTheBitsOfLocal2} ties to local[2]).
+   * Runs last (a replacement executor is still registering afterwards).
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void anExecutorKilledDuringAPrefetchJobLeavesTheBits() throws IOException {
+    SparkSession s = session();
+    RunDir reference = new RunDir(run(s, "rows-kill-reference", "--step-path", "job").runDir());
+    String appId = s.sparkContext().applicationId();
+    AtomicInteger prefetchJobs = new AtomicInteger();
+    AtomicInteger recacheJobs = new AtomicInteger();
+    AtomicInteger removed = new AtomicInteger();
+    List<Long> killed = java.util.Collections.synchronizedList(new ArrayList<>());
+    SparkListener killer =
+        new SparkListener() {
+          @Override
+          public void onJobStart(SparkListenerJobStart e) {
+            String d = e.properties() == null ? null : e.properties().getProperty(DESCRIPTION);
+            if (d != null && d.startsWith("marginflow: re-cache")) {
+              recacheJobs.incrementAndGet();
+            }
+            if (d != null
+                && d.startsWith("marginflow rows path")
+                && prefetchJobs.incrementAndGet() == 5) {
+              executorProcess(appId)
+                  .ifPresent(
+                      p -> {
+                        killed.add(p.pid());
+                        p.destroyForcibly();
+                      });
+            }
+          }
+
+          @Override
+          public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
+            removed.incrementAndGet();
+          }
+        };
+    s.sparkContext().addSparkListener(killer);
+    try {
+      // About three steps per window: twenty prefetch jobs in the run.
+      TrainJob.Outcome o = run(s, "rows-kill", "--step-path", "rows", "--prefetch-bytes", "64k");
+      assertEquals(
+          1, killed.size(), "one executor JVM killed (prefetch jobs seen: " + prefetchJobs + ")");
+      RunDir run = new RunDir(o.runDir());
+      assertArrayEquals(reference.theta(), o.state().theta(), "θ after the executor loss");
+      assertArrayEquals(reference.theta(), run.theta(), "checkpointed θ");
+      assertEquals(reference.stepRowsWithoutWall(), run.stepRowsWithoutWall(), "steps.jsonl");
+      assertEquals(reference.evalRows(), run.evalRows(), "eval.jsonl");
+      assertEquals(ReferenceRun.CHECKPOINTS, run.checkpointSteps());
+      assertTrue(recacheJobs.get() >= 1, "the lost blocks were re-cached and the job rerun");
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (removed.get() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertTrue(removed.get() >= 1, "Spark saw the executor go");
+    } finally {
+      s.sparkContext().removeSparkListener(killer);
+    }
+  }
+
+  /** The reference flags on a9a in this session, plus {@code more}. */
+  private static TrainJob.Outcome run(SparkSession s, String dir, String... more)
+      throws IOException {
+    Path out = Path.of("target", "local-cluster-mode", dir).toAbsolutePath();
+    List<String> flags =
+        new ArrayList<>(List.of("--data", ReferenceRun.a9a().toString(), "--out", out.toString()));
+    flags.addAll(ReferenceRun.TRAIN_FLAGS);
+    flags.addAll(List.of(more));
+    return TrainJob.run(
+        TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings()), s);
+  }
+
+  private static final String DESCRIPTION = "spark.job.description";
+
+  /** One executor JVM of this session's application (started by its in-process Worker). */
+  private static Optional<ProcessHandle> executorProcess(String appId) {
+    return ProcessHandle.allProcesses()
+        .filter(
+            p -> {
+              String c = LocalClusterFixture.commandLine(p.pid());
+              return c.contains("CoarseGrainedExecutorBackend") && c.contains(appId);
+            })
+        .findFirst();
   }
 }

@@ -13,6 +13,7 @@ import io.marginflow.common.train.BatchGradient;
 import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.RowRecord;
+import io.marginflow.spark.job.WindowRows;
 import org.apache.spark.serializer.KryoRegistrator;
 
 /**
@@ -48,6 +49,36 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(InputFile.class, java);
     kryo.register(Object[].class);
     kryo.register(scala.Tuple2[].class);
+    kryo.register(WindowRows.class, new WindowRowsSerializer());
+    kryo.register(WindowRows[].class);
+  }
+
+  /** Kryo serializer of a prefetch task result: first step, blocks per step, then each block. */
+  static final class WindowRowsSerializer extends Serializer<WindowRows> {
+    WindowRowsSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, WindowRows w) {
+      out.writeLong(w.firstStep(), true);
+      writeInts(out, w.partsPerStep());
+      out.writeInt(w.parts().length, true);
+      for (RowBlock b : w.parts()) {
+        kryo.writeClassAndObject(out, b);
+      }
+    }
+
+    @Override
+    public WindowRows read(Kryo kryo, Input in, Class<WindowRows> type) {
+      long first = in.readLong(true);
+      int[] perStep = readInts(in);
+      RowBlock[] parts = new RowBlock[in.readInt(true)];
+      for (int i = 0; i < parts.length; i++) {
+        parts[i] = (RowBlock) kryo.readClassAndObject(in);
+      }
+      return new WindowRows(first, perStep, parts);
+    }
   }
 
   /** Kryo serializer of the per-step sum: scalars, then the gradient as one double array. */

@@ -15,6 +15,7 @@ import io.marginflow.spark.job.IngestedData;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.ModelKey;
 import io.marginflow.spark.job.SparkBackend;
+import io.marginflow.spark.job.StepPathChooser;
 import java.io.IOException;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -35,6 +36,7 @@ public final class PreparedRun implements AutoCloseable {
   private final IngestedData train;
   private final Network network;
   private final SparkBackend backend;
+  private final StepPathChooser.Choice choice;
 
   /** Ingests and caches the data of the run given by CLI flags (as {@code marginflow train}). */
   public PreparedRun(SparkSession spark, String... flags) throws IOException {
@@ -70,6 +72,20 @@ public final class PreparedRun implements AutoCloseable {
             shipping,
             null,
             path);
+    // As TrainJob: the configured step path (auto: measured at θ₀, step 0).
+    this.choice =
+        StepPathChooser.choose(
+            backend,
+            config.cluster().stepPath(),
+            config.cluster().prefetchBytes(),
+            0,
+            LocalTrainer.initialTheta(config, network),
+            true);
+  }
+
+  /** The step path chosen for this run (rows or job) and why. */
+  public StepPathChooser.Choice choice() {
+    return choice;
   }
 
   /** The step path the backend uses. */

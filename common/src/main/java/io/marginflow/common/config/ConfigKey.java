@@ -83,6 +83,17 @@ public enum ConfigKey {
       "auto",
       "How θ reaches the executors each step: closure | broadcast | auto "
           + "(closure up to 65,536 parameters)."),
+  STEP_PATH(
+      "step-path",
+      "auto",
+      "How minibatch steps run: rows (one Spark job per window of steps fetches the sampled rows,"
+          + " the driver computes each step) | job (one Spark job per step) | auto (measured at the"
+          + " start; full batch always job). Same bits either way."),
+  PREFETCH_BYTES(
+      "prefetch-bytes",
+      "64m",
+      "Rows path: most bytes of sampled rows per prefetched window (k, m, g suffixes; two windows"
+          + " are held on the driver)."),
   MASTER("master", "local[*]", "Spark master URL."),
   OUT("out", "", "Run directory URI (default runs/<run-id> under the working directory)."),
   RESUME("resume", "", "Resume the run in this directory from its LATEST checkpoint."),

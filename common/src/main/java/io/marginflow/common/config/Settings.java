@@ -68,6 +68,23 @@ public final class Settings {
     return v;
   }
 
+  /** A byte count: an integer with an optional binary suffix k, m or g (e.g. 64m = 64 MiB). */
+  long bytes(ConfigKey key, long min) {
+    String t = text(key).trim().toLowerCase(Locale.ROOT);
+    int shift = t.endsWith("k") ? 10 : t.endsWith("m") ? 20 : t.endsWith("g") ? 30 : 0;
+    String digits = shift == 0 ? t : t.substring(0, t.length() - 1);
+    long v;
+    try {
+      v = Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      throw bad(key, "a byte count ≥ " + min + " (an integer, optionally with k, m or g)");
+    }
+    if (v < 0 || v > (Long.MAX_VALUE >> shift) || (v << shift) < min) {
+      throw bad(key, "a byte count ≥ " + min + " (an integer, optionally with k, m or g)");
+    }
+    return v << shift;
+  }
+
   double real(ConfigKey key) {
     try {
       double v = Double.parseDouble(text(key));

@@ -85,7 +85,13 @@ public record TrainConfig(
 
   /** Spark master, partitioning and aggregation. */
   public record ClusterSettings(
-      String master, int partitions, int blockRows, int treeDepth, String thetaShipping) {}
+      String master,
+      int partitions,
+      int blockRows,
+      int treeDepth,
+      String thetaShipping,
+      String stepPath,
+      long prefetchBytes) {}
 
   /** Validates and types the given settings. */
   public static TrainConfig from(Settings s) {
@@ -216,13 +222,19 @@ public record TrainConfig(
     if (!Set.of("auto", "closure", "broadcast").contains(shipping)) {
       throw s.bad(THETA_SHIPPING, "one of auto|closure|broadcast");
     }
+    String stepPath = s.text(STEP_PATH).toLowerCase(Locale.ROOT);
+    if (!Set.of("auto", "rows", "job").contains(stepPath)) {
+      throw s.bad(STEP_PATH, "one of auto|rows|job");
+    }
     ClusterSettings cluster =
         new ClusterSettings(
             master,
             s.integer(PARTITIONS, 0),
             s.integer(BLOCK_ROWS, 0),
             s.integer(TREE_DEPTH, 1),
-            shipping);
+            shipping,
+            stepPath,
+            s.bytes(PREFETCH_BYTES, 1));
     return new TrainConfig(data, model, optimizer, output, cluster, s);
   }
 

@@ -57,11 +57,21 @@ public final class PartitionContext {
   }
 
   /**
-   * Σ over this partition's members of batch {@code step}, as a {@link BatchGradient}. The members
-   * of all blocks are gathered into one block so the kernels run once per step and partition.
+   * Σ over this partition's members of batch {@code step}, as a {@link BatchGradient}: {@link
+   * #sumRows} of {@link #gatherBatch}. The members of all blocks are gathered into one block so the
+   * kernels run once per step and partition.
    */
   public BatchGradient batchSum(List<RowBlock> blocks, long step, double[] theta) {
-    BatchGradient sum = new BatchGradient(network.parameterCount());
+    return sumRows(gatherBatch(blocks, step), theta);
+  }
+
+  /**
+   * This partition's members of batch {@code step}, as the blocks {@link #sumRows} sums in order:
+   * none, one gathered block, or (for large batches) the members of each cached block separately. A
+   * pure function of (seed, step) and the blocks, so the rows path can ship the list and sum it
+   * elsewhere with the same bits. Returned blocks are new or cached ones, never scratch.
+   */
+  public List<RowBlock> gatherBatch(List<RowBlock> blocks, long step) {
     ensureMembers(sampler.batchSize());
     // One draw for the whole partition (O(n_b), not O(n_b) per block): each block holds a
     // contiguous range of global indices, so its members are a run of the sorted draw.
@@ -75,7 +85,7 @@ public final class PartitionContext {
       }
     }
     if (partLo >= partHi) {
-      return sum;
+      return List.of();
     }
     int drawn = sampler.batchInRange(step, partLo, partHi, members);
     List<RowBlock> parts = new ArrayList<>();
@@ -102,19 +112,24 @@ public final class PartitionContext {
       }
       total += count;
     }
-    if (total == 0) {
-      return sum;
-    }
-    if (parts.size() > 1 && total > MAX_GATHERED_ROWS) {
+    if (total == 0 || (parts.size() > 1 && total > MAX_GATHERED_ROWS)) {
       // Full batches: keep the cached blocks as they are rather than copying the partition.
-      for (RowBlock part : parts) {
-        ensureScratch(part.rows());
-        sum.addRows(stepKernel, loss, part, theta, a, b);
-      }
-      return sum;
+      return parts;
     }
-    ensureScratch(total);
-    return sum.addRows(stepKernel, loss, RowBlocks.concat(parts), theta, a, b);
+    return List.of(RowBlocks.concat(parts));
+  }
+
+  /**
+   * Σ over the rows of {@code parts} at θ, block by block in list order (the list {@link
+   * #gatherBatch} returns): an empty sum for an empty list.
+   */
+  public BatchGradient sumRows(List<RowBlock> parts, double[] theta) {
+    BatchGradient sum = new BatchGradient(network.parameterCount());
+    for (RowBlock part : parts) {
+      ensureScratch(part.rows());
+      sum.addRows(stepKernel, loss, part, theta, a, b);
+    }
+    return sum;
   }
 
   /** Above this many members, a partition's minibatch is processed block by block. */

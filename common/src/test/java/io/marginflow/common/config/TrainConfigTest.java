@@ -145,4 +145,24 @@ class TrainConfigTest {
     assertEquals(1.0, d.optimizer().schedule().baseStep());
     assertEquals(2000, d.optimizer().steps());
   }
+
+  @Test
+  void stepPathAndPrefetchBytesParseAndRejectBadValuesNamingTheKey() {
+    TrainConfig d = parse();
+    assertEquals("auto", d.cluster().stepPath());
+    assertEquals(64L << 20, d.cluster().prefetchBytes());
+    TrainConfig c = parse("--step-path", "ROWS", "--prefetch-bytes", "3k");
+    assertEquals("rows", c.cluster().stepPath());
+    assertEquals(3072, c.cluster().prefetchBytes());
+    assertEquals(1L << 30, parse("--prefetch-bytes", "1g").cluster().prefetchBytes());
+    assertEquals(12345, parse("--prefetch-bytes", "12345").cluster().prefetchBytes());
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("--step-path", "fast"));
+    assertTrue(
+        e.getMessage().startsWith("step-path: expected one of auto|rows|job"), e.getMessage());
+    for (String bad : new String[] {"0", "-5m", "lots", "8t", "99999999999g"}) {
+      e = assertThrows(ConfigException.class, () -> parse("--prefetch-bytes", bad));
+      assertTrue(
+          e.getMessage().startsWith("prefetch-bytes: expected a byte count"), e.getMessage());
+    }
+  }
 }

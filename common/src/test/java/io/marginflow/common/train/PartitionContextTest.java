@@ -1,7 +1,20 @@
 package io.marginflow.common.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.marginflow.common.data.Dataset;
+import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.data.RowBlockBuilder;
+import io.marginflow.common.loss.Loss;
+import io.marginflow.common.net.Network;
+import io.marginflow.common.net.NetworkSpec;
+import io.marginflow.common.sample.MinibatchSampler;
+import io.marginflow.common.sample.SamplerConfig;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The sorted-run lookup that splits one partition-wide draw among the partition's blocks. */
@@ -18,5 +31,84 @@ class PartitionContextTest {
     assertEquals(4, PartitionContext.lowerBound(a, 5, 40));
     assertEquals(5, PartitionContext.lowerBound(a, 5, 41));
     assertEquals(0, PartitionContext.lowerBound(a, 0, 7));
+  }
+
+  /**
+   * The rows path ships what gatherBatch returns and sums it elsewhere: the gathered rows are
+   * exactly the sampler's members in the partition's range (in order, with their labels and
+   * features), and summing them is the step's partition sum, dense and sparse, several block sizes,
+   * small and large (block-by-block) batches.
+   */
+  @Test
+  void gatheredRowsAreTheSamplersMembersAndSumToTheStepsPartitionSum() {
+    for (boolean sparse : new boolean[] {false, true}) {
+      for (int blockRows : new int[] {7, 64, 5000}) {
+        for (String kind : new String[] {"iid", "reshuffle", "full"}) {
+          int n = 6000;
+          int batch = kind.equals("iid") ? 4500 : 90; // 4500 > MAX_GATHERED_ROWS: block by block
+          Dataset data = rows(n, 9, blockRows, sparse);
+          // A "partition": a contiguous run of blocks in the middle of the data.
+          List<RowBlock> all = data.blocks();
+          int from = all.size() / 6;
+          List<RowBlock> part = all.subList(from, Math.max(from + 1, 5 * all.size() / 6));
+          long lo = part.get(0).rowIndex()[0];
+          RowBlock last = part.get(part.size() - 1);
+          long hi = last.rowIndex()[0] + last.rows();
+          Network net = Network.of(NetworkSpec.parse("mlp:9-4-1"), 0.0);
+          MinibatchSampler sampler =
+              MinibatchSampler.create(SamplerConfig.parse(kind, batch), n, 17L);
+          PartitionContext ctx = new PartitionContext(net, Loss.parse("logistic"), sampler);
+          double[] theta = new double[net.parameterCount()];
+          for (int i = 0; i < theta.length; i++) {
+            theta[i] = Math.sin(1.7 * i + 0.3);
+          }
+          String what = kind + " sparse=" + sparse + " blockRows=" + blockRows;
+          for (long step = 0; step < 3; step++) {
+            List<RowBlock> gathered = ctx.gatherBatch(part, step);
+            long[] expected = sampler.batchInRange(step, lo, hi);
+            List<Long> got = new ArrayList<>();
+            for (RowBlock g : gathered) {
+              for (int r = 0; r < g.rows(); r++) {
+                got.add(g.rowIndex()[r]);
+                long i = g.rowIndex()[r];
+                assertEquals(i % 2 == 0 ? 1.0 : -1.0, g.labels()[r], what + " label of " + i);
+              }
+            }
+            assertArrayEquals(
+                expected,
+                got.stream().mapToLong(Long::longValue).toArray(),
+                what + " step " + step);
+            if (expected.length > PartitionContext.MAX_GATHERED_ROWS && part.size() > 1) {
+              assertTrue(gathered.size() > 1, what + ": a large batch stays block by block");
+            } else {
+              assertTrue(gathered.size() <= 1, what + ": a small batch is one gathered block");
+            }
+            BatchGradient direct = ctx.batchSum(part, step, theta);
+            BatchGradient shipped = ctx.sumRows(gathered, theta);
+            assertEquals(direct.count(), shipped.count(), what);
+            assertEquals(expected.length, shipped.count(), what);
+            assertEquals(
+                Double.doubleToRawLongBits(direct.logFrame()),
+                Double.doubleToRawLongBits(shipped.logFrame()),
+                what);
+            assertArrayEquals(direct.gradient(), shipped.gradient(), what);
+          }
+          assertSame(List.of(), ctx.gatherBatch(List.of(), 0));
+        }
+      }
+    }
+  }
+
+  /** n rows of p features (about a third zero), label +1 for even rows, −1 for odd. */
+  private static Dataset rows(int n, int p, int blockRows, boolean sparse) {
+    RowBlockBuilder b = new RowBlockBuilder(p, sparse, blockRows);
+    double[] x = new double[p];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < p; j++) {
+        x[j] = (i + j) % 3 == 0 ? 0.0 : Math.cos(0.37 * i + 1.1 * j);
+      }
+      b.addDense(i, i % 2 == 0 ? 1 : -1, x);
+    }
+    return Dataset.of("generated", p, b.finish());
   }
 }

@@ -40,6 +40,8 @@ public final class ResumeCheck {
           ConfigKey.TARGET_LOG_LOSS,
           ConfigKey.MAX_WALL,
           ConfigKey.MASTER,
+          ConfigKey.STEP_PATH,
+          ConfigKey.PREFETCH_BYTES,
           ConfigKey.RESUME);
 
   private ResumeCheck() {}

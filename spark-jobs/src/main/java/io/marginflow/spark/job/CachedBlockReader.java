@@ -91,7 +91,7 @@ final class CachedBlockReader extends RDD<RowBlock> {
           "cached block "
               + id
               + " of the training data is gone (executor lost or block evicted);"
-              + " the driver re-materializes it from the input and retries the step");
+              + " the driver re-materializes it from the input and reruns the job");
     }
     @SuppressWarnings("unchecked")
     scala.collection.Iterator<RowBlock> data =

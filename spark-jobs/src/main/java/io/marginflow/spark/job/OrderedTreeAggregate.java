@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BinaryOperator;
 import org.apache.spark.Partitioner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -44,14 +45,14 @@ public final class OrderedTreeAggregate {
       throw new IllegalArgumentException("tree-depth: expected ≥ 1, got " + depth);
     }
     int count = perPartition.getNumPartitions();
-    int scale = Math.max((int) Math.ceil(Math.pow(count, 1.0 / depth)), 2);
+    int scale = scale(count, depth);
     // Spark's Java API wraps every function in a Scala lambda that its closure cleaner analyses
     // with ASM on each call (milliseconds per step); named Scala functions on the RDD API are
     // passed through untouched.
     RDD<Tuple2<Integer, T>> level =
         perPartition.rdd().mapPartitionsWithIndex(new TagWithIndex<>(), true, pairTag());
     int levels = 1;
-    while (levels < depth && count > scale + (count + scale - 1) / scale) {
+    while (anotherLevel(levels, depth, count, scale)) {
       int groups = (count + scale - 1) / scale;
       RDD<Tuple2<Integer, Tuple2<Integer, T>>> keyed =
           level.map(new KeyByGroup<>(scale), groupTag());
@@ -85,6 +86,50 @@ public final class OrderedTreeAggregate {
       throw new IllegalStateException("merging partial results failed: " + e.getMessage(), e);
     }
     return acc == null ? empty : acc;
+  }
+
+  /**
+   * The same merges as {@link #aggregate} over {@code parts} (one value per partition, in partition
+   * order), in this thread: the level structure and the order inside each group are those of the
+   * distributed aggregation, so the result has the same bits. {@code merge} may modify and return
+   * its first argument.
+   */
+  public static <T> T mergeInOrder(List<T> parts, BinaryOperator<T> merge, int depth, T empty) {
+    if (depth < 1) {
+      throw new IllegalArgumentException("tree-depth: expected ≥ 1, got " + depth);
+    }
+    int count = parts.size();
+    int scale = scale(count, depth);
+    List<T> level = parts;
+    int levels = 1;
+    while (anotherLevel(levels, depth, count, scale)) {
+      List<T> next = new ArrayList<>((count + scale - 1) / scale);
+      for (int from = 0; from < count; from += scale) {
+        next.add(fold(level.subList(from, Math.min(count, from + scale)), merge));
+      }
+      level = next;
+      count = next.size();
+      levels++;
+    }
+    return count == 0 ? empty : fold(level, merge);
+  }
+
+  private static <T> T fold(List<T> values, BinaryOperator<T> merge) {
+    T acc = values.get(0);
+    for (int i = 1; i < values.size(); i++) {
+      acc = merge.apply(acc, values.get(i));
+    }
+    return acc;
+  }
+
+  /** Partial results per group: max(⌈P^{1/depth}⌉, 2), as in Spark's treeAggregate. */
+  static int scale(int partitions, int depth) {
+    return Math.max((int) Math.ceil(Math.pow(partitions, 1.0 / depth)), 2);
+  }
+
+  /** True if {@code count} partial results after {@code levels} levels get one more level. */
+  static boolean anotherLevel(int levels, int depth, int count, int scale) {
+    return levels < depth && count > scale + (count + scale - 1) / scale;
   }
 
   @SuppressWarnings("unchecked")

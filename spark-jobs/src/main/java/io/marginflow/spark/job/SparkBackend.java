@@ -78,6 +78,8 @@ public final class SparkBackend implements TrainingBackend {
   private StepInput stepInput;
   private RDD<BatchGradient> stepRdd;
   private CachedBlockReader reader;
+  private RowsPrefetcher prefetcher;
+  private RowsStepper stepper;
 
   /** A backend over cached, materialized block RDDs ({@code test} may be null). */
   public SparkBackend(
@@ -124,6 +126,14 @@ public final class SparkBackend implements TrainingBackend {
 
   @Override
   public BatchGradient batchSum(long step, double[] theta) {
+    if (prefetcher != null) {
+      return stepper.sum(prefetcher.rowsOf(step), theta);
+    }
+    return jobStep(step, theta);
+  }
+
+  /** The per-step job path: one Spark job computes and merges the partition sums of step k. */
+  BatchGradient jobStep(long step, double[] theta) {
     sc.setJobDescription("marginflow step " + step + ": minibatch subgradient");
     ThetaRef ref = ship(theta);
     int d = theta.length;
@@ -195,15 +205,77 @@ public final class SparkBackend implements TrainingBackend {
         + train.getNumPartitions()
         + " partitions, treeAggregate depth "
         + treeDepth
-        + ", step path "
-        + stepPath.name().toLowerCase(java.util.Locale.ROOT)
+        + (prefetcher != null
+            ? ", step path rows (≤ "
+                + prefetcher.partitionBytes()
+                + " B of rows per partition and window, "
+                + stepper.threads()
+                + " driver threads)"
+            : ", step path " + stepPath.name().toLowerCase(java.util.Locale.ROOT))
         + ", θ by "
         + shipping.name().toLowerCase(java.util.Locale.ROOT)
         + ")";
   }
 
-  /** Destroys the last broadcast, if any. */
+  /**
+   * Serves {@link #batchSum} from the rows path from now on: windows of gathered rows of at most
+   * {@code windowBytes} (split evenly over the partitions, and at most half of Kryo's buffer per
+   * partition), summed on the driver's cores.
+   */
+  public void useRowsPath(long windowBytes) {
+    if (windowBytes < 1) {
+      throw new IllegalArgumentException("prefetch-bytes: expected ≥ 1, got " + windowBytes);
+    }
+    useJobPath();
+    int partitions = train.getNumPartitions();
+    long kryoMax = sc.getConf().getSizeAsBytes("spark.kryoserializer.buffer.max", "64m");
+    long perPartition = Math.max(1, Math.min(windowBytes / partitions, kryoMax / 2));
+    prefetcher =
+        new RowsPrefetcher(
+            key,
+            (description, f, wanted) -> {
+              sc.setJobDescription(description);
+              return onCachedBlocks(
+                  "rows prefetch", () -> RowsPrefetcher.runOn(reader(), f), wanted);
+            },
+            perPartition);
+    stepper =
+        new RowsStepper(key, partitions, treeDepth, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Serves {@link #batchSum} with one Spark job per step (the default). */
+  public void useJobPath() {
+    if (prefetcher != null) {
+      prefetcher.close();
+      stepper.close();
+      prefetcher = null;
+      stepper = null;
+    }
+  }
+
+  /** The rows path's prefetcher, or null on the per-step job path. */
+  RowsPrefetcher prefetcher() {
+    return prefetcher;
+  }
+
+  /** The rows path's driver-side summer, or null on the per-step job path. */
+  RowsStepper stepper() {
+    return stepper;
+  }
+
+  /** The model key of the tasks. */
+  ModelKey key() {
+    return key;
+  }
+
+  /** Number of training partitions. */
+  int partitions() {
+    return train.getNumPartitions();
+  }
+
+  /** Destroys the last broadcast, if any, and stops the rows path's threads. */
   public void release() {
+    useJobPath();
     if (lastBroadcast != null) {
       lastBroadcast.destroy();
       lastBroadcast = null;
@@ -220,19 +292,19 @@ public final class SparkBackend implements TrainingBackend {
    * without intermediate levels (the condition of Spark's RDD.treeAggregate).
    */
   static boolean flatMerge(int partitions, int depth) {
-    int scale = Math.max((int) Math.ceil(Math.pow(partitions, 1.0 / depth)), 2);
-    return partitions <= scale + (int) Math.ceil((double) partitions / scale);
+    return !OrderedTreeAggregate.anotherLevel(
+        1, depth, partitions, OrderedTreeAggregate.scale(partitions, depth));
   }
 
   private BatchGradient cachedJobStep(long step, ThetaRef ref, int d) {
     if (stepRdd == null) {
       stepInput = new StepInput();
-      reader = new CachedBlockReader(train.rdd());
       stepRdd =
-          reader.mapPartitions(
-              new StepPartition(key, stepInput),
-              true,
-              ClassTag$.MODULE$.apply(BatchGradient.class));
+          reader()
+              .mapPartitions(
+                  new StepPartition(key, stepInput),
+                  true,
+                  ClassTag$.MODULE$.apply(BatchGradient.class));
     }
     // Read when this step's job is serialized (runJob blocks until the job is done).
     stepInput.step = step;
@@ -244,21 +316,7 @@ public final class SparkBackend implements TrainingBackend {
     sc.setLocalProperty(CALL_SITE_LONG, "marginflow step (SparkBackend.batchSum)");
     Object parts;
     try {
-      parts = runStepJob();
-    } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
-      String lost = lostBlockLine(e);
-      if (lost == null) {
-        throw SparkBackend.<RuntimeException>rethrow(e);
-      }
-      // A cached partition is gone (executor lost): rebuild it through the source's lineage
-      // (the input files), look up the new locations, and run the same step again.
-      LOG.warn("step {}: {}", step, lost);
-      sc.setJobDescription("marginflow: re-cache training blocks");
-      long rows = train.map(b -> (long) b.rows()).fold(0L, Long::sum);
-      LOG.info("re-cached {} training rows", rows);
-      reader.refreshLocations();
-      sc.setJobDescription("marginflow step " + step + ": minibatch subgradient (retry)");
-      parts = runStepJob();
+      parts = onCachedBlocks("step " + step, this::runStepJob, () -> true);
     } finally {
       sc.setLocalProperty(CALL_SITE_SHORT, shortSite);
       sc.setLocalProperty(CALL_SITE_LONG, longSite);
@@ -268,6 +326,39 @@ public final class SparkBackend implements TrainingBackend {
       sum.mergeTaking(g); // deserialized task results, used nowhere else
     }
     return sum;
+  }
+
+  /** The reader of the cached training blocks, built on first use. */
+  private synchronized CachedBlockReader reader() {
+    if (reader == null) {
+      reader = new CachedBlockReader(train.rdd());
+    }
+    return reader;
+  }
+
+  /**
+   * Runs {@code job} over the cached-block reader. If a cached partition is gone (executor lost),
+   * rebuilds it through the source's lineage (the input files), looks up the new locations and runs
+   * the same job again: its result is a pure function of the data, so the bits are the same. Not
+   * when {@code wanted} says the result is no longer needed (a prefetch after the run ended).
+   */
+  private <T> T onCachedBlocks(
+      String what, java.util.function.Supplier<T> job, java.util.function.BooleanSupplier wanted) {
+    try {
+      return job.get();
+    } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
+      String lost = lostBlockLine(e);
+      if (lost == null || !wanted.getAsBoolean()) {
+        throw SparkBackend.<RuntimeException>rethrow(e);
+      }
+      LOG.warn("{}: {}", what, lost);
+      sc.setJobDescription("marginflow: re-cache training blocks");
+      long rows = train.map(b -> (long) b.rows()).fold(0L, Long::sum);
+      LOG.info("re-cached {} training rows", rows);
+      reader().refreshLocations();
+      sc.setJobDescription("marginflow " + what + " (retry)");
+      return job.get();
+    }
   }
 
   private Object runStepJob() {

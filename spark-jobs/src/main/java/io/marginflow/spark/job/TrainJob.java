@@ -96,8 +96,6 @@ public final class TrainJob {
         }
         LOG.info("resuming {} at step {}", runDir, start.step());
       } else {
-        store.writeManifest(
-            manifest(config, runId, network, train, test, loader.partitions(), spark, blas));
         start = TrainingLoop.initialState(config, LocalTrainer.initialTheta(config, network));
       }
       ModelKey key = ModelKey.of(config, network, train.rows());
@@ -112,7 +110,20 @@ public final class TrainJob {
               config.cluster().treeDepth(),
               thetaShipping(config, network),
               snapshots);
+      StepPathChooser.Choice path =
+          StepPathChooser.choose(
+              backend,
+              config.cluster().stepPath(),
+              config.cluster().prefetchBytes(),
+              start.step(),
+              start.theta(),
+              !blas.startsWith("driver="));
+      LOG.info("step path: {} ({})", path.path(), path.reason());
       LOG.info("backend: {}", backend.describe());
+      if (!resume) {
+        store.writeManifest(
+            manifest(config, runId, network, train, test, loader.partitions(), spark, blas, path));
+      }
       RunDirectoryRecorder recorder =
           new RunDirectoryRecorder(store, key.sampler(), key.samplerSeed());
       TrainingState end = new TrainingLoop(config, network, backend, recorder).run(start);
@@ -224,7 +235,8 @@ public final class TrainJob {
       IngestedData test,
       int partitions,
       SparkSession spark,
-      String blas) {
+      String blas,
+      StepPathChooser.Choice path) {
     List<Manifest.DataFile> data = new ArrayList<>();
     for (IngestedData d : test == null ? List.of(train) : List.of(train, test)) {
       for (InputFile f : d.files()) {
@@ -250,6 +262,8 @@ public final class TrainJob {
     cfg.put("sparse_blocks", train.sparse());
     cfg.put("cached_bytes", train.cachedBytes());
     cfg.put("data_source", train.description());
+    cfg.put("step_path_chosen", path.path());
+    cfg.put("step_path_reason", path.reason());
     if (test != null) {
       cfg.put("test_rows", test.rows());
     }

@@ -74,4 +74,33 @@ class OrderedTreeAggregateIT {
       }
     }
   }
+
+  /**
+   * The driver-side replica used by the rows path merges in the same tree as the distributed one: a
+   * merge that writes its parenthesization shows the tree itself, for 1–16 partitions and depths
+   * 1–3 (levels appear from 5 partitions at depth 2).
+   */
+  @Test
+  void mergeInOrderBuildsTheTreeOfTheDistributedAggregate() {
+    for (int partitions = 1; partitions <= 16; partitions++) {
+      List<String> parts = new ArrayList<>();
+      for (int i = 0; i < partitions; i++) {
+        parts.add("p" + i);
+      }
+      JavaRDD<String> rdd = SparkFixture.jsc().parallelize(parts, partitions);
+      for (int depth = 1; depth <= 3; depth++) {
+        String distributed =
+            OrderedTreeAggregate.aggregate(rdd, (a, b) -> "(" + a + "+" + b + ")", depth, "");
+        String local =
+            OrderedTreeAggregate.mergeInOrder(parts, (a, b) -> "(" + a + "+" + b + ")", depth, "");
+        assertEquals(distributed, local, "P=" + partitions + " depth=" + depth);
+      }
+    }
+    assertEquals("", OrderedTreeAggregate.mergeInOrder(List.of(), (a, b) -> a + b, 2, ""));
+    // A two-level tree really is one: 9 partitions at depth 2 merge in groups of 3.
+    List<String> nine = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i");
+    assertEquals(
+        "((((a+b)+c)+((d+e)+f))+((g+h)+i))",
+        OrderedTreeAggregate.mergeInOrder(nine, (a, b) -> "(" + a + "+" + b + ")", 2, ""));
+  }
 }

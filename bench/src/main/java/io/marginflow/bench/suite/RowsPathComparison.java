@@ -1,0 +1,155 @@
+package io.marginflow.bench.suite;
+
+import io.marginflow.common.config.ConfigLoader;
+import io.marginflow.common.config.TrainConfig;
+import io.marginflow.common.data.Dataset;
+import io.marginflow.common.io.LibsvmReader;
+import io.marginflow.common.stats.StepRow;
+import io.marginflow.common.train.InMemoryRecorder;
+import io.marginflow.common.train.LocalTrainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Issue 11's goals 1 and 3 side by side in one JVM and one Spark session: per-step time of {@link
+ * LocalTrainer} (one process, one core), the per-step job path and the rows path on the same
+ * config, repetitions alternated (local, job, rows, local, job, rows, …), medians of the per-step
+ * wall_ms with the first 10 % of steps skipped. Also prints the auto choice and its reason.
+ *
+ * <p>Usage: {@code RowsPathComparison MASTER REPS STEPS [a9a|mnist]...}.
+ */
+public final class RowsPathComparison {
+
+  private RowsPathComparison() {}
+
+  /** Entry point. */
+  public static void main(String[] args) throws Exception {
+    String master = args[0];
+    int reps = Integer.parseInt(args[1]);
+    String steps = args[2];
+    Path datasets = Path.of(System.getProperty("marginflow.datasets", "../shared/datasets"));
+    Path scratch = Files.createTempDirectory("marginflow-rows-bench");
+    SparkSession spark = BenchSpark.start(master, scratch.toFile());
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "| workload | master | LocalTrainer ms/step | job path ms/step | rows path ms/step |"
+                + " job / local | rows / local | job / rows |%n|---|---|---|---|---|---|---|---|%n"));
+    List<String> reasons = new ArrayList<>();
+    for (int a = 3; a < args.length; a++) {
+      String[] w = workload(args[a], datasets);
+      String file = w[0];
+      int features = Integer.parseInt(w[1]);
+      String[] flags = {
+        "--data",
+        file,
+        "--features",
+        w[1],
+        "--model",
+        w[2],
+        "--batch",
+        "100",
+        "--sampler",
+        "iid",
+        "--steps",
+        steps,
+        "--eval-every",
+        "0",
+        "--log-spaced-evals",
+        "false",
+        "--checkpoint-every",
+        "0",
+        "--partitions",
+        "2",
+        "--master",
+        master
+      };
+      TrainConfig cfg = TrainConfig.from(ConfigLoader.parse(flags).settings());
+      Dataset local = LibsvmReader.read(Path.of(file), features, true, 1024);
+      double[][] ms = new double[3][reps];
+      try (PreparedRun job = new PreparedRun(spark, concat(flags, "--step-path", "job"));
+          PreparedRun rows = new PreparedRun(spark, concat(flags, "--step-path", "rows"));
+          PreparedRun auto = new PreparedRun(spark, concat(flags, "--step-path", "auto"))) {
+        reasons.add(
+            args[a]
+                + " on "
+                + master
+                + ": "
+                + auto.choice().path()
+                + " — "
+                + auto.choice().reason());
+        for (int r = 0; r < reps; r++) {
+          InMemoryRecorder rec = new InMemoryRecorder();
+          new LocalTrainer(cfg, features).run(local, null, rec, null);
+          ms[0][r] =
+              Samples.medianOf(rec.steps().stream().mapToDouble(StepRow::wallMs).toArray(), 0.1);
+          ms[1][r] = Samples.medianOf(job.run().wallMs(), 0.1);
+          ms[2][r] = Samples.medianOf(rows.run().wallMs(), 0.1);
+          System.err.printf(
+              Locale.ROOT,
+              "%s rep %d: local %.3f, job %.3f, rows %.3f ms/step%n",
+              args[a],
+              r,
+              ms[0][r],
+              ms[1][r],
+              ms[2][r]);
+        }
+      }
+      double l = median(ms[0]);
+      double j = median(ms[1]);
+      double rr = median(ms[2]);
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %s `%s` n_b=100 iid, %s steps × %d reps | %s | %.3f | %.3f | %.3f | %.1f× | %.2f× |"
+                  + " %.1f× |%n",
+              args[a],
+              w[2],
+              steps,
+              reps,
+              master,
+              l,
+              j,
+              rr,
+              j / l,
+              rr / l,
+              j / rr));
+    }
+    System.out.println(out);
+    for (String r : reasons) {
+      System.out.println("- auto choice, " + r);
+    }
+    spark.stop();
+  }
+
+  private static String[] workload(String name, Path datasets) {
+    return switch (name) {
+      case "a9a" -> new String[] {datasets.resolve("a9a/a9a.gz").toString(), "123", "mlp:123-64-1"};
+      case "mnist" ->
+          new String[] {
+            datasets.resolve("mnist-t10k/mnist-t10k-0vs1.libsvm.gz").toString(),
+            "784",
+            "mlp:784-256-256-1"
+          };
+      default -> throw new IllegalArgumentException("workload: a9a | mnist, got " + name);
+    };
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}

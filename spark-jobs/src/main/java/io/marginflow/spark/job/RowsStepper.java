@@ -1,0 +1,98 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.train.BatchGradient;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The computing half of the rows path: a step's partition partial sums on the driver, from the rows
+ * the executors gathered, with the same kernels ({@link
+ * io.marginflow.common.train.PartitionContext#sumRows}) and merged in the same tree ({@link
+ * OrderedTreeAggregate#mergeInOrder}) as the per-step job, so the sum has the same bits.
+ *
+ * <p>Partitions are spread over {@code threads} driver threads (the calling thread takes every
+ * {@code threads}-th partition from 0, pool threads the others); each thread has its own {@link
+ * io.marginflow.common.train.PartitionContext} through {@link ModelKey#context()}.
+ */
+final class RowsStepper implements AutoCloseable {
+  private final ModelKey key;
+  private final int partitions;
+  private final int depth;
+  private final int threads;
+  private final ExecutorService pool;
+
+  /** A stepper for {@code partitions} partitions merged at tree depth {@code depth}. */
+  RowsStepper(ModelKey key, int partitions, int depth, int threads) {
+    if (partitions < 1 || depth < 1 || threads < 1) {
+      throw new IllegalArgumentException(
+          "partitions, depth, threads: expected ≥ 1, got "
+              + partitions
+              + ", "
+              + depth
+              + ", "
+              + threads);
+    }
+    this.key = key;
+    this.partitions = partitions;
+    this.depth = depth;
+    this.threads = Math.min(threads, partitions);
+    this.pool =
+        this.threads == 1
+            ? null
+            : Executors.newFixedThreadPool(
+                this.threads - 1,
+                r -> {
+                  Thread t = new Thread(r, "marginflow-rows-step");
+                  t.setDaemon(true);
+                  return t;
+                });
+  }
+
+  /** Driver threads computing partition sums. */
+  int threads() {
+    return threads;
+  }
+
+  /** The merged minibatch sum at θ of the given per-partition rows (θ is only read). */
+  BatchGradient sum(List<List<RowBlock>> rows, double[] theta) {
+    if (rows.size() != partitions) {
+      throw new IllegalArgumentException(
+          "rows: expected " + partitions + " partitions, got " + rows.size());
+    }
+    BatchGradient[] partial = new BatchGradient[partitions];
+    List<Future<?>> running = new ArrayList<>(threads - 1);
+    for (int t = 1; t < threads; t++) {
+      int first = t;
+      running.add(pool.submit(() -> sumEvery(first, rows, theta, partial)));
+    }
+    sumEvery(0, rows, theta, partial);
+    for (Future<?> f : running) {
+      RowsPrefetcher.await(f, "a rows-path partition sum");
+    }
+    // Fresh partial sums used nowhere else: merging may take over their arrays.
+    return OrderedTreeAggregate.mergeInOrder(
+        Arrays.asList(partial),
+        BatchGradient::mergeTaking,
+        depth,
+        new BatchGradient(key.context().network().parameterCount()));
+  }
+
+  private void sumEvery(
+      int first, List<List<RowBlock>> rows, double[] theta, BatchGradient[] partial) {
+    for (int p = first; p < partitions; p += threads) {
+      partial[p] = key.context().sumRows(rows.get(p), theta);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+}
