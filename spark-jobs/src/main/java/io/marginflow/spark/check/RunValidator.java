@@ -341,7 +341,11 @@ public final class RunValidator {
           network.spec().toString(),
           network.parameterCount(),
           network.degree(),
-          StepPathChoice.describe(partitions, config.cluster().treeDepth()),
+          StepPathChoice.describe(
+              config.cluster().stepPath(),
+              config.optimizer().sampler().kind() == SamplerKind.FULL,
+              partitions,
+              config.cluster().treeDepth()),
           Estimates.driverBytes(network.parameterCount(), driverData),
           Estimates.evaluations(
               start, steps, config.output().evalEvery(), config.output().logSpacedEvals()),

@@ -16,7 +16,28 @@ public final class StepPathChoice {
         : SparkBackend.StepPath.TREE_AGGREGATE;
   }
 
-  /** The chosen path with the reason, e.g. for the plan printed by {@code marginflow check}. */
+  /**
+   * What a run with {@code step-path} = {@code setting} will do, for the plan printed by {@code
+   * marginflow check}: the rows path ({@link StepPathChooser}: one Spark job per window of steps
+   * brings the sampled rows, the driver computes the steps), the per-step job path below, or — for
+   * {@code auto} — either, chosen at start from a measured cost model (full batches always take the
+   * per-step path).
+   */
+  public static String describe(String setting, boolean fullBatch, int partitions, int treeDepth) {
+    String job = describe(partitions, treeDepth);
+    return switch (setting) {
+      case "rows" -> "rows (configured: prefetched windows of sampled rows, steps on the driver)";
+      case "job" -> "job, " + job;
+      default ->
+          fullBatch
+              ? "job (auto: a full batch reads every row each step), " + job
+              : "auto: rows or job, chosen at start from a measured cost model (per-step job"
+                  + " time, rows' bytes and fetch time, driver sum time); the job path would be "
+                  + job;
+    };
+  }
+
+  /** The per-step job path with the reason. */
   public static String describe(int partitions, int treeDepth) {
     SparkBackend.StepPath path = choose(partitions, treeDepth);
     String why =
