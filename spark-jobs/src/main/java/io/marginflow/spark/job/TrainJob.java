@@ -53,6 +53,8 @@ public final class TrainJob {
                 hadoop)
             .toUri();
     LOG.info("config: {}", config.settings().asMap());
+    // marginflow serve reads the application id from this line of the driver log.
+    LOG.info("spark application {} on {}", sc.sc().applicationId(), sc.sc().master());
 
     DataLoader loader = new DataLoader(sc, config);
     List<InputFile> trainFiles = loader.scan(config.data().trainUris());
