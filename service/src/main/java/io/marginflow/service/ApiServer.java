@@ -134,11 +134,12 @@ public final class ApiServer implements AutoCloseable {
     r.error(
         404,
         ctx -> {
-          if (ctx.result() == null) {
+          if (!String.valueOf(ctx.res().getContentType()).startsWith("application/json")) {
             error(ctx, 404, "path", "no such endpoint: " + ctx.method() + " " + ctx.path());
           }
         });
     r.before(this::securityHeaders);
+    r.before(ApiServer::rejectDotSegments);
     r.before(API + "/*", this::authenticate);
     r.get("/", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
     r.get("/app.js", ctx -> resource(ctx, "app.js", "text/javascript; charset=utf-8"));
@@ -162,6 +163,22 @@ public final class ApiServer implements AutoCloseable {
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
             + " frame-ancestors 'none'");
+  }
+
+  /** A path with {@code .} or {@code ..} segments (sent as-is, or %-encoded) is a 400. */
+  private static void rejectDotSegments(Context ctx) {
+    String raw = ctx.req().getRequestURI();
+    String decoded;
+    try {
+      decoded = java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("path", "malformed %-encoding in " + raw);
+    }
+    for (String seg : decoded.split("/", -1)) {
+      if (seg.equals("..") || seg.equals(".") || seg.indexOf('\\') >= 0 || seg.indexOf(0) >= 0) {
+        throw ApiException.badRequest("path", "path segments '.' and '..' are not allowed: " + raw);
+      }
+    }
   }
 
   private void authenticate(Context ctx) {

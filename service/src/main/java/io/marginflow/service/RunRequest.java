@@ -8,6 +8,7 @@ import io.marginflow.common.config.ConfigException;
 import io.marginflow.common.config.ConfigKey;
 import io.marginflow.common.config.Settings;
 import io.marginflow.common.config.TrainConfig;
+import io.marginflow.common.net.NetworkSpec;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -103,6 +104,14 @@ public record RunRequest(String id, URI runDir, Map<ConfigKey, String> given) {
       config = TrainConfig.from(s);
     } catch (ConfigException e) {
       throw ApiException.badRequest(keyOf(e.getMessage()), e.getMessage());
+    }
+    String model = s.text(ConfigKey.MODEL);
+    if (!model.isEmpty()) {
+      try {
+        NetworkSpec.parse(model);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("model", e.getMessage());
+      }
     }
     checkPaths(config, s, policy);
     return new RunRequest(id, runDir, given);

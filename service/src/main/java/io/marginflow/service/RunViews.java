@@ -11,8 +11,6 @@ import io.marginflow.spark.report.RunSummary;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -38,6 +36,7 @@ public final class RunViews {
   private final PathPolicy policy;
   private final MetricRows metrics;
   private final Configuration conf;
+  private final ProgressMeter meter = new ProgressMeter();
 
   /** Views over the supervisor's runs and the root's directories. */
   public RunViews(
@@ -169,11 +168,9 @@ public final class RunViews {
     Double rate = null;
     if (r != null && state != null && state.state() == RunState.State.RUNNING) {
       ServiceRecord.Attempt a = r.lastAttempt();
-      double secs = Duration.between(a.launchedAt(), Instant.now()).toMillis() / 1000.0;
-      long since = done - a.stepsAtLaunch();
-      if (secs > 0 && since > 0) {
-        rate = since / secs;
-      }
+      rate = meter.rate(r.id(), a.n() + "@" + a.launchedAt(), done, System.nanoTime());
+    } else if (r != null) {
+      meter.forget(r.id());
     }
     if (rate == null) {
       p.putNull("steps_per_second");

@@ -71,6 +71,7 @@ class RunRequestTest {
     refused("master: spark://evil:7077\n", "master");
     refused("[1, 2]\n", "body");
     refused("model: [1, {a: 2}]\n", "model");
+    refused("model: mlp:20-bad\n", "model");
     refused("{{{\n", "body");
   }
 

@@ -37,6 +37,7 @@ function el(tag, attrs = {}, ...children) {
 
 function fmt(v) {
   if (v == null || v === '') return '—';
+  if (typeof v === 'object') return JSON.stringify(v);
   if (typeof v === 'number') return Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(4) : String(+v.toPrecision(6));
   return String(v);
 }
@@ -147,11 +148,13 @@ function draw() {
     { cls: 'loss', pts: train.filter(r => r.log_loss != null).map(r => [r.step, r.log_loss]) }]);
 }
 
+function short(v) { return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(+v.toPrecision(4)); }
+
 // Draws series of [x, y] points; the first series with data !== false is recorded in data-steps /
 // data-values (what the tests compare with the run's rows).
 function plot(id, series) {
   const svg = document.getElementById(id);
-  const W = 560, H = 300, L = 64, R = 12, T = 12, B = 32;
+  const W = 560, H = 300, L = 72, R = 12, T = 12, B = 32;
   const all = series.flatMap(s => s.pts);
   const ns = 'http://www.w3.org/2000/svg';
   const mk = (tag, attrs) => { const e = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };
@@ -176,7 +179,7 @@ function plot(id, series) {
     const t = mk('text', { x, y, 'text-anchor': anchor }); t.textContent = fmt(v); svg.append(t);
   }
   for (const [v, y] of [[y0 + pad, sy(y0 + pad)], [y1 - pad, sy(y1 - pad)]]) {
-    const t = mk('text', { x: L - 4, y: y + 4, 'text-anchor': 'end' }); t.textContent = fmt(v); svg.append(t);
+    const t = mk('text', { x: L - 4, y: y + 4, 'text-anchor': 'end' }); t.textContent = short(v); svg.append(t);
   }
   const xl = mk('text', { x: (W + L) / 2, y: H - 4, 'text-anchor': 'middle' }); xl.textContent = 'step'; svg.append(xl);
   for (const s of series) {
