@@ -250,6 +250,86 @@ class ServiceSecurityIT {
   }
 
   @Test
+  void tlsFromAKeystore() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("tls"));
+    Path ks = dir.resolve("keystore.p12");
+    String password = "keystore-password-0123456789";
+    Path pass = Files.writeString(dir.resolve("keystore.pass"), password + "\n");
+    Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "marginflow",
+                "-keyalg",
+                "EC",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                password,
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2")
+            .redirectErrorStream(true)
+            .start();
+    assertTrue(keytool.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, keytool.exitValue(), new String(keytool.getInputStream().readAllBytes()));
+    try (ServiceProcess tls =
+        new ServiceProcess(
+                dir.resolve("svc"),
+                List.of("--keystore", ks.toString(), "--keystore-password-file", pass.toString()))
+            .start()) {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      try (var in = Files.newInputStream(ks)) {
+        trust.load(in, password.toCharArray());
+      }
+      var tmf =
+          javax.net.ssl.TrustManagerFactory.getInstance(
+              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+      ssl.init(null, tmf.getTrustManagers(), null);
+      HttpClient c = HttpClient.newBuilder().sslContext(ssl).build();
+      String base = "https://127.0.0.1:" + tls.port + "/api/v1/runs";
+      HttpResponse<String> ok =
+          c.send(
+              HttpRequest.newBuilder(URI.create(base))
+                  .header("Authorization", "Bearer " + tls.tokenText())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, ok.statusCode(), ok.body());
+      assertEquals("[]", ok.body());
+      HttpResponse<String> no =
+          c.send(
+              HttpRequest.newBuilder(URI.create(base)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, no.statusCode());
+      // plain HTTP on the TLS port gets no API answer
+      String[] plain;
+      try (Socket s = new Socket("127.0.0.1", tls.port)) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream()
+            .write(
+                ("GET /api/v1/runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + tls.tokenText()
+                        + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        plain = new String[] {answer};
+      } catch (java.io.IOException e) {
+        plain = new String[] {""};
+      }
+      assertFalse(plain[0].contains("[]"), "no plain-HTTP answer: " + plain[0]);
+    }
+  }
+
+  @Test
   void aTokenFileOthersMayReadStopsTheServiceFromStarting() throws Exception {
     Path t = tmp.resolve("open-token");
     Files.writeString(t, "0123456789abcdef0123456789\n");

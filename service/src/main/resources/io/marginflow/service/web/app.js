@@ -37,7 +37,7 @@ function el(tag, attrs = {}, ...children) {
 
 function fmt(v) {
   if (v == null || v === '') return '—';
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => k + ' ' + fmt(x)).join(', ');
   if (typeof v === 'number') return Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(4) : String(+v.toPrecision(6));
   return String(v);
 }
