@@ -217,6 +217,7 @@ public final class ApiServer implements AutoCloseable {
     String body = body(ctx);
     RunRequest req = RunRequest.parse(body, policy, RunIds.newId(Instant.now()), master);
     ServiceRecord r = supervisor.submit(req, who(ctx));
+    views.invalidate(r.id());
     ObjectNode o = JSON.createObjectNode();
     o.put("id", r.id());
     o.put("url", API + "/runs/" + r.id());
@@ -228,6 +229,7 @@ public final class ApiServer implements AutoCloseable {
   private void stop(Context ctx) throws IOException {
     String id = id(ctx);
     RunState s = supervisor.stop(id, who(ctx));
+    views.invalidate(id);
     ObjectNode o = JSON.createObjectNode();
     o.put("id", id);
     o.put("state", s.state().label());
@@ -268,6 +270,7 @@ public final class ApiServer implements AutoCloseable {
       }
     }
     ServiceRecord r = supervisor.resume(id, steps, who(ctx));
+    views.invalidate(id);
     ObjectNode o = JSON.createObjectNode();
     o.put("id", id);
     o.put("url", API + "/runs/" + id);

@@ -1,20 +1,24 @@
 package io.marginflow.service;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.marginflow.common.config.ConfigException;
 import io.marginflow.common.config.ConfigKey;
+import io.marginflow.common.config.ConfigLoader;
 import io.marginflow.common.config.Settings;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.net.NetworkSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.EnumMap;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A validated run submission: the body of {@code POST /runs} (a JSON or YAML mapping of the {@code
@@ -29,6 +33,7 @@ import java.util.Map;
 public record RunRequest(String id, URI runDir, Map<ConfigKey, String> given) {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final Pattern QUOTED_KEY = Pattern.compile("key '([^']+)'");
 
   /** Copies the map. */
   public RunRequest {
@@ -42,32 +47,13 @@ public record RunRequest(String id, URI runDir, Map<ConfigKey, String> given) {
    * @param master the service's Spark master
    */
   public static RunRequest parse(String body, PathPolicy policy, String newId, String master) {
-    JsonNode root;
-    try {
-      root = YAML.readTree(body);
-    } catch (JacksonException e) {
-      throw ApiException.badRequest(
-          "body", "expected a JSON or YAML mapping of train keys: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
-      throw ApiException.badRequest("body", "expected a JSON or YAML mapping of train keys");
-    }
+    Settings parsed = parseBody(body);
     Map<ConfigKey, String> given = new EnumMap<>(ConfigKey.class);
-    Iterator<Map.Entry<String, JsonNode>> it = root.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      ConfigKey key =
-          ConfigKey.byName(e.getKey())
-              .orElseThrow(
-                  () ->
-                      ApiException.badRequest(
-                          e.getKey(),
-                          "unknown key '"
-                              + e.getKey()
-                              + "' (known: "
-                              + ConfigKey.allNames()
-                              + ")"));
-      given.put(key, text(key, e.getValue()));
+    Settings defaults = Settings.defaults();
+    for (ConfigKey k : ConfigKey.values()) {
+      if (!parsed.text(k).equals(defaults.text(k))) {
+        given.put(k, parsed.text(k));
+      }
     }
     if (given.containsKey(ConfigKey.RESUME)) {
       throw ApiException.badRequest(
@@ -144,24 +130,31 @@ public record RunRequest(String id, URI runDir, Map<ConfigKey, String> given) {
     }
   }
 
-  private static String text(ConfigKey key, JsonNode v) {
-    if (v.isArray()) {
-      List<String> parts = new ArrayList<>();
-      for (JsonNode item : v) {
-        if (!item.isValueNode()) {
-          throw ApiException.badRequest(key.key(), "nested values are not allowed");
+  /**
+   * The body read by {@link ConfigLoader#applyFile} (the same rules as {@code train --config}),
+   * through a temporary file; its errors name the key ({@code key 'k'}) or the body.
+   */
+  private static Settings parseBody(String body) {
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile("marginflow-submit-", ".yaml");
+      Files.writeString(tmp, body, StandardCharsets.UTF_8);
+      return ConfigLoader.applyFile(Settings.defaults(), tmp);
+    } catch (ConfigException e) {
+      String msg = e.getMessage().replace("config file " + tmp, "body");
+      Matcher m = QUOTED_KEY.matcher(msg);
+      throw ApiException.badRequest(m.find() ? m.group(1) : "body", msg);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stage a submitted config", e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          // a leftover temporary file is harmless
         }
-        parts.add(item.asText());
       }
-      return String.join(",", parts);
     }
-    if (v.isNull()) {
-      return "";
-    }
-    if (!v.isValueNode()) {
-      throw ApiException.badRequest(key.key(), "expected a scalar or a list");
-    }
-    return v.asText();
   }
 
   /** The config key a validation message starts with ({@code "key: expected …"}), or "config". */

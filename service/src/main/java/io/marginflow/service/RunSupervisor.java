@@ -57,6 +57,7 @@ public final class RunSupervisor implements AutoCloseable {
   private final Configuration conf;
   private final AuditLog audit;
   private final Map<String, ServiceRecord> records = new LinkedHashMap<>();
+  private final Map<String, String> appIds = new java.util.concurrent.ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -183,12 +184,21 @@ public final class RunSupervisor implements AutoCloseable {
         r, o, view, a == null ? null : DriverProcess.log(dir, a.n()), Instant.now());
   }
 
-  /** The Spark application id of the latest launch, if its driver logged it. */
+  /** The Spark application id of the latest launch, if its driver logged it (kept once found). */
   public Optional<String> applicationId(ServiceRecord r) {
     ServiceRecord.Attempt a = r.lastAttempt();
-    return a == null
-        ? Optional.empty()
-        : DriverProcess.applicationId(DriverProcess.log(store.dir(r.id()), a.n()));
+    if (a == null) {
+      return Optional.empty();
+    }
+    String key = r.id() + "#" + a.n();
+    String known = appIds.get(key);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<String> found =
+        DriverProcess.applicationId(DriverProcess.log(store.dir(r.id()), a.n()));
+    found.ifPresent(v -> appIds.put(key, v));
+    return found;
   }
 
   /** The driver log of launch {@code n} (the latest when {@code n} ≤ 0). */

@@ -32,11 +32,19 @@ public final class RunViews {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * How long summaries and the listing read from the run directories are reused (states are not): a
+   * second, the pace at which the page polls, so any number of pollers cost one read per second.
+   */
+  static final long CACHE_MS = 1000;
+
   private final RunSupervisor supervisor;
   private final PathPolicy policy;
   private final MetricRows metrics;
   private final Configuration conf;
   private final ProgressMeter meter = new ProgressMeter();
+  private final TtlCache<String, Facts> facts = new TtlCache<>(CACHE_MS);
+  private final TtlCache<Boolean, ArrayNode> listing = new TtlCache<>(CACHE_MS);
 
   /** Views over the supervisor's runs and the root's directories. */
   public RunViews(
@@ -49,13 +57,7 @@ public final class RunViews {
 
   /** The listing, filtered by state label (null: all), paged. */
   public ArrayNode list(String status, int limit, int offset) throws IOException {
-    List<RunSummary> found;
-    try {
-      found = RunLister.list(policy.root().toString(), conf);
-    } catch (FileNotFoundException e) {
-      found = List.of();
-    }
-    ArrayNode listed = (ArrayNode) JSON.readTree(RunsCommand.json(found));
+    ArrayNode listed = listing.get(Boolean.TRUE, this::readListing).deepCopy();
     List<ObjectNode> all = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (JsonNode n : listed) {
@@ -83,6 +85,16 @@ public final class RunViews {
     return out;
   }
 
+  private ArrayNode readListing() throws IOException {
+    List<RunSummary> found;
+    try {
+      found = RunLister.list(policy.root().toString(), conf);
+    } catch (FileNotFoundException e) {
+      found = List.of();
+    }
+    return (ArrayNode) JSON.readTree(RunsCommand.json(found));
+  }
+
   private void decorate(ObjectNode o, String id) {
     Optional<ServiceRecord> r = supervisor.record(id);
     o.put("managed", r.isPresent());
@@ -96,23 +108,26 @@ public final class RunViews {
     }
   }
 
-  /** One run's detail. */
+  /** What is read from a run directory for its detail (cached briefly: it is costly to read). */
+  private record Facts(RunSummary summary, JsonNode summaryJson, Long budget, JsonNode lastEval) {}
+
+  /** One run's detail; the state is derived afresh at every call. */
   public ObjectNode detail(String id) throws IOException {
     RunIds.requireValid("id", id);
     Optional<ServiceRecord> rec = supervisor.record(id);
     URI dir = rec.map(r -> URI.create(r.runDir())).orElse(policy.runDir(id));
-    Path p = new Path(dir);
-    FileSystem fs = p.getFileSystem(conf);
-    boolean hasManifest = fs.exists(new Path(p, "manifest.json"));
-    if (rec.isEmpty() && !hasManifest) {
+    RunState state = rec.map(supervisor::state).orElse(null);
+    // keyed by the state too: a run that just ended is read afresh, not from before it ended
+    String key = id + "|" + (state == null ? "?" : state.state().label());
+    Facts read = facts.get(key, () -> readFacts(dir));
+    RunSummary summary = read.summary();
+    if (rec.isEmpty() && summary == null) {
       throw new ApiException(404, "id", "no run " + id + " under " + policy.root());
     }
     ObjectNode o = JSON.createObjectNode();
     o.put("id", id);
     o.put("run_dir", dir.toString());
     o.put("managed", rec.isPresent());
-    RunSummary summary = hasManifest ? RunLister.summarize(fs, p) : null;
-    RunState state = rec.map(supervisor::state).orElse(null);
     if (state != null) {
       o.put("state", state.state().label());
       o.put("reason", state.reason());
@@ -135,16 +150,10 @@ public final class RunViews {
       }
     }
     if (summary != null) {
-      o.set("summary", JSON.readTree(RunsCommand.json(List.of(summary))).get(0));
-      o.set("progress", progress(fs, p, summary, rec.orElse(null), state));
+      o.set("summary", read.summaryJson().deepCopy());
+      o.set("progress", progress(summary, read.budget(), rec.orElse(null), state));
     }
-    MetricRows.Rows evals = metrics.read(dir, "eval", 0, 0);
-    if (evals.total() > 0) {
-      MetricRows.Rows last = metrics.read(dir, "eval", evals.total() - 1, 1);
-      o.set("last_eval", JSON.readTree(last.lines().get(0)));
-    } else {
-      o.putNull("last_eval");
-    }
+    o.set("last_eval", read.lastEval() == null ? null : read.lastEval().deepCopy());
     String base = "/api/v1/runs/" + id;
     o.putObject("links")
         .put("metrics", base + "/metrics?file=eval&from=0")
@@ -154,12 +163,34 @@ public final class RunViews {
     return o;
   }
 
-  private ObjectNode progress(
-      FileSystem fs, Path dir, RunSummary s, ServiceRecord r, RunState state) throws IOException {
+  /** Forgets what was read of run {@code id} and the listing (after a change). */
+  public void invalidate(String id) {
+    for (RunState.State st : RunState.State.values()) {
+      facts.invalidate(id + "|" + st.label());
+    }
+    listing.invalidate(Boolean.TRUE);
+  }
+
+  private Facts readFacts(URI dir) throws IOException {
+    Path p = new Path(dir);
+    FileSystem fs = p.getFileSystem(conf);
+    if (!fs.exists(new Path(p, "manifest.json"))) {
+      return new Facts(null, null, null, null);
+    }
+    RunSummary summary = RunLister.summarize(fs, p);
+    JsonNode lastEval = null;
+    MetricRows.Rows evals = metrics.read(dir, "eval", 0, 0);
+    if (evals.total() > 0) {
+      lastEval = JSON.readTree(metrics.read(dir, "eval", evals.total() - 1, 1).lines().get(0));
+    }
+    return new Facts(
+        summary, JSON.readTree(RunsCommand.json(List.of(summary))).get(0), budget(fs, p), lastEval);
+  }
+
+  private ObjectNode progress(RunSummary s, Long budget, ServiceRecord r, RunState state) {
     ObjectNode p = JSON.createObjectNode();
     long done = Math.max(0, s.stepsDone());
     p.put("step", done);
-    Long budget = budget(fs, dir);
     if (budget == null) {
       p.putNull("steps");
     } else {

@@ -77,6 +77,19 @@ class RunStateTest {
   }
 
   @Test
+  void aStopRequestEndsAsStopped() throws Exception {
+    RunStatus s =
+        RunStatus.parse(
+            "{\"state\": \"finished\", \"reason\": \"stop-requested\", \"step\": 40}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "status.json");
+    assertEquals(RunStatus.State.STOPPED, s.state());
+    assertEquals(
+        RunState.State.STOPPED,
+        state(launched("train"), driver(7L, false, 0), dir(s, MS + 900, MS, MS)));
+  }
+
+  @Test
   void aResumedRunIgnoresTheStatusOfTheEarlierLaunch() {
     ServiceRecord r = launched("resume");
     RunStatus old = new RunStatus(RunStatus.State.STOPPED, "stop-requested", 40);
