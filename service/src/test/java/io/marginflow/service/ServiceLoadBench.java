@@ -144,7 +144,7 @@ public final class ServiceLoadBench {
           lat.isEmpty() ? Double.NaN : lat.get(lat.size() - 1) / 1e6);
       errorSamples.stream().limit(5).forEach(e -> System.out.println("error: " + e));
       System.out.println(
-          "| run | steps/s quiet | steps/s under load | median step wall_ms quiet | under load |");
+          "| run | step rows quiet | under load | median step wall_ms quiet | under load |");
       System.out.println("|---|---|---|---|---|");
       for (int i = 0; i < ids.size(); i++) {
         String id = ids.get(i);
@@ -153,10 +153,10 @@ public final class ServiceLoadBench {
         double[] load = window(steps, c2[i], c3[i], Duration.between(l0, l1).toMillis() / 1e3);
         System.out.printf(
             Locale.ROOT,
-            "| %s | %.1f | %.1f | %.2f | %.2f |%n",
+            "| %s | %d | %d | %.2f | %.2f |%n",
             id,
-            quiet[0],
-            load[0],
+            c1[i] - c0[i],
+            c3[i] - c2[i],
             quiet[1],
             load[1]);
       }
