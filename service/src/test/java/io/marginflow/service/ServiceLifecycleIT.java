@@ -135,7 +135,11 @@ class ServiceLifecycleIT {
     svc.kill9();
     Path steps = svc.root.resolve(a).resolve("metrics/steps.jsonl");
     long before = lines(steps);
-    Thread.sleep(4000);
+    // metric rows reach the file in batches (at checkpoints): wait for the next batch
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (lines(steps) <= before && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+    }
     assertTrue(ProcessHandle.of(driver).map(ProcessHandle::isAlive).orElse(false), "driver alive");
     assertTrue(lines(steps) > before, "the run kept training while the service was down");
     svc.start();
@@ -197,8 +201,17 @@ class ServiceLifecycleIT {
     driver.onExit().get(30, TimeUnit.SECONDS);
     JsonNode now = svc.run(c);
     assertNotEquals("running", now.path("state").asText(), "a dead driver is never running");
-    JsonNode failed = svc.awaitRun(c, state("failed"), 30, "failed");
-    assertTrue(failed.path("reason").asText().contains("SIGKILL"), failed.toString());
+    // failed at once; the reason names the signal as soon as the wrapper has recorded the exit
+    // status (until then: "gone without an exit status")
+    JsonNode failed =
+        svc.awaitRun(
+            c,
+            n ->
+                n.path("state").asText().equals("failed")
+                    && n.path("reason").asText().contains("SIGKILL"),
+            30,
+            "failed, killed by SIGKILL");
+    assertTrue(failed.path("reason").asText().contains("signal 9"), failed.toString());
     assertEquals(409, svc.post("/api/v1/runs/" + c + "/stop", "").statusCode());
   }
 }
