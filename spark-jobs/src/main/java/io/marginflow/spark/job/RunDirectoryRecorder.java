@@ -26,15 +26,16 @@ public final class RunDirectoryRecorder implements RunRecorder {
   /** θ at the start of the current loss-based epoch. */
   public static final String EPOCH_START_THETA = "epoch-start-theta.bin";
 
+  private final RunStore store;
+  private final String samplerName;
+  private final long samplerSeed;
+
   /** A file whose presence asks the run to stop at the next step (with a checkpoint). */
   public static final String STOP_REQUEST = "STOP";
 
   /** How often the run directory is looked at for {@link #STOP_REQUEST} (one file-system call). */
   private static final long STOP_CHECK_NANOS = 1_000_000_000L;
 
-  private final RunStore store;
-  private final String samplerName;
-  private final long samplerSeed;
   private long nextStopCheck = System.nanoTime();
 
   /** A recorder writing into {@code store}. */
