@@ -250,7 +250,17 @@ class LauncherTest {
     Scripts.Result r = Scripts.run("launcher-help", Map.of(), TIMEOUT, "marginflow", "--help");
     assertEquals(0, r.exitCode(), r.output());
     for (String option :
-        List.of("--submit", "--deploy-mode", "--conf", "--properties-file", "--jar", "--dry-run")) {
+        List.of(
+            "--submit",
+            "--deploy-mode",
+            "--conf",
+            "--properties-file",
+            "--jar",
+            "--dry-run",
+            "marginflow serve --root",
+            "marginflow submit --server",
+            "marginflow status --server",
+            "marginflow stop --server")) {
       assertTrue(r.output().contains(option), option + " in:\n" + r.output());
     }
   }

@@ -20,4 +20,12 @@ public interface RunRecorder {
 
   /** Called once when the loop ends, with the reason. */
   default void finished(TrainingState state, String reason) {}
+
+  /**
+   * Whether someone asked the run to stop (e.g. {@code marginflow serve}'s stop request); asked
+   * after every step, so implementations that look at a file should rate-limit the look.
+   */
+  default boolean stopRequested() {
+    return false;
+  }
 }

@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
 public final class TrainingLoop {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
 
+  /** The end reason of a run stopped on request ({@link RunRecorder#stopRequested()}). */
+  public static final String STOP_REQUESTED = "stop-requested";
+
   private final TrainConfig config;
   private final Network network;
   private final TrainingBackend backend;
@@ -112,7 +115,8 @@ public final class TrainingLoop {
               || (config.output().checkpointEvery() > 0
                   && k % config.output().checkpointEvery() == 0);
       boolean overTime = maxWallNanos > 0 && System.nanoTime() - wallStart > maxWallNanos;
-      if (overTime) {
+      boolean stopAsked = k < steps && recorder.stopRequested();
+      if (overTime || stopAsked) {
         evalNow = true;
         checkpointNow = true;
       }
@@ -143,6 +147,10 @@ public final class TrainingLoop {
       }
       if (overTime) {
         reason = "max-wall";
+        break;
+      }
+      if (stopAsked) {
+        reason = STOP_REQUESTED;
         break;
       }
     }

@@ -23,7 +23,7 @@ import org.apache.hadoop.conf.Configuration;
  * start time, model, loss, sampler, γ, n_b, steps done, last normalized margin and status, as an
  * aligned table or a JSON array.
  */
-final class RunsCommand {
+public final class RunsCommand {
 
   static final String USAGE = "usage: marginflow runs ROOT [--json]";
 
@@ -106,7 +106,7 @@ final class RunsCommand {
   }
 
   /** The JSON array (keys in snake_case; unknown values are null). */
-  static String json(List<RunSummary> runs) throws IOException {
+  public static String json(List<RunSummary> runs) throws IOException {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ArrayNode arr = mapper.createArrayNode();
     for (RunSummary r : runs) {

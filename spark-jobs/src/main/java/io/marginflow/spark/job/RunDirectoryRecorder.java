@@ -34,11 +34,33 @@ public final class RunDirectoryRecorder implements RunRecorder {
   private final String samplerName;
   private final long samplerSeed;
 
+  /** A file whose presence asks the run to stop at the next step (with a checkpoint). */
+  public static final String STOP_REQUEST = "STOP";
+
+  /** How often the run directory is looked at for {@link #STOP_REQUEST} (one file-system call). */
+  private static final long STOP_CHECK_NANOS = 1_000_000_000L;
+
+  private long nextStopCheck = System.nanoTime();
+
   /** A recorder writing into {@code store}. */
   public RunDirectoryRecorder(RunStore store, String samplerName, long samplerSeed) {
     this.store = store;
     this.samplerName = samplerName;
     this.samplerSeed = samplerSeed;
+  }
+
+  @Override
+  public boolean stopRequested() {
+    long now = System.nanoTime();
+    if (now - nextStopCheck < 0) {
+      return false;
+    }
+    nextStopCheck = now + STOP_CHECK_NANOS;
+    try {
+      return store.exists(STOP_REQUEST);
+    } catch (IOException e) {
+      return false; // a flaky look is retried at the next check; the run goes on
+    }
   }
 
   @Override

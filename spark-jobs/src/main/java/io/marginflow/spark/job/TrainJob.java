@@ -66,6 +66,8 @@ public final class TrainJob {
     String runId = plan.runId();
     URI runDir = plan.runDir();
     LOG.info("config: {}", config.settings().asMap());
+    // marginflow serve reads the application id from this line of the driver log.
+    LOG.info("spark application {} on {}", sc.sc().applicationId(), sc.sc().master());
 
     DataLoader loader = new DataLoader(sc, config);
     List<InputFile> trainFiles = plan.train().files();

@@ -215,7 +215,7 @@ public final class RunReader {
   }
 
   /** The readable length: on HDFS a file still being written is longer than its status says. */
-  static long visibleLength(FileSystem fs, Path p, long statusLength) throws IOException {
+  public static long visibleLength(FileSystem fs, Path p, long statusLength) throws IOException {
     try (FSDataInputStream in = fs.open(p)) {
       if (in instanceof HdfsDataInputStream h) {
         return Math.max(statusLength, h.getVisibleLength());
