@@ -72,7 +72,11 @@ public enum ConfigKey {
       "log-steps-every", "1", "Write every K-th per-step metric row (thinning for long runs)."),
   SEED("seed", "42", "The run seed; every random choice derives from it."),
   PARTITIONS("partitions", "0", "Number of data partitions (0: Spark's default parallelism)."),
-  BLOCK_ROWS("block-rows", "0", "Rows per stacked block (0: chosen from the model)."),
+  BLOCK_ROWS(
+      "block-rows",
+      "0",
+      "Rows per cached block (0: chosen from the model: 1024, or fewer when a block's workspace"
+          + " would exceed about 64 MB, e.g. a few dozen rows for MNIST-size CNNs)."),
   TREE_DEPTH("tree-depth", "2", "treeAggregate depth for the per-step sums."),
   THETA_SHIPPING(
       "theta-shipping",
@@ -115,6 +119,57 @@ public enum ConfigKey {
   public static Optional<ConfigKey> byName(String name) {
     String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
     return Arrays.stream(values()).filter(k -> k.key.equals(n)).findFirst();
+  }
+
+  /**
+   * The key a misspelt name most likely meant: the closest by edit distance (insertions, deletions,
+   * substitutions and swaps of neighbours each count 1), if it is within 2 edits and less than half
+   * the name's length.
+   */
+  public static Optional<ConfigKey> nearest(String name) {
+    String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+    ConfigKey best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (ConfigKey k : values()) {
+      int d = editDistance(n, k.key);
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return bestDistance <= 2 && 2 * bestDistance < Math.max(n.length(), 1)
+        ? Optional.of(best)
+        : Optional.empty();
+  }
+
+  /** " (did you mean --key?)" for a misspelt flag, or "" when nothing is close. */
+  public static String suggestion(String name, String prefix) {
+    return nearest(name).map(k -> " (did you mean " + prefix + k.key + "?)").orElse("");
+  }
+
+  /** Optimal string alignment distance (Damerau–Levenshtein without repeated edits). */
+  static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          v = Math.min(v, d[i - 2][j - 2] + 1);
+        }
+        d[i][j] = v;
+      }
+    }
+    return d[a.length()][b.length()];
   }
 
   /** All key names, comma separated (for error messages). */

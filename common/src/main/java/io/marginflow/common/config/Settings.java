@@ -119,7 +119,8 @@ public final class Settings {
 
   /** An error naming the key, what is allowed, and the value received. */
   public ConfigException bad(ConfigKey key, String expected) {
-    return new ConfigException(key.key() + ": expected " + expected + ", got '" + text(key) + "'");
+    return new ConfigException(
+        key, key.key() + ": expected " + expected + ", got '" + text(key) + "'");
   }
 
   @Override

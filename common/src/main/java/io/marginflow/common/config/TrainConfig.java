@@ -146,6 +146,7 @@ public record TrainConfig(
       }
       if (spec != null && !StepKernel.supportsSingle(spec)) {
         throw new ConfigException(
+            PRECISION,
             PRECISION.key()
                 + ": single supports mlp models (dense layers only), but model "
                 + s.text(MODEL)
@@ -167,7 +168,8 @@ public record TrainConfig(
     } catch (ConfigException ex) {
       throw ex;
     } catch (IllegalArgumentException ex) {
-      throw new ConfigException(SAMPLER.key() + "/" + BATCH.key() + ": " + ex.getMessage());
+      throw new ConfigException(
+          SAMPLER, SAMPLER.key() + "/" + BATCH.key() + ": " + ex.getMessage());
     }
     boolean lossBasedSchedule =
         s.text(SCHEDULE).trim().toLowerCase(Locale.ROOT).startsWith("loss-based");
@@ -184,7 +186,7 @@ public record TrainConfig(
     try {
       schedule = StepRuleConfig.parse(s.text(SCHEDULE), gamma);
     } catch (IllegalArgumentException ex) {
-      throw new ConfigException(SCHEDULE.key() + ": " + ex.getMessage());
+      throw new ConfigException(SCHEDULE, SCHEDULE.key() + ": " + ex.getMessage());
     }
     OptimizerSettings optimizer =
         new OptimizerSettings(

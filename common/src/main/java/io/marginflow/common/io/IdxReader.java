@@ -2,15 +2,18 @@ package io.marginflow.common.io;
 
 import io.marginflow.common.data.Dataset;
 import io.marginflow.common.data.RowBlockBuilder;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads an MNIST image/label pair in the IDX format (plain or gzip) as a two-class {@link Dataset}.
+ * Reads an MNIST image/label pair in the IDX format (plain or gzip files, or any decompressed
+ * stream) as a two-class {@link Dataset}, or only validates it ({@link #scan}).
  *
  * <p>Layout (all integers big-endian): images = magic 2051 ({@code 0x00000803}: unsigned bytes, 3
  * dimensions), count n, rows, cols, then n × rows × cols pixel bytes in row-major order; labels =
@@ -61,11 +64,99 @@ public final class IdxReader {
       boolean sparse,
       int blockRows)
       throws IOException {
-    String imagesName = images.toString();
-    String labelsName = labels.toString();
+    try (InputStream img = DataFiles.open(images);
+        InputStream lab = DataFiles.open(labels)) {
+      return read(
+          img, images.toString(), lab, labels.toString(), mapping, scaleTo01, sparse, blockRows);
+    }
+  }
+
+  /**
+   * Reads an image/label pair from streams of their decompressed content (not closed here); errors
+   * name {@code imagesName} or {@code labelsName}, e.g. the URIs the streams were opened from.
+   */
+  public static Dataset read(
+      InputStream images,
+      String imagesName,
+      InputStream labels,
+      String labelsName,
+      DigitLabels mapping,
+      boolean scaleTo01,
+      boolean sparse,
+      int blockRows)
+      throws IOException {
     long started = System.nanoTime();
-    try (DataInputStream img = new DataInputStream(DataFiles.open(images));
-        DataInputStream lab = new DataInputStream(DataFiles.open(labels))) {
+    Pass pass = new Pass(imagesName, labelsName, mapping);
+    RowBlockBuilder[] builder = new RowBlockBuilder[1];
+    double scale = scaleTo01 ? INV_255 : 1.0;
+    Summary sum =
+        pass.run(
+            images,
+            labels,
+            (pixels, width) -> builder[0] = new RowBlockBuilder(pixels, sparse, blockRows),
+            (kept, y, buffer, x) -> {
+              for (int j = 0; j < x.length; j++) {
+                x[j] = (buffer[j] & 0xff) * scale;
+              }
+              builder[0].addDense(kept, y, x);
+            });
+    String source = imagesName + " + " + labelsName + " [" + mapping.spec() + "]";
+    Dataset data = Dataset.of(source, sum.features(), builder[0].finish());
+    LOG.info(
+        "read {}: {} of {} images kept ({} positive), {}x{} pixels, {} ms",
+        source,
+        sum.rows(),
+        sum.records(),
+        data.positives(),
+        sum.height(),
+        sum.width(),
+        (System.nanoTime() - started) / 1_000_000);
+    return data;
+  }
+
+  /**
+   * What a validating pass over an image/label pair found: the records in the files, the rows kept
+   * by the digit mapping and how many of them are positive, and the image shape.
+   *
+   * @param records images (= labels) in the files
+   * @param rows rows kept by the mapping, ≥ 1
+   * @param positives kept rows labelled +1
+   * @param height pixel rows per image
+   * @param width pixel columns per image
+   */
+  public record Summary(long records, long rows, long positives, int height, int width) {
+
+    /** Features per row (height × width). */
+    public int features() {
+      return height * width;
+    }
+  }
+
+  /**
+   * Validates an image/label pair without building rows: the same checks as {@link #read} (magic
+   * numbers, counts, dimensions, digits, truncation, trailing bytes, at least one kept row).
+   */
+  public static Summary scan(
+      InputStream images, String imagesName, InputStream labels, String labelsName, DigitLabels m)
+      throws IOException {
+    return new Pass(imagesName, labelsName, m)
+        .run(images, labels, (p, w) -> {}, (k, y, b, x) -> {});
+  }
+
+  private interface Start {
+    void shape(int pixels, int width);
+  }
+
+  private interface Sink {
+    void row(long kept, double y, byte[] buffer, double[] x);
+  }
+
+  /** One pass over a pair: the checks, with the kept rows handed to a sink. */
+  private record Pass(String imagesName, String labelsName, DigitLabels mapping) {
+
+    Summary run(InputStream images, InputStream labels, Start start, Sink sink) throws IOException {
+      DataInputStream img = new DataInputStream(new BufferedInputStream(images, 1 << 16));
+      DataInputStream lab = new DataInputStream(new BufferedInputStream(labels, 1 << 16));
       int imageMagic = header(img, imagesName, "magic");
       if (imageMagic != IMAGES_MAGIC) {
         throw new DataFormatException(
@@ -110,10 +201,11 @@ public final class IdxReader {
                 + imagesName);
       }
       int pixels = height * width;
+      start.shape(pixels, width);
       byte[] buffer = new byte[pixels];
       double[] x = new double[pixels];
-      RowBlockBuilder builder = new RowBlockBuilder(pixels, sparse, blockRows);
       long kept = 0;
+      long positives = 0;
       for (int r = 0; r < count; r++) {
         int digit;
         try {
@@ -142,29 +234,17 @@ public final class IdxReader {
         if (y == 0.0) {
           continue;
         }
-        double scale = scaleTo01 ? INV_255 : 1.0;
-        for (int j = 0; j < pixels; j++) {
-          x[j] = (buffer[j] & 0xff) * scale;
+        if (y > 0) {
+          positives++;
         }
-        builder.addDense(kept++, y, x);
+        sink.row(kept++, y, buffer, x);
       }
       trailing(img, imagesName, IMAGES_HEADER_BYTES + (long) count * pixels, count);
       trailing(lab, labelsName, LABELS_HEADER_BYTES + (long) count, count);
-      String source = imagesName + " + " + labelsName + " [" + mapping.spec() + "]";
       if (kept == 0) {
         throw new DataFormatException(imagesName, 0, "no data rows for digits " + mapping.spec());
       }
-      Dataset data = Dataset.of(source, pixels, builder.finish());
-      LOG.info(
-          "read {}: {} of {} images kept ({} positive), {}x{} pixels, {} ms",
-          source,
-          kept,
-          count,
-          data.positives(),
-          height,
-          width,
-          (System.nanoTime() - started) / 1_000_000);
-      return data;
+      return new Summary(count, kept, positives, height, width);
     }
   }
 

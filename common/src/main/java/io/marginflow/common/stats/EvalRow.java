@@ -30,10 +30,12 @@ import java.util.Objects;
  * @param marginQuantiles quantiles of p_i(u) ({@code margin_quantiles})
  * @param nearSupport the 7 near-support counts ({@code near_support})
  * @param effectiveSupport 1/Σλ_i² ({@code effective_support})
- * @param logEffectiveStep log γ̄_k ({@code log_effective_step})
- * @param odeTime τ_k = Σ_{j≤k} γ̄_j ({@code ode_time})
+ * @param logEffectiveStep log γ̄_k from the full data ({@code log_effective_step})
+ * @param odeTime τ_k = Σ_{j<k} γ̂_j, the sum of the per-step minibatch estimates ({@code ode_time})
  * @param eulerResidual self-check ⟨ḡ,u⟩ − L Σλ_i p_i(u) ({@code euler_residual})
- * @param tangentialResidual ‖ḡ − ⟨ḡ,u⟩u‖ ({@code tangential_residual})
+ * @param tangentialResidual ‖ḡ − ⟨ḡ,u⟩u‖, computed from that vector ({@code tangential_residual})
+ * @param tangentialResidualRel ‖ḡ − ⟨ḡ,u⟩u‖/‖ḡ‖ ({@code tangential_residual_rel}); NaN in rows
+ *     written before the field existed
  * @param alignment β = ⟨ḡ,u⟩/‖ḡ‖ ({@code alignment})
  * @param directionChange ‖u_k − u_{k'}‖ since the previous evaluation ({@code direction_change})
  * @param marginChangeSup sup_i |p_i(u_k) − p_i(u_{k'})| ({@code margin_change_sup})
@@ -63,6 +65,7 @@ public record EvalRow(
     double odeTime,
     double eulerResidual,
     double tangentialResidual,
+    double tangentialResidualRel,
     double alignment,
     double directionChange,
     double marginChangeSup,
@@ -113,6 +116,69 @@ public record EvalRow(
     flags = List.copyOf(flags);
   }
 
+  /**
+   * A row without {@code tangential_residual_rel} (NaN), as written before the field existed; the
+   * arguments are those of the canonical constructor without it.
+   */
+  public EvalRow(
+      int schema,
+      long step,
+      String split,
+      long n,
+      double logLoss,
+      double errorRate,
+      double norm,
+      double normPowL,
+      double[] layerNorms,
+      double layerNormProduct,
+      double[] layerBalance,
+      double minMargin,
+      double maxMargin,
+      double normalizedMargin,
+      double layerNormalizedMargin,
+      double smoothedMargin,
+      MarginQuantiles marginQuantiles,
+      long[] nearSupport,
+      double effectiveSupport,
+      double logEffectiveStep,
+      double odeTime,
+      double eulerResidual,
+      double tangentialResidual,
+      double alignment,
+      double directionChange,
+      double marginChangeSup,
+      List<String> flags) {
+    this(
+        schema,
+        step,
+        split,
+        n,
+        logLoss,
+        errorRate,
+        norm,
+        normPowL,
+        layerNorms,
+        layerNormProduct,
+        layerBalance,
+        minMargin,
+        maxMargin,
+        normalizedMargin,
+        layerNormalizedMargin,
+        smoothedMargin,
+        marginQuantiles,
+        nearSupport,
+        effectiveSupport,
+        logEffectiveStep,
+        odeTime,
+        eulerResidual,
+        tangentialResidual,
+        Double.NaN,
+        alignment,
+        directionChange,
+        marginChangeSup,
+        flags);
+  }
+
   /** A copy of ‖W_l‖. */
   @Override
   public double[] layerNorms() {
@@ -157,6 +223,7 @@ public record EvalRow(
         && Double.compare(odeTime, r.odeTime) == 0
         && Double.compare(eulerResidual, r.eulerResidual) == 0
         && Double.compare(tangentialResidual, r.tangentialResidual) == 0
+        && Double.compare(tangentialResidualRel, r.tangentialResidualRel) == 0
         && Double.compare(alignment, r.alignment) == 0
         && Double.compare(directionChange, r.directionChange) == 0
         && Double.compare(marginChangeSup, r.marginChangeSup) == 0
@@ -187,6 +254,7 @@ public record EvalRow(
             odeTime,
             eulerResidual,
             tangentialResidual,
+            tangentialResidualRel,
             alignment,
             directionChange,
             marginChangeSup,
@@ -244,6 +312,8 @@ public record EvalRow(
         + eulerResidual
         + ", tangentialResidual="
         + tangentialResidual
+        + ", tangentialResidualRel="
+        + tangentialResidualRel
         + ", alignment="
         + alignment
         + ", directionChange="

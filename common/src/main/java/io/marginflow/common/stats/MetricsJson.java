@@ -30,9 +30,11 @@ import java.util.List;
  *
  * <p>Reading: one object per line (duplicate keys and trailing tokens rejected); {@code schema}
  * must equal {@link #SCHEMA} (other versions are rejected naming the supported one); every key
- * above is required except {@code log_gamma} (defaults to log γ); unknown keys are ignored, so
- * fields may be added without a schema change. Errors are {@link IllegalArgumentException}s naming
- * the field.
+ * above is required except {@code log_gamma} (defaults to log γ), the step rows' {@code
+ * log_effective_step} and the evaluation rows' {@code tangential_residual_rel} (NaN when absent);
+ * {@code gamma} is {@code null} where γ left the double range (then it reads back as e^{log γ},
+ * i.e. ∞ or 0); unknown keys are ignored, so fields may be added without a schema change. Errors
+ * are {@link IllegalArgumentException}s naming the field.
  */
 public final class MetricsJson {
 
@@ -47,6 +49,12 @@ public final class MetricsJson {
     "q0", "q01", "q05", "q25", "q50", "q75", "q95", "q100"
   };
 
+  /** log of the largest double: a γ above it overflows to ∞. */
+  private static final double LOG_MAX_DOUBLE = Math.log(Double.MAX_VALUE);
+
+  /** log of the smallest positive double: a γ below it underflows to 0. */
+  private static final double LOG_MIN_DOUBLE = Math.log(Double.MIN_VALUE);
+
   private MetricsJson() {}
 
   /** The step row as one JSON line (no newline). */
@@ -56,7 +64,11 @@ public final class MetricsJson {
       g.writeStartObject();
       g.writeNumberField("schema", r.schema());
       g.writeNumberField("step", r.step());
-      writeDouble(g, "gamma", r.gamma());
+      if (gammaInRange(r.gamma(), r.logGamma())) {
+        writeDouble(g, "gamma", r.gamma());
+      } else {
+        g.writeNullField("gamma"); // out of double range: log_gamma holds it
+      }
       writeDouble(g, "batch_log_loss", r.batchLogLoss());
       writeDouble(g, "batch_min_margin", r.batchMinMargin());
       writeDouble(g, "norm", r.norm());
@@ -66,6 +78,7 @@ public final class MetricsJson {
       writeDouble(g, "tangential_step", r.tangentialStep());
       writeDouble(g, "wall_ms", r.wallMs());
       writeDouble(g, "log_gamma", r.logGamma());
+      writeDouble(g, "log_effective_step", r.logEffectiveStep());
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -110,6 +123,7 @@ public final class MetricsJson {
       writeDouble(g, "ode_time", r.odeTime());
       writeDouble(g, "euler_residual", r.eulerResidual());
       writeDouble(g, "tangential_residual", r.tangentialResidual());
+      writeDouble(g, "tangential_residual_rel", r.tangentialResidualRel());
       writeDouble(g, "alignment", r.alignment());
       writeDouble(g, "direction_change", r.directionChange());
       writeDouble(g, "margin_change_sup", r.marginChangeSup());
@@ -128,7 +142,12 @@ public final class MetricsJson {
   /** Parses one line of {@code steps.jsonl}. */
   public static StepRow parseStepRow(String line) {
     Row o = Row.of(line, "step row");
-    double gamma = o.dbl("gamma");
+    boolean gammaNull = o.get("gamma").isNull();
+    if (gammaNull && !o.has("log_gamma")) {
+      throw new IllegalArgumentException(
+          "step row: field 'gamma' is null (out of range) but 'log_gamma' is missing");
+    }
+    double gamma = gammaNull ? Math.exp(o.dbl("log_gamma")) : o.dbl("gamma");
     return construct(
         "step row",
         () ->
@@ -144,7 +163,8 @@ public final class MetricsJson {
                 o.dbl("step_norm"),
                 o.dbl("tangential_step"),
                 o.dbl("wall_ms"),
-                o.has("log_gamma") ? o.dbl("log_gamma") : Math.log(gamma)));
+                o.has("log_gamma") ? o.dbl("log_gamma") : Math.log(gamma),
+                o.has("log_effective_step") ? o.dbl("log_effective_step") : Double.NaN));
   }
 
   /** Parses one line of {@code eval.jsonl}. */
@@ -177,10 +197,21 @@ public final class MetricsJson {
                 o.dbl("ode_time"),
                 o.dbl("euler_residual"),
                 o.dbl("tangential_residual"),
+                o.has("tangential_residual_rel") ? o.dbl("tangential_residual_rel") : Double.NaN,
                 o.dbl("alignment"),
                 o.dbl("direction_change"),
                 o.dbl("margin_change_sup"),
                 o.strArray("flags")));
+  }
+
+  /**
+   * False when γ left the double range while log γ did not (γ = α/𝓛 of the loss-based rule once 𝓛
+   * &lt; 1e−308, or its underflow to 0): such a γ is written as {@code null}.
+   */
+  static boolean gammaInRange(double gamma, double logGamma) {
+    boolean overflow = gamma == Double.POSITIVE_INFINITY && logGamma > LOG_MAX_DOUBLE;
+    boolean underflow = gamma == 0 && logGamma < LOG_MIN_DOUBLE;
+    return !(Double.isFinite(logGamma) && (overflow || underflow));
   }
 
   private static <T> T construct(String what, java.util.function.Supplier<T> ctor) {

@@ -32,7 +32,8 @@ public final class MetricRows {
         r.stepNorm(),
         r.tangentialStep(),
         wallMs,
-        r.logGamma());
+        r.logGamma(),
+        r.logEffectiveStep());
   }
 
   /**
@@ -69,7 +70,9 @@ public final class MetricRows {
     double gNorm = gNormW / scale;
     double lambdaMarginU = s.lambdaMargin() / normPowL;
     double euler = gDotU - degree * lambdaMarginU;
-    double tangential = Math.sqrt(Math.max(0, gNorm * gNorm - gDotU * gDotU));
+    // ‖ḡ(u) − ⟨ḡ(u),u⟩u‖ = ‖ḡ(w) − ⟨ḡ(w),u⟩u‖/‖w‖^{L−1}, from that vector (science.md §5 item 7).
+    double tangential = Norms.perpendicularNorm(gw, theta) / scale;
+    double tangentialRel = gNorm > 0 ? tangential / gNorm : Double.NaN;
     double alignment = gNorm > 0 ? gDotU / gNorm : Double.NaN;
     double directionChange = Double.NaN;
     if (previousTheta != null) {
@@ -108,6 +111,7 @@ public final class MetricRows {
         odeTime,
         atOrigin ? nan : euler,
         atOrigin ? nan : tangential,
+        atOrigin ? nan : tangentialRel,
         atOrigin ? nan : alignment,
         directionChange,
         previousTheta == null ? Double.NaN : marginChangeSup,

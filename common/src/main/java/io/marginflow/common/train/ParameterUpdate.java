@@ -43,31 +43,22 @@ public final class ParameterUpdate {
     double scale = Math.exp(logScale);
     double[] g = sum.gradient();
     double normSq = 0;
-    double dot = 0;
     double gSq = 0;
     for (int j = 0; j < theta.length; j++) {
       normSq += theta[j] * theta[j];
-      dot += theta[j] * g[j];
       gSq += g[j] * g[j];
     }
     double norm = Math.sqrt(normSq);
     double stepSq = scale * scale * gSq;
     double stepNorm = Math.sqrt(stepSq);
-    // ⟨Δ,u⟩ = scale·⟨G,w⟩/‖w‖; tangential part by Pythagoras (clamped at 0 against rounding).
-    double radialPart = norm > 0 ? scale * dot / norm : 0;
-    double tangential = Math.sqrt(Math.max(0, stepSq - radialPart * radialPart));
+    // ‖Δ − ⟨Δ,u⟩u‖ = scale·‖G − ⟨G,u⟩u‖, from the orthogonal part itself (no cancellation as Δ
+    // turns radial, which is exactly the late stage).
+    double tangential = norm > 0 ? scale * Norms.perpendicularNorm(g, theta) : Double.NaN;
     for (int j = 0; j < theta.length; j++) {
       theta[j] += scale * g[j];
     }
     double radialLoss = 2.0 * degree * scale * sum.weightedMarginSum();
     double logEff = EffectiveStep.log(logGamma, nb, degree, norm, sum.logSumNegDerivative());
-    return new Result(
-        logGamma,
-        norm,
-        radialLoss,
-        stepSq,
-        stepNorm,
-        norm > 0 ? tangential / norm : Double.NaN,
-        logEff);
+    return new Result(logGamma, norm, radialLoss, stepSq, stepNorm, tangential / norm, logEff);
   }
 }

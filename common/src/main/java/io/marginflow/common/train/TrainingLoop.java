@@ -3,7 +3,6 @@ package io.marginflow.common.train;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.sample.MinibatchSampler;
-import io.marginflow.common.stats.EvalRow;
 import io.marginflow.common.stats.LateStageMonitor;
 import io.marginflow.common.stats.MarginSummary;
 import io.marginflow.common.step.StepRule;
@@ -71,97 +70,42 @@ public final class TrainingLoop {
         null);
   }
 
-  /** Runs from {@code start} (step 0 or a checkpoint) and returns the final state. */
+  /**
+   * Runs from {@code start} (step 0 or a checkpoint) and returns the final state. The loop's whole
+   * state is one {@link TrainingState} value, replaced as a whole after every step, evaluation and
+   * epoch decision; only θ is updated in place (the loop owns a copy of {@code start}).
+   */
   public TrainingState run(TrainingState start) {
     long steps = config.optimizer().steps();
-    int degree = network.degree();
-    double[] theta = start.theta().clone();
-    StepRuleState ruleState = start.rule();
-    double odeTime = start.odeTime();
-    LateStageMonitor monitor = LateStageMonitor.fromState(start.monitor());
-    long prevEvalStep = start.previousEvalStep();
-    double[] prevEvalTheta = start.previousEvalTheta();
-    double[] epochTheta = start.epochStartTheta();
-    StepRuleState epochRuleState = ruleState;
-    long k = start.step();
     long wallStart = System.nanoTime();
     long maxWallNanos = (long) (config.output().maxWallMinutes() * 60e9);
     boolean lossBased = config.optimizer().schedule().lossBased();
+    TrainingState s = start.deepCopy();
 
-    if (k == 0 && start.previousEvalStep() < 0) {
-      if (lossBased && Double.isNaN(ruleState.referenceLogLoss())) {
-        ruleState =
-            withReference(ruleState, backend.logSumLoss(theta) - Math.log(backend.trainRows()));
-        epochRuleState = ruleState;
+    if (s.step() == 0 && s.previousEvalStep() < 0) {
+      if (lossBased && !s.rule().hasReferenceLogLoss()) {
+        s = s.withRule(s.rule().withReferenceLogLoss(fullLogLoss(s.theta())));
       }
+      Evaluated e = evaluate(s, 0, 0);
+      s = e.state();
+      maybeSnapshot(0, s.theta(), e.train());
       if (lossBased) {
-        epochTheta = theta.clone();
+        s = s.withEpochStart(s.asEpochStart());
       }
-      EvalOutcome e =
-          evaluate(0, theta, odeTime, ruleState, monitor, prevEvalStep, prevEvalTheta, 0, 0);
-      prevEvalStep = 0;
-      prevEvalTheta = theta.clone();
-      maybeSnapshot(0, theta, e.train);
-      recorder.checkpoint(
-          new TrainingState(
-              0,
-              theta.clone(),
-              ruleState,
-              odeTime,
-              monitor.state(),
-              prevEvalStep,
-              prevEvalTheta,
-              copy(epochTheta)));
-    } else if (lossBased) {
-      epochRuleState = ruleState;
+      recorder.checkpoint(s.deepCopy());
+    } else if (lossBased && s.epochStart() == null) {
+      s = s.withEpochStart(s.asEpochStart()); // a checkpoint taken at an epoch start
     }
 
     String reason = "steps";
-    long loopStartStep = k;
-    while (k < steps) {
-      double logGamma = rule.logStepSize(ruleState);
-      long t0 = System.nanoTime();
-      BatchGradient sum = backend.batchSum(k, theta);
-      if (sum.nonFinite()) {
-        throw new NonFiniteException(
-            "step "
-                + k
-                + ": the minibatch margins or subgradient are NaN/Inf; the run stops here and "
-                + "the last checkpoint is left as it was");
+    long loopStartStep = s.step();
+    while (s.step() < steps) {
+      s = step(s);
+      long k = s.step();
+      boolean epochEnd = lossBased && k % stepsPerEpoch == 0;
+      if (epochEnd) {
+        s = endEpoch(s);
       }
-      ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, logGamma, degree);
-      if (!allFinite(theta)) {
-        throw new NonFiniteException(
-            "step "
-                + k
-                + ": the update made θ NaN/Inf (log γ = "
-                + logGamma
-                + "); the run stops here and the last checkpoint is left as it was");
-      }
-      odeTime += EffectiveStep.clockIncrement(r.logEffectiveStep());
-      double wallMs = (System.nanoTime() - t0) / 1e6;
-      if ((k % config.output().logStepsEvery()) == 0) {
-        recorder.step(MetricRows.stepRow(k, r, sum, wallMs));
-      }
-      ruleState = rule.advance(ruleState);
-      k++;
-
-      if (lossBased && k % stepsPerEpoch == 0) {
-        double newLogLoss = backend.logSumLoss(theta) - Math.log(backend.trainRows());
-        StepRule.EpochOutcome outcome = rule.endEpoch(epochRuleState, ruleState, newLogLoss);
-        ruleState = outcome.state();
-        if (!outcome.accepted()) {
-          System.arraycopy(epochTheta, 0, theta, 0, theta.length);
-          LOG.info(
-              "step {}: loss-based epoch rolled back (log loss {} ≥ {})",
-              k,
-              newLogLoss,
-              epochRuleState.referenceLogLoss());
-        }
-        epochTheta = theta.clone();
-        epochRuleState = ruleState;
-      }
-
       boolean evalNow = schedule.isEvalStep(k);
       boolean checkpointNow =
           k == steps
@@ -172,41 +116,26 @@ public final class TrainingLoop {
         evalNow = true;
         checkpointNow = true;
       }
-      EvalOutcome e = null;
+      MarginSummary train = null;
       if (evalNow) {
-        double seconds = (System.nanoTime() - wallStart) / 1e9;
-        e =
-            evaluate(
-                k,
-                theta,
-                odeTime,
-                ruleState,
-                monitor,
-                prevEvalStep,
-                prevEvalTheta,
-                k - loopStartStep,
-                seconds);
-        prevEvalStep = k;
-        prevEvalTheta = theta.clone();
+        Evaluated e = evaluate(s, k - loopStartStep, (System.nanoTime() - wallStart) / 1e9);
+        s = e.state();
+        train = e.train();
       }
       if (snapshotSteps.contains(k)) {
-        maybeSnapshot(k, theta, e == null ? null : e.train);
+        maybeSnapshot(k, s.theta(), train);
       }
-      boolean reachedTarget = e != null && e.train.logLoss() <= config.output().targetLogLoss();
+      if (epochEnd) {
+        // The next epoch starts here, after this step's evaluation: a rollback of that epoch
+        // returns to this θ, clock, monitor and previous evaluation.
+        s = s.withEpochStart(s.asEpochStart());
+      }
+      boolean reachedTarget = train != null && train.logLoss() <= config.output().targetLogLoss();
       if (reachedTarget || overTime) {
         checkpointNow = true;
       }
       if (checkpointNow) {
-        recorder.checkpoint(
-            new TrainingState(
-                k,
-                theta.clone(),
-                ruleState,
-                odeTime,
-                monitor.state(),
-                prevEvalStep,
-                copy(prevEvalTheta),
-                copy(epochTheta)));
+        recorder.checkpoint(s.deepCopy());
       }
       if (reachedTarget) {
         reason = "target-log-loss";
@@ -217,26 +146,85 @@ public final class TrainingLoop {
         break;
       }
     }
-    TrainingState end =
-        new TrainingState(
-            k, theta, ruleState, odeTime, monitor.state(), prevEvalStep, prevEvalTheta, epochTheta);
-    recorder.finished(end, reason);
-    LOG.info("run finished at step {} ({})", k, reason);
-    return end;
+    recorder.finished(s, reason);
+    LOG.info("run finished at step {} ({})", s.step(), reason);
+    return s;
   }
 
-  private record EvalOutcome(MarginSummary train) {}
+  /** One SGD step k → k + 1 (θ updated in place); records the step row on its schedule. */
+  private TrainingState step(TrainingState s) {
+    long k = s.step();
+    double[] theta = s.theta();
+    double logGamma = rule.logStepSize(s.rule());
+    long t0 = System.nanoTime();
+    BatchGradient sum = backend.batchSum(k, theta);
+    if (sum.nonFinite()) {
+      throw new NonFiniteException(
+          "step "
+              + k
+              + ": the minibatch margins or subgradient are NaN/Inf; the run stops here and "
+              + "the last checkpoint is left as it was");
+    }
+    ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, logGamma, network.degree());
+    if (!allFinite(theta)) {
+      throw new NonFiniteException(
+          "step "
+              + k
+              + ": the update made θ NaN/Inf (log γ = "
+              + logGamma
+              + "); the run stops here and the last checkpoint is left as it was");
+    }
+    double wallMs = (System.nanoTime() - t0) / 1e6;
+    if ((k % config.output().logStepsEvery()) == 0) {
+      recorder.step(MetricRows.stepRow(k, r, sum, wallMs));
+    }
+    return new TrainingState(
+        k + 1,
+        theta,
+        rule.advance(s.rule()),
+        s.odeTime() + EffectiveStep.clockIncrement(r.logEffectiveStep()),
+        s.monitor(),
+        s.previousEvalStep(),
+        s.previousEvalTheta(),
+        s.epochStart());
+  }
 
-  private EvalOutcome evaluate(
-      long k,
-      double[] theta,
-      double odeTime,
-      StepRuleState ruleState,
-      LateStageMonitor monitor,
-      long prevEvalStep,
-      double[] prevEvalTheta,
-      long stepsThisSession,
-      double seconds) {
+  /**
+   * The loss-based rule's decision at the end of an epoch: accept (keep the state, new rule state)
+   * or roll the whole state back to the epoch start (θ, ODE clock, monitor, previous evaluation),
+   * keeping the step counter.
+   */
+  private TrainingState endEpoch(TrainingState s) {
+    double newLogLoss = fullLogLoss(s.theta());
+    TrainingState epochStart = s.epochStart();
+    StepRule.EpochOutcome outcome = rule.endEpoch(epochStart.rule(), s.rule(), newLogLoss);
+    if (outcome.accepted()) {
+      return s.withRule(outcome.state());
+    }
+    LOG.info(
+        "step {}: loss-based epoch rolled back to step {} (log loss {} ≥ {})",
+        s.step(),
+        epochStart.step(),
+        newLogLoss,
+        epochStart.rule().referenceLogLoss());
+    return s.rolledBackTo(s.step(), outcome.state());
+  }
+
+  private double fullLogLoss(double[] theta) {
+    return backend.logSumLoss(theta) - Math.log(backend.trainRows());
+  }
+
+  private record Evaluated(TrainingState state, MarginSummary train) {}
+
+  /**
+   * The full-data evaluation at the state's step: records the train (and test) rows and returns the
+   * state with the monitor and the previous evaluation advanced. NaN/Inf on either split is flagged
+   * in its row and stops the run (after the row is written).
+   */
+  private Evaluated evaluate(TrainingState s, long stepsThisSession, double seconds) {
+    long k = s.step();
+    double[] theta = s.theta();
+    double[] prevEvalTheta = s.previousEvalTheta();
     int degree = network.degree();
     double norm = Norms.l2(theta);
     double normPowL = Math.pow(norm, degree);
@@ -255,10 +243,11 @@ public final class TrainingLoop {
     // At θ = 0 (zeros init) the normalized quantities are undefined: summarize with 1 and let
     // MetricRows blank them.
     MarginSummary summary = train.accumulator().summarize(normPowL > 0 ? normPowL : 1.0);
+    LateStageMonitor monitor = LateStageMonitor.fromState(s.monitor());
     List<String> flags =
         monitor.observe(k, summary.minMargin(), norm, summary.nonFinite() || !allFinite(theta));
-    double logGamma = rule.logStepSize(ruleState);
-    EvalRow row =
+    double logGamma = rule.logStepSize(s.rule());
+    recorder.eval(
         MetricRows.evalRow(
             k,
             "train",
@@ -269,12 +258,13 @@ public final class TrainingLoop {
             prevEvalTheta,
             logGamma,
             backend.trainRows(),
-            odeTime,
-            flags);
-    recorder.eval(row);
+            s.odeTime(),
+            flags));
+    boolean testNonFinite = false;
     if (backend.hasTest()) {
       EvaluationPass test = backend.evaluate(true, theta, normPowL, prevEvalTheta, prevNormPowL);
       MarginSummary ts = test.accumulator().summarize(normPowL > 0 ? normPowL : 1.0);
+      testNonFinite = ts.nonFinite();
       recorder.eval(
           MetricRows.evalRow(
               k,
@@ -287,7 +277,7 @@ public final class TrainingLoop {
               Double.NaN,
               ts.n(),
               Double.NaN,
-              List.of()));
+              testNonFinite ? List.of(LateStageMonitor.NON_FINITE) : List.of()));
     }
     double rate = seconds > 0 ? stepsThisSession / seconds : Double.NaN;
     long remaining = config.optimizer().steps() - k;
@@ -301,14 +291,18 @@ public final class TrainingLoop {
             rate,
             rate > 0 ? formatEta(remaining / rate) : "-",
             flags.isEmpty() ? "" : "  flags " + flags));
-    if (summary.nonFinite()) {
+    if (summary.nonFinite() || testNonFinite) {
       throw new NonFiniteException(
           "step "
               + k
-              + ": a full-data margin is NaN/Inf; the run stops here and the last checkpoint "
-              + "is left as it was");
+              + ": a full-data margin of the "
+              + (summary.nonFinite() ? "training" : "test")
+              + " split is NaN/Inf; the run stops here and the last checkpoint is left as it was");
     }
-    return new EvalOutcome(summary);
+    return new Evaluated(
+        new TrainingState(
+            k, theta, s.rule(), s.odeTime(), monitor.state(), k, theta.clone(), s.epochStart()),
+        summary);
   }
 
   private void maybeSnapshot(long k, double[] theta, MarginSummary train) {
@@ -330,10 +324,6 @@ public final class TrainingLoop {
     backend.snapshotMargins(k, theta, normPowL, logSumNeg);
   }
 
-  private static StepRuleState withReference(StepRuleState s, double logLoss) {
-    return new StepRuleState(s.step(), s.logAlpha(), logLoss, s.epochs(), s.rollbacks());
-  }
-
   private static boolean allFinite(double[] v) {
     for (double x : v) {
       if (!Double.isFinite(x)) {
@@ -341,10 +331,6 @@ public final class TrainingLoop {
       }
     }
     return true;
-  }
-
-  private static double[] copy(double[] v) {
-    return v == null ? null : v.clone();
   }
 
   private static String formatEta(double seconds) {

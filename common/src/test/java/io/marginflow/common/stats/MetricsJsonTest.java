@@ -34,7 +34,8 @@ class MetricsJsonTest {
         0.0125,
         0.01,
         3.5,
-        Math.log(0.1));
+        Math.log(0.1),
+        -4.25);
   }
 
   static EvalRow evalRow() {
@@ -63,6 +64,7 @@ class MetricsJsonTest {
         3.75,
         1.0e-15,
         0.5,
+        0.125,
         0.75,
         NAN,
         NAN,
@@ -70,23 +72,76 @@ class MetricsJsonTest {
   }
 
   @Test
-  void goldenStepRowsParseAndReserializeByteForByte() throws IOException {
+  void goldenStepRowsWrittenBeforeTheNewFieldsStillParse() throws IOException {
     List<String> lines = resourceLines("formats/steps-v1.jsonl");
     assertEquals(2, lines.size());
-    assertEquals(stepRow(), MetricsJson.parseStepRow(lines.get(0)));
+    assertEquals(
+        stepRow().tangentialStep(), MetricsJson.parseStepRow(lines.get(0)).tangentialStep());
     StepRow lossBased = MetricsJson.parseStepRow(lines.get(1));
     assertEquals(0.0, lossBased.gamma(), "γ underflows for the loss-based step");
     assertEquals(-1800.5, lossBased.logGamma());
     assertTrue(Double.isNaN(lossBased.tangentialStep()));
+    assertTrue(Double.isNaN(lossBased.logEffectiveStep()), "absent: NaN");
     assertEquals(Double.NEGATIVE_INFINITY, lossBased.batchMinMargin());
+  }
+
+  @Test
+  void goldenStepRowsParseAndReserializeByteForByte() throws IOException {
+    List<String> lines = resourceLines("formats/steps-v1-fields2.jsonl");
+    assertEquals(3, lines.size());
+    assertEquals(-4.25, MetricsJson.parseStepRow(lines.get(0)).logEffectiveStep());
+    StepRow under = MetricsJson.parseStepRow(lines.get(1));
+    assertEquals(0.0, under.gamma(), "a null γ below the double range reads back as 0");
+    assertEquals(-1800.5, under.logGamma());
+    StepRow over = MetricsJson.parseStepRow(lines.get(2));
+    assertEquals(Double.POSITIVE_INFINITY, over.gamma(), "a null γ above the range reads as ∞");
+    assertEquals(1850.25, over.logGamma());
     for (String line : lines) {
       assertEquals(line, MetricsJson.toJsonLine(MetricsJson.parseStepRow(line)));
     }
   }
 
   @Test
-  void goldenEvalRowsParseAndReserializeByteForByte() throws IOException {
+  void gammaOutOfTheDoubleRangeIsWrittenAsNullNotAString() throws IOException {
+    StepRow r = stepRow();
+    for (double logGamma : new double[] {800.0, 1842.1, -800.0}) {
+      StepRow row =
+          new StepRow(
+              r.schema(),
+              r.step(),
+              Math.exp(logGamma),
+              r.batchLogLoss(),
+              r.batchMinMargin(),
+              r.norm(),
+              r.radialLossTerm(),
+              r.radialStepTerm(),
+              r.stepNorm(),
+              r.tangentialStep(),
+              r.wallMs(),
+              logGamma,
+              -3.0);
+      com.fasterxml.jackson.databind.JsonNode json =
+          new ObjectMapper().readTree(MetricsJson.toJsonLine(row));
+      assertTrue(json.get("gamma").isNull(), "γ = e^" + logGamma + " is written as null");
+      assertEquals(logGamma, json.get("log_gamma").doubleValue());
+      assertEquals(row, MetricsJson.parseStepRow(MetricsJson.toJsonLine(row)));
+    }
+    assertTrue(
+        new ObjectMapper().readTree(MetricsJson.toJsonLine(stepRow())).get("gamma").isNumber());
+  }
+
+  @Test
+  void goldenEvalRowsWrittenBeforeTheRelativeResidualStillParse() throws IOException {
     List<String> lines = resourceLines("formats/eval-v1.jsonl");
+    assertEquals(2, lines.size());
+    EvalRow old = MetricsJson.parseEvalRow(lines.get(0));
+    assertTrue(Double.isNaN(old.tangentialResidualRel()));
+    assertEquals(0.5, old.tangentialResidual());
+  }
+
+  @Test
+  void goldenEvalRowsParseAndReserializeByteForByte() throws IOException {
+    List<String> lines = resourceLines("formats/eval-v1-fields2.jsonl");
     assertEquals(2, lines.size());
     assertEquals(evalRow(), MetricsJson.parseEvalRow(lines.get(0)));
     EvalRow test = MetricsJson.parseEvalRow(lines.get(1));
@@ -116,7 +171,8 @@ class MetricsJsonTest {
                 "step_norm",
                 "tangential_step",
                 "wall_ms",
-                "log_gamma")),
+                "log_gamma",
+                "log_effective_step")),
         keys(mapper.readTree(MetricsJson.toJsonLine(stepRow())).fieldNames()));
     assertEquals(
         new TreeSet<>(
@@ -144,6 +200,7 @@ class MetricsJsonTest {
                 "ode_time",
                 "euler_residual",
                 "tangential_residual",
+                "tangential_residual_rel",
                 "alignment",
                 "direction_change",
                 "margin_change_sup",
@@ -231,7 +288,7 @@ class MetricsJsonTest {
         "{\"schema\":1,\"step\":7,\"gamma\":0.1,\"batch_log_loss\":\"NaN\","
             + "\"batch_min_margin\":\"-Infinity\",\"norm\":\"Infinity\",\"radial_loss_term\":-0.0,"
             + "\"radial_step_term\":4.9E-324,\"step_norm\":1.0E300,\"tangential_step\":0.0,"
-            + "\"wall_ms\":1.0,\"log_gamma\":-2.302585092994046}",
+            + "\"wall_ms\":1.0,\"log_gamma\":-2.302585092994046,\"log_effective_step\":\"NaN\"}",
         line);
     assertTrue(!line.endsWith("\n"));
   }

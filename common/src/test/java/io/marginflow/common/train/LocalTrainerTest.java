@@ -256,18 +256,6 @@ class LocalTrainerTest {
 
   private static io.marginflow.common.stats.StepRow withWall(
       io.marginflow.common.stats.StepRow r, double wall) {
-    return new io.marginflow.common.stats.StepRow(
-        r.schema(),
-        r.step(),
-        r.gamma(),
-        r.batchLogLoss(),
-        r.batchMinMargin(),
-        r.norm(),
-        r.radialLossTerm(),
-        r.radialStepTerm(),
-        r.stepNorm(),
-        r.tangentialStep(),
-        wall,
-        r.logGamma());
+    return r.withWallMs(wall);
   }
 }

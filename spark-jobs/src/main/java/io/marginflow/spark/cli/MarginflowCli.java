@@ -2,22 +2,30 @@ package io.marginflow.spark.cli;
 
 import io.marginflow.common.config.ConfigException;
 import io.marginflow.common.config.ConfigLoader;
-import io.marginflow.common.config.TrainConfig;
+import io.marginflow.spark.check.RunPlan;
+import io.marginflow.spark.check.RunValidator;
+import io.marginflow.spark.check.ValidationOptions;
+import io.marginflow.spark.check.ValidationReport;
+import io.marginflow.spark.job.DataScanner;
 import io.marginflow.spark.job.TrainJob;
 import io.marginflow.spark.store.Checkpoint;
 import io.marginflow.spark.store.RunStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The {@code marginflow} command: {@code train} runs (or resumes) the training job, {@code weights}
+ * The {@code marginflow} command: {@code train} validates then runs (or resumes) the training job,
+ * {@code check} (= {@code train --dry-run}) only validates and prints the plan, {@code weights}
  * prints a checkpoint's θ; {@code report}, {@code runs} and {@code export-margins} read run
- * directories (see io.marginflow.spark.report). Bad flags or config values fail before Spark
- * starts, naming the key.
+ * directories (see io.marginflow.spark.report). Every problem of a run is reported before anything
+ * is written, naming the key, file or line (exit 2).
  */
 public final class MarginflowCli {
 
@@ -40,7 +48,8 @@ public final class MarginflowCli {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     try {
       return switch (args[0]) {
-        case "train" -> train(rest, out);
+        case "train" -> train(rest, out, err, false);
+        case "check" -> train(rest, out, err, true);
         case "weights" -> weights(rest, out);
         case "report" -> ReportCommand.run(rest, out);
         case "runs" -> RunsCommand.run(rest, out);
@@ -61,31 +70,74 @@ public final class MarginflowCli {
 
   static String usage() {
     return """
-        usage: marginflow train [--config FILE.yaml] [--key value ...]   (marginflow train --help)
+        usage: marginflow train [--config FILE.yaml] [--key value ...] [--dry-run]   (train --help)
+               marginflow check [--config FILE.yaml] [--key value ...]    (validate, print the plan)
                marginflow weights RUN_DIR [--step K]
                marginflow report RUN_DIR [RUN_DIR ...] --out FILE.html
                marginflow runs ROOT [--json]
                marginflow export-margins RUN_DIR [--step K] --out FILE.jsonl|FILE.csv""";
   }
 
-  static int train(String[] args, PrintStream out) throws IOException {
-    ConfigLoader.Parsed parsed = ConfigLoader.parse(args);
-    if (parsed.helpRequested()) {
-      out.println(
-          "usage: marginflow train [--config FILE.yaml] [flags]\n\nflags (also config-file keys):");
-      out.print(ConfigLoader.helpText());
+  /** Options of {@code train} and {@code check} that are not config keys. */
+  private static final String DRY_RUN = "--dry-run";
+
+  private static final String TRUST_DATA = "--trust-data";
+
+  static String trainUsage() {
+    return "usage: marginflow train [--config FILE.yaml] [flags] [--dry-run] [--trust-data]\n"
+        + "       marginflow check [--config FILE.yaml] [flags] [--trust-data]\n\n"
+        + "Every run is validated first (every key and value, the model against the data, every\n"
+        + "line of the data, the output directory; on --resume the allowed changes, the checkpoint\n"
+        + "and the data fingerprint): on any problem nothing is written and all problems are\n"
+        + "listed (exit 2).\n"
+        + "  --dry-run     validate and print what the run would be (rows, features, d and L, step\n"
+        + "                path, memory, evaluations, checkpoints), then stop; same as 'check'\n"
+        + "  --trust-data  on --resume, accept data files whose size and modification time match\n"
+        + "                the manifest without reading them again (default: scan them and\n"
+        + "                compare their SHA-256 too)\n\n"
+        + "flags (also config-file keys):\n";
+  }
+
+  static int train(String[] args, PrintStream out, PrintStream err, boolean checkOnly)
+      throws IOException {
+    List<String> rest = new ArrayList<>(Arrays.asList(args));
+    boolean dryRun = checkOnly | rest.remove(DRY_RUN);
+    boolean trustData = rest.remove(TRUST_DATA);
+    String[] flags = rest.toArray(String[]::new);
+    if (ConfigLoader.inspect(flags).helpRequested()) {
+      out.println(trainUsage() + ConfigLoader.helpText());
       return 0;
     }
-    if (!parsed.positional().isEmpty()) {
-      throw new ConfigException("train: unexpected argument(s) " + parsed.positional());
-    }
-    TrainConfig config = TrainConfig.from(parsed.settings());
-    if (!config.output().resume().isEmpty()) {
-      config = ResumeConfig.merge(config, args);
-    }
-    SparkSession spark = SparkSessions.forRun(config);
+    Configuration conf = new Configuration();
+    SparkSession[] spark = {null};
+    // under spark-submit or in a test a session may exist already: it is not ours to stop
+    boolean ownsSession = SparkSession.getDefaultSession().isEmpty();
+    RunValidator validator =
+        dryRun
+            ? new RunValidator(conf, DataScanner.local(conf))
+            : new RunValidator(
+                conf,
+                config -> {
+                  spark[0] = SparkSessions.forRun(config);
+                  return DataScanner.spark(
+                      JavaSparkContext.fromSparkContext(spark[0].sparkContext()));
+                });
     try {
-      TrainJob.Outcome o = TrainJob.run(config, spark);
+      ValidationReport report = validator.validate(flags, new ValidationOptions(trustData, 0));
+      if (!report.ok()) {
+        err.println("marginflow: " + report.problemsText());
+        return 2;
+      }
+      RunPlan plan = report.plan();
+      if (dryRun) {
+        out.print(plan.describe());
+        out.println("marginflow: the run would start (nothing was written)");
+        return 0;
+      }
+      if (spark[0] == null) {
+        spark[0] = SparkSessions.forRun(plan.config());
+      }
+      TrainJob.Outcome o = TrainJob.run(plan, spark[0]);
       out.println(
           "marginflow: run finished at step " + o.state().step() + "; outputs in " + o.runDir());
       out.println("  manifest:    " + o.runDir() + "/manifest.json");
@@ -98,7 +150,9 @@ public final class MarginflowCli {
       out.println("  checkpoints: " + o.runDir() + "/checkpoints/");
       return 0;
     } finally {
-      spark.stop();
+      if (spark[0] != null && ownsSession) {
+        spark[0].stop();
+      }
     }
   }
 

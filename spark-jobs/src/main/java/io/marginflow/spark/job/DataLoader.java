@@ -5,17 +5,11 @@ import io.marginflow.common.data.Dataset;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DigitLabels;
-import io.marginflow.common.io.IdxReader;
 import io.marginflow.common.io.TeacherStudentConfig;
 import io.marginflow.common.io.TeacherStudentGenerator;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
@@ -195,28 +189,12 @@ public final class DataLoader {
               + " images (list: train[,test]), got "
               + labelUris);
     }
-    java.nio.file.Path images = localCopy(uris.get(0));
-    java.nio.file.Path labels = localCopy(labelUris.get(which));
-    try {
-      return IdxReader.read(
-          images, labels, DigitLabels.parse(config.data().labels()), true, false, blockRows);
-    } finally {
-      Files.deleteIfExists(images);
-      Files.deleteIfExists(labels);
-    }
-  }
-
-  private java.nio.file.Path localCopy(String uri) throws IOException {
-    Path p = InputFiles.qualify(uri, conf.get());
-    FileSystem fs = p.getFileSystem(conf.get());
-    if (!fs.exists(p)) {
-      throw new IllegalArgumentException("data: " + uri + ": no such file");
-    }
-    java.nio.file.Path tmp = Files.createTempFile("marginflow-idx-", "-" + p.getName());
-    try (InputStream in = fs.open(p)) {
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-    }
-    return tmp;
+    return IdxInput.read(
+        uris.get(0),
+        labelUris.get(which),
+        DigitLabels.parse(config.data().labels()),
+        blockRows,
+        conf.get());
   }
 
   private static List<RowBlock> repartition(Dataset ds, int p, int blockRows) {
@@ -242,8 +220,6 @@ public final class DataLoader {
   }
 
   private LineFormat lineFormat(int features) {
-    String fmt = config.data().format();
-    return new LineFormat(
-        fmt, features, config.data().csvLabelColumn(), config.data().csvHeader() ? 1 : 0);
+    return LineFormat.of(config.data(), features);
   }
 }

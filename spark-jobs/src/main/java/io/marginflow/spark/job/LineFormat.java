@@ -31,6 +31,12 @@ public record LineFormat(String kind, int features, int csvLabelColumn, int head
     }
   }
 
+  /** The line format of a run's data settings with {@code features} declared (0: unknown). */
+  public static LineFormat of(
+      io.marginflow.common.config.TrainConfig.DataSettings data, int features) {
+    return new LineFormat(data.format(), features, data.csvLabelColumn(), data.csvHeader() ? 1 : 0);
+  }
+
   /** The same format with the feature count fixed. */
   public LineFormat withFeatures(int f) {
     return new LineFormat(kind, f, csvLabelColumn, headerLines);

@@ -2,9 +2,14 @@ package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.spark.store.PausePoint;
+import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -45,6 +50,39 @@ public final class MarginSnapshots implements SparkBackend.SnapshotWriter {
   public static String folder(URI runDir, long step) {
     String base = runDir.toString();
     return (base.endsWith("/") ? base : base + "/") + "margins/step=" + step;
+  }
+
+  /**
+   * Deletes the snapshots of steps after {@code step} (written after the checkpoint a resume
+   * continues from; the resumed run writes them again); returns the steps deleted.
+   */
+  public static List<Long> removeAfter(URI runDir, long step, Configuration conf)
+      throws IOException {
+    Path margins = new Path(new Path(runDir), "margins");
+    FileSystem fs = margins.getFileSystem(conf);
+    List<Long> removed = new ArrayList<>();
+    if (!fs.exists(margins)) {
+      return removed;
+    }
+    for (FileStatus st : fs.listStatus(margins)) {
+      String name = st.getPath().getName();
+      if (!st.isDirectory() || !name.startsWith("step=")) {
+        continue;
+      }
+      long k;
+      try {
+        k = Long.parseLong(name.substring(5));
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      if (k > step) {
+        if (!fs.delete(st.getPath(), true)) {
+          throw new IOException("cannot delete the snapshot " + st.getPath());
+        }
+        removed.add(k);
+      }
+    }
+    return removed;
   }
 
   @Override

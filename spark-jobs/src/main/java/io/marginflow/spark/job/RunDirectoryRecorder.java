@@ -26,6 +26,10 @@ public final class RunDirectoryRecorder implements RunRecorder {
   /** θ at the start of the current loss-based epoch. */
   public static final String EPOCH_START_THETA = "epoch-start-theta.bin";
 
+  /** The previous evaluation's θ as it was at the start of the current loss-based epoch. */
+  public static final String EPOCH_START_PREVIOUS_EVAL_THETA =
+      "epoch-start-previous-eval-theta.bin";
+
   private final RunStore store;
   private final String samplerName;
   private final long samplerSeed;
@@ -68,13 +72,16 @@ public final class RunDirectoryRecorder implements RunRecorder {
                   state.odeTime(),
                   state.previousEvalStep(),
                   CheckpointStates.monitorToMap(state.monitor()),
-                  Map.of());
+                  CheckpointStates.extraToMap(state));
           Map<String, double[]> extra = new LinkedHashMap<>();
           if (state.previousEvalTheta() != null) {
             extra.put(PREVIOUS_EVAL_THETA, state.previousEvalTheta());
           }
-          if (state.epochStartTheta() != null) {
-            extra.put(EPOCH_START_THETA, state.epochStartTheta());
+          if (state.epochStart() != null) {
+            extra.put(EPOCH_START_THETA, state.epochStart().theta());
+            if (state.epochStart().previousEvalTheta() != null) {
+              extra.put(EPOCH_START_PREVIOUS_EVAL_THETA, state.epochStart().previousEvalTheta());
+            }
           }
           store.writeCheckpoint(state.step(), state.theta(), extra, meta);
         });

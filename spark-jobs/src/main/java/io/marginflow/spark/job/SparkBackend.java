@@ -105,9 +105,7 @@ public final class SparkBackend implements TrainingBackend {
       StepPath stepPath) {
     this.stepPath =
         stepPath == StepPath.AUTO
-            ? (flatMerge(train.getNumPartitions(), treeDepth)
-                ? StepPath.CACHED_JOB
-                : StepPath.TREE_AGGREGATE)
+            ? StepPathChoice.choose(train.getNumPartitions(), treeDepth)
             : stepPath;
     this.sc = sc;
     this.train = train;

@@ -7,6 +7,11 @@ import io.marginflow.common.net.Network;
 import io.marginflow.common.train.LocalTrainer;
 import io.marginflow.common.train.TrainingLoop;
 import io.marginflow.common.train.TrainingState;
+import io.marginflow.spark.check.RunPlan;
+import io.marginflow.spark.check.RunRefusedException;
+import io.marginflow.spark.check.RunValidator;
+import io.marginflow.spark.check.ValidationOptions;
+import io.marginflow.spark.check.ValidationReport;
 import io.marginflow.spark.store.Checkpoint;
 import io.marginflow.spark.store.RunStore;
 import java.io.IOException;
@@ -26,10 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The main job, read top to bottom like the script it is: validate the config → scan the input
- * (every line checked before anything is written) → create or reopen the run directory → load and
- * cache the blocks → write the manifest → run {@link TrainingLoop} on a {@link SparkBackend} →
- * release the cache and broadcasts.
+ * The main job, read top to bottom like the script it is: validate the run ({@link RunValidator}:
+ * config, model, output, resume, and the scan of the input, every line checked before anything is
+ * written) → create or reopen the run directory → load and cache the blocks → write the manifest →
+ * run {@link TrainingLoop} on a {@link SparkBackend} → release the cache and broadcasts.
  */
 public final class TrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
@@ -39,35 +44,41 @@ public final class TrainJob {
   /** How a run ended. */
   public record Outcome(URI runDir, TrainingState state) {}
 
-  /** Runs (or resumes) the configured job on the given session. */
+  /**
+   * Runs (or resumes) the configured job on the given session, after {@link RunValidator} passed
+   * (the data are scanned on Spark); throws a {@link RunRefusedException} listing every problem
+   * before anything is written otherwise.
+   */
   public static Outcome run(TrainConfig config, SparkSession spark) throws IOException {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    ValidationReport report =
+        new RunValidator(sc.hadoopConfiguration(), DataScanner.spark(sc))
+            .validate(config, new ValidationOptions(false, sc.defaultParallelism()));
+    return run(report.planOrThrow(), spark);
+  }
+
+  /** Runs a validated plan (its scanned files are used as they are, not scanned again). */
+  public static Outcome run(RunPlan plan, SparkSession spark) throws IOException {
+    TrainConfig config = plan.config();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = sc.hadoopConfiguration();
-    boolean resume = !config.output().resume().isEmpty();
-    String runId = resume ? null : newRunId(config);
-    URI runDir =
-        InputFiles.qualify(
-                resume
-                    ? config.output().resume()
-                    : config.output().out().isEmpty() ? "runs/" + runId : config.output().out(),
-                hadoop)
-            .toUri();
+    boolean resume = plan.resume();
+    String runId = plan.runId();
+    URI runDir = plan.runDir();
     LOG.info("config: {}", config.settings().asMap());
 
     DataLoader loader = new DataLoader(sc, config);
-    List<InputFile> trainFiles = loader.scan(config.data().trainUris());
-    List<InputFile> testFiles = loader.scan(config.data().testUris());
-    int features = loader.features(trainFiles, testFiles);
+    List<InputFile> trainFiles = plan.train().files();
+    List<InputFile> testFiles = plan.test() == null ? List.of() : plan.test().files();
+    int features = plan.features();
 
     RunStore store = resume ? RunStore.open(runDir, hadoop) : RunStore.create(runDir, hadoop);
     IngestedData train = null;
     IngestedData test = null;
     SparkBackend backend = null;
     try {
-      boolean cnn = config.model().spec().startsWith("cnn");
-      int probeFeatures = features > 0 ? features : 1;
-      boolean sparse = !cnn && isSparse(trainFiles, probeFeatures);
-      int blockRows = blockRows(config, features > 0 ? features : 784);
+      boolean sparse = plan.sparse();
+      int blockRows = plan.blockRows();
       train =
           loader.load(trainFiles, config.data().trainUris(), features, sparse, blockRows, false);
       features = train.features();
@@ -79,6 +90,10 @@ public final class TrainJob {
       TrainingState start;
       if (resume) {
         start = resumeState(store);
+        List<Long> removed = MarginSnapshots.removeAfter(store.uri(), start.step(), hadoop);
+        if (!removed.isEmpty()) {
+          LOG.info("removed margin snapshots written after the checkpoint: steps {}", removed);
+        }
         LOG.info("resuming {} at step {}", runDir, start.step());
       } else {
         store.writeManifest(
@@ -137,7 +152,9 @@ public final class TrainJob {
     Map<String, double[]> extra = new LinkedHashMap<>();
     for (String name :
         new String[] {
-          RunDirectoryRecorder.PREVIOUS_EVAL_THETA, RunDirectoryRecorder.EPOCH_START_THETA
+          RunDirectoryRecorder.PREVIOUS_EVAL_THETA,
+          RunDirectoryRecorder.EPOCH_START_THETA,
+          RunDirectoryRecorder.EPOCH_START_PREVIOUS_EVAL_THETA
         }) {
       store.readCheckpointArray(c.step(), name).ifPresent(a -> extra.put(name, a));
     }
@@ -146,7 +163,7 @@ public final class TrainJob {
   }
 
   /** CSR blocks when the data are sparse enough for the sparse first-layer kernel to pay off. */
-  static boolean isSparse(List<InputFile> files, int features) {
+  public static boolean isSparse(List<InputFile> files, int features) {
     long rows = 0;
     long nnz = 0;
     for (InputFile f : files) {
@@ -156,11 +173,24 @@ public final class TrainJob {
     return rows > 0 && nnz < 0.3 * rows * (double) features;
   }
 
-  static int blockRows(TrainConfig config, int features) {
+  /** The default block size: rows per cached block unless the model needs fewer. */
+  static final int DEFAULT_BLOCK_ROWS = 1024;
+
+  /**
+   * Rows per cached block: {@code --block-rows} when given, else chosen from the model — {@link
+   * #DEFAULT_BLOCK_ROWS}, or fewer when one block's workspace would exceed about 64 MB ({@link
+   * Network#suggestedBlockRows()}: a few dozen rows for MNIST-size CNNs).
+   */
+  public static int blockRows(TrainConfig config, int features) {
     if (config.cluster().blockRows() > 0) {
       return config.cluster().blockRows();
     }
-    return 1024;
+    try {
+      return Math.min(
+          DEFAULT_BLOCK_ROWS, LocalTrainer.buildNetwork(config, features).suggestedBlockRows());
+    } catch (IllegalArgumentException e) {
+      return DEFAULT_BLOCK_ROWS; // the model is checked (and refused with its message) later
+    }
   }
 
   static SparkBackend.ThetaShipping thetaShipping(TrainConfig config, Network network) {
@@ -178,7 +208,7 @@ public final class TrainJob {
         : SparkBackend.ThetaShipping.BROADCAST;
   }
 
-  static String newRunId(TrainConfig config) {
+  public static String newRunId(TrainConfig config) {
     String time =
         DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC)

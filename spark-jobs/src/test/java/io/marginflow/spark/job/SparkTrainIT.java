@@ -272,6 +272,8 @@ class SparkTrainIT {
     assertEquals(100, resumed.state().step());
     assertArrayEquals(whole.state().theta(), resumed.state().theta(), "θ after resume");
     assertEquals(
+        whole.state(), resumed.state(), "the whole loop state (clock, monitor, epoch start)");
+    assertEquals(
         RunFiles.text(whole.runDir(), "metrics/eval.jsonl", CONF),
         RunFiles.text(resumed.runDir(), "metrics/eval.jsonl", CONF),
         "eval.jsonl after resume");

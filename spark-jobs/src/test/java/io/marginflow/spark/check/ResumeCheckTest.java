@@ -1,11 +1,13 @@
-package io.marginflow.spark.cli;
+package io.marginflow.spark.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.config.ConfigException;
+import io.marginflow.common.config.ConfigKey;
 import io.marginflow.common.config.ConfigLoader;
+import io.marginflow.common.config.Settings;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.format.Manifest;
 import io.marginflow.common.net.Precision;
@@ -13,15 +15,17 @@ import io.marginflow.spark.store.RunStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** `train --resume RUN_DIR`: the recorded config wins; only schedule-like keys may change. */
-class ResumeConfigTest {
+class ResumeCheckTest {
 
   @TempDir Path tmp;
 
@@ -62,7 +66,24 @@ class ResumeConfigTest {
   }
 
   private static TrainConfig merge(String... args) throws IOException {
-    return ResumeConfig.merge(TrainConfig.from(ConfigLoader.parse(args).settings()), args);
+    ConfigLoader.Parsed p = ConfigLoader.parse(args);
+    Configuration conf = new Configuration();
+    ResumeCheck.Resumed r = ResumeCheck.open(p.settings().text(ConfigKey.RESUME), conf);
+    List<Problem> problems = new ArrayList<>();
+    Settings s =
+        ResumeCheck.merge(
+            r,
+            k ->
+                p.given().contains(k)
+                    ? Optional.of(p.settings().text(k))
+                    : Optional.<String>empty(),
+            p::origin,
+            conf,
+            problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems.get(0).message());
+    }
+    return TrainConfig.from(s);
   }
 
   @Test
