@@ -84,7 +84,7 @@ final class ReferenceRun {
                 Scripts.args(
                     List.of("train", "--master", "local[2]", "--data", a9a().toString()),
                     Scripts.args(TRAIN_FLAGS, "--out", out.toString()).toArray(String[]::new)))
-            .await(Duration.ofMinutes(3));
+            .await(Duration.ofMinutes(8)); // generous: other launcher runs may share the cores
     assertEquals(0, r.exitCode(), "reference run:\n" + r.output());
     return new RunDir(out.toUri());
   }

@@ -66,6 +66,34 @@ final class Scripts {
       return process.isAlive();
     }
 
+    /** SIGKILL: the launcher execs the driver JVM, so this kills the driver without warning. */
+    void kill() {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      try {
+        process.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** Waits until the output contains {@code marker}; fails if the script ends first. */
+    void awaitOutput(String marker, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!output().contains(marker)) {
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          fail("no '" + marker + "' in the output of " + name + ":\n" + output());
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+
     /**
      * Waits for the end; a script still running after {@code timeout} is killed and fails the test.
      */

@@ -70,7 +70,8 @@ public final class ResumeCheck {
               .readManifest()
               .orElseThrow(
                   () -> new IllegalArgumentException("resume: " + dir + " has no manifest.json"));
-      Optional<Checkpoint> c = store.readLatestCheckpoint();
+      // Falls back past a damaged checkpoint (moved aside, LATEST rewritten) with a warning.
+      Optional<Checkpoint> c = store.recoverLatestCheckpoint();
       return new Resumed(dir, m, c.map(Checkpoint::step).orElse(-1L));
     }
   }

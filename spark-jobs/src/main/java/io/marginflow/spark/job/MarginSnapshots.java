@@ -1,6 +1,7 @@
 package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlock;
+import io.marginflow.spark.store.PausePoint;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -91,6 +92,7 @@ public final class MarginSnapshots implements SparkBackend.SnapshotWriter {
     JavaRDD<Row> rows =
         blocks.mapPartitions(
             it -> {
+              PausePoint.reach("snapshot", step); // test hook; the task's Parquet file is open
               List<Row> out = new ArrayList<>();
               k.context()
                   .forEachMargin(

@@ -94,10 +94,10 @@ public final class SparkIngest {
     int maxIndex = 0;
     int csvColumns = -1;
     LabelConventionCheck labels = new LabelConventionCheck(file);
+    long lineNo = 0;
     try (DigestInputStream raw = new DigestInputStream(fs.open(path), sha);
         BufferedReader in = reader(path, raw, conf)) {
       String line;
-      long lineNo = 0;
       while ((line = in.readLine()) != null) {
         lineNo++;
         if (lineNo <= format.headerLines()) {
@@ -121,6 +121,12 @@ public final class SparkIngest {
       while (raw.read(rest) >= 0) {
         // drain to hash every stored byte
       }
+    } catch (java.io.FileNotFoundException e) {
+      throw e;
+    } catch (IOException e) {
+      // A damaged compressed stream (bad gzip block, cut-off file): name the file and the line.
+      throw new DataFormatException(
+          file, lineNo + 1, "cannot read the data after line " + lineNo + " (" + e + ")");
     }
     if (rows == 0) {
       throw new DataFormatException(file, 0, "no data rows");

@@ -155,7 +155,7 @@ public final class TrainJob {
   static TrainingState resumeState(RunStore store) throws IOException {
     Checkpoint c =
         store
-            .readLatestCheckpoint()
+            .recoverLatestCheckpoint() // falls back past a damaged checkpoint, with a warning
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(

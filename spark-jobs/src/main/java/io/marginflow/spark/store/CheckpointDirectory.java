@@ -1,12 +1,15 @@
 package io.marginflow.spark.store;
 
+import io.marginflow.common.format.CheckpointDigests;
 import io.marginflow.common.format.CheckpointFormat;
 import io.marginflow.common.format.CheckpointMeta;
 import io.marginflow.common.format.FormatException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
@@ -19,9 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code checkpoints/} directory of a run: {@code step-<K>/theta.bin}, {@code
- * step-<K>/meta.json} and the {@code LATEST} marker ("K\n") that is written last and alone decides
- * which checkpoint counts (see {@link RunStore}'s class comment for why this order is crash-safe).
+ * The {@code checkpoints/} directory of a run: {@code step-<K>/theta.bin}, the extra arrays, {@code
+ * step-<K>/meta.json}, {@code step-<K>/SHA256SUMS} ({@link CheckpointDigests}) and the {@code
+ * LATEST} marker ("K\n") that is written last and alone decides which checkpoint counts (see {@link
+ * RunStore}'s class comment for why this order is crash-safe). On resume, {@link #recoverLatest()}
+ * falls back to the newest older checkpoint that verifies when LATEST or its checkpoint is damaged.
  */
 final class CheckpointDirectory {
 
@@ -43,7 +48,10 @@ final class CheckpointDirectory {
     this.latest = new Path(dir, "LATEST");
   }
 
-  /** Writes θ and meta into {@code step-<K>/}, then points LATEST to it. */
+  /**
+   * Writes θ, the extra arrays and meta into {@code step-<K>/}, then their {@code SHA256SUMS}, then
+   * points LATEST to it.
+   */
   void write(long step, double[] theta, java.util.Map<String, double[]> arrays, CheckpointMeta meta)
       throws IOException {
     OptionalLong current = latestStep();
@@ -57,21 +65,32 @@ final class CheckpointDirectory {
           "replacing {} left by an interrupted attempt (LATEST does not point to it)", stepDir);
       fs.delete(stepDir, true);
     }
-    ops.writeAtomically(
-        new Path(stepDir, RunStore.THETA_FILE), out -> CheckpointFormat.write(theta, out));
+    Map<String, String> digests = new LinkedHashMap<>();
+    writeFile(stepDir, RunStore.THETA_FILE, CheckpointFormat.toBytes(theta), digests);
+    PausePoint.reach("checkpoint", step);
     for (java.util.Map.Entry<String, double[]> e : arrays.entrySet()) {
       if (!ARRAY_NAME.matcher(e.getKey()).matches()) {
         throw new IllegalArgumentException(
             "checkpoint array name: expected [a-z0-9-]+.bin, got '" + e.getKey() + "'");
       }
-      double[] a = e.getValue();
-      ops.writeAtomically(new Path(stepDir, e.getKey()), out -> CheckpointFormat.write(a, out));
+      writeFile(stepDir, e.getKey(), CheckpointFormat.toBytes(e.getValue()), digests);
     }
-    byte[] json = meta.toJson();
-    ops.writeAtomically(new Path(stepDir, RunStore.META_FILE), out -> out.write(json));
+    writeFile(stepDir, RunStore.META_FILE, meta.toJson(), digests);
+    byte[] sums = CheckpointDigests.toBytes(digests);
+    ops.writeAtomically(new Path(stepDir, CheckpointDigests.FILE_NAME), out -> out.write(sums));
+    writeLatest(step);
+    LOG.info("checkpoint {} written ({} parameters)", step, theta.length);
+  }
+
+  private void writeFile(Path stepDir, String name, byte[] bytes, Map<String, String> digests)
+      throws IOException {
+    ops.writeAtomically(new Path(stepDir, name), out -> out.write(bytes));
+    digests.put(name, CheckpointDigests.sha256(bytes));
+  }
+
+  private void writeLatest(long step) throws IOException {
     byte[] marker = (step + "\n").getBytes(StandardCharsets.US_ASCII);
     ops.writeAtomically(latest, out -> out.write(marker));
-    LOG.info("checkpoint {} written ({} parameters)", step, theta.length);
   }
 
   /** The step LATEST points to; empty without LATEST; a FormatException if it is malformed. */
@@ -122,6 +141,11 @@ final class CheckpointDirectory {
     }
   }
 
+  /**
+   * Reads and verifies the checkpoint of {@code step}: θ (CRC32), meta (schema, step) and, where
+   * the checkpoint has a {@code SHA256SUMS} (every checkpoint written since it was introduced), the
+   * digest of every file it lists, and the CRC of every extra array.
+   */
   private Checkpoint read(long step) throws IOException {
     Path thetaPath = new Path(stepDir(step), RunStore.THETA_FILE);
     Path metaPath = new Path(stepDir(step), RunStore.META_FILE);
@@ -130,16 +154,111 @@ final class CheckpointDirectory {
         throw new FormatException(latest + " points to step " + step + " but " + p + " is missing");
       }
     }
-    double[] theta;
-    try (FSDataInputStream in = fs.open(thetaPath)) {
-      theta = CheckpointFormat.read(in, thetaPath.toString());
+    Path sumsPath = new Path(stepDir(step), CheckpointDigests.FILE_NAME);
+    Map<String, String> digests =
+        fs.exists(sumsPath)
+            ? CheckpointDigests.fromBytes(ops.readAll(sumsPath), sumsPath.toString())
+            : Map.of();
+    for (Map.Entry<String, String> d : digests.entrySet()) {
+      Path p = new Path(stepDir(step), d.getKey());
+      if (!fs.exists(p)) {
+        throw new FormatException(sumsPath + " lists " + d.getKey() + " but " + p + " is missing");
+      }
+      byte[] content = ops.readAll(p);
+      if (d.getKey().endsWith(".bin")) {
+        CheckpointFormat.fromBytes(content, p.toString()); // CRC, truncation: the precise message
+      }
+      String actual = CheckpointDigests.sha256(content);
+      if (!actual.equals(d.getValue())) {
+        throw new FormatException(
+            p
+                + ": SHA-256 mismatch ("
+                + sumsPath
+                + " says "
+                + d.getValue()
+                + ", file has "
+                + actual
+                + "; "
+                + content.length
+                + " bytes)");
+      }
     }
+    double[] theta = CheckpointFormat.fromBytes(ops.readAll(thetaPath), thetaPath.toString());
     CheckpointMeta meta = CheckpointMeta.fromJson(ops.readAll(metaPath), metaPath.toString());
     if (meta.step() != step) {
       throw new FormatException(
           metaPath + ": step " + meta.step() + " differs from the directory's step " + step);
     }
     return new Checkpoint(step, theta, meta);
+  }
+
+  /**
+   * The newest verified checkpoint at or before LATEST, for a resume. When LATEST is malformed,
+   * names a missing step or a checkpoint that fails verification, each rejected checkpoint is
+   * logged as a warning naming the file and the reason, its directory is moved aside to {@code
+   * corrupt-step-<K>[-n]} (kept for inspection, never read again), and LATEST is rewritten to the
+   * newest older checkpoint that verifies. Empty without LATEST.
+   *
+   * @throws FormatException if no checkpoint at or before LATEST verifies (naming every reason)
+   */
+  Optional<Checkpoint> recoverLatest() throws IOException {
+    long bound;
+    String pointer;
+    try {
+      OptionalLong latestStep = latestStep();
+      if (latestStep.isEmpty()) {
+        return Optional.empty();
+      }
+      bound = latestStep.getAsLong();
+      pointer = "LATEST (step " + bound + ")";
+    } catch (FormatException e) {
+      LOG.warn("{}; looking for the newest checkpoint that verifies", e.getMessage());
+      bound = Long.MAX_VALUE;
+      pointer = "a malformed LATEST";
+    }
+    List<String> rejected = new ArrayList<>();
+    if (bound != Long.MAX_VALUE && !steps().contains(bound)) {
+      String reason =
+          latest + " points to step " + bound + " but " + stepDir(bound) + " is missing";
+      LOG.warn("{}; falling back to an older checkpoint", reason);
+      rejected.add(reason);
+    }
+    List<Long> candidates = steps();
+    for (int i = candidates.size() - 1; i >= 0; i--) {
+      long step = candidates.get(i);
+      if (step > bound) {
+        continue; // an interrupted attempt: LATEST never pointed to it
+      }
+      try {
+        Checkpoint c = read(step);
+        if (!rejected.isEmpty() || bound != step) {
+          LOG.warn(
+              "resuming from checkpoint {} instead of {}: {}",
+              step,
+              pointer,
+              String.join("; ", rejected));
+          writeLatest(step);
+        }
+        return Optional.of(c);
+      } catch (FormatException e) {
+        LOG.warn("checkpoint {} is corrupted: {}; trying the previous one", step, e.getMessage());
+        rejected.add(e.getMessage());
+        moveAside(step);
+      }
+    }
+    throw new FormatException(
+        dir + ": no checkpoint verifies (" + pointer + "): " + String.join("; ", rejected));
+  }
+
+  private void moveAside(long step) throws IOException {
+    Path target = new Path(dir, "corrupt-step-" + step);
+    for (int n = 1; fs.exists(target); n++) {
+      target = new Path(dir, "corrupt-step-" + step + "-" + n);
+    }
+    if (!fs.rename(stepDir(step), target)) {
+      throw new IOException("cannot move the corrupted " + stepDir(step) + " to " + target);
+    }
+    LOG.warn("moved the corrupted checkpoint {} to {}", stepDir(step), target);
   }
 
   /** Steps of the {@code step-<K>} directories present, ascending. */

@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LeaseRecoverable;
 import org.apache.hadoop.fs.Options.Rename;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,33 @@ final class FileOps {
     } catch (IOException | RuntimeException e) {
       deleteQuietly(tmp);
       throw e;
+    }
+  }
+
+  /**
+   * Creates {@code p} with {@code content} only if it does not exist: an {@code O_EXCL} create on
+   * the local file system, {@code create(overwrite=false)} elsewhere (atomic at the HDFS NameNode).
+   *
+   * @throws FileAlreadyExistsException if {@code p} exists
+   */
+  void createExclusive(Path p, byte[] content) throws IOException {
+    if (fs instanceof RawLocalFileSystem local) {
+      java.nio.file.Path file = local.pathToFile(p).toPath();
+      try {
+        java.nio.file.Files.write(
+            file,
+            content,
+            java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE,
+            java.nio.file.StandardOpenOption.SYNC);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        throw new FileAlreadyExistsException(p + " exists");
+      }
+      return;
+    }
+    try (FSDataOutputStream out = fs.create(p, false)) {
+      out.write(content);
+      out.hsync();
     }
   }
 

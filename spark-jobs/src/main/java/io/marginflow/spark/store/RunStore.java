@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * metrics/eval.jsonl                evaluation rows, append-only ({@link #eval()})
  * checkpoints/step-&lt;K&gt;/theta.bin    θ at step K (CheckpointFormat)
  * checkpoints/step-&lt;K&gt;/meta.json    CheckpointMeta at step K
+ * checkpoints/step-&lt;K&gt;/SHA256SUMS   digests of the checkpoint's files (CheckpointDigests)
  * checkpoints/LATEST                "K\n": the only checkpoint that counts, written last
+ * run.lock                          the writer lock (RunLock), present while a writer has it open
  * </pre>
  *
  * <p><b>Atomic writes.</b> {@link #writeAtomically} writes {@code _tmp-<name>-<uuid>} in the
@@ -55,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * dfs.client.block.write.replace-datanode-on-failure.policy=NEVER} in the given configuration. The
  * store opens its own {@link FileSystem} instance ({@code FileSystem.newInstance}) and closes it in
  * {@link #close()}.
+ *
+ * <p><b>One writer.</b> {@link #create} and {@link #open} take the run directory's writer lock
+ * ({@code run.lock}, {@link RunLock}: owner, host, pid and a heartbeat rewritten every 10 s) and
+ * {@link #close()} releases it; a second writer is refused with a {@link RunLockedException} naming
+ * the holder, a stale lock (a heartbeat older than 60 s, or a dead process on this host) is taken
+ * over with a warning, and a writer whose lock was taken over publishes no further checkpoint.
+ * Read-only consumers use {@code RunReader}, which takes no lock.
  *
  * <p>Not thread-safe: the driver's one thread uses a store.
  */
@@ -134,6 +143,7 @@ public final class RunStore implements Closeable {
   private final MetricStream eval;
   private final FileOps ops;
   private final CheckpointDirectory checkpoints;
+  private RunLock lock;
   private boolean closed;
 
   private RunStore(FileSystem owned, Path root, Options options) {
@@ -251,6 +261,7 @@ public final class RunStore implements Closeable {
       }
     }
     ops.mkdirs(root);
+    lock = RunLock.acquire(fs, ops, root, RunLock.HEARTBEAT, RunLock.STALE_AFTER);
     ops.mkdirs(new Path(root, "metrics"));
     ops.mkdirs(new Path(root, CHECKPOINTS));
     LOG.info("created run directory {}", root);
@@ -260,6 +271,7 @@ public final class RunStore implements Closeable {
     if (!fs.exists(root) || !fs.getFileStatus(root).isDirectory()) {
       throw new FileNotFoundException("no run directory to resume at " + root);
     }
+    lock = RunLock.acquire(fs, ops, root, RunLock.HEARTBEAT, RunLock.STALE_AFTER);
     ops.mkdirs(new Path(root, "metrics"));
     ops.mkdirs(new Path(root, CHECKPOINTS));
     checkpoints.restoreInterruptedLatest();
@@ -379,6 +391,9 @@ public final class RunStore implements Closeable {
     }
     requireMetricsMatch(steps, meta.stepsBytes(), "steps_jsonl_bytes");
     requireMetricsMatch(eval, meta.evalBytes(), "eval_jsonl_bytes");
+    if (lock != null) {
+      lock.verify(); // a writer whose lock was taken over never publishes a checkpoint
+    }
     checkpoints.write(step, theta, arrays, meta);
     if (options.keepLastCheckpoints() != Integer.MAX_VALUE) {
       checkpoints.prune(step, options.keepLastCheckpoints());
@@ -396,6 +411,21 @@ public final class RunStore implements Closeable {
   public Optional<Checkpoint> readLatestCheckpoint() throws IOException {
     requireOpen();
     return checkpoints.readLatest();
+  }
+
+  /**
+   * The checkpoint to resume from: the one {@code checkpoints/LATEST} points to if it verifies,
+   * else the newest older one that does. A malformed {@code LATEST}, one naming a missing step, or
+   * a checkpoint failing verification (CRC of θ, {@code SHA256SUMS}, meta) is logged as a warning
+   * naming the file, the rejected directory is moved to {@code checkpoints/corrupt-step-<K>}, and
+   * {@code LATEST} is rewritten to the checkpoint returned. Empty if there is no {@code LATEST}.
+   * Fallback needs the older checkpoints: the default {@link Options} keeps all of them.
+   *
+   * @throws FormatException if no checkpoint at or before {@code LATEST} verifies
+   */
+  public Optional<Checkpoint> recoverLatestCheckpoint() throws IOException {
+    requireOpen();
+    return checkpoints.recoverLatest();
   }
 
   /** The verified checkpoint of a given step (not after LATEST), empty if absent or incomplete. */
@@ -478,6 +508,13 @@ public final class RunStore implements Closeable {
     for (MetricStream s : new MetricStream[] {steps, eval}) {
       try {
         s.close();
+      } catch (IOException e) {
+        failure = addSuppressed(failure, e);
+      }
+    }
+    if (lock != null) {
+      try {
+        lock.release();
       } catch (IOException e) {
         failure = addSuppressed(failure, e);
       }

@@ -2,6 +2,7 @@ package io.marginflow.spark.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -349,6 +350,176 @@ abstract class RunStoreContract {
       assertBitsEqual(theta, cp.theta());
     }
     assertEquals(List.of(), temporaries());
+  }
+
+  /**
+   * B5. Injected: one seeded flipped byte in each file of the newest checkpoint in turn (θ, an
+   * extra array, meta.json, SHA256SUMS), then a truncated θ, then a LATEST naming a missing step.
+   * Compared: the checkpoint resume gets (step and θ bits) with the previous good one; LATEST after
+   * the fallback; the damaged directory kept as corrupt-step-K.
+   */
+  @Test
+  void resumeFallsBackPastAFlippedByteATruncatedFileAndALatestNamingAMissingStep()
+      throws IOException {
+    String[] files = {"theta.bin", "previous-eval-theta.bin", "meta.json", "SHA256SUMS"};
+    SplittableRandom rnd = new SplittableRandom(13);
+    try (RunStore store = RunStore.create(dir, conf())) {
+      long good = 0;
+      for (String victim : files) {
+        double[] goodTheta = randomTheta(50, good + 10);
+        writeWithArray(store, good + 10, goodTheta);
+        writeWithArray(store, good + 15, randomTheta(50, good + 15));
+        Path p = new Path(dir.toString(), "checkpoints/step-" + (good + 15) + "/" + victim);
+        byte[] bytes = readAll(p);
+        bytes[rnd.nextInt(bytes.length)] ^= (byte) (1 << rnd.nextInt(8));
+        overwrite(p, bytes);
+        Checkpoint c = store.recoverLatestCheckpoint().orElseThrow();
+        assertEquals(good + 10, c.step(), "fallback after flipping a byte of " + victim);
+        assertBitsEqual(goodTheta, c.theta());
+        assertEquals(good + 10, store.latestStep().getAsLong(), "LATEST rewritten");
+        assertTrue(
+            fs.exists(new Path(dir.toString(), "checkpoints/corrupt-step-" + (good + 15))),
+            "the damaged checkpoint is kept aside");
+        good += 10;
+      }
+      // A truncated θ, and then LATEST naming a step whose directory is gone.
+      writeWithArray(store, 50, randomTheta(50, 50));
+      Path theta = new Path(dir.toString(), "checkpoints/step-50/theta.bin");
+      overwrite(theta, java.util.Arrays.copyOf(readAll(theta), 30));
+      overwrite(
+          new Path(dir.toString(), RunStore.LATEST), "60\n".getBytes(StandardCharsets.US_ASCII));
+      Checkpoint c = store.recoverLatestCheckpoint().orElseThrow();
+      assertEquals(40, c.step());
+      assertBitsEqual(randomTheta(50, 40), c.theta());
+      // Training goes on from the fallback: the next checkpoint is accepted and read back.
+      store.truncateMetrics(c.meta().stepsBytes(), c.meta().evalBytes());
+      writeWithArray(store, 50, randomTheta(50, 51));
+      assertBitsEqual(randomTheta(50, 51), store.readLatestCheckpoint().orElseThrow().theta());
+    }
+  }
+
+  /** B5. Injected: every checkpoint damaged. Compared: the error names each damaged file. */
+  @Test
+  void resumeWithoutAnyGoodCheckpointNamesEveryDamagedFile() throws IOException {
+    try (RunStore store = RunStore.create(dir, conf())) {
+      writeWithArray(store, 1, randomTheta(5, 1));
+      writeWithArray(store, 2, randomTheta(5, 2));
+      for (long step : new long[] {1, 2}) {
+        Path meta = new Path(dir.toString(), "checkpoints/step-" + step + "/meta.json");
+        overwrite(meta, java.util.Arrays.copyOf(readAll(meta), 10));
+      }
+      FormatException e = assertThrows(FormatException.class, store::recoverLatestCheckpoint);
+      assertTrue(e.getMessage().contains("no checkpoint verifies"), e.getMessage());
+      assertTrue(e.getMessage().contains("step-1/meta.json"), e.getMessage());
+      assertTrue(e.getMessage().contains("step-2/meta.json"), e.getMessage());
+    }
+  }
+
+  /**
+   * B6. Injected: a second writer on a live run, a lock left by a dead process on this host, a lock
+   * with a 5-minute-old heartbeat from another host, and a takeover behind a live writer's back.
+   * Compared: refusal messages (owner, host, pid, heartbeat), who holds run.lock afterwards, and
+   * that the writer that lost its lock publishes no checkpoint.
+   */
+  @Test
+  void aSecondWriterIsRefusedAndAStaleLockIsTakenOver() throws Exception {
+    Path lockPath = new Path(dir.toString(), RunLock.FILE_NAME);
+    String host = java.net.InetAddress.getLocalHost().getHostName();
+    try (RunStore first = RunStore.create(dir, conf())) {
+      String held = new String(readAll(lockPath), StandardCharsets.UTF_8);
+      assertTrue(held.contains("\"pid\":" + ProcessHandle.current().pid()), held);
+      assertTrue(held.contains("\"heartbeat\":"), held);
+      RunLockedException refused =
+          assertThrows(RunLockedException.class, () -> RunStore.open(dir, conf()));
+      for (String part :
+          List.of("another run", "owner " + System.getProperty("user.name"), "host " + host)) {
+        assertTrue(refused.getMessage().contains(part), refused.getMessage());
+      }
+      assertTrue(refused.getMessage().contains("pid " + ProcessHandle.current().pid()));
+      // Someone takes the lock over behind the first writer's back: it publishes nothing more.
+      overwrite(lockPath, lockJson("intruder", host, 1, java.time.Instant.now()));
+      RunLockedException lost =
+          assertThrows(
+              RunLockedException.class,
+              () -> first.writeCheckpoint(1, new double[] {1}, meta(first, 1)));
+      assertTrue(lost.getMessage().contains("taken over"), lost.getMessage());
+      assertEquals(Optional.empty(), first.readLatestCheckpoint());
+    }
+    assertTrue(fs.exists(lockPath), "a writer that lost the lock leaves the new holder's lock");
+
+    Process dead = new ProcessBuilder("true").start();
+    dead.waitFor();
+    overwrite(lockPath, lockJson("crashed", host, dead.pid(), java.time.Instant.now()));
+    try (RunStore store = RunStore.open(dir, conf())) {
+      assertTrue(
+          new String(readAll(lockPath), StandardCharsets.UTF_8)
+              .contains("\"pid\":" + ProcessHandle.current().pid()),
+          "taken over from the dead process");
+    }
+    assertFalse(fs.exists(lockPath), "close releases the lock");
+
+    java.time.Instant old = java.time.Instant.now().minusSeconds(300);
+    overwrite(lockPath, lockJson("gone", "elsewhere.invalid", 4242, old));
+    try (RunStore store = RunStore.open(dir, conf())) {
+      store.writeCheckpoint(1, new double[] {1}, meta(store, 1));
+    }
+    overwrite(lockPath, lockJson("alive", "elsewhere.invalid", 4242, java.time.Instant.now()));
+    RunLockedException live =
+        assertThrows(RunLockedException.class, () -> RunStore.open(dir, conf()));
+    assertTrue(live.getMessage().contains("host elsewhere.invalid, pid 4242"), live.getMessage());
+  }
+
+  /** B6. The heartbeat thread rewrites run.lock while the lock is held. */
+  @Test
+  void theLockHeartbeatAdvancesWhileHeld() throws Exception {
+    fs.mkdirs(new Path(dir.toString()));
+    FileSystem own = inspector();
+    FileOps ops = new FileOps(own, java.time.Duration.ofSeconds(30));
+    Path lockPath = new Path(dir.toString(), RunLock.FILE_NAME);
+    RunLock lock =
+        RunLock.acquire(
+            own,
+            ops,
+            new Path(dir.toString()),
+            java.time.Duration.ofMillis(50),
+            java.time.Duration.ofSeconds(60));
+    try {
+      String first = new String(readAll(lockPath), StandardCharsets.UTF_8);
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      String now = first;
+      while (now.equals(first) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+        now = new String(readAll(lockPath), StandardCharsets.UTF_8);
+      }
+      assertTrue(!now.equals(first), "heartbeat did not advance: " + now);
+      lock.verify();
+    } finally {
+      lock.release();
+      own.close();
+    }
+    assertFalse(fs.exists(lockPath));
+  }
+
+  static byte[] lockJson(String owner, String host, long pid, java.time.Instant beat) {
+    return ("{\"token\":\"t-"
+            + owner
+            + "\",\"owner\":\""
+            + owner
+            + "\",\"host\":\""
+            + host
+            + "\",\"pid\":"
+            + pid
+            + ",\"heartbeat\":\""
+            + beat
+            + "\"}\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  static void writeWithArray(RunStore store, long step, double[] theta) throws IOException {
+    store.steps().appendLine("{\"step\":" + step + "}");
+    store.flushMetrics();
+    store.writeCheckpoint(
+        step, theta, Map.of("previous-eval-theta.bin", theta.clone()), meta(store, step));
   }
 
   // ---------------------------------------------------------------- helpers
