@@ -14,10 +14,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The {@code marginflow} command: {@code train} runs (or resumes) the training job, {@code weights}
- * prints a checkpoint's θ; {@code report}, {@code runs} and {@code export-margins} read run
- * directories (see io.marginflow.spark.report). Bad flags or config values fail before Spark
- * starts, naming the key.
+ * The {@code marginflow} command: {@code train} runs (or resumes) the training job, {@code sweep}
+ * runs many in one application, {@code weights} prints a checkpoint's θ; {@code report}, {@code
+ * runs} and {@code export-margins} read run directories (see io.marginflow.spark.report). Bad flags
+ * or config values fail before Spark starts, naming the key.
  */
 public final class MarginflowCli {
 
@@ -41,6 +41,7 @@ public final class MarginflowCli {
     try {
       return switch (args[0]) {
         case "train" -> train(rest, out);
+        case "sweep" -> SweepCommand.run(rest, out);
         case "weights" -> weights(rest, out);
         case "report" -> ReportCommand.run(rest, out);
         case "runs" -> RunsCommand.run(rest, out);
@@ -62,6 +63,9 @@ public final class MarginflowCli {
   static String usage() {
     return """
         usage: marginflow train [--config FILE.yaml] [--key value ...]   (marginflow train --help)
+               marginflow sweep [--config FILE.yaml] --grid KEY=V1,V2 --seeds 1-5 --out ROOT \
+                                [--parallel N]                  (marginflow sweep --help)
+               marginflow sweep --resume ROOT/SWEEP_ID
                marginflow weights RUN_DIR [--step K]
                marginflow report RUN_DIR [RUN_DIR ...] --out FILE.html
                marginflow runs ROOT [--json]

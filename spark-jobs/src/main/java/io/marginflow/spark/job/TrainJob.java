@@ -5,6 +5,7 @@ import io.marginflow.common.format.Manifest;
 import io.marginflow.common.net.BlasInfo;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.train.LocalTrainer;
+import io.marginflow.common.train.RunRecorder;
 import io.marginflow.common.train.TrainingLoop;
 import io.marginflow.common.train.TrainingState;
 import io.marginflow.spark.store.Checkpoint;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -62,46 +64,11 @@ public final class TrainJob {
     RunStore store = resume ? RunStore.open(runDir, hadoop) : RunStore.create(runDir, hadoop);
     IngestedData train = null;
     IngestedData test = null;
-    SparkBackend backend = null;
     try {
-      boolean cnn = config.model().spec().startsWith("cnn");
-      int probeFeatures = features > 0 ? features : 1;
-      boolean sparse = !cnn && isSparse(trainFiles, probeFeatures);
-      int blockRows = blockRows(config, features > 0 ? features : 784);
-      train =
-          loader.load(trainFiles, config.data().trainUris(), features, sparse, blockRows, false);
-      features = train.features();
-      if (!config.data().testUris().isEmpty()) {
-        test = loader.load(testFiles, config.data().testUris(), features, sparse, blockRows, true);
-      }
-      Network network = LocalTrainer.buildNetwork(config, features);
-      String blas = blasImplementations(sc, train);
-      TrainingState start;
-      if (resume) {
-        start = resumeState(store);
-        LOG.info("resuming {} at step {}", runDir, start.step());
-      } else {
-        store.writeManifest(
-            manifest(config, runId, network, train, test, loader.partitions(), spark, blas));
-        start = TrainingLoop.initialState(config, LocalTrainer.initialTheta(config, network));
-      }
-      ModelKey key = ModelKey.of(config, network, train.rows());
-      MarginSnapshots snapshots = new MarginSnapshots(spark, train.blocks(), key, store.uri());
-      backend =
-          new SparkBackend(
-              sc,
-              train.blocks(),
-              test == null ? null : test.blocks(),
-              train.rows(),
-              key,
-              config.cluster().treeDepth(),
-              thetaShipping(config, network),
-              snapshots);
-      LOG.info("backend: {}", backend.describe());
-      RunDirectoryRecorder recorder =
-          new RunDirectoryRecorder(store, key.sampler(), key.samplerSeed());
-      TrainingState end = new TrainingLoop(config, network, backend, recorder).run(start);
-      return new Outcome(store.uri(), end);
+      Ingested data = ingest(config, loader, trainFiles, testFiles, features);
+      train = data.train();
+      test = data.test();
+      return runOn(config, spark, store, runId, data, UnaryOperator.identity());
     } catch (RuntimeException | Error e) {
       try {
         store.flushMetrics();
@@ -111,9 +78,6 @@ public final class TrainJob {
       }
       throw e;
     } finally {
-      if (backend != null) {
-        backend.release();
-      }
       if (train != null) {
         train.blocks().unpersist(false);
       }
@@ -121,6 +85,96 @@ public final class TrainJob {
         test.blocks().unpersist(false);
       }
       store.close();
+    }
+  }
+
+  /**
+   * The data of a run after ingestion, cached and materialized (shared by the runs of a sweep).
+   *
+   * @param train the training split
+   * @param test the test split, or null
+   * @param partitions the partition count the blocks were cut into
+   */
+  public record Ingested(IngestedData train, IngestedData test, int partitions) {}
+
+  /**
+   * Loads, caches and materializes the training (and test) split of {@code config} from the scanned
+   * files. On failure, whatever was cached is released before the exception propagates.
+   */
+  public static Ingested ingest(
+      TrainConfig config,
+      DataLoader loader,
+      List<InputFile> trainFiles,
+      List<InputFile> testFiles,
+      int features)
+      throws IOException {
+    boolean cnn = config.model().spec().startsWith("cnn");
+    int probeFeatures = features > 0 ? features : 1;
+    boolean sparse = !cnn && isSparse(trainFiles, probeFeatures);
+    int blockRows = blockRows(config, features > 0 ? features : 784);
+    IngestedData train =
+        loader.load(trainFiles, config.data().trainUris(), features, sparse, blockRows, false);
+    try {
+      IngestedData test =
+          config.data().testUris().isEmpty()
+              ? null
+              : loader.load(
+                  testFiles, config.data().testUris(), train.features(), sparse, blockRows, true);
+      return new Ingested(train, test, loader.partitions());
+    } catch (IOException | RuntimeException | Error e) {
+      train.blocks().unpersist(false);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs (or resumes, when {@code runId} is null) one run on data already ingested: writes the
+   * manifest, builds the backend and drives {@link TrainingLoop} with a {@link
+   * RunDirectoryRecorder} passed through {@code decorate}. Neither the data nor the store are
+   * released here; the caller owns them (and writes a failed status if this throws).
+   */
+  public static Outcome runOn(
+      TrainConfig config,
+      SparkSession spark,
+      RunStore store,
+      String runId,
+      Ingested data,
+      UnaryOperator<RunRecorder> decorate)
+      throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    IngestedData train = data.train();
+    IngestedData test = data.test();
+    Network network = LocalTrainer.buildNetwork(config, train.features());
+    String blas = blasImplementations(sc, train);
+    TrainingState start;
+    if (runId == null) {
+      start = resumeState(store);
+      LOG.info("resuming {} at step {}", store.uri(), start.step());
+    } else {
+      store.writeManifest(
+          manifest(config, runId, network, train, test, data.partitions(), spark, blas));
+      start = TrainingLoop.initialState(config, LocalTrainer.initialTheta(config, network));
+    }
+    ModelKey key = ModelKey.of(config, network, train.rows());
+    MarginSnapshots snapshots = new MarginSnapshots(spark, train.blocks(), key, store.uri());
+    SparkBackend backend =
+        new SparkBackend(
+            sc,
+            train.blocks(),
+            test == null ? null : test.blocks(),
+            train.rows(),
+            key,
+            config.cluster().treeDepth(),
+            thetaShipping(config, network),
+            snapshots);
+    try {
+      LOG.info("backend: {}", backend.describe());
+      RunRecorder recorder =
+          decorate.apply(new RunDirectoryRecorder(store, key.sampler(), key.samplerSeed()));
+      TrainingState end = new TrainingLoop(config, network, backend, recorder).run(start);
+      return new Outcome(store.uri(), end);
+    } finally {
+      backend.release();
     }
   }
 
