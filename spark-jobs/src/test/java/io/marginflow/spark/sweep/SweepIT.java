@@ -194,4 +194,68 @@ class SweepIT {
         alone(tmp.resolve("alone-resume"), with(BASE, "--batch", "30", "--seed", "7"));
     assertSameRun(a.runDir(), store.runDir(r0.id()));
   }
+
+  @Test
+  void reportGivesSeedMediansAndBandsPerGridPointAndRunsListsTheSweep() throws IOException {
+    SweepSpec spec =
+        SweepSpec.parse(with(BASE, "--grid", "step=0.5,2", "--seeds", "1-3", "--steps", "30"));
+    SweepManifest end = runSweep(spec, "rep", new ByteArrayOutputStream());
+    String dir = tmp.resolve("sweeps/rep").toString();
+    Path html = tmp.resolve("rep.html");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        io.marginflow.spark.cli.MarginflowCli.run(
+            new String[] {
+              "report", dir, "--out", html.toString(), "--reference", "normalized_margin=0.01"
+            },
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+    String page = Files.readString(html);
+    assertTrue(page.contains("Final values (median [min, max] over seeds)"));
+    assertTrue(page.contains("fig-final-normalized_margin-vs-step"), "final vs grid key chart");
+    assertTrue(page.contains("fig-sweep-norm-growth"));
+    assertTrue(page.contains("reference 0.01"), "reference line in a chart legend");
+
+    io.marginflow.spark.report.SweepReport r =
+        io.marginflow.spark.report.SweepReport.of(
+            List.of(dir), CONF, Map.of(), Instant.parse("2026-12-06T02:00:00Z"));
+    assertEquals(2, r.groups().size());
+    io.marginflow.spark.report.SweepReport.Group g = r.groups().get(1);
+    assertEquals(Map.of("step", "2"), g.point());
+    assertEquals(3, g.runs().size());
+    // the band at step 30 from the three runs' own eval rows
+    double[] at30 = new double[3];
+    for (int i = 0; i < 3; i++) {
+      URI runDir =
+          SweepStore.open(URI.create("file://" + dir), CONF).runDir(end.runs().get(3 + i).id());
+      for (String line : text(runDir, "metrics/eval.jsonl").split("\n")) {
+        if (line.contains("\"step\":30,") && line.contains("\"split\":\"train\"")) {
+          at30[i] = io.marginflow.common.stats.MetricsJson.parseEvalRow(line).normalizedMargin();
+        }
+      }
+    }
+    java.util.Arrays.sort(at30);
+    io.marginflow.spark.report.ChartSpec curve =
+        r.sections().get(0).charts().stream()
+            .filter(c -> c.id().equals("sweep-normalized_margin"))
+            .findFirst()
+            .orElseThrow();
+    io.marginflow.spark.report.ChartSpec.Series band = curve.series("step=2").orElseThrow();
+    int last = band.size() - 1;
+    assertEquals(30.0, band.x()[last]);
+    assertEquals(at30[1], band.y()[last], 0.0, "median of three seeds");
+    assertEquals(at30[0], band.lower()[last], 0.0);
+    assertEquals(at30[2], band.upper()[last], 0.0);
+
+    ByteArrayOutputStream listing = new ByteArrayOutputStream();
+    io.marginflow.spark.cli.MarginflowCli.run(
+        new String[] {"runs", tmp.resolve("sweeps").toString()},
+        new PrintStream(listing, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    String l = listing.toString(StandardCharsets.UTF_8);
+    assertTrue(l.contains("sweeps:") && l.contains("rep  6 runs {finished=6}"), l);
+    assertTrue(l.contains(end.runs().get(0).id()), "its runs are listed too: " + l);
+  }
 }
