@@ -2,6 +2,7 @@ package io.marginflow.common.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,7 +100,11 @@ public final class ConfigLoader {
     return applyFile(base, file, EnumSet.noneOf(ConfigKey.class));
   }
 
-  private static Settings applyFile(Settings base, Path file, Set<ConfigKey> given) {
+  /**
+   * The YAML file as a mapping (empty for an empty file); an unreadable file or one that is not a
+   * mapping fails naming the file.
+   */
+  public static ObjectNode readYaml(Path file) {
     JsonNode root;
     try (InputStream in = Files.newInputStream(file)) {
       root = new ObjectMapper(new YAMLFactory()).readTree(in);
@@ -107,11 +112,16 @@ public final class ConfigLoader {
       throw new ConfigException("config file " + file + ": cannot read: " + e.getMessage());
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
-      return base;
+      return new ObjectMapper().createObjectNode();
     }
     if (!root.isObject()) {
       throw new ConfigException("config file " + file + ": expected a mapping of key: value");
     }
+    return (ObjectNode) root;
+  }
+
+  private static Settings applyFile(Settings base, Path file, Set<ConfigKey> given) {
+    ObjectNode root = readYaml(file);
     Settings s = base;
     Iterator<Map.Entry<String, JsonNode>> it = root.fields();
     while (it.hasNext()) {
@@ -134,7 +144,8 @@ public final class ConfigLoader {
     return s;
   }
 
-  private static String text(JsonNode v, Path file, String key) {
+  /** A config-file value as text: a scalar, or a list joined with commas (nested values fail). */
+  public static String text(JsonNode v, Path file, String key) {
     if (v.isArray()) {
       List<String> parts = new ArrayList<>();
       for (JsonNode item : v) {

@@ -9,6 +9,7 @@ import io.marginflow.common.format.SweepManifest;
 import io.marginflow.spark.report.RunLister;
 import io.marginflow.spark.report.RunSummary;
 import io.marginflow.spark.report.SweepLister;
+import io.marginflow.spark.report.TextTable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -88,22 +89,7 @@ final class RunsCommand {
             status
           });
     }
-    int[] width = new int[HEADER.length];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        width[i] = Math.max(width[i], row[i].codePointCount(0, row[i].length()));
-      }
-    }
-    StringBuilder b = new StringBuilder();
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        b.append(row[i]);
-        if (i < row.length - 1) {
-          b.append(" ".repeat(width[i] - row[i].codePointCount(0, row[i].length()) + 2));
-        }
-      }
-      b.append('\n');
-    }
+    StringBuilder b = new StringBuilder(TextTable.format(rows));
     if (runs.isEmpty()) {
       b.append("(no runs)\n");
     }

@@ -1,6 +1,7 @@
 package io.marginflow.spark.sweep;
 
 import io.marginflow.common.format.SweepManifest;
+import io.marginflow.spark.report.TextTable;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -68,22 +69,7 @@ public final class SweepProgress {
       row.add(reason.length() > 60 ? reason.substring(0, 59) + "…" : reason);
       rows.add(row.toArray(String[]::new));
     }
-    int[] width = new int[head.size()];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        width[i] = Math.max(width[i], row[i].codePointCount(0, row[i].length()));
-      }
-    }
-    StringBuilder b = new StringBuilder();
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        b.append(row[i]);
-        if (i < row.length - 1) {
-          b.append(" ".repeat(width[i] - row[i].codePointCount(0, row[i].length()) + 2));
-        }
-      }
-      b.append('\n');
-    }
+    String b = TextTable.format(rows);
     out.print(b);
     out.flush();
   }

@@ -11,7 +11,6 @@ import io.marginflow.common.config.Settings;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.format.SweepManifest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -121,14 +120,14 @@ public record SweepSpec(
     String root = null;
     String name = null;
     if (file != null) {
-      ObjectNode tree = readYaml(file);
+      ObjectNode tree = ConfigLoader.readYaml(file);
       JsonNode g = tree.remove("grid");
       if (g != null) {
         grid.putAll(yamlGrid(g, file));
       }
       JsonNode s = tree.remove("seeds");
       if (s != null) {
-        seeds = seeds(s.isArray() ? joined(s, file, "seeds") : s.asText(), file + ": seeds");
+        seeds = seeds(ConfigLoader.text(s, file, "seeds"), file + ": seeds");
       }
       JsonNode p = tree.remove("parallel");
       if (p != null) {
@@ -330,7 +329,7 @@ public record SweepSpec(
       List<String> values = new ArrayList<>();
       if (e.getValue().isArray()) {
         for (JsonNode v : e.getValue()) {
-          values.add(v.isArray() ? joined(v, file, e.getKey()) : v.asText());
+          values.add(ConfigLoader.text(v, file, "grid: " + e.getKey()));
         }
       } else {
         values.add(e.getValue().asText());
@@ -338,34 +337,6 @@ public record SweepSpec(
       out.put(key, values);
     }
     return out;
-  }
-
-  private static String joined(JsonNode arr, Path file, String key) {
-    List<String> parts = new ArrayList<>();
-    for (JsonNode v : arr) {
-      if (!v.isValueNode()) {
-        throw new ConfigException(
-            "config file " + file + ": " + key + ": nested values are not allowed");
-      }
-      parts.add(v.asText());
-    }
-    return String.join(",", parts);
-  }
-
-  private static ObjectNode readYaml(Path file) {
-    JsonNode root;
-    try (InputStream in = Files.newInputStream(file)) {
-      root = new ObjectMapper(new YAMLFactory()).readTree(in);
-    } catch (IOException e) {
-      throw new ConfigException("config file " + file + ": cannot read: " + e.getMessage());
-    }
-    if (root == null || root.isMissingNode() || root.isNull()) {
-      return new ObjectMapper().createObjectNode();
-    }
-    if (!root.isObject()) {
-      throw new ConfigException("config file " + file + ": expected a mapping of key: value");
-    }
-    return (ObjectNode) root;
   }
 
   private static long parseLong(String s, String where) {
