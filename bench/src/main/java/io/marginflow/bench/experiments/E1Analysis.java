@@ -110,7 +110,7 @@ public final class E1Analysis {
           continue;
         }
         URI dir = store.runDir(r.id());
-        RunData d = RunReader.read(dir.toString(), conf, new RunReader.Options(10, 0));
+        RunData d = RunReader.read(dir.toString(), conf, new RunReader.Options(16, 0));
         List<EvalRow> evals = d.evals(EvalRow.TRAIN);
         double maxRatio = Double.NEGATIVE_INFINITY;
         List<double[]> rpts = new ArrayList<>();
