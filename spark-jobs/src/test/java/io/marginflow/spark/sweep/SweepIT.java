@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.marginflow.common.config.ConfigLoader;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.format.SweepManifest;
+import io.marginflow.common.testing.SharedDatasets;
 import io.marginflow.spark.job.TrainJob;
 import io.marginflow.spark.store.RunStore;
 import io.marginflow.spark.store.SweepStore;
+import io.marginflow.spark.testing.HdfsFixture;
 import io.marginflow.spark.testing.SparkFixture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -257,5 +259,40 @@ class SweepIT {
     String l = listing.toString(StandardCharsets.UTF_8);
     assertTrue(l.contains("sweeps:") && l.contains("rep  6 runs {finished=6}"), l);
     assertTrue(l.contains(end.runs().get(0).id()), "its runs are listed too: " + l);
+  }
+
+  @Test
+  void aSweepReadsItsDataFromHdfsAndWritesItsRunsThere() throws IOException {
+    URI data =
+        HdfsFixture.copyFromLocal(
+            SharedDatasets.resolve("spark-sample/sample_binary_classification_data.txt"),
+            "/data/spark-sample.txt");
+    String[] base = {
+      "--data", data.toString(), "--features", "692", "--model", "mlp:692-1", "--init", "zeros",
+      "--partitions", "2", "--batch", "10", "--steps", "30", "--eval-every", "10",
+      "--log-spaced-evals", "false", "--checkpoint-every", "10", "--step", "1e-7"
+    };
+    SweepSpec spec = SweepSpec.parse(with(base, "--grid", "loss=exp,logistic"));
+    URI dir = HdfsFixture.uri("/sweeps/hdfs");
+    SweepStore store = SweepStore.create(dir, HdfsFixture.conf());
+    SweepManifest end =
+        new SweepRunner(
+                SparkFixture.spark(),
+                store,
+                new SweepProgress(new PrintStream(new ByteArrayOutputStream())))
+            .run(spec.plan("hdfs", Instant.parse("2026-12-06T02:30:00Z")));
+    for (SweepManifest.Run r : end.runs()) {
+      assertEquals(SweepManifest.FINISHED, r.status(), r.id() + ": " + r.reason());
+    }
+    assertEquals(end, SweepStore.open(dir, HdfsFixture.conf()).read());
+    assertEquals("hdfs", store.runDir(end.runs().get(1).id()).getScheme());
+    TrainJob.Outcome a = alone(tmp.resolve("alone-hdfs"), with(base, "--loss", "logistic"));
+    try (RunStore local = RunStore.open(a.runDir(), CONF);
+        RunStore remote = RunStore.open(store.runDir(end.runs().get(1).id()), HdfsFixture.conf())) {
+      assertArrayEquals(
+          local.readLatestCheckpoint().orElseThrow().theta(),
+          remote.readLatestCheckpoint().orElseThrow().theta(),
+          "θ of the HDFS run");
+    }
   }
 }
