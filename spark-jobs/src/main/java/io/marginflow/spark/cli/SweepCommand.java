@@ -88,9 +88,8 @@ final class SweepCommand {
               + " finished, "
               + failed
               + " failed; sweep file "
-              + store.uri()
-              + "/"
-              + SweepStore.SWEEP_FILE);
+              + new org.apache.hadoop.fs.Path(
+                  new org.apache.hadoop.fs.Path(store.uri()), SweepStore.SWEEP_FILE));
       return failed == 0 ? 0 : 1;
     } finally {
       spark.stop();
