@@ -2,6 +2,7 @@ package io.marginflow.common.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -228,7 +229,28 @@ public final class ConfigLoader {
     return "";
   }
 
-  private static String text(JsonNode v, Path file, String key) {
+  /**
+   * The YAML file as a mapping (empty for an empty file); an unreadable file or one that is not a
+   * mapping fails naming the file (for sweep files, whose grid and seeds sit beside run keys).
+   */
+  public static ObjectNode readYaml(Path file) {
+    JsonNode root;
+    try (InputStream in = Files.newInputStream(file)) {
+      root = new ObjectMapper(new YAMLFactory()).readTree(in);
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + ": cannot read: " + e.getMessage());
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return new ObjectMapper().createObjectNode();
+    }
+    if (!root.isObject()) {
+      throw new ConfigException("config file " + file + ": expected a mapping of key: value");
+    }
+    return (ObjectNode) root;
+  }
+
+  /** A config-file value as text: a scalar, or a list joined with commas (nested values fail). */
+  public static String text(JsonNode v, Path file, String key) {
     if (v.isArray()) {
       List<String> parts = new ArrayList<>();
       for (JsonNode item : v) {

@@ -22,10 +22,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The {@code marginflow} command: {@code train} validates then runs (or resumes) the training job,
- * {@code check} (= {@code train --dry-run}) only validates and prints the plan, {@code weights}
- * prints a checkpoint's θ; {@code report}, {@code runs} and {@code export-margins} read run
- * directories (see io.marginflow.spark.report). Every problem of a run is reported before anything
- * is written, naming the key, file or line (exit 2).
+ * {@code check} (= {@code train --dry-run}) only validates and prints the plan, {@code sweep} runs
+ * many runs in one application, {@code weights} prints a checkpoint's θ; {@code report}, {@code
+ * runs} and {@code export-margins} read run directories (see io.marginflow.spark.report). Every
+ * problem of a run is reported before anything is written, naming the key, file or line (exit 2).
  */
 public final class MarginflowCli {
 
@@ -50,6 +50,7 @@ public final class MarginflowCli {
       return switch (args[0]) {
         case "train" -> train(rest, out, err, false);
         case "check" -> train(rest, out, err, true);
+        case "sweep" -> SweepCommand.run(rest, out);
         case "weights" -> weights(rest, out);
         case "report" -> ReportCommand.run(rest, out);
         case "runs" -> RunsCommand.run(rest, out);
@@ -72,6 +73,9 @@ public final class MarginflowCli {
     return """
         usage: marginflow train [--config FILE.yaml] [--key value ...] [--dry-run]   (train --help)
                marginflow check [--config FILE.yaml] [--key value ...]    (validate, print the plan)
+               marginflow sweep [--config FILE.yaml] --grid KEY=V1,V2 --seeds 1-5 --out ROOT \
+                                [--parallel N]                  (marginflow sweep --help)
+               marginflow sweep --resume ROOT/SWEEP_ID
                marginflow weights RUN_DIR [--step K]
                marginflow report RUN_DIR [RUN_DIR ...] --out FILE.html
                marginflow runs ROOT [--json]

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.marginflow.common.config.ConfigException;
+import io.marginflow.common.format.SweepManifest;
 import io.marginflow.spark.report.RunLister;
 import io.marginflow.spark.report.RunSummary;
+import io.marginflow.spark.report.SweepLister;
+import io.marginflow.spark.report.TextTable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -15,13 +18,15 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 
 /**
  * {@code marginflow runs ROOT [--json]}: the runs under a root directory (any Hadoop URI) with id,
  * start time, model, loss, sampler, γ, n_b, steps done, last normalized margin and status, as an
- * aligned table or a JSON array.
+ * aligned table or a JSON array; the table is followed by the sweeps found (each {@code sweep.json}
+ * with its runs counted by status).
  */
 public final class RunsCommand {
 
@@ -44,8 +49,12 @@ public final class RunsCommand {
     if (a.positional().size() != 1) {
       throw new ConfigException("runs: expected exactly one ROOT directory\n" + USAGE);
     }
-    List<RunSummary> runs = RunLister.list(a.positional().get(0), new Configuration());
+    Configuration conf = new Configuration();
+    List<RunSummary> runs = RunLister.list(a.positional().get(0), conf);
     out.print(a.flag("json") ? json(runs) : table(runs));
+    if (!a.flag("json")) {
+      out.print(sweeps(SweepLister.list(a.positional().get(0), conf)));
+    }
     out.flush();
     return 0;
   }
@@ -80,27 +89,41 @@ public final class RunsCommand {
             status
           });
     }
-    int[] width = new int[HEADER.length];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        width[i] = Math.max(width[i], row[i].codePointCount(0, row[i].length()));
-      }
-    }
-    StringBuilder b = new StringBuilder();
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        b.append(row[i]);
-        if (i < row.length - 1) {
-          b.append(" ".repeat(width[i] - row[i].codePointCount(0, row[i].length()) + 2));
-        }
-      }
-      b.append('\n');
-    }
+    StringBuilder b = new StringBuilder(TextTable.format(rows));
     if (runs.isEmpty()) {
       b.append("(no runs)\n");
     }
     for (String e : errors) {
       b.append("unreadable: ").append(e).append('\n');
+    }
+    return b.toString();
+  }
+
+  /** The sweeps under the root: id, runs by status, grid and seeds (empty text when none). */
+  static String sweeps(List<SweepLister.Entry> sweeps) {
+    if (sweeps.isEmpty()) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder("\nsweeps:\n");
+    for (SweepLister.Entry e : sweeps) {
+      b.append("  ").append(e.id()).append("  ");
+      if (e.error() != null) {
+        b.append("unreadable: ").append(e.error()).append('\n');
+        continue;
+      }
+      SweepManifest m = e.manifest();
+      Map<String, Long> counts = new java.util.TreeMap<>();
+      for (SweepManifest.Run r : m.runs()) {
+        counts.merge(r.status(), 1L, Long::sum);
+      }
+      b.append(m.runs().size())
+          .append(" runs ")
+          .append(counts)
+          .append("  grid ")
+          .append(m.grid())
+          .append("  seeds ")
+          .append(m.seeds())
+          .append('\n');
     }
     return b.toString();
   }

@@ -40,12 +40,27 @@ public final class SparkSessions {
 
   /** A session for the run (gets the existing one when called under spark-submit). */
   public static SparkSession forRun(TrainConfig config) {
+    return session(config.cluster().master(), "marginflow", false);
+  }
+
+  /**
+   * A session for a sweep: as {@link #forRun}, with the FAIR scheduler (each run of the sweep
+   * submits its jobs in its own pool) unless {@code spark.scheduler.mode} is given.
+   */
+  public static SparkSession forSweep(String master) {
+    return session(master, "marginflow-sweep", true);
+  }
+
+  private static SparkSession session(String master, String appName, boolean fair) {
     SparkConf conf = new SparkConf(true);
     if (!conf.contains("spark.master")) {
-      conf.setMaster(config.cluster().master());
+      conf.setMaster(master);
     }
-    conf.setIfMissing("spark.app.name", "marginflow");
+    conf.setIfMissing("spark.app.name", appName);
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    if (fair) {
+      conf.setIfMissing("spark.scheduler.mode", "FAIR");
+    }
     configure(conf, 1L << 22);
     return SparkSession.builder().config(conf).getOrCreate();
   }

@@ -5,6 +5,7 @@ import io.marginflow.common.format.Manifest;
 import io.marginflow.common.net.BlasInfo;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.train.LocalTrainer;
+import io.marginflow.common.train.RunRecorder;
 import io.marginflow.common.train.TrainingLoop;
 import io.marginflow.common.train.TrainingState;
 import io.marginflow.spark.check.RunPlan;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -77,41 +79,134 @@ public final class TrainJob {
     RunStore store = resume ? RunStore.open(runDir, hadoop) : RunStore.create(runDir, hadoop);
     IngestedData train = null;
     IngestedData test = null;
-    SparkBackend backend = null;
     try {
-      boolean sparse = plan.sparse();
-      int blockRows = plan.blockRows();
-      train =
-          loader.load(trainFiles, config.data().trainUris(), features, sparse, blockRows, false);
-      features = train.features();
-      if (!config.data().testUris().isEmpty()) {
-        test = loader.load(testFiles, config.data().testUris(), features, sparse, blockRows, true);
+      Ingested data =
+          ingest(
+              config,
+              loader,
+              trainFiles,
+              testFiles,
+              features,
+              plan.sparse(),
+              plan.blockRows());
+      train = data.train();
+      test = data.test();
+      return runOn(config, spark, store, resume ? null : runId, data, UnaryOperator.identity());
+    } catch (RuntimeException | Error e) {
+      try {
+        store.flushMetrics();
+        RunDirectoryRecorder.writeStatus(store, "failed", String.valueOf(e.getMessage()), -1);
+      } catch (IOException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
       }
-      Network network = LocalTrainer.buildNetwork(config, features);
-      String blas = blasImplementations(sc, train);
-      TrainingState start;
-      if (resume) {
-        start = resumeState(store);
-        List<Long> removed = MarginSnapshots.removeAfter(store.uri(), start.step(), hadoop);
-        if (!removed.isEmpty()) {
-          LOG.info("removed margin snapshots written after the checkpoint: steps {}", removed);
-        }
-        LOG.info("resuming {} at step {}", runDir, start.step());
-      } else {
-        start = TrainingLoop.initialState(config, LocalTrainer.initialTheta(config, network));
+      throw e;
+    } finally {
+      if (train != null) {
+        train.blocks().unpersist(false);
       }
-      ModelKey key = ModelKey.of(config, network, train.rows());
-      MarginSnapshots snapshots = new MarginSnapshots(spark, train.blocks(), key, store.uri());
-      backend =
-          new SparkBackend(
-              sc,
-              train.blocks(),
-              test == null ? null : test.blocks(),
-              train.rows(),
-              key,
-              config.cluster().treeDepth(),
-              thetaShipping(config, network),
-              snapshots);
+      if (test != null) {
+        test.blocks().unpersist(false);
+      }
+      store.close();
+    }
+  }
+
+  /**
+   * The data of a run after ingestion, cached and materialized (shared by the runs of a sweep).
+   *
+   * @param train the training split
+   * @param test the test split, or null
+   * @param partitions the partition count the blocks were cut into
+   */
+  public record Ingested(IngestedData train, IngestedData test, int partitions) {}
+
+  /**
+   * Loads, caches and materializes the training (and test) split of {@code config} from the scanned
+   * files. On failure, whatever was cached is released before the exception propagates.
+   */
+  public static Ingested ingest(
+      TrainConfig config,
+      DataLoader loader,
+      List<InputFile> trainFiles,
+      List<InputFile> testFiles,
+      int features)
+      throws IOException {
+    boolean cnn = config.model().spec().startsWith("cnn");
+    int probeFeatures = features > 0 ? features : 1;
+    boolean sparse = !cnn && isSparse(trainFiles, probeFeatures);
+    int blockRows = blockRows(config, features > 0 ? features : 784);
+    return ingest(config, loader, trainFiles, testFiles, features, sparse, blockRows);
+  }
+
+  /** As above, with the block layout already decided (by {@link RunValidator}'s plan). */
+  public static Ingested ingest(
+      TrainConfig config,
+      DataLoader loader,
+      List<InputFile> trainFiles,
+      List<InputFile> testFiles,
+      int features,
+      boolean sparse,
+      int blockRows)
+      throws IOException {
+    IngestedData train =
+        loader.load(trainFiles, config.data().trainUris(), features, sparse, blockRows, false);
+    try {
+      IngestedData test =
+          config.data().testUris().isEmpty()
+              ? null
+              : loader.load(
+                  testFiles, config.data().testUris(), train.features(), sparse, blockRows, true);
+      return new Ingested(train, test, loader.partitions());
+    } catch (IOException | RuntimeException | Error e) {
+      train.blocks().unpersist(false);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs (or resumes, when {@code runId} is null) one run on data already ingested: writes the
+   * manifest, builds the backend and drives {@link TrainingLoop} with a {@link
+   * RunDirectoryRecorder} passed through {@code decorate}. Neither the data nor the store are
+   * released here; the caller owns them (and writes a failed status if this throws).
+   */
+  public static Outcome runOn(
+      TrainConfig config,
+      SparkSession spark,
+      RunStore store,
+      String runId,
+      Ingested data,
+      UnaryOperator<RunRecorder> decorate)
+      throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    IngestedData train = data.train();
+    IngestedData test = data.test();
+    Network network = LocalTrainer.buildNetwork(config, train.features());
+    String blas = blasImplementations(sc, train);
+    TrainingState start;
+    if (runId == null) {
+      start = resumeState(store);
+      List<Long> removed =
+          MarginSnapshots.removeAfter(store.uri(), start.step(), sc.hadoopConfiguration());
+      if (!removed.isEmpty()) {
+        LOG.info("removed margin snapshots written after the checkpoint: steps {}", removed);
+      }
+      LOG.info("resuming {} at step {}", store.uri(), start.step());
+    } else {
+      start = TrainingLoop.initialState(config, LocalTrainer.initialTheta(config, network));
+    }
+    ModelKey key = ModelKey.of(config, network, train.rows());
+    MarginSnapshots snapshots = new MarginSnapshots(spark, train.blocks(), key, store.uri());
+    SparkBackend backend =
+        new SparkBackend(
+            sc,
+            train.blocks(),
+            test == null ? null : test.blocks(),
+            train.rows(),
+            key,
+            config.cluster().treeDepth(),
+            thetaShipping(config, network),
+            snapshots);
+    try {
       StepPathChooser.Choice path =
           StepPathChooser.choose(
               backend,
@@ -122,33 +217,16 @@ public final class TrainJob {
               !blas.startsWith("driver="));
       LOG.info("step path: {} ({})", path.path(), path.reason());
       LOG.info("backend: {}", backend.describe());
-      if (!resume) {
+      if (runId != null) {
         store.writeManifest(
-            manifest(config, runId, network, train, test, loader.partitions(), spark, blas, path));
+            manifest(config, runId, network, train, test, data.partitions(), spark, blas, path));
       }
-      RunDirectoryRecorder recorder =
-          new RunDirectoryRecorder(store, key.sampler(), key.samplerSeed());
+      RunRecorder recorder =
+          decorate.apply(new RunDirectoryRecorder(store, key.sampler(), key.samplerSeed()));
       TrainingState end = new TrainingLoop(config, network, backend, recorder).run(start);
       return new Outcome(store.uri(), end);
-    } catch (RuntimeException | Error e) {
-      try {
-        store.flushMetrics();
-        RunDirectoryRecorder.writeStatus(store, "failed", String.valueOf(e.getMessage()), -1);
-      } catch (IOException | RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
     } finally {
-      if (backend != null) {
-        backend.release();
-      }
-      if (train != null) {
-        train.blocks().unpersist(false);
-      }
-      if (test != null) {
-        test.blocks().unpersist(false);
-      }
-      store.close();
+      backend.release();
     }
   }
 

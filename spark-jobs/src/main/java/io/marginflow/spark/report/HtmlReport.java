@@ -39,7 +39,7 @@ public final class HtmlReport {
           LateStageMonitor.NON_FINITE,
           "NaN or ±∞ in the evaluation");
 
-  private static final String CSS =
+  static final String CSS =
       """
       body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0 auto;
         max-width:1000px;padding:16px 24px;color:#222;line-height:1.45}
@@ -162,8 +162,7 @@ public final class HtmlReport {
     b.append("</table>\n</section>\n");
   }
 
-  private static void section(
-      StringBuilder b, ReportCharts.Section s, Function<ChartSpec, byte[]> png) {
+  static void section(StringBuilder b, ReportCharts.Section s, Function<ChartSpec, byte[]> png) {
     b.append("<section id=\"")
         .append(s.id())
         .append("\">\n<h2>")

@@ -9,7 +9,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marginflow.common.stats.EvalRow;
 import io.marginflow.common.stats.MetricsJson;
 import io.marginflow.spark.cli.MarginflowCli;
+import io.marginflow.spark.store.SweepStore;
+import io.marginflow.spark.sweep.SweepProgress;
+import io.marginflow.spark.sweep.SweepRunner;
+import io.marginflow.spark.sweep.SweepSpec;
 import io.marginflow.spark.testing.ReportRunFixture;
+import io.marginflow.spark.testing.SparkFixture;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -57,6 +62,8 @@ class NotebookIT {
             new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
 
+    Path sweepDir = smallSweep();
+
     Path outDir = tmp.resolve("out");
     ExternalCommand.Result r =
         ExternalCommand.run(
@@ -77,6 +84,8 @@ class NotebookIT {
                 run.toString(),
                 "MARGINFLOW_MARGINS",
                 margins.toString(),
+                "MARGINFLOW_SWEEP_DIR",
+                sweepDir.toString(),
                 "MPLBACKEND",
                 "Agg",
                 "MPLCONFIGDIR",
@@ -132,5 +141,55 @@ class NotebookIT {
             .matcher(printed);
     assertTrue(s.find(), "the snapshot cell ran:\n" + printed);
     assertEquals(ReportRunFixture.TRAIN_ROWS, Integer.parseInt(s.group(1)));
+
+    // the sweep section: the same grouping and seed median as the Java sweep report
+    SweepReport sweep =
+        SweepReport.of(
+            List.of(sweepDir.toString()),
+            new org.apache.hadoop.conf.Configuration(),
+            Map.of(),
+            java.time.Instant.now());
+    double[] f = SweepReport.finals(sweep.groups().get(0).runs(), SweepReport.METRICS.get(0));
+    Matcher w =
+        Pattern.compile("CHECK sweep points=(\\d+) runs=(\\d+) first_median_final=(\\S+)")
+            .matcher(printed);
+    assertTrue(w.find(), "the sweep cell ran:\n" + printed);
+    assertEquals(2, Integer.parseInt(w.group(1)));
+    assertEquals(4, Integer.parseInt(w.group(2)));
+    assertEquals(f[0], Double.parseDouble(w.group(3)), 0, "seed median of the first grid point");
+  }
+
+  /** Two grid points × two seeds of small generated-data runs, in one sweep. */
+  private Path smallSweep() throws java.io.IOException {
+    SweepSpec spec =
+        SweepSpec.parse(
+            new String[] {
+              "--partitions",
+              "2",
+              "--batch",
+              "40",
+              "--steps",
+              "30",
+              "--eval-every",
+              "10",
+              "--generator-rows",
+              "400",
+              "--generator-features",
+              "10",
+              "--model",
+              "mlp:10-8-1",
+              "--grid",
+              "step=0.5,1",
+              "--seeds",
+              "1-2"
+            });
+    Path dir = tmp.resolve("sweeps").resolve("nb");
+    SweepStore store = SweepStore.create(dir.toUri(), new org.apache.hadoop.conf.Configuration());
+    new SweepRunner(
+            SparkFixture.spark(),
+            store,
+            new SweepProgress(new PrintStream(new ByteArrayOutputStream())))
+        .run(spec.plan("nb", java.time.Instant.now()));
+    return dir;
   }
 }
