@@ -81,14 +81,7 @@ public final class TrainJob {
     IngestedData test = null;
     try {
       Ingested data =
-          ingest(
-              config,
-              loader,
-              trainFiles,
-              testFiles,
-              features,
-              plan.sparse(),
-              plan.blockRows());
+          ingest(config, loader, trainFiles, testFiles, features, plan.sparse(), plan.blockRows());
       train = data.train();
       test = data.test();
       return runOn(config, spark, store, resume ? null : runId, data, UnaryOperator.identity());
