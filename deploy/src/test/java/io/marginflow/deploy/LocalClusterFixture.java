@@ -44,38 +44,40 @@ final class LocalClusterFixture {
     if (running != null) {
       return running;
     }
+    running = new LocalClusterFixture(up("local-cluster", stateEnv()), readPids());
+    return running;
+  }
+
+  /**
+   * {@code local-cluster down --purge}, then {@code local-cluster up upArgs...} (once more on fresh
+   * ports if it failed), a shutdown hook that runs {@code down} if the JVM ends early, and what
+   * {@code local-cluster env} then prints (the exports, by name). Output files are named after
+   * {@code name}.
+   */
+  static Map<String, String> up(String name, Map<String, String> stateEnv, String... upArgs) {
     Scripts.run(
-        "local-cluster-clean",
-        stateEnv(),
-        Duration.ofMinutes(1),
-        "local-cluster",
-        "down",
-        "--purge");
-    Scripts.Result up =
-        Scripts.run("local-cluster-up", stateEnv(), UP_TIMEOUT, "local-cluster", "up");
+        name + "-clean", stateEnv, Duration.ofMinutes(1), "local-cluster", "down", "--purge");
+    String[] command = Scripts.args(List.of("up"), upArgs).toArray(String[]::new);
+    Scripts.Result up = Scripts.run(name + "-up", stateEnv, UP_TIMEOUT, "local-cluster", command);
     if (up.exitCode() != 0) {
       // A free port picked by up can be taken by another program before its daemon binds it (up
       // then stops what it started): one more try, on fresh ports.
-      up = Scripts.run("local-cluster-up-retry", stateEnv(), UP_TIMEOUT, "local-cluster", "up");
+      up = Scripts.run(name + "-up-retry", stateEnv, UP_TIMEOUT, "local-cluster", command);
     }
     assertEquals(0, up.exitCode(), "local-cluster up:\n" + up.output());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
-                () -> {
-                  if (running != null) {
+                () ->
                     Scripts.run(
-                        "local-cluster-down-hook",
-                        stateEnv(),
+                        name + "-down-hook",
+                        stateEnv,
                         Duration.ofMinutes(1),
                         "local-cluster",
-                        "down");
-                  }
-                },
-                "local-cluster-down"));
+                        "down"),
+                name + "-down"));
     Scripts.Result printed =
-        Scripts.run(
-            "local-cluster-env", stateEnv(), Duration.ofSeconds(30), "local-cluster", "env");
+        Scripts.run(name + "-env", stateEnv, Duration.ofSeconds(30), "local-cluster", "env");
     assertEquals(0, printed.exitCode(), printed.output());
     Map<String, String> env = new LinkedHashMap<>();
     for (String line : printed.output().split("\n")) {
@@ -84,8 +86,7 @@ final class LocalClusterFixture {
         env.put(line.substring(7, eq), line.substring(eq + 1));
       }
     }
-    running = new LocalClusterFixture(env, readPids());
-    return running;
+    return env;
   }
 
   /** Runs {@code local-cluster down}; returns its result. */
@@ -125,8 +126,13 @@ final class LocalClusterFixture {
 
   /** A port chosen by {@code up} (names as in STATE/ports, e.g. {@code master_ui}). */
   static int port(String name) {
+    return port(STATE, name);
+  }
+
+  /** A port chosen by {@code up} in a state folder. */
+  static int port(Path state, String name) {
     try {
-      for (String line : Files.readAllLines(STATE.resolve("ports"))) {
+      for (String line : Files.readAllLines(state.resolve("ports"))) {
         if (line.startsWith(name + "=")) {
           return Integer.parseInt(line.substring(name.length() + 1));
         }
@@ -134,7 +140,7 @@ final class LocalClusterFixture {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    throw new IllegalStateException("no port " + name + " in " + STATE.resolve("ports"));
+    throw new IllegalStateException("no port " + name + " in " + state.resolve("ports"));
   }
 
   /** The pids recorded by {@code up}, by service. */
@@ -143,9 +149,14 @@ final class LocalClusterFixture {
   }
 
   static Map<String, Long> readPids() {
+    return readPids(STATE, SERVICES);
+  }
+
+  /** The pids recorded by {@code up} in a state folder, for the given services. */
+  static Map<String, Long> readPids(Path state, List<String> services) {
     Map<String, Long> out = new LinkedHashMap<>();
-    for (String s : SERVICES) {
-      Path f = STATE.resolve("pids").resolve(s + ".pid");
+    for (String s : services) {
+      Path f = state.resolve("pids").resolve(s + ".pid");
       try {
         if (Files.exists(f)) {
           out.put(s, Long.parseLong(Files.readString(f).trim()));
