@@ -245,6 +245,7 @@ class YarnClusterIT {
                       "yarn"))
               .await(SHORT);
       assertEquals(1, r.exitCode(), c.getKey() + ":\n" + r.output());
+      assertFalse(r.output().contains("driver's log"), "nothing was submitted:\n" + r.output());
       assertTrue(
           r.output()
               .matches(
@@ -306,6 +307,10 @@ class YarnClusterIT {
             .contains(
                 "marginflow: the YARN application failed: Application " + app + " was killed"),
         r.output());
+    assertTrue(
+        r.output().contains("\nmarginflow: SparkContext has been shutdown\n"),
+        "the driver's own message, not a stack trace:\n" + r.output());
+    assertFalse(r.output().contains("Exception in thread \"main\""), r.output());
     String status = new RunDir(out).text("status.json");
     assertTrue(status.matches("(?s).*\"state\":\"(failed|stopped)\".*"), status);
   }

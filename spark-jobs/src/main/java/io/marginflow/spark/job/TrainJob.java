@@ -111,13 +111,16 @@ public final class TrainJob {
       }
       throw e;
     } finally {
-      if (backend != null) {
+      // A stopped context (the YARN application was killed, say) has nothing left to release, and
+      // trying would throw over the exception that tells why the run ended.
+      boolean live = !sc.sc().isStopped();
+      if (live && backend != null) {
         backend.release();
       }
-      if (train != null) {
+      if (live && train != null) {
         train.blocks().unpersist(false);
       }
-      if (test != null) {
+      if (live && test != null) {
         test.blocks().unpersist(false);
       }
       store.close();
