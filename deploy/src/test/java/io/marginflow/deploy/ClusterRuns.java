@@ -15,7 +15,10 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the cluster tests (standalone and YARN) share: the arguments of a run of the reference
@@ -25,6 +28,7 @@ import java.util.List;
 final class ClusterRuns {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration SHORT = Duration.ofMinutes(2);
 
   private ClusterRuns() {}
 
@@ -64,6 +68,41 @@ final class ClusterRuns {
     // The executors' BLAS, as they reported it: the same implementation as the local run's.
     assertEquals(reference.manifest().blas(), m.blas(), "blas of the executors");
     assertTrue(run.exists("status.json"), "status.json");
+  }
+
+  /** Puts a9a on the cluster's HDFS at {@code hdfsPath} ({@code local-cluster fs -put}). */
+  static void putA9a(Map<String, String> submitEnv, String name, String hdfsPath) {
+    String parent = hdfsPath.substring(0, hdfsPath.lastIndexOf('/'));
+    Scripts.Result mkdir =
+        Scripts.run(
+            name + "-fs-mkdir", submitEnv, SHORT, "local-cluster", "fs", "-mkdir", "-p", parent);
+    assertEquals(0, mkdir.exitCode(), mkdir.output());
+    Scripts.Result put =
+        Scripts.run(
+            name + "-fs-put",
+            submitEnv,
+            SHORT,
+            "local-cluster",
+            "fs",
+            "-put",
+            ReferenceRun.a9a().toString(),
+            hdfsPath);
+    assertEquals(0, put.exitCode(), put.output());
+  }
+
+  /**
+   * {@code local-cluster down} stopped the cluster: it said so, no process of the daemons (or of
+   * their process groups) is left, and {@code status} then exits 3.
+   */
+  static void assertStoppedCleanly(
+      Scripts.Result down, Map<String, String> stateEnv, Collection<Long> daemons, String name) {
+    assertEquals(0, down.exitCode(), down.output());
+    assertTrue(down.output().contains("local-cluster: stopped"), down.output());
+    List<Long> left = LocalClusterFixture.processesOf(new HashSet<>(daemons));
+    assertEquals(List.of(), left, "processes of the cluster still running after down");
+    Scripts.Result status =
+        Scripts.run(name + "-status-after-down", stateEnv, SHORT, "local-cluster", "status");
+    assertEquals(3, status.exitCode(), "status after down:\n" + status.output());
   }
 
   /** Waits until the run's output contains {@code marker}; fails if it ends first. */

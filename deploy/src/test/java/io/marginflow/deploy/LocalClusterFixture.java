@@ -31,10 +31,10 @@ final class LocalClusterFixture {
 
   private static LocalClusterFixture running;
 
-  private final Map<String, String> env;
+  private final ClusterEnv env;
   private final Map<String, Long> pids;
 
-  private LocalClusterFixture(Map<String, String> env, Map<String, Long> pids) {
+  private LocalClusterFixture(ClusterEnv env, Map<String, Long> pids) {
     this.env = env;
     this.pids = pids;
   }
@@ -44,17 +44,17 @@ final class LocalClusterFixture {
     if (running != null) {
       return running;
     }
-    running = new LocalClusterFixture(up("local-cluster", stateEnv()), readPids());
+    running = new LocalClusterFixture(up("local-cluster", STATE), readPids());
     return running;
   }
 
   /**
    * {@code local-cluster down --purge}, then {@code local-cluster up upArgs...} (once more on fresh
    * ports if it failed), a shutdown hook that runs {@code down} if the JVM ends early, and what
-   * {@code local-cluster env} then prints (the exports, by name). Output files are named after
-   * {@code name}.
+   * {@code local-cluster env} then prints. Output files are named after {@code name}.
    */
-  static Map<String, String> up(String name, Map<String, String> stateEnv, String... upArgs) {
+  static ClusterEnv up(String name, Path state, String... upArgs) {
+    Map<String, String> stateEnv = new ClusterEnv(state, Map.of()).stateEnv();
     Scripts.run(
         name + "-clean", stateEnv, Duration.ofMinutes(1), "local-cluster", "down", "--purge");
     String[] command = Scripts.args(List.of("up"), upArgs).toArray(String[]::new);
@@ -86,14 +86,12 @@ final class LocalClusterFixture {
         env.put(line.substring(7, eq), line.substring(eq + 1));
       }
     }
-    return env;
+    return new ClusterEnv(state, env);
   }
 
   /** Runs {@code local-cluster down}; returns its result. */
   static synchronized Scripts.Result stop() {
-    Scripts.Result r =
-        Scripts.run(
-            "local-cluster-down", stateEnv(), Duration.ofMinutes(1), "local-cluster", "down");
+    Scripts.Result r = new ClusterEnv(STATE, Map.of()).down("local-cluster-down");
     running = null;
     return r;
   }
@@ -105,23 +103,21 @@ final class LocalClusterFixture {
 
   /** What {@code eval "$(local-cluster env)"} exports, plus the state folder. */
   Map<String, String> submitEnv() {
-    Map<String, String> e = new LinkedHashMap<>(env);
-    e.putAll(stateEnv());
-    return e;
+    return env.submitEnv();
   }
 
   /** {@code hdfs://127.0.0.1:<port>}. */
   String hdfs() {
-    return env.get("HDFS");
+    return env.hdfs();
   }
 
   URI hdfs(String absolutePath) {
-    return URI.create(hdfs() + absolutePath);
+    return env.hdfs(absolutePath);
   }
 
   /** The SPARK_HOME the Workers use (with a bin/spark-submit). */
   String sparkHome() {
-    return env.get("MARGINFLOW_LOCAL_SPARK_HOME");
+    return env.exports().get("MARGINFLOW_LOCAL_SPARK_HOME");
   }
 
   /** A port chosen by {@code up} (names as in STATE/ports, e.g. {@code master_ui}). */

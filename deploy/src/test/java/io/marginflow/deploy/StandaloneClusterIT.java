@@ -52,34 +52,13 @@ class StandaloneClusterIT {
     daemons = LocalClusterFixture.readPids();
     assertEquals(
         LocalClusterFixture.SERVICES, List.copyOf(daemons.keySet()), "pids recorded by up");
-    Scripts.Result mkdir =
-        Scripts.run(
-            "fs-mkdir", cluster.submitEnv(), SHORT, "local-cluster", "fs", "-mkdir", "-p", "/data");
-    assertEquals(0, mkdir.exitCode(), mkdir.output());
-    Scripts.Result put =
-        Scripts.run(
-            "fs-put",
-            cluster.submitEnv(),
-            SHORT,
-            "local-cluster",
-            "fs",
-            "-put",
-            ReferenceRun.a9a().toString(),
-            DATA);
-    assertEquals(0, put.exitCode(), put.output());
+    ClusterRuns.putA9a(cluster.submitEnv(), "standalone", DATA);
   }
 
   @AfterAll
   static void downLeavesNoProcess() {
-    Scripts.Result down = LocalClusterFixture.stop();
-    assertEquals(0, down.exitCode(), down.output());
-    assertTrue(down.output().contains("local-cluster: stopped"), down.output());
-    List<Long> left = LocalClusterFixture.processesOf(new HashSet<>(daemons.values()));
-    assertEquals(List.of(), left, "processes of the local cluster still running after down");
-    Scripts.Result status =
-        Scripts.run(
-            "status-after-down", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "status");
-    assertEquals(3, status.exitCode(), "status after down:\n" + status.output());
+    ClusterRuns.assertStoppedCleanly(
+        LocalClusterFixture.stop(), LocalClusterFixture.stateEnv(), daemons.values(), "standalone");
   }
 
   @Test

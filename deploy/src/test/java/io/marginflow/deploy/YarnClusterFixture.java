@@ -2,11 +2,9 @@ package io.marginflow.deploy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -14,8 +12,8 @@ import java.util.stream.Stream;
 /**
  * The YARN cluster of {@code deploy/bin/local-cluster up --yarn} (HDFS NameNode and DataNode, a
  * ResourceManager and one NodeManager of 4 GiB), started once per test JVM with its state under
- * {@code target/yarn-cluster} and stopped by {@link #stop()} (or a shutdown hook). Exposes what
- * {@code local-cluster env} prints, the pids {@code up} recorded, the time {@code up} took and the
+ * {@code target/yarn-cluster} and stopped by {@link #stop()} (or a shutdown hook). Exposes the
+ * cluster's {@link ClusterEnv}, the pids {@code up} recorded, the time {@code up} took and the
  * NodeManager's container processes and logs.
  */
 final class YarnClusterFixture {
@@ -24,58 +22,30 @@ final class YarnClusterFixture {
   static final List<String> SERVICES =
       List.of("namenode", "datanode", "resourcemanager", "nodemanager-1");
 
-  private static YarnClusterFixture running;
+  private static ClusterEnv running;
+  private static Duration upTime;
 
-  private final Map<String, String> env;
-  private final Duration upTime;
-
-  private YarnClusterFixture(Map<String, String> env, Duration upTime) {
-    this.env = env;
-    this.upTime = upTime;
-  }
+  private YarnClusterFixture() {}
 
   /** Starts the cluster (once per JVM); a copy left by a crashed earlier JVM is stopped first. */
-  static synchronized YarnClusterFixture start() {
+  static synchronized ClusterEnv start() {
     if (running == null) {
       long t0 = System.nanoTime();
-      Map<String, String> env = LocalClusterFixture.up("yarn-cluster", stateEnv(), "--yarn");
-      running = new YarnClusterFixture(env, Duration.ofNanos(System.nanoTime() - t0));
+      running = LocalClusterFixture.up("yarn-cluster", STATE, "--yarn");
+      upTime = Duration.ofNanos(System.nanoTime() - t0);
     }
     return running;
   }
 
   /** Runs {@code local-cluster down}; returns its result. */
   static synchronized Scripts.Result stop() {
-    Scripts.Result r =
-        Scripts.run(
-            "yarn-cluster-down", stateEnv(), Duration.ofMinutes(1), "local-cluster", "down");
+    Scripts.Result r = new ClusterEnv(STATE, Map.of()).down("yarn-cluster-down");
     running = null;
     return r;
   }
 
-  /** The environment every local-cluster command of a test gets: the state folder. */
-  static Map<String, String> stateEnv() {
-    return Map.of("MARGINFLOW_CLUSTER_DIR", STATE.toString());
-  }
-
-  /** What {@code eval "$(local-cluster env)"} exports (HADOOP_CONF_DIR…), plus the state folder. */
-  Map<String, String> submitEnv() {
-    Map<String, String> e = new LinkedHashMap<>(env);
-    e.putAll(stateEnv());
-    return e;
-  }
-
-  /** {@code hdfs://127.0.0.1:<port>}. */
-  String hdfs() {
-    return env.get("HDFS");
-  }
-
-  URI hdfs(String absolutePath) {
-    return URI.create(hdfs() + absolutePath);
-  }
-
   /** How long {@code down --purge; up --yarn} took (including the Spark archive's upload). */
-  Duration upTime() {
+  static Duration upTime() {
     return upTime;
   }
 

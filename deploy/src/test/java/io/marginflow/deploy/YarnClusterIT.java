@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -42,7 +41,7 @@ class YarnClusterIT {
   private static final String DATA = "/data/a9a.gz";
   private static final Pattern APP_ID = Pattern.compile("application_\\d+_\\d+");
 
-  private static YarnClusterFixture cluster;
+  private static ClusterEnv cluster;
   private static Map<String, Long> daemons;
   private static final List<String> timings = new ArrayList<>();
 
@@ -50,58 +49,27 @@ class YarnClusterIT {
   static void up() {
     ReferenceRun.startInBackground();
     cluster = YarnClusterFixture.start();
-    timings.add("local-cluster down --purge; up --yarn: " + cluster.upTime().toSeconds() + " s");
+    timings.add(
+        "local-cluster down --purge; up --yarn: " + YarnClusterFixture.upTime().toSeconds() + " s");
     daemons = YarnClusterFixture.readPids();
     assertEquals(YarnClusterFixture.SERVICES, List.copyOf(daemons.keySet()), "pids recorded by up");
-    Scripts.Result mkdir =
-        Scripts.run(
-            "yarn-fs-mkdir",
-            cluster.submitEnv(),
-            SHORT,
-            "local-cluster",
-            "fs",
-            "-mkdir",
-            "-p",
-            "/data");
-    assertEquals(0, mkdir.exitCode(), mkdir.output());
-    Scripts.Result put =
-        Scripts.run(
-            "yarn-fs-put",
-            cluster.submitEnv(),
-            SHORT,
-            "local-cluster",
-            "fs",
-            "-put",
-            ReferenceRun.a9a().toString(),
-            DATA);
-    assertEquals(0, put.exitCode(), put.output());
+    ClusterRuns.putA9a(cluster.submitEnv(), "yarn", DATA);
   }
 
   @AfterAll
   static void downLeavesNoProcess() throws IOException {
     Files.writeString(Path.of("target", "yarn-cluster-timings.txt"), String.join("\n", timings));
     Scripts.Result down = YarnClusterFixture.stop();
-    assertEquals(0, down.exitCode(), down.output());
-    assertTrue(down.output().contains("local-cluster: stopped"), down.output());
-    List<Long> left = LocalClusterFixture.processesOf(new HashSet<>(daemons.values()));
-    assertEquals(List.of(), left, "daemons of the YARN cluster still running after down");
+    ClusterRuns.assertStoppedCleanly(down, cluster.stateEnv(), daemons.values(), "yarn");
     assertEquals(
         List.of(), YarnClusterFixture.containerProcesses(), "YARN containers left after down");
-    Scripts.Result status =
-        Scripts.run(
-            "yarn-status-after-down",
-            YarnClusterFixture.stateEnv(),
-            SHORT,
-            "local-cluster",
-            "status");
-    assertEquals(3, status.exitCode(), "status after down:\n" + status.output());
   }
 
   @Test
   @Order(1)
   void statusListsTheYarnDaemonsAndUpAgainStartsNoSecondCopy() {
     Scripts.Result status =
-        Scripts.run("yarn-status", YarnClusterFixture.stateEnv(), SHORT, "local-cluster", "status");
+        Scripts.run("yarn-status", cluster.stateEnv(), SHORT, "local-cluster", "status");
     assertEquals(0, status.exitCode(), status.output());
     for (Map.Entry<String, Long> d : daemons.entrySet()) {
       assertTrue(
@@ -114,15 +82,13 @@ class YarnClusterIT {
         status.output().contains("HADOOP_CONF_DIR=" + YarnClusterFixture.STATE + "/hadoop-conf"),
         status.output());
     Scripts.Result again =
-        Scripts.run(
-            "yarn-up-again", YarnClusterFixture.stateEnv(), SHORT, "local-cluster", "up", "--yarn");
+        Scripts.run("yarn-up-again", cluster.stateEnv(), SHORT, "local-cluster", "up", "--yarn");
     assertEquals(0, again.exitCode(), again.output());
     assertTrue(again.output().contains("already running"), again.output());
     assertEquals(daemons, YarnClusterFixture.readPids(), "same pids after a second up");
     // A standalone cluster cannot start over a running YARN one in the same state folder.
     Scripts.Result other =
-        Scripts.run(
-            "yarn-up-standalone", YarnClusterFixture.stateEnv(), SHORT, "local-cluster", "up");
+        Scripts.run("yarn-up-standalone", cluster.stateEnv(), SHORT, "local-cluster", "up");
     assertNotEquals(0, other.exitCode(), other.output());
     assertTrue(other.output().contains("a yarn cluster runs"), other.output());
   }
@@ -169,10 +135,7 @@ class YarnClusterIT {
     victims.get(0).destroyForcibly();
 
     Scripts.Result r = run.await(RUN_TIMEOUT);
-    timings.add(
-        "client deploy mode run (60 steps, one executor killed): "
-            + Duration.ofNanos(System.nanoTime() - t0).toSeconds()
-            + " s");
+    recordTime("client deploy mode run (60 steps, one executor killed)", t0);
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(
         r.output().contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out),
@@ -203,10 +166,7 @@ class YarnClusterIT {
                     "--master",
                     "yarn"))
             .await(RUN_TIMEOUT);
-    timings.add(
-        "cluster deploy mode run (60 steps): "
-            + Duration.ofNanos(System.nanoTime() - t0).toSeconds()
-            + " s");
+    recordTime("cluster deploy mode run (60 steps)", t0);
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().contains("final status: SUCCEEDED"), r.output());
     ClusterRuns.assertMatchesReference(new RunDir(out), cluster.hdfs() + DATA);
@@ -313,5 +273,12 @@ class YarnClusterIT {
     assertFalse(r.output().contains("Exception in thread \"main\""), r.output());
     String status = new RunDir(out).text("status.json");
     assertTrue(status.matches("(?s).*\"state\":\"(failed|stopped)\".*"), status);
+  }
+
+  /**
+   * Notes how long something took since {@code t0} (written to target/yarn-cluster-timings.txt).
+   */
+  private static void recordTime(String what, long t0) {
+    timings.add(what + ": " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s");
   }
 }
