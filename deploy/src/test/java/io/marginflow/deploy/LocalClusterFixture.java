@@ -27,7 +27,8 @@ final class LocalClusterFixture {
   static final Path STATE = Path.of("target", "local-cluster").toAbsolutePath();
   static final List<String> SERVICES =
       List.of("namenode", "datanode", "master", "worker-1", "worker-2");
-  private static final Duration UP_TIMEOUT = Duration.ofMinutes(4);
+  // A ceiling only: up takes 20-60 s on an idle 2-core machine, minutes when it is shared.
+  private static final Duration UP_TIMEOUT = Duration.ofMinutes(8);
 
   private static LocalClusterFixture running;
 

@@ -60,7 +60,12 @@ class YarnClusterIT {
   static void downLeavesNoProcess() throws IOException {
     Files.writeString(Path.of("target", "yarn-cluster-timings.txt"), String.join("\n", timings));
     Scripts.Result down = YarnClusterFixture.stop();
-    ClusterRuns.assertStoppedCleanly(down, cluster.stateEnv(), daemons.values(), "yarn");
+    assertTrue(daemons != null, "up failed: nothing to check");
+    ClusterRuns.assertStoppedCleanly(
+        down,
+        new ClusterEnv(YarnClusterFixture.STATE, Map.of()).stateEnv(),
+        daemons.values(),
+        "yarn");
     assertEquals(
         List.of(), YarnClusterFixture.containerProcesses(), "YARN containers left after down");
   }
