@@ -231,7 +231,8 @@ class LauncherTest {
   void impossibleCombinationsFailBeforeAnyJvmStarts() {
     List<List<String>> cases =
         List.of(
-            List.of("train", "--master", "yarn"), // yarn needs SPARK_HOME
+            List.of("train", "--master", "yarn"), // yarn needs HADOOP_CONF_DIR
+            List.of("train", "--submit", "--data", "x"), // a launcher option after the command
             List.of("--deploy-mode", "cluster", "train"), // cluster mode needs submit
             List.of("--deploy-mode", "server", "--submit", "train"), // no such deploy mode
             List.of("--submit", "weights", "runs/x"), // weights runs locally
@@ -243,6 +244,43 @@ class LauncherTest {
       assertEquals(2, r.exitCode(), c + ":\n" + r.output());
       assertTrue(r.output().startsWith("marginflow: "), c + ":\n" + r.output());
     }
+  }
+
+  @Test
+  void aLauncherOptionAfterTheCommandIsExplained() {
+    for (String option : List.of("--submit", "--deploy-mode", "--conf", "--jar", "--dry-run")) {
+      Scripts.Result r =
+          Scripts.run(
+              "launcher-option-late", Map.of(), TIMEOUT, "marginflow", "train", option, "x=y");
+      assertEquals(2, r.exitCode(), r.output());
+      assertEquals(
+          "marginflow: "
+              + option
+              + " is a launcher option and goes before the command: marginflow "
+              + option
+              + " ... train ... (see marginflow --help)\n",
+          r.output());
+    }
+  }
+
+  @Test
+  void yarnWithoutADistributionRunsSparkSubmitFromTheMavenJarsWithTheHadoopConfiguration() {
+    Scripts.Result r =
+        dryRun(
+            "yarn-embedded",
+            Map.of("HADOOP_CONF_DIR", "/etc/hadoop/conf"),
+            "--deploy-mode",
+            "cluster",
+            "train",
+            "--master",
+            "yarn");
+    assertEquals(0, r.exitCode(), r.output());
+    String cmd = r.output();
+    assertTrue(cmd.startsWith("java "), cmd);
+    assertTrue(cmd.contains(" -cp /etc/hadoop/conf:"), cmd);
+    assertTrue(cmd.contains("spark-yarn_2.13-4.2.0.jar"), "spark-yarn on the classpath: " + cmd);
+    assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit"), cmd);
+    assertTrue(cmd.contains("--deploy-mode cluster --master yarn"), cmd);
   }
 
   @Test

@@ -27,14 +27,15 @@ final class LocalClusterFixture {
   static final Path STATE = Path.of("target", "local-cluster").toAbsolutePath();
   static final List<String> SERVICES =
       List.of("namenode", "datanode", "master", "worker-1", "worker-2");
-  private static final Duration UP_TIMEOUT = Duration.ofMinutes(4);
+  // A ceiling only: up takes 20-60 s on an idle 2-core machine, minutes when it is shared.
+  private static final Duration UP_TIMEOUT = Duration.ofMinutes(8);
 
   private static LocalClusterFixture running;
 
-  private final Map<String, String> env;
+  private final ClusterEnv env;
   private final Map<String, Long> pids;
 
-  private LocalClusterFixture(Map<String, String> env, Map<String, Long> pids) {
+  private LocalClusterFixture(ClusterEnv env, Map<String, Long> pids) {
     this.env = env;
     this.pids = pids;
   }
@@ -44,38 +45,40 @@ final class LocalClusterFixture {
     if (running != null) {
       return running;
     }
+    running = new LocalClusterFixture(up("local-cluster", STATE), readPids());
+    return running;
+  }
+
+  /**
+   * {@code local-cluster down --purge}, then {@code local-cluster up upArgs...} (once more on fresh
+   * ports if it failed), a shutdown hook that runs {@code down} if the JVM ends early, and what
+   * {@code local-cluster env} then prints. Output files are named after {@code name}.
+   */
+  static ClusterEnv up(String name, Path state, String... upArgs) {
+    Map<String, String> stateEnv = new ClusterEnv(state, Map.of()).stateEnv();
     Scripts.run(
-        "local-cluster-clean",
-        stateEnv(),
-        Duration.ofMinutes(1),
-        "local-cluster",
-        "down",
-        "--purge");
-    Scripts.Result up =
-        Scripts.run("local-cluster-up", stateEnv(), UP_TIMEOUT, "local-cluster", "up");
+        name + "-clean", stateEnv, Duration.ofMinutes(1), "local-cluster", "down", "--purge");
+    String[] command = Scripts.args(List.of("up"), upArgs).toArray(String[]::new);
+    Scripts.Result up = Scripts.run(name + "-up", stateEnv, UP_TIMEOUT, "local-cluster", command);
     if (up.exitCode() != 0) {
       // A free port picked by up can be taken by another program before its daemon binds it (up
       // then stops what it started): one more try, on fresh ports.
-      up = Scripts.run("local-cluster-up-retry", stateEnv(), UP_TIMEOUT, "local-cluster", "up");
+      up = Scripts.run(name + "-up-retry", stateEnv, UP_TIMEOUT, "local-cluster", command);
     }
     assertEquals(0, up.exitCode(), "local-cluster up:\n" + up.output());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
-                () -> {
-                  if (running != null) {
+                () ->
                     Scripts.run(
-                        "local-cluster-down-hook",
-                        stateEnv(),
+                        name + "-down-hook",
+                        stateEnv,
                         Duration.ofMinutes(1),
                         "local-cluster",
-                        "down");
-                  }
-                },
-                "local-cluster-down"));
+                        "down"),
+                name + "-down"));
     Scripts.Result printed =
-        Scripts.run(
-            "local-cluster-env", stateEnv(), Duration.ofSeconds(30), "local-cluster", "env");
+        Scripts.run(name + "-env", stateEnv, Duration.ofSeconds(30), "local-cluster", "env");
     assertEquals(0, printed.exitCode(), printed.output());
     Map<String, String> env = new LinkedHashMap<>();
     for (String line : printed.output().split("\n")) {
@@ -84,15 +87,12 @@ final class LocalClusterFixture {
         env.put(line.substring(7, eq), line.substring(eq + 1));
       }
     }
-    running = new LocalClusterFixture(env, readPids());
-    return running;
+    return new ClusterEnv(state, env);
   }
 
   /** Runs {@code local-cluster down}; returns its result. */
   static synchronized Scripts.Result stop() {
-    Scripts.Result r =
-        Scripts.run(
-            "local-cluster-down", stateEnv(), Duration.ofMinutes(1), "local-cluster", "down");
+    Scripts.Result r = new ClusterEnv(STATE, Map.of()).down("local-cluster-down");
     running = null;
     return r;
   }
@@ -104,29 +104,32 @@ final class LocalClusterFixture {
 
   /** What {@code eval "$(local-cluster env)"} exports, plus the state folder. */
   Map<String, String> submitEnv() {
-    Map<String, String> e = new LinkedHashMap<>(env);
-    e.putAll(stateEnv());
-    return e;
+    return env.submitEnv();
   }
 
   /** {@code hdfs://127.0.0.1:<port>}. */
   String hdfs() {
-    return env.get("HDFS");
+    return env.hdfs();
   }
 
   URI hdfs(String absolutePath) {
-    return URI.create(hdfs() + absolutePath);
+    return env.hdfs(absolutePath);
   }
 
   /** The SPARK_HOME the Workers use (with a bin/spark-submit). */
   String sparkHome() {
-    return env.get("MARGINFLOW_LOCAL_SPARK_HOME");
+    return env.exports().get("MARGINFLOW_LOCAL_SPARK_HOME");
   }
 
   /** A port chosen by {@code up} (names as in STATE/ports, e.g. {@code master_ui}). */
   static int port(String name) {
+    return port(STATE, name);
+  }
+
+  /** A port chosen by {@code up} in a state folder. */
+  static int port(Path state, String name) {
     try {
-      for (String line : Files.readAllLines(STATE.resolve("ports"))) {
+      for (String line : Files.readAllLines(state.resolve("ports"))) {
         if (line.startsWith(name + "=")) {
           return Integer.parseInt(line.substring(name.length() + 1));
         }
@@ -134,7 +137,7 @@ final class LocalClusterFixture {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    throw new IllegalStateException("no port " + name + " in " + STATE.resolve("ports"));
+    throw new IllegalStateException("no port " + name + " in " + state.resolve("ports"));
   }
 
   /** The pids recorded by {@code up}, by service. */
@@ -143,9 +146,14 @@ final class LocalClusterFixture {
   }
 
   static Map<String, Long> readPids() {
+    return readPids(STATE, SERVICES);
+  }
+
+  /** The pids recorded by {@code up} in a state folder, for the given services. */
+  static Map<String, Long> readPids(Path state, List<String> services) {
     Map<String, Long> out = new LinkedHashMap<>();
-    for (String s : SERVICES) {
-      Path f = STATE.resolve("pids").resolve(s + ".pid");
+    for (String s : services) {
+      Path f = state.resolve("pids").resolve(s + ".pid");
       try {
         if (Files.exists(f)) {
           out.put(s, Long.parseLong(Files.readString(f).trim()));

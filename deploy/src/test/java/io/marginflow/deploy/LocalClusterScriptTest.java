@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code deploy/bin/local-cluster} without a running cluster (fast: no JVM starts): its help, and
- * what {@code status}, {@code env} and {@code down} say about a state folder where nothing runs.
- * StandaloneClusterIT covers a running cluster.
+ * what {@code status}, {@code env}, {@code yarn} and {@code down} say about a state folder where
+ * nothing runs. StandaloneClusterIT and YarnClusterIT cover running clusters.
  */
 class LocalClusterScriptTest {
 
@@ -29,10 +29,22 @@ class LocalClusterScriptTest {
   void helpListsEveryCommand() {
     Scripts.Result r = run("help", "--help");
     assertEquals(0, r.exitCode(), r.output());
-    for (String command : List.of("up", "status", "env", "fs ARGS", "down", "--purge")) {
+    for (String command :
+        List.of("up", "up --yarn", "status", "env", "fs ARGS", "yarn ARGS", "down", "--purge")) {
       assertTrue(r.output().contains(command), command + " in:\n" + r.output());
     }
     assertEquals(2, run("unknown", "start").exitCode(), "an unknown command is a usage error");
+  }
+
+  @Test
+  void yarnCommandsNeedAYarnClusterAndUpTakesOnlyYarnAsOption() {
+    Scripts.Result up = run("up-bad-option", "up", "--yarm");
+    assertEquals(1, up.exitCode(), up.output());
+    assertTrue(up.output().contains("up: unknown option --yarm (expected --yarn"), up.output());
+    Scripts.Result yarn = run("yarn-idle", "yarn", "application", "-list");
+    assertEquals(1, yarn.exitCode(), yarn.output());
+    assertTrue(
+        yarn.output().contains("no YARN cluster; run 'local-cluster up --yarn'"), yarn.output());
   }
 
   @Test

@@ -34,7 +34,9 @@ final class Scripts {
           "SPARK_SCALA_VERSION",
           "SPARK_MASTER",
           "HDFS",
-          "MARGINFLOW_LOCAL_SPARK_HOME");
+          "MARGINFLOW_LOCAL_SPARK_HOME",
+          "HADOOP_CONF_DIR",
+          "YARN_CONF_DIR");
 
   private Scripts() {}
 

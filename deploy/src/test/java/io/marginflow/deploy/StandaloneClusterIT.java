@@ -4,14 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.marginflow.common.format.Manifest;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,34 +52,13 @@ class StandaloneClusterIT {
     daemons = LocalClusterFixture.readPids();
     assertEquals(
         LocalClusterFixture.SERVICES, List.copyOf(daemons.keySet()), "pids recorded by up");
-    Scripts.Result mkdir =
-        Scripts.run(
-            "fs-mkdir", cluster.submitEnv(), SHORT, "local-cluster", "fs", "-mkdir", "-p", "/data");
-    assertEquals(0, mkdir.exitCode(), mkdir.output());
-    Scripts.Result put =
-        Scripts.run(
-            "fs-put",
-            cluster.submitEnv(),
-            SHORT,
-            "local-cluster",
-            "fs",
-            "-put",
-            ReferenceRun.a9a().toString(),
-            DATA);
-    assertEquals(0, put.exitCode(), put.output());
+    ClusterRuns.putA9a(cluster.submitEnv(), "standalone", DATA);
   }
 
   @AfterAll
   static void downLeavesNoProcess() {
-    Scripts.Result down = LocalClusterFixture.stop();
-    assertEquals(0, down.exitCode(), down.output());
-    assertTrue(down.output().contains("local-cluster: stopped"), down.output());
-    List<Long> left = LocalClusterFixture.processesOf(new HashSet<>(daemons.values()));
-    assertEquals(List.of(), left, "processes of the local cluster still running after down");
-    Scripts.Result status =
-        Scripts.run(
-            "status-after-down", LocalClusterFixture.stateEnv(), SHORT, "local-cluster", "status");
-    assertEquals(3, status.exitCode(), "status after down:\n" + status.output());
+    ClusterRuns.assertStoppedCleanly(
+        LocalClusterFixture.stop(), LocalClusterFixture.stateEnv(), daemons.values(), "standalone");
   }
 
   @Test
@@ -121,14 +95,14 @@ class StandaloneClusterIT {
   void clientDeployModeSurvivesLosingAnExecutorMidRunBitForBit()
       throws IOException, InterruptedException {
     URI out = cluster.hdfs("/runs/client");
-    int uiPort = freePort();
+    int uiPort = ClusterRuns.freePort();
     Scripts.Running run =
         Scripts.start(
             "submit-client",
             cluster.submitEnv(),
             "marginflow",
             trainArgs(List.of("--submit", "--conf", "spark.ui.port=" + uiPort), out));
-    awaitOutput(run, "checkpoint 20 written");
+    ClusterRuns.awaitOutput(run, "checkpoint 20 written", RUN_TIMEOUT);
 
     // SIGKILL the executor that holds cached training blocks, on whichever Worker it runs.
     String executorId = executorWithCachedBlocks(uiPort);
@@ -217,75 +191,23 @@ class StandaloneClusterIT {
   // ---------------------------------------------------------------------------------------------
 
   private static List<String> trainArgs(List<String> launcherOptions, URI out) {
-    List<String> a = new ArrayList<>(launcherOptions);
-    a.addAll(List.of("train", "--data", cluster.hdfs() + DATA));
-    a.addAll(ReferenceRun.TRAIN_FLAGS);
-    a.addAll(List.of("--out", out.toString()));
-    return a;
+    return ClusterRuns.trainArgs(launcherOptions, cluster.hdfs() + DATA, out);
   }
 
-  /**
-   * θ, metric rows and checkpoints equal to the local[2] reference; manifest names the HDFS input.
-   */
   private static void assertMatchesReference(RunDir run) throws IOException {
-    RunDir reference = ReferenceRun.get();
-    assertArrayEquals(reference.theta(), run.theta(), "θ after " + ReferenceRun.STEPS + " steps");
-    assertEquals(
-        reference.stepRowsWithoutWall(),
-        run.stepRowsWithoutWall(),
-        "steps.jsonl (wall_ms blanked)");
-    assertEquals(reference.evalRows(), run.evalRows(), "eval.jsonl");
-    assertEquals(ReferenceRun.CHECKPOINTS, run.checkpointSteps(), "checkpoints");
-    Manifest m = run.manifest();
-    assertEquals(1, m.data().size());
-    assertEquals(cluster.hdfs() + DATA, m.data().get(0).uri());
-    assertEquals(ReferenceRun.A9A_SHA256, m.data().get(0).sha256());
-    assertEquals(ReferenceRun.A9A_ROWS, m.data().get(0).rows());
-    assertEquals(2, ((Number) m.config().get("partitions")).intValue());
-    assertTrue(run.exists("status.json"), "status.json");
+    ClusterRuns.assertMatchesReference(run, cluster.hdfs() + DATA);
   }
 
-  private static void awaitOutput(Scripts.Running run, String marker) throws InterruptedException {
-    long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-    while (!run.output().contains(marker)) {
-      if (!run.isAlive() || System.nanoTime() > deadline) {
-        fail("no '" + marker + "' in the output of the run:\n" + run.output());
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  /** The id of an executor holding cached RDD blocks (the driver's REST API). */
+  /** The id of an executor holding cached RDD blocks, checked to be this run's (Master's app). */
   private static String executorWithCachedBlocks(int uiPort) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    String base = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
-    String app = read(json, base).get(0).get("id").asText();
     // The port was free a moment before the driver bound it: make sure this is our driver's UI.
     JsonNode master =
-        read(json, "http://127.0.0.1:" + LocalClusterFixture.port("master_ui") + "/json/");
+        ClusterRuns.read("http://127.0.0.1:" + LocalClusterFixture.port("master_ui") + "/json/");
     assertEquals(
         master.get("activeapps").get(0).get("id").asText(),
-        app,
+        ClusterRuns.applicationId(uiPort),
         "the UI on port " + uiPort + " is the run's");
-    for (JsonNode e : read(json, base + "/" + app + "/executors")) {
-      if (!e.get("id").asText().equals("driver") && e.get("rddBlocks").asInt() > 0) {
-        return e.get("id").asText();
-      }
-    }
-    throw new AssertionError(
-        "no executor holds cached blocks: " + read(json, base + "/" + app + "/executors"));
-  }
-
-  private static JsonNode read(ObjectMapper json, String url) throws IOException {
-    try (InputStream in = URI.create(url).toURL().openStream()) {
-      return json.readTree(in);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return ClusterRuns.executorWithCachedBlocks(uiPort);
   }
 
   private static Optional<Path> find(Path root, String fileName, String parentPrefix)

@@ -94,10 +94,13 @@ public final class TrainJob {
       }
       throw e;
     } finally {
-      if (train != null) {
+      // A stopped context (the YARN application was killed, say) has nothing left to release, and
+      // trying would throw over the exception that tells why the run ended.
+      boolean live = !sc.sc().isStopped();
+      if (live && train != null) {
         train.blocks().unpersist(false);
       }
-      if (test != null) {
+      if (live && test != null) {
         test.blocks().unpersist(false);
       }
       store.close();
@@ -219,7 +222,9 @@ public final class TrainJob {
       TrainingState end = new TrainingLoop(config, network, backend, recorder).run(start);
       return new Outcome(store.uri(), end);
     } finally {
-      backend.release();
+      if (!sc.sc().isStopped()) {
+        backend.release(); // a stopped context (application killed) has nothing left to release
+      }
     }
   }
 

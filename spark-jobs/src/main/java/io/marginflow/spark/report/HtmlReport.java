@@ -152,7 +152,7 @@ public final class HtmlReport {
           .append("</td><td class=\"n\">")
           .append(esc(r.config("step", "?")))
           .append("</td><td class=\"n\">")
-          .append(esc(r.config("batch", "?")))
+          .append(esc(RunSummary.batchShown(r.manifest())))
           .append("</td><td>")
           .append(esc(r.manifest().startedAt().toString()))
           .append("</td><td><code>")

@@ -104,7 +104,7 @@ public final class RunLister {
       done = Math.max(done, latest.orElse(0));
       String model = str(m, "resolved_model", str(m, "model", "?"));
       String sampler = m.conventions().sampler();
-      String batch = sampler.equals("full") ? str(m, "train_rows", "n") : str(m, "batch", "?");
+      String batch = RunSummary.batchShown(m);
       return new RunSummary(
           RunReader.dirName(dir),
           dir.toUri(),

@@ -1,5 +1,6 @@
 package io.marginflow.spark.report;
 
+import io.marginflow.common.format.Manifest;
 import java.net.URI;
 import java.time.Instant;
 
@@ -15,7 +16,7 @@ import java.time.Instant;
  * @param loss {@code exp} or {@code logistic}
  * @param sampler {@code iid}, {@code reshuffle} or {@code full}
  * @param gamma the configured step size γ (as written in the config)
- * @param batch the batch size n_b (n for the full sampler)
+ * @param batch the batch size as {@link #batchShown} gives it
  * @param stepsDone steps completed so far
  * @param lastNormalizedMargin m(u) of the last train evaluation (NaN if none)
  * @param status the run's status
@@ -42,6 +43,20 @@ public record RunSummary(
   public static RunSummary unreadable(String id, URI uri, String error) {
     return new RunSummary(
         id, uri, null, null, null, null, null, null, null, -1, Double.NaN, null, 0, error);
+  }
+
+  /**
+   * The batch size of a run as the runs tables ({@code marginflow runs}, the report) show it: n_b,
+   * or for the full-batch sampler ({@code --sampler full}, whose {@code batch} setting is unused)
+   * n, the number of training rows, as {@code "n (full)"}.
+   */
+  public static String batchShown(Manifest m) {
+    if ("full".equals(m.conventions().sampler())) {
+      Object n = m.config().get("train_rows");
+      return (n == null ? "n" : n.toString()) + " (full)";
+    }
+    Object b = m.config().get("batch");
+    return b == null || b.toString().isEmpty() ? "?" : b.toString();
   }
 
   /** The status as shown: running, finished, stopped, failed, or unreadable. */

@@ -204,4 +204,28 @@ class RunReaderTest {
     assertTrue(
         flags.contains("step 61: θ is NaN/Inf") && flags.contains("<code>failed</code>"), flags);
   }
+
+  @Test
+  void aFullBatchRunShowsNInsteadOfTheUnusedBatchSizeInBothRunsTables() throws IOException {
+    Path root = tmp.resolve("batches");
+    SyntheticRun.write(root.resolve("full"), SyntheticRun.manifest("run-full", "full"), 5, true);
+    SyntheticRun.write(root.resolve("iid"), "run-iid", 5, true);
+    List<RunSummary> runs = RunLister.list(root.toString(), CONF);
+    assertEquals(List.of("full", "iid"), runs.stream().map(RunSummary::id).toList());
+    // SyntheticRun's manifests hold batch = 8 and train_rows = 40.
+    assertEquals("40 (full)", runs.get(0).batch());
+    assertEquals("8", runs.get(1).batch());
+
+    String html =
+        Report.of(
+                List.of(read(root.resolve("full")), read(root.resolve("iid"))),
+                java.time.Instant.EPOCH)
+            .html();
+    String overview =
+        html.substring(html.indexOf("<section id=\"overview\">"), html.indexOf("</section>"));
+    assertTrue(overview.contains("<th>n_b</th>"), overview);
+    assertTrue(overview.contains("<td class=\"n\">40 (full)</td>"), overview);
+    assertTrue(overview.contains("<td class=\"n\">8</td>"), overview);
+    assertEquals(1, overview.split("<td class=\"n\">8</td>", -1).length - 1, overview);
+  }
 }

@@ -25,11 +25,16 @@ final class SyntheticRun {
   private SyntheticRun() {}
 
   static Manifest manifest(String runId) {
+    return manifest(runId, "iid");
+  }
+
+  /** The manifest with another sampler ({@code iid}, {@code reshuffle}, {@code full}). */
+  static Manifest manifest(String runId, String sampler) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("model", "mlp:4-3-1");
     config.put("resolved_model", "mlp:4-3-1");
     config.put("loss", "exp");
-    config.put("sampler", "iid");
+    config.put("sampler", sampler);
     config.put("step", "0.5");
     config.put("batch", "8");
     config.put("degree", 2);
@@ -40,7 +45,7 @@ final class SyntheticRun {
         List.of(),
         new Manifest.Versions("0.1.0-SNAPSHOT", "abc", "4.2.0", "3.5.0", "17"),
         "F2jBLAS",
-        new Manifest.Conventions(Manifest.Conventions.RISK_MEAN, 0, "iid", "sgd"),
+        new Manifest.Conventions(Manifest.Conventions.RISK_MEAN, 0, sampler, "sgd"),
         Instant.parse("2026-01-02T03:04:05Z"),
         "host");
   }
@@ -108,9 +113,14 @@ final class SyntheticRun {
 
   /** Steps 0..steps−1 and evaluations (train, test) at 0, 1, 2, 5, 10, 20, 50, … ≤ steps. */
   static void write(Path dir, String runId, int steps, boolean status) throws IOException {
+    write(dir, manifest(runId), steps, status);
+  }
+
+  /** The same rows under the given manifest. */
+  static void write(Path dir, Manifest manifest, int steps, boolean status) throws IOException {
     Files.createDirectories(dir.resolve("metrics"));
     Files.createDirectories(dir.resolve("checkpoints"));
-    Files.write(dir.resolve("manifest.json"), manifest(runId).toJson());
+    Files.write(dir.resolve("manifest.json"), manifest.toJson());
     StringBuilder s = new StringBuilder();
     for (int k = 0; k < steps; k++) {
       s.append(MetricsJson.toJsonLine(step(k))).append('\n');
