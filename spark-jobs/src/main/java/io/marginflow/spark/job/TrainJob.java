@@ -235,6 +235,9 @@ public final class TrainJob {
     cfg.put("sparse_blocks", train.sparse());
     cfg.put("cached_bytes", train.cachedBytes());
     cfg.put("data_source", train.description());
+    if (!train.files().isEmpty()) {
+      cfg.put("data_sha256_scheme", FileFingerprint.SCHEME);
+    }
     if (test != null) {
       cfg.put("test_rows", test.rows());
     }

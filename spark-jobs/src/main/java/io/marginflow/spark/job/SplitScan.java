@@ -1,0 +1,115 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.io.DataFormatException;
+import io.marginflow.common.io.ParsedRow;
+import java.io.IOException;
+import java.io.Serializable;
+
+/**
+ * What the scan pass learned about one {@link LineSplit}. Line numbers here are local to the split
+ * (1 = its first line); {@link SparkIngest} adds the lines of the earlier splits of the file to
+ * report true line numbers. A malformed line does not throw on the executor: the scan stops there
+ * and records it, so that the driver can name the first bad line of the data, wherever it is.
+ *
+ * @param split the range scanned
+ * @param lines lines read (up to the bad line, when there is one)
+ * @param rows data rows (blank lines and header excluded)
+ * @param positives rows labelled +1
+ * @param nonZeros stored non-zeros
+ * @param maxIndex largest 1-based feature index seen
+ * @param csvColumns feature columns of the first data line (CSV), −1 if none
+ * @param firstRowLine local line of the first data row, 0 if none
+ * @param firstZero local line of the first negative row written {@code 0}, 0 if none
+ * @param firstMinusOne local line of the first negative row written {@code -1}, 0 if none
+ * @param errorLine local line of the first malformed line, 0 if none
+ * @param error what is wrong with it (without the {@code file:line:} prefix), null if none
+ */
+public record SplitScan(
+    LineSplit split,
+    long lines,
+    long rows,
+    long positives,
+    long nonZeros,
+    int maxIndex,
+    int csvColumns,
+    long firstRowLine,
+    long firstZero,
+    long firstMinusOne,
+    long errorLine,
+    String error)
+    implements Serializable {
+
+  /** Parses and validates every line of {@code split}. */
+  static SplitScan of(LineSplit split, LineFormat format, HadoopConf conf) throws IOException {
+    LineFormat.Parser parser = format.parser();
+    ParsedRow row = new ParsedRow();
+    long lines = 0;
+    long rows = 0;
+    long positives = 0;
+    long nnz = 0;
+    int maxIndex = 0;
+    int csvColumns = -1;
+    long firstRowLine = 0;
+    long firstZero = 0;
+    long firstMinusOne = 0;
+    boolean header = split.start() == 0;
+    try (SplitLineReader in = new SplitLineReader(split, conf)) {
+      String line;
+      while ((line = in.next()) != null) {
+        lines++;
+        if (header && lines <= format.headerLines()) {
+          continue;
+        }
+        try {
+          if (!parser.parse(line, split.uri(), lines, row)) {
+            continue;
+          }
+        } catch (DataFormatException e) {
+          return new SplitScan(
+              split,
+              lines,
+              rows,
+              positives,
+              nnz,
+              maxIndex,
+              csvColumns,
+              firstRowLine,
+              firstZero,
+              firstMinusOne,
+              lines,
+              e.detail());
+        }
+        if (row.label() == -1.0) {
+          if (row.zeroLabelToken()) {
+            firstZero = firstZero == 0 ? lines : firstZero;
+          } else {
+            firstMinusOne = firstMinusOne == 0 ? lines : firstMinusOne;
+          }
+        }
+        rows++;
+        if (row.label() > 0) {
+          positives++;
+        }
+        nnz += row.nnz();
+        maxIndex = Math.max(maxIndex, row.maxIndex() + 1); // 0-based index → feature count
+        if (csvColumns < 0) {
+          firstRowLine = lines;
+          csvColumns = line.split(",", -1).length - 1;
+        }
+      }
+    }
+    return new SplitScan(
+        split,
+        lines,
+        rows,
+        positives,
+        nnz,
+        maxIndex,
+        csvColumns,
+        firstRowLine,
+        firstZero,
+        firstMinusOne,
+        0,
+        null);
+  }
+}
