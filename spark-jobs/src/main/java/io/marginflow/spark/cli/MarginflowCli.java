@@ -15,9 +15,9 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The {@code marginflow} command: {@code train} runs (or resumes) the training job, {@code weights}
- * prints a checkpoint's θ; {@code report}, {@code runs} and {@code export-margins} read run
- * directories (see io.marginflow.spark.report). Bad flags or config values fail before Spark
- * starts, naming the key.
+ * prints a checkpoint's θ, {@code generate} writes teacher–student data; {@code report}, {@code
+ * runs} and {@code export-margins} read run directories (see io.marginflow.spark.report). Bad flags
+ * or config values fail before Spark starts, naming the key.
  */
 public final class MarginflowCli {
 
@@ -45,6 +45,7 @@ public final class MarginflowCli {
         case "report" -> ReportCommand.run(rest, out);
         case "runs" -> RunsCommand.run(rest, out);
         case "export-margins" -> ExportMarginsCommand.run(rest, out);
+        case "generate" -> GenerateCommand.run(rest, out);
         default -> {
           err.println("marginflow: unknown command '" + args[0] + "'\n" + usage());
           yield 2;
@@ -65,7 +66,8 @@ public final class MarginflowCli {
                marginflow weights RUN_DIR [--step K]
                marginflow report RUN_DIR [RUN_DIR ...] --out FILE.html
                marginflow runs ROOT [--json]
-               marginflow export-margins RUN_DIR [--step K] --out FILE.jsonl|FILE.csv""";
+               marginflow export-margins RUN_DIR [--step K] --out FILE.jsonl|FILE.csv
+               marginflow generate --rows N --features P --out URI [--format libsvm|parquet]""";
   }
 
   static int train(String[] args, PrintStream out) throws IOException {
