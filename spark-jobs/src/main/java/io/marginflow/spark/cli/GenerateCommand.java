@@ -13,13 +13,13 @@ import org.apache.spark.sql.SparkSession;
  * {@code marginflow generate --rows N --features p [--width m] [--margin δ] [--seed S] --out URI
  * [--format libsvm|parquet] [--files K] [--master M]}: teacher–student data written
  * partition-parallel by the executors ({@link GeneratedDataWriter}). With the same seed, rows,
- * features, width and margin the rows equal those a {@code train --generator} run with {@code
- * --seed S} generates in memory.
+ * features, width and margin the rows equal those a {@code train} run without {@code --data} and
+ * with {@code --seed S} generates in memory.
  */
 final class GenerateCommand {
 
   static final String USAGE =
-      "usage: marginflow generate --rows N --features P [--width 8] [--margin 0.1] [--seed 1]"
+      "usage: marginflow generate --rows N --features P [--width 8] [--margin 0.1] [--seed 42]"
           + " --out URI [--format libsvm|parquet] [--files K] [--master local[*]]";
 
   private GenerateCommand() {}
@@ -54,7 +54,7 @@ final class GenerateCommand {
     try {
       config =
           new TeacherStudentConfig(
-              Seeds.derive(a.longOption("seed", 1), "generator"),
+              Seeds.derive(a.longOption("seed", 42), "generator"),
               rows,
               features,
               (int) a.longOption("width", 8),
