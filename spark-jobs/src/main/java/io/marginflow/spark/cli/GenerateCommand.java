@@ -39,8 +39,14 @@ final class GenerateCommand {
     if (!a.positional().isEmpty()) {
       throw new ConfigException("generate: unexpected argument(s) " + a.positional());
     }
-    long rows = Long.parseLong(a.required("rows", USAGE));
-    int features = (int) Long.parseLong(a.required("features", USAGE));
+    a.required("rows", USAGE);
+    a.required("features", USAGE);
+    long rows = a.longOption("rows", 0);
+    long features = a.longOption("features", 0);
+    if (features > Integer.MAX_VALUE) {
+      throw new ConfigException(
+          "generate: --features: at most " + Integer.MAX_VALUE + ", got " + features);
+    }
     String dest = a.required("out", USAGE);
     String format = a.option("format", "libsvm");
     double margin;
@@ -56,7 +62,7 @@ final class GenerateCommand {
           new TeacherStudentConfig(
               Seeds.derive(a.longOption("seed", 42), "generator"),
               rows,
-              features,
+              (int) features,
               (int) a.longOption("width", 8),
               margin);
     } catch (IllegalArgumentException e) {

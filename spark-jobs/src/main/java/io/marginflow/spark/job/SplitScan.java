@@ -52,6 +52,8 @@ public record SplitScan(
     long firstRowLine = 0;
     long firstZero = 0;
     long firstMinusOne = 0;
+    long errorLine = 0;
+    String error = null;
     boolean header = split.start() == 0;
     try (SplitLineReader in = new SplitLineReader(split, conf)) {
       String line;
@@ -65,19 +67,9 @@ public record SplitScan(
             continue;
           }
         } catch (DataFormatException e) {
-          return new SplitScan(
-              split,
-              lines,
-              rows,
-              positives,
-              nnz,
-              maxIndex,
-              csvColumns,
-              firstRowLine,
-              firstZero,
-              firstMinusOne,
-              lines,
-              e.detail());
+          errorLine = lines;
+          error = e.detail();
+          break;
         }
         if (row.label() == -1.0) {
           if (row.zeroLabelToken()) {
@@ -109,7 +101,7 @@ public record SplitScan(
         firstRowLine,
         firstZero,
         firstMinusOne,
-        0,
-        null);
+        errorLine,
+        error);
   }
 }
