@@ -11,8 +11,11 @@ import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.stats.MarginAccumulator;
 import io.marginflow.common.train.BatchGradient;
 import io.marginflow.common.train.EvaluationPass;
+import io.marginflow.spark.job.FileFingerprint;
 import io.marginflow.spark.job.InputFile;
-import io.marginflow.spark.job.RowRecord;
+import io.marginflow.spark.job.LineSplit;
+import io.marginflow.spark.job.PartitionPlan;
+import io.marginflow.spark.job.SplitScan;
 import io.marginflow.spark.job.WindowRows;
 import org.apache.spark.serializer.KryoRegistrator;
 
@@ -45,8 +48,12 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(BatchGradient.class, new BatchGradientSerializer());
     kryo.register(EvaluationPass.class, java);
     kryo.register(MarginAccumulator.class, java);
-    kryo.register(RowRecord.class, java);
     kryo.register(InputFile.class, java);
+    kryo.register(LineSplit.class, java);
+    kryo.register(SplitScan.class, java);
+    kryo.register(PartitionPlan.class, java);
+    kryo.register(FileFingerprint.chunkClass(), java);
+    kryo.register(byte[].class);
     kryo.register(Object[].class);
     kryo.register(scala.Tuple2[].class);
     kryo.register(WindowRows.class, new WindowRowsSerializer());

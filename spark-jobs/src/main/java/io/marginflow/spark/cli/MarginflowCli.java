@@ -23,9 +23,10 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The {@code marginflow} command: {@code train} validates then runs (or resumes) the training job,
  * {@code check} (= {@code train --dry-run}) only validates and prints the plan, {@code sweep} runs
- * many runs in one application, {@code weights} prints a checkpoint's θ; {@code report}, {@code
- * runs} and {@code export-margins} read run directories (see io.marginflow.spark.report). Every
- * problem of a run is reported before anything is written, naming the key, file or line (exit 2).
+ * many runs in one application, {@code generate} writes teacher–student data, {@code weights}
+ * prints a checkpoint's θ; {@code report}, {@code runs} and {@code export-margins} read run
+ * directories (see io.marginflow.spark.report). Every problem of a run is reported before anything
+ * is written, naming the key, file or line (exit 2).
  */
 public final class MarginflowCli {
 
@@ -55,6 +56,7 @@ public final class MarginflowCli {
         case "report" -> ReportCommand.run(rest, out);
         case "runs" -> RunsCommand.run(rest, out);
         case "export-margins" -> ExportMarginsCommand.run(rest, out);
+        case "generate" -> GenerateCommand.run(rest, out);
         default -> {
           err.println("marginflow: unknown command '" + args[0] + "'\n" + usage());
           yield 2;
@@ -79,7 +81,8 @@ public final class MarginflowCli {
                marginflow weights RUN_DIR [--step K]
                marginflow report RUN_DIR [RUN_DIR ...] --out FILE.html
                marginflow runs ROOT [--json]
-               marginflow export-margins RUN_DIR [--step K] --out FILE.jsonl|FILE.csv""";
+               marginflow export-margins RUN_DIR [--step K] --out FILE.jsonl|FILE.csv
+               marginflow generate --rows N --features P --out URI [--format libsvm|parquet]""";
   }
 
   /** Options of {@code train} and {@code check} that are not config keys. */

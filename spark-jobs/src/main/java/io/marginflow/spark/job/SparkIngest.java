@@ -5,47 +5,169 @@ import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.LabelConventionCheck;
 import io.marginflow.common.io.ParsedRow;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import scala.Tuple2;
 
 /**
- * Reads line-oriented data (LIBSVM, CSV) through Spark from any Hadoop file system in two passes.
- * The scan pass parses and validates every line of every file (one task per file), counting rows
- * and hashing the stored bytes, so a malformed line fails the run, naming file and line, before
- * anything is written. The load pass parses again, gives each row its global index (file order,
- * then line order), sends it to partition ⌊index·P/n⌋ and stacks each partition's rows, in index
- * order, into blocks: the partitioning depends only on (files, n, P).
+ * Reads line-oriented data (LIBSVM, CSV) through Spark from any Hadoop file system in two passes
+ * over byte-range splits ({@link LineSplit}: plain and bzip2 files are cut, gzip files are read
+ * whole). The scan pass parses and validates every line of every split in parallel, counting lines
+ * and rows per split, and fingerprints the stored bytes in parallel ({@link FileFingerprint}); a
+ * malformed line fails the run, naming file and true line (the lines of the earlier splits plus the
+ * line within its split), before anything is written. The load pass gives partition p the global
+ * rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) (file order, then line order): its task reads the splits that hold
+ * them, skips the rows before its range and streams its rows, in index order, into blocks. No
+ * shuffle, no list of rows; the blocks depend only on (files, n, P), not on the split size.
  */
 public final class SparkIngest {
+
+  /** Spark setting: the split size in bytes (default: {@link #defaultSplitBytes}). */
+  public static final String SPLIT_BYTES = "spark.marginflow.ingest.splitBytes";
+
+  private static final long MIN_SPLIT = 4L << 20;
+  private static final long MAX_SPLIT = 128L << 20;
 
   private SparkIngest() {}
 
   /** The scan pass: one {@link InputFile} per file, in order. */
   public static List<InputFile> scan(
-      JavaSparkContext sc, List<String> files, LineFormat format, HadoopConf conf) {
-    JavaRDD<String> names = sc.parallelize(files, Math.max(1, files.size()));
+      JavaSparkContext sc, List<String> files, LineFormat format, HadoopConf conf)
+      throws IOException {
+    long splitBytes = sc.getConf().getLong(SPLIT_BYTES, defaultSplitBytes(sc, files, conf));
+    return scan(sc, files, format, conf, splitBytes);
+  }
+
+  static List<InputFile> scan(
+      JavaSparkContext sc, List<String> files, LineFormat format, HadoopConf conf, long splitBytes)
+      throws IOException {
+    List<LineSplit> splits = LineSplit.plan(files, splitBytes, conf.get());
+    sc.setJobDescription("marginflow: scan " + splits.size() + " splits of " + files.size());
+    List<SplitScan> scans;
     try {
-      return names.map(f -> scanFile(f, format, conf)).collect();
+      scans =
+          sc.parallelize(splits, Math.max(1, splits.size()))
+              .map(s -> SplitScan.of(s, format, conf))
+              .collect();
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw unwrap(e);
+    }
+    List<String> digests = FileFingerprint.of(sc, files, conf);
+    List<InputFile> out = new ArrayList<>();
+    int i = 0;
+    for (int f = 0; f < files.size(); f++) {
+      List<SplitScan> own = new ArrayList<>();
+      while (i < scans.size() && scans.get(i).split().file() == f) {
+        own.add(scans.get(i++));
+      }
+      out.add(merge(files.get(f), own, format, digests.get(f), conf));
+    }
+    return out;
+  }
+
+  /**
+   * The default split size: a quarter of the bytes per core, within [4 MiB, 128 MiB], so that small
+   * inputs still fill the cores and large ones are cut like HDFS blocks.
+   */
+  static long defaultSplitBytes(JavaSparkContext sc, List<String> files, HadoopConf conf)
+      throws IOException {
+    long total = 0;
+    for (String f : files) {
+      Path p = new Path(f);
+      total += p.getFileSystem(conf.get()).getFileStatus(p).getLen();
+    }
+    long perCore = total / (4L * Math.max(1, sc.defaultParallelism()));
+    return Math.max(MIN_SPLIT, Math.min(MAX_SPLIT, perCore));
+  }
+
+  /** One file's facts from its split scans; throws for the first bad line of the file. */
+  private static InputFile merge(
+      String file, List<SplitScan> scans, LineFormat format, String sha256, HadoopConf conf)
+      throws IOException {
+    LabelConventionCheck labels = new LabelConventionCheck(file);
+    long lineBase = 0;
+    long firstZero = 0;
+    long firstMinusOne = 0;
+    long rows = 0;
+    long positives = 0;
+    long nnz = 0;
+    int maxIndex = 0;
+    int csvColumns = -1;
+    long csvLine = 0;
+    List<InputFile.Split> splits = new ArrayList<>();
+    for (SplitScan s : scans) {
+      if (s.firstZero() > 0 && firstZero == 0) {
+        firstZero = lineBase + s.firstZero();
+      }
+      if (s.firstMinusOne() > 0 && firstMinusOne == 0) {
+        firstMinusOne = lineBase + s.firstMinusOne();
+      }
+      checkLabels(labels, firstZero, firstMinusOne);
+      if (format.kind().equals("csv") && s.csvColumns() >= 0) {
+        if (csvColumns < 0) {
+          csvColumns = s.csvColumns();
+          csvLine = lineBase + s.firstRowLine();
+        } else if (format.features() == 0 && s.csvColumns() != csvColumns) {
+          throw new DataFormatException(
+              file,
+              lineBase + s.firstRowLine(),
+              "expected "
+                  + (csvColumns + 1)
+                  + " columns like line "
+                  + csvLine
+                  + ", got "
+                  + (s.csvColumns() + 1));
+        }
+      }
+      if (s.error() != null) {
+        throw new DataFormatException(file, lineBase + s.errorLine(), s.error());
+      }
+      splits.add(new InputFile.Split(s.split(), s.lines(), s.rows()));
+      lineBase += s.lines();
+      rows += s.rows();
+      positives += s.positives();
+      nnz += s.nonZeros();
+      maxIndex = Math.max(maxIndex, s.maxIndex());
+    }
+    if (rows == 0) {
+      throw new DataFormatException(file, 0, "no data rows");
+    }
+    Path path = new Path(file);
+    FileStatus st = path.getFileSystem(conf.get()).getFileStatus(path);
+    return new InputFile(
+        file,
+        st.getLen(),
+        st.getModificationTime(),
+        sha256,
+        rows,
+        positives,
+        format.kind().equals("csv")
+            ? (format.features() > 0 ? format.features() : Math.max(csvColumns, 0))
+            : maxIndex,
+        nnz,
+        splits);
+  }
+
+  /** Replays the first '0' and '-1' negative rows, in line order, through the file's check. */
+  private static void checkLabels(LabelConventionCheck labels, long firstZero, long firstMinusOne) {
+    if (firstZero == 0 || firstMinusOne == 0) {
+      return;
+    }
+    ParsedRow zero = new ParsedRow();
+    zero.setLabel(-1.0, true);
+    ParsedRow minusOne = new ParsedRow();
+    minusOne.setLabel(-1.0, false);
+    if (firstZero < firstMinusOne) {
+      labels.check(zero, firstZero);
+      labels.check(minusOne, firstMinusOne);
+    } else {
+      labels.check(minusOne, firstMinusOne);
+      labels.check(zero, firstZero);
     }
   }
 
@@ -58,147 +180,58 @@ public final class SparkIngest {
       int blockRows,
       boolean sparse,
       HadoopConf conf) {
-    long total = files.stream().mapToLong(InputFile::rows).sum();
-    long[] offsets = new long[files.size()];
-    List<Tuple2<String, Long>> work = new ArrayList<>();
-    long off = 0;
-    for (int i = 0; i < files.size(); i++) {
-      offsets[i] = off;
-      work.add(new Tuple2<>(files.get(i).uri(), off));
-      off += files.get(i).rows();
-    }
+    List<PartitionPlan> plans = PartitionPlan.of(files, partitions);
     int features = format.features();
-    JavaPairRDD<Long, RowRecord> rows =
-        sc.parallelize(work, Math.max(1, work.size()))
-            .flatMapToPair(w -> readRows(w._1(), w._2(), format, conf));
-    RangeIndexPartitioner partitioner = new RangeIndexPartitioner(total, partitions);
-    return rows.partitionBy(partitioner)
-        .mapPartitions(it -> stack(it, features, sparse, blockRows), true);
+    return sc.parallelize(plans, partitions)
+        .flatMap(plan -> readBlocks(plan, format, features, sparse, blockRows, conf).iterator());
   }
 
-  static InputFile scanFile(String file, LineFormat format, HadoopConf conf) throws IOException {
-    Path path = new Path(file);
-    FileSystem fs = path.getFileSystem(conf.get());
-    FileStatus st = fs.getFileStatus(path);
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    LineFormat.Parser parser = format.parser();
-    ParsedRow row = new ParsedRow();
-    long rows = 0;
-    long positives = 0;
-    long nnz = 0;
-    int maxIndex = 0;
-    int csvColumns = -1;
-    LabelConventionCheck labels = new LabelConventionCheck(file);
-    long lineNo = 0;
-    try (DigestInputStream raw = new DigestInputStream(fs.open(path), sha);
-        BufferedReader in = reader(path, raw, conf)) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        lineNo++;
-        if (lineNo <= format.headerLines()) {
-          continue;
-        }
-        if (!parser.parse(line, file, lineNo, row)) {
-          continue;
-        }
-        labels.check(row, lineNo);
-        rows++;
-        if (row.label() > 0) {
-          positives++;
-        }
-        nnz += row.nnz();
-        maxIndex = Math.max(maxIndex, row.maxIndex() + 1); // 0-based index → feature count
-        if (csvColumns < 0) {
-          csvColumns = line.split(",", -1).length - 1;
-        }
-      }
-      byte[] rest = new byte[1 << 16];
-      while (raw.read(rest) >= 0) {
-        // drain to hash every stored byte
-      }
-    } catch (java.io.FileNotFoundException e) {
-      throw e;
-    } catch (IOException e) {
-      // A damaged compressed stream (bad gzip block, cut-off file): name the file and the line.
-      throw new DataFormatException(
-          file, lineNo + 1, "cannot read the data after line " + lineNo + " (" + e + ")");
-    }
-    if (rows == 0) {
-      throw new DataFormatException(file, 0, "no data rows");
-    }
-    return new InputFile(
-        file,
-        st.getLen(),
-        st.getModificationTime(),
-        HexFormat.of().formatHex(sha.digest()),
-        rows,
-        positives,
-        format.kind().equals("csv")
-            ? (format.features() > 0 ? format.features() : Math.max(csvColumns, 0))
-            : maxIndex,
-        nnz);
-  }
-
-  private static Iterator<Tuple2<Long, RowRecord>> readRows(
-      String file, long offset, LineFormat format, HadoopConf conf) throws IOException {
-    Path path = new Path(file);
-    FileSystem fs = path.getFileSystem(conf.get());
-    LineFormat.Parser parser = format.parser();
-    ParsedRow row = new ParsedRow();
-    List<Tuple2<Long, RowRecord>> out = new ArrayList<>();
-    try (BufferedReader in = reader(path, fs.open(path), conf)) {
-      String line;
-      long lineNo = 0;
-      long index = offset;
-      while ((line = in.readLine()) != null) {
-        lineNo++;
-        if (lineNo <= format.headerLines() || !parser.parse(line, file, lineNo, row)) {
-          continue;
-        }
-        int k = row.nnz();
-        out.add(
-            new Tuple2<>(
-                index++,
-                new RowRecord(
-                    row.label(), Arrays.copyOf(row.indices(), k), Arrays.copyOf(row.values(), k))));
-      }
-    }
-    return out.iterator();
-  }
-
-  private static Iterator<RowBlock> stack(
-      Iterator<Tuple2<Long, RowRecord>> it, int features, boolean sparse, int blockRows) {
-    List<Tuple2<Long, RowRecord>> rows = new ArrayList<>();
-    it.forEachRemaining(rows::add);
-    rows.sort((a, b) -> Long.compare(a._1(), b._1()));
+  private static List<RowBlock> readBlocks(
+      PartitionPlan plan,
+      LineFormat format,
+      int features,
+      boolean sparse,
+      int blockRows,
+      HadoopConf conf)
+      throws IOException {
     RowBlockBuilder builder = new RowBlockBuilder(features, sparse, blockRows);
     double[] dense = sparse ? null : new double[features];
-    for (Tuple2<Long, RowRecord> t : rows) {
-      RowRecord r = t._2();
-      if (sparse) {
-        builder.addSparse(t._1(), r.label(), r.indices(), r.values(), r.indices().length);
-      } else {
-        Arrays.fill(dense, 0.0);
-        for (int j = 0; j < r.indices().length; j++) {
-          dense[r.indices()[j]] = r.values()[j];
+    LineFormat.Parser parser = format.parser();
+    ParsedRow row = new ParsedRow();
+    for (PartitionPlan.Segment seg : plan.segments()) {
+      LineSplit split = seg.split();
+      long index = seg.firstRow();
+      long end = seg.firstRow() + seg.skip() + seg.take();
+      boolean header = split.start() == 0;
+      try (SplitLineReader in = new SplitLineReader(split, conf)) {
+        String line;
+        long lines = 0;
+        while (index < end && (line = in.next()) != null) {
+          lines++;
+          if ((header && lines <= format.headerLines())
+              || !parser.parse(line, split.uri(), seg.lineBase() + lines, row)) {
+            continue;
+          }
+          if (index++ < seg.firstRow() + seg.skip()) {
+            continue;
+          }
+          if (sparse) {
+            builder.addSparse(index - 1, row.label(), row.indices(), row.values(), row.nnz());
+          } else {
+            Arrays.fill(dense, 0.0);
+            for (int j = 0; j < row.nnz(); j++) {
+              dense[row.indices()[j]] = row.values()[j];
+            }
+            builder.addDense(index - 1, row.label(), dense);
+          }
         }
-        builder.addDense(t._1(), r.label(), dense);
+      }
+      if (index < end) {
+        throw new IllegalStateException(
+            split.uri() + ": split " + split.index() + " holds fewer rows than the scan counted");
       }
     }
-    return builder.finish().iterator();
-  }
-
-  private static BufferedReader reader(Path path, InputStream raw, HadoopConf conf)
-      throws IOException {
-    return new BufferedReader(
-        new InputStreamReader(
-            InputFiles.decompressed(path, raw, conf.get()), StandardCharsets.UTF_8),
-        1 << 16);
+    return builder.finish();
   }
 
   /**

@@ -342,6 +342,9 @@ public final class TrainJob {
     cfg.put("data_source", train.description());
     cfg.put("step_path_chosen", path.path());
     cfg.put("step_path_reason", path.reason());
+    if (!train.files().isEmpty()) {
+      cfg.put("data_sha256_scheme", FileFingerprint.SCHEME);
+    }
     if (test != null) {
       cfg.put("test_rows", test.rows());
     }

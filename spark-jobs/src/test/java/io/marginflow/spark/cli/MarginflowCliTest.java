@@ -106,4 +106,21 @@ class MarginflowCliTest {
     assertEquals(1, r.code());
     assertTrue(r.err().contains("nope"), r.err());
   }
+
+  @Test
+  void generateRejectsBadArgumentsBeforeSparkStarts() {
+    Result r = run("generate", "--features", "3", "--out", tmp.resolve("g").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--rows is required"), r.err());
+    r = run("generate", "--rows", "x", "--features", "3", "--out", "o");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--rows: expected an integer"), r.err());
+    r = run("generate", "--rows", "0", "--features", "3", "--out", "o");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("rows must be >= 1"), r.err());
+    r = run("generate", "--rows", "5", "--features", "3", "--out", "o", "--format", "csv");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--format: expected libsvm or parquet"), r.err());
+    assertEquals(0, run("generate", "--help").code());
+  }
 }
