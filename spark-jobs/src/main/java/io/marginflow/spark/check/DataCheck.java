@@ -9,6 +9,7 @@ import io.marginflow.spark.job.IdxInput;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.InputFiles;
 import io.marginflow.spark.job.LineFormat;
+import io.marginflow.spark.job.LineSplit;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -154,7 +155,13 @@ final class DataCheck {
                 f.rows(),
                 -1,
                 features,
-                nnz));
+                nnz,
+                // Not scanned (--trust-data): read whole by one task; the rows are the manifest's.
+                List.of(
+                    new InputFile.Split(
+                        new LineSplit(f.uri(), files.size(), 0, 0, f.bytes(), false),
+                        f.rows(),
+                        f.rows()))));
         rows += d.format().equals("idx") ? 0 : f.rows();
       }
     }

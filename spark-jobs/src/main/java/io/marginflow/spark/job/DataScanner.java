@@ -1,7 +1,6 @@
 package io.marginflow.spark.job;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -28,12 +27,6 @@ public interface DataScanner {
   /** The scan in this JVM (no Spark). */
   static DataScanner local(Configuration conf) {
     HadoopConf hc = new HadoopConf(conf);
-    return (files, format) -> {
-      List<InputFile> out = new ArrayList<>();
-      for (String f : files) {
-        out.add(SparkIngest.scanFile(f, format, hc));
-      }
-      return out;
-    };
+    return (files, format) -> SparkIngest.scanLocal(files, format, hc);
   }
 }

@@ -47,6 +47,25 @@ public final class FileFingerprint {
 
   static List<String> of(JavaSparkContext sc, List<String> files, HadoopConf conf, long chunkBytes)
       throws IOException {
+    List<Chunk> chunks = chunks(files, conf, chunkBytes);
+    sc.setJobDescription("marginflow: fingerprint " + files.size() + " data files");
+    List<byte[]> digests =
+        sc.parallelize(chunks, Math.max(1, chunks.size())).map(c -> digest(c, conf)).collect();
+    return assemble(files.size(), chunks, digests);
+  }
+
+  /** The same fingerprints computed in this JVM, one chunk after the other (no Spark). */
+  public static List<String> ofLocal(List<String> files, HadoopConf conf) throws IOException {
+    List<Chunk> chunks = chunks(files, conf, CHUNK_BYTES);
+    List<byte[]> digests = new ArrayList<>();
+    for (Chunk c : chunks) {
+      digests.add(digest(c, conf));
+    }
+    return assemble(files.size(), chunks, digests);
+  }
+
+  private static List<Chunk> chunks(List<String> files, HadoopConf conf, long chunkBytes)
+      throws IOException {
     List<Chunk> chunks = new ArrayList<>();
     for (int f = 0; f < files.size(); f++) {
       Path path = new Path(files.get(f));
@@ -57,12 +76,13 @@ public final class FileFingerprint {
         start += chunkBytes;
       } while (start < len);
     }
-    sc.setJobDescription("marginflow: fingerprint " + files.size() + " data files");
-    List<byte[]> digests =
-        sc.parallelize(chunks, Math.max(1, chunks.size())).map(c -> digest(c, conf)).collect();
+    return chunks;
+  }
+
+  private static List<String> assemble(int files, List<Chunk> chunks, List<byte[]> digests) {
     List<String> out = new ArrayList<>();
     int i = 0;
-    for (int f = 0; f < files.size(); f++) {
+    for (int f = 0; f < files; f++) {
       List<byte[]> parts = new ArrayList<>();
       while (i < chunks.size() && chunks.get(i).file() == f) {
         parts.add(digests.get(i++));

@@ -101,7 +101,8 @@ public final class IdxInput {
         rows,
         0,
         features,
-        0);
+        0,
+        List.of()); // IDX pairs are read whole on the driver, not by splits
   }
 
   private static MessageDigest sha256() {

@@ -57,7 +57,29 @@ public final class SparkIngest {
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw unwrap(e);
     }
-    List<String> digests = FileFingerprint.of(sc, files, conf);
+    return assemble(files, scans, FileFingerprint.of(sc, files, conf), format, conf);
+  }
+
+  /**
+   * The scan pass in this JVM, one whole file after the other (no Spark): the same facts, errors
+   * and fingerprints as {@link #scan}, with one split per file (for {@code marginflow check}).
+   */
+  public static List<InputFile> scanLocal(List<String> files, LineFormat format, HadoopConf conf)
+      throws IOException {
+    List<SplitScan> scans = new ArrayList<>();
+    for (LineSplit split : LineSplit.plan(files, Long.MAX_VALUE, conf.get())) {
+      scans.add(SplitScan.of(split, format, conf));
+    }
+    return assemble(files, scans, FileFingerprint.ofLocal(files, conf), format, conf);
+  }
+
+  private static List<InputFile> assemble(
+      List<String> files,
+      List<SplitScan> scans,
+      List<String> digests,
+      LineFormat format,
+      HadoopConf conf)
+      throws IOException {
     List<InputFile> out = new ArrayList<>();
     int i = 0;
     for (int f = 0; f < files.size(); f++) {
