@@ -202,6 +202,14 @@ final class CheckpointDirectory {
    * @throws FormatException if no checkpoint at or before LATEST verifies (naming every reason)
    */
   Optional<Checkpoint> recoverLatest() throws IOException {
+    return recoverLatest(true);
+  }
+
+  /**
+   * As {@link #recoverLatest()}; with {@code repair} false nothing is moved or rewritten (for a
+   * read-only look at what a resume would continue from).
+   */
+  Optional<Checkpoint> recoverLatest(boolean repair) throws IOException {
     long bound;
     String pointer;
     try {
@@ -237,13 +245,17 @@ final class CheckpointDirectory {
               step,
               pointer,
               String.join("; ", rejected));
-          writeLatest(step);
+          if (repair) {
+            writeLatest(step);
+          }
         }
         return Optional.of(c);
       } catch (FormatException e) {
         LOG.warn("checkpoint {} is corrupted: {}; trying the previous one", step, e.getMessage());
         rejected.add(e.getMessage());
-        moveAside(step);
+        if (repair) {
+          moveAside(step);
+        }
       }
     }
     throw new FormatException(

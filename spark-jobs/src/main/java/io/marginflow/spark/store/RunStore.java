@@ -205,6 +205,22 @@ public final class RunStore implements Closeable {
   }
 
   /**
+   * Opens an existing run directory to look at it only (for {@code marginflow check --resume}):
+   * takes no writer lock, recovers nothing and writes nothing; use its read methods and {@link
+   * #findLatestCheckpoint}, never a write.
+   *
+   * @throws FileNotFoundException if the directory does not exist
+   */
+  public static RunStore inspect(URI runDir, Configuration conf) throws IOException {
+    RunStore store = connect(runDir, conf, Options.DEFAULTS);
+    if (!store.fs.exists(store.root) || !store.fs.getFileStatus(store.root).isDirectory()) {
+      store.closeQuietly();
+      throw new FileNotFoundException("no run directory to resume at " + store.root);
+    }
+    return store;
+  }
+
+  /**
    * Package-private entry for tests: a store on a given file system (which the store will close).
    */
   static RunStore onFileSystem(FileSystem fs, Path runDir, Options options, boolean create)
@@ -426,6 +442,15 @@ public final class RunStore implements Closeable {
   public Optional<Checkpoint> recoverLatestCheckpoint() throws IOException {
     requireOpen();
     return checkpoints.recoverLatest();
+  }
+
+  /**
+   * The checkpoint a resume would continue from ({@link #recoverLatestCheckpoint}'s choice), found
+   * without moving or rewriting anything: for a store opened with {@link #inspect}.
+   */
+  public Optional<Checkpoint> findLatestCheckpoint() throws IOException {
+    requireOpen();
+    return checkpoints.recoverLatest(false);
   }
 
   /** The verified checkpoint of a given step (not after LATEST), empty if absent or incomplete. */

@@ -265,7 +265,7 @@ class CheckCommandIT {
           "4 rows (2 positive)",
           "features:       3",
           "d = 32, L = 3",
-          "step path:      cached-job",
+          "step path:      auto: rows or job",
           "cached data:",
           "driver memory:",
           "100 steps to go, 3 evaluations, 5 checkpoints",
