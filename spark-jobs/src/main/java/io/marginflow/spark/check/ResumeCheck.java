@@ -62,14 +62,14 @@ public final class ResumeCheck {
    */
   public static Resumed open(String resume, Configuration conf) throws IOException {
     URI dir = InputFiles.qualify(resume, conf).toUri();
-    try (RunStore store = RunStore.open(dir, conf)) {
+    try (RunStore store = RunStore.openUnlocked(dir, conf)) { // the writer locks it later
       Manifest m =
           store
               .readManifest()
               .orElseThrow(
                   () -> new IllegalArgumentException("resume: " + dir + " has no manifest.json"));
-      // Falls back past a damaged checkpoint (moved aside, LATEST rewritten) with a warning.
-      Optional<Checkpoint> c = store.recoverLatestCheckpoint();
+      // The checkpoint the resume will start from: past a damaged one (with a warning).
+      Optional<Checkpoint> c = store.findLatestGoodCheckpoint();
       return new Resumed(dir, m, c.map(Checkpoint::step).orElse(-1L));
     }
   }

@@ -202,6 +202,17 @@ final class CheckpointDirectory {
    * @throws FormatException if no checkpoint at or before LATEST verifies (naming every reason)
    */
   Optional<Checkpoint> recoverLatest() throws IOException {
+    return newestGood(true);
+  }
+
+  /**
+   * As {@link #recoverLatest()}, but changing nothing: for checks before a writer opens the run.
+   */
+  Optional<Checkpoint> findLatestGood() throws IOException {
+    return newestGood(false);
+  }
+
+  private Optional<Checkpoint> newestGood(boolean repair) throws IOException {
     long bound;
     String pointer;
     try {
@@ -237,13 +248,17 @@ final class CheckpointDirectory {
               step,
               pointer,
               String.join("; ", rejected));
-          writeLatest(step);
+          if (repair) {
+            writeLatest(step);
+          }
         }
         return Optional.of(c);
       } catch (FormatException e) {
         LOG.warn("checkpoint {} is corrupted: {}; trying the previous one", step, e.getMessage());
         rejected.add(e.getMessage());
-        moveAside(step);
+        if (repair) {
+          moveAside(step);
+        }
       }
     }
     throw new FormatException(
