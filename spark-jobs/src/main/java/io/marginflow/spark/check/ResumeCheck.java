@@ -56,22 +56,22 @@ public final class ResumeCheck {
   public record Resumed(URI dir, Manifest manifest, long checkpointStep) {}
 
   /**
-   * Reads the manifest and the checkpoint a resume would continue from, without writing anything
-   * (no lock, no recovery: {@link RunStore#inspect}); the run itself recovers the directory.
+   * Reads the manifest and the latest checkpoint of {@code resume} (see {@link RunStore#open}: a
+   * directory left by a crash is recovered first).
    *
    * @throws IOException when the directory is missing or unreadable
    * @throws IllegalArgumentException naming what is missing
    */
   public static Resumed open(String resume, Configuration conf) throws IOException {
     URI dir = InputFiles.qualify(resume, conf).toUri();
-    try (RunStore store = RunStore.inspect(dir, conf)) {
+    try (RunStore store = RunStore.openUnlocked(dir, conf)) { // the writer locks it later
       Manifest m =
           store
               .readManifest()
               .orElseThrow(
                   () -> new IllegalArgumentException("resume: " + dir + " has no manifest.json"));
-      // Looks past a damaged checkpoint as the resume will (which then moves it aside).
-      Optional<Checkpoint> c = store.findLatestCheckpoint();
+      // The checkpoint the resume will start from: past a damaged one (with a warning).
+      Optional<Checkpoint> c = store.findLatestGoodCheckpoint();
       return new Resumed(dir, m, c.map(Checkpoint::step).orElse(-1L));
     }
   }

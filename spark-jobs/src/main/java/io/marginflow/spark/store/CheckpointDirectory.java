@@ -202,14 +202,17 @@ final class CheckpointDirectory {
    * @throws FormatException if no checkpoint at or before LATEST verifies (naming every reason)
    */
   Optional<Checkpoint> recoverLatest() throws IOException {
-    return recoverLatest(true);
+    return newestGood(true);
   }
 
   /**
-   * As {@link #recoverLatest()}; with {@code repair} false nothing is moved or rewritten (for a
-   * read-only look at what a resume would continue from).
+   * As {@link #recoverLatest()}, but changing nothing: for checks before a writer opens the run.
    */
-  Optional<Checkpoint> recoverLatest(boolean repair) throws IOException {
+  Optional<Checkpoint> findLatestGood() throws IOException {
+    return newestGood(false);
+  }
+
+  private Optional<Checkpoint> newestGood(boolean repair) throws IOException {
     long bound;
     String pointer;
     try {

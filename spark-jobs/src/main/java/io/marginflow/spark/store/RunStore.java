@@ -196,7 +196,7 @@ public final class RunStore implements Closeable {
   public static RunStore open(URI runDir, Configuration conf, Options options) throws IOException {
     RunStore store = connect(runDir, conf, options);
     try {
-      store.initResume();
+      store.initResume(true);
       return store;
     } catch (IOException | RuntimeException e) {
       store.closeQuietly();
@@ -205,19 +205,19 @@ public final class RunStore implements Closeable {
   }
 
   /**
-   * Opens an existing run directory to look at it only (for {@code marginflow check --resume}):
-   * takes no writer lock, recovers nothing and writes nothing; use its read methods and {@link
-   * #findLatestCheckpoint}, never a write.
-   *
-   * @throws FileNotFoundException if the directory does not exist
+   * As {@link #open(URI, Configuration)} without taking the writer lock: for a check that reads a
+   * run directory before the writer opens it (and must leave it as it was). Do not write through
+   * it.
    */
-  public static RunStore inspect(URI runDir, Configuration conf) throws IOException {
+  public static RunStore openUnlocked(URI runDir, Configuration conf) throws IOException {
     RunStore store = connect(runDir, conf, Options.DEFAULTS);
-    if (!store.fs.exists(store.root) || !store.fs.getFileStatus(store.root).isDirectory()) {
+    try {
+      store.initResume(false);
+      return store;
+    } catch (IOException | RuntimeException e) {
       store.closeQuietly();
-      throw new FileNotFoundException("no run directory to resume at " + store.root);
+      throw e;
     }
-    return store;
   }
 
   /**
@@ -230,7 +230,7 @@ public final class RunStore implements Closeable {
       if (create) {
         store.initNew();
       } else {
-        store.initResume();
+        store.initResume(true);
       }
       return store;
     } catch (IOException | RuntimeException e) {
@@ -283,11 +283,13 @@ public final class RunStore implements Closeable {
     LOG.info("created run directory {}", root);
   }
 
-  private void initResume() throws IOException {
+  private void initResume(boolean takeLock) throws IOException {
     if (!fs.exists(root) || !fs.getFileStatus(root).isDirectory()) {
       throw new FileNotFoundException("no run directory to resume at " + root);
     }
-    lock = RunLock.acquire(fs, ops, root, RunLock.HEARTBEAT, RunLock.STALE_AFTER);
+    if (takeLock) {
+      lock = RunLock.acquire(fs, ops, root, RunLock.HEARTBEAT, RunLock.STALE_AFTER);
+    }
     ops.mkdirs(new Path(root, "metrics"));
     ops.mkdirs(new Path(root, CHECKPOINTS));
     checkpoints.restoreInterruptedLatest();
@@ -445,12 +447,12 @@ public final class RunStore implements Closeable {
   }
 
   /**
-   * The checkpoint a resume would continue from ({@link #recoverLatestCheckpoint}'s choice), found
-   * without moving or rewriting anything: for a store opened with {@link #inspect}.
+   * The checkpoint {@link #recoverLatestCheckpoint()} would resume from, changing nothing (no
+   * directory moved, LATEST not rewritten): for checks that run before the writer opens the run.
    */
-  public Optional<Checkpoint> findLatestCheckpoint() throws IOException {
+  public Optional<Checkpoint> findLatestGoodCheckpoint() throws IOException {
     requireOpen();
-    return checkpoints.recoverLatest(false);
+    return checkpoints.findLatestGood();
   }
 
   /** The verified checkpoint of a given step (not after LATEST), empty if absent or incomplete. */

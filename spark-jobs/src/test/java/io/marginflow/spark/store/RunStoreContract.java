@@ -373,6 +373,9 @@ abstract class RunStoreContract {
         byte[] bytes = readAll(p);
         bytes[rnd.nextInt(bytes.length)] ^= (byte) (1 << rnd.nextInt(8));
         overwrite(p, bytes);
+        // A check before the resume sees the same fallback and changes nothing.
+        assertEquals(good + 10, store.findLatestGoodCheckpoint().orElseThrow().step());
+        assertEquals(good + 15, store.latestStep().getAsLong(), "LATEST untouched by the check");
         Checkpoint c = store.recoverLatestCheckpoint().orElseThrow();
         assertEquals(good + 10, c.step(), "fallback after flipping a byte of " + victim);
         assertBitsEqual(goodTheta, c.theta());
