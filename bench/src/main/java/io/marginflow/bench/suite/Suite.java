@@ -379,6 +379,10 @@ public final class Suite {
       "false",
       "--checkpoint-every",
       "0",
+      // This comparison measures the per-step Spark job's own cost: keep the job path (auto would
+      // take the rows path for so small a model and no Spark job would be timed).
+      "--step-path",
+      "job",
       "--steps",
       "" + scale.tinySteps()
     };
