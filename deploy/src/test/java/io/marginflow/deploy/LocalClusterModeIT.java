@@ -8,6 +8,7 @@ import io.marginflow.common.config.ConfigLoader;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.spark.cli.SparkSessions;
 import io.marginflow.spark.job.TrainJob;
+import io.marginflow.spark.store.PausePoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class LocalClusterModeIT {
 
   private static SparkSession spark;
+  private static final Path EVALUATION_ARM =
+      Path.of("target", "local-cluster-mode", "evaluation-arm").toAbsolutePath();
 
   @AfterAll
   static void stopSession() {
@@ -58,12 +61,16 @@ class LocalClusterModeIT {
         home.resolve("RELEASE"), "Spark (test SPARK_HOME for local-cluster masters)\n");
     Path scratch = Path.of("target", "local-cluster-mode").toAbsolutePath();
     Scratch.deleteRecursively(scratch);
+    Files.createDirectories(scratch);
     List<String> flags = new ArrayList<>();
     for (String line : Files.readAllLines(Scripts.ROOT.resolve("deploy/conf/java17-flags"))) {
       if (!line.isBlank() && !line.strip().startsWith("#")) {
         flags.add(line.strip());
       }
     }
+    // Armed only by the evaluation kill test's file: one evaluation task then waits to be killed.
+    flags.add("-D" + PausePoint.PROPERTY + "=evaluation");
+    flags.add("-D" + PausePoint.ARM_PROPERTY + "=" + EVALUATION_ARM);
     SparkConf conf =
         new SparkConf()
             .setMaster("local-cluster[2,1,1024]")
@@ -202,6 +209,78 @@ class LocalClusterModeIT {
       assertTrue(removed.get() >= 1, "Spark saw the executor go");
     } finally {
       s.sparkContext().removeSparkListener(killer);
+    }
+  }
+
+  /**
+   * fault B2 during an evaluation: the executor running an evaluation task of the step-30
+   * evaluation is killed (SIGKILL) while that task is inside the pass ({@link
+   * PausePoint#reachOnce}); the task runs again elsewhere, and θ, steps.jsonl and eval.jsonl equal
+   * {@link ReferenceRun}'s bit for bit.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE - 1)
+  void anExecutorKilledDuringAnEvaluationLeavesTheBits() throws Exception {
+    SparkSession s = session();
+    AtomicInteger evaluations = new AtomicInteger();
+    SparkListener armer =
+        new SparkListener() {
+          @Override
+          public void onJobStart(SparkListenerJobStart e) {
+            String d = e.properties() == null ? null : e.properties().getProperty(DESCRIPTION);
+            if (d != null && d.startsWith("marginflow evaluation") && evaluations.get() == 0) {
+              evaluations.incrementAndGet();
+            }
+          }
+
+          @Override
+          public void onJobEnd(org.apache.spark.scheduler.SparkListenerJobEnd e) {
+            if (evaluations.get() == 1 && evaluations.compareAndSet(1, 2)) {
+              try {
+                Files.writeString(EVALUATION_ARM, "armed after the first evaluation\n");
+              } catch (IOException x) {
+                throw new java.io.UncheckedIOException(x);
+              }
+            }
+          }
+        };
+    Path pidFile = Path.of(EVALUATION_ARM + ".pid");
+    Files.deleteIfExists(pidFile);
+    Files.deleteIfExists(Path.of(EVALUATION_ARM + ".claimed"));
+    s.sparkContext().addSparkListener(armer);
+    java.util.concurrent.ExecutorService runner =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      // The per-step job path: 30 step jobs between the first two evaluations, time enough for
+      // the listener to arm the pause before the second evaluation starts.
+      java.util.concurrent.Future<TrainJob.Outcome> run =
+          runner.submit(() -> run(s, "evaluation-kill", "--step-path", "job"));
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(4);
+      while (!Files.exists(pidFile)) {
+        if (run.isDone() || System.nanoTime() > deadline) {
+          run.get(1, java.util.concurrent.TimeUnit.SECONDS);
+          throw new AssertionError("no evaluation task paused (evaluations seen: " + evaluations);
+        }
+        Thread.sleep(20);
+      }
+      long pid = Long.parseLong(Files.readString(pidFile).strip());
+      ProcessHandle victim = ProcessHandle.of(pid).orElseThrow();
+      assertTrue(
+          LocalClusterFixture.commandLine(pid).contains("CoarseGrainedExecutorBackend"),
+          "the paused task runs in an executor JVM");
+      victim.destroyForcibly();
+      TrainJob.Outcome o = run.get(4, java.util.concurrent.TimeUnit.MINUTES);
+
+      RunDir run2 = new RunDir(o.runDir());
+      RunDir reference = ReferenceRun.get();
+      assertArrayEquals(reference.theta(), o.state().theta(), "θ after the executor loss");
+      assertEquals(reference.stepRowsWithoutWall(), run2.stepRowsWithoutWall(), "steps.jsonl");
+      assertEquals(reference.evalRows(), run2.evalRows(), "eval.jsonl");
+      assertEquals(ReferenceRun.CHECKPOINTS, run2.checkpointSteps());
+    } finally {
+      runner.shutdownNow();
+      s.sparkContext().removeSparkListener(armer);
+      Files.deleteIfExists(EVALUATION_ARM);
     }
   }
 

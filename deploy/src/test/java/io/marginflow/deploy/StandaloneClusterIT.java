@@ -188,6 +188,66 @@ class StandaloneClusterIT {
             .contains("run finished at step " + ReferenceRun.STEPS + "; outputs in " + out));
   }
 
+  /**
+   * Fault B1 on the cluster: the driver of a client-mode run on the standalone cluster, writing its
+   * run directory to the cluster's HDFS, is killed (SIGKILL) inside the write of checkpoint 40
+   * ({@link io.marginflow.spark.store.PausePoint}, after its θ and before its meta and {@code
+   * LATEST}); {@code --resume} on the cluster takes over the dead driver's lock and ends
+   * bit-identical to {@link ReferenceRun}.
+   */
+  @Test
+  @Order(4)
+  void driverKilledInsideACheckpointOnHdfsResumesBitForBit() throws Exception {
+    URI out = cluster.hdfs("/runs/driver-kill");
+    String pause = "-D" + io.marginflow.spark.store.PausePoint.PROPERTY + "=checkpoint:40";
+    Map<String, String> env = new HashMap<>(cluster.submitEnv());
+    env.put("MARGINFLOW_JAVA_OPTS", "-Xmx1g " + pause); // the driver JVM without SPARK_HOME
+    Scripts.Running run =
+        Scripts.start(
+            "driver-kill-1",
+            env,
+            "marginflow",
+            trainArgs(
+                List.of(
+                    "--submit",
+                    "--conf",
+                    "spark.ui.enabled=false",
+                    "--conf",
+                    "spark.driver.extraJavaOptions=" + pause),
+                out));
+    ClusterRuns.awaitOutput(run, "paused at checkpoint:40", RUN_TIMEOUT);
+    run.kill();
+    Scripts.Result latest =
+        Scripts.run(
+            "driver-kill-latest",
+            cluster.submitEnv(),
+            SHORT,
+            "local-cluster",
+            "fs",
+            "-cat",
+            "/runs/driver-kill/checkpoints/LATEST");
+    assertEquals(0, latest.exitCode(), latest.output());
+    assertEquals("20", latest.output().strip(), "LATEST after the kill");
+
+    Scripts.Result resumed =
+        Scripts.start(
+                "driver-kill-resume",
+                cluster.submitEnv(),
+                "marginflow",
+                List.of(
+                    "--submit",
+                    "--conf",
+                    "spark.ui.enabled=false",
+                    "train",
+                    "--resume",
+                    out.toString()))
+            .await(RUN_TIMEOUT);
+    assertEquals(0, resumed.exitCode(), resumed.output());
+    assertTrue(resumed.output().contains("taking over the stale lock"), resumed.output());
+    assertTrue(resumed.output().contains("at step 20"), resumed.output());
+    assertMatchesReference(new RunDir(out));
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   /**

@@ -6,6 +6,7 @@ import io.marginflow.common.train.BatchGradient;
 import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.common.train.PartitionContext;
 import io.marginflow.common.train.TrainingBackend;
+import io.marginflow.spark.store.PausePoint;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -480,6 +481,7 @@ public final class SparkBackend implements TrainingBackend {
 
     @Override
     EvaluationPass compute(PartitionContext context, List<RowBlock> blocks) {
+      PausePoint.reachOnce("evaluation"); // fault tests only: see PausePoint
       return context.evaluate(blocks, theta.get(), normPowL, previousTheta, previousNormPowL);
     }
   }

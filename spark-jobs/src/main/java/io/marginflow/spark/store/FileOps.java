@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.UUID;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -54,6 +55,9 @@ final class FileOps {
         out.hsync();
       }
       replace(tmp, target);
+    } catch (FSError e) {
+      deleteQuietly(tmp);
+      throw WriteFailure.of(target, e);
     } catch (IOException | RuntimeException e) {
       deleteQuietly(tmp);
       throw e;
@@ -84,6 +88,8 @@ final class FileOps {
     try (FSDataOutputStream out = fs.create(p, false)) {
       out.write(content);
       out.hsync();
+    } catch (FSError e) {
+      throw WriteFailure.of(p, e);
     }
   }
 

@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -71,13 +72,13 @@ public final class MetricStream implements Closeable {
     if (buffer.size() == 0) {
       return;
     }
-    ensureOpen();
     try {
+      ensureOpen();
       buffer.writeTo(out);
       out.hflush();
-    } catch (IOException e) {
+    } catch (IOException | FSError e) {
       flushedLength = -1; // unknown now: ask the file system next time
-      throw e;
+      throw WriteFailure.of(path, e);
     }
     flushedLength += buffer.size();
     buffer.reset();
@@ -108,7 +109,11 @@ public final class MetricStream implements Closeable {
     if (out != null) {
       FSDataOutputStream o = out;
       out = null;
-      o.close();
+      try {
+        o.close();
+      } catch (IOException | FSError e) {
+        throw WriteFailure.of(path, e);
+      }
     }
   }
 
