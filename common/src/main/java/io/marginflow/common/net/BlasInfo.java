@@ -19,6 +19,21 @@ public final class BlasInfo {
   }
 
   /**
+   * {@link #implementation()}, followed for the native BLAS by the OpenBLAS kernel family pinned
+   * through {@code OPENBLAS_CORETYPE} when it is set, e.g. {@code JNIBLAS (OPENBLAS_CORETYPE=
+   * SkylakeX)}: OpenBLAS picks its kernels per CPU, and results are bit-comparable only between
+   * JVMs that agree on both (manifests and the rows path's driver/executor check record this).
+   */
+  public static String describe() {
+    String impl = implementation();
+    String core = System.getenv("OPENBLAS_CORETYPE");
+    if (impl.equals("JNIBLAS") && core != null && !core.isBlank()) {
+      return impl + " (OPENBLAS_CORETYPE=" + core.strip() + ")";
+    }
+    return impl;
+  }
+
+  /**
    * The sparse first-layer kernels in use: {@code scalar}, or {@code vector(LANESx64bit)} when the
    * module {@code jdk.incubator.vector} is in the boot layer (and {@code
    * -Dmarginflow.kernels.vector=false} is not set).

@@ -373,18 +373,18 @@ public final class TrainJob {
   }
 
   /**
-   * The BLAS implementation of the driver and of every executor holding training blocks. Results
-   * are bit-reproducible only when they agree, so a mismatch is logged as a warning and recorded
-   * ("driver=X; executors=Y").
+   * The BLAS implementation (and OpenBLAS kernel family, {@link BlasInfo#describe()}) of the driver
+   * and of every executor holding training blocks. Results are bit-reproducible only when they
+   * agree, so a mismatch is logged as a warning and recorded ("driver=X; executors=Y").
    */
   static String blasImplementations(JavaSparkContext sc, IngestedData train) {
-    String driver = BlasInfo.implementation();
+    String driver = BlasInfo.describe();
     sc.setJobDescription("marginflow: BLAS implementation of the executors");
     List<String> executors =
         train
             .blocks()
             .mapPartitions(
-                it -> java.util.Collections.singletonList(BlasInfo.implementation()).iterator())
+                it -> java.util.Collections.singletonList(BlasInfo.describe()).iterator())
             .distinct()
             .collect();
     if (executors.size() == 1 && executors.get(0).equals(driver)) {
