@@ -10,6 +10,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.marginflow.spark.report.Report;
 import io.marginflow.spark.report.RunReader;
+import io.marginflow.spark.report.SweepReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -61,6 +63,7 @@ public final class ApiServer implements AutoCloseable {
   private final PathPolicy policy;
   private final Configuration conf;
   private final String master;
+  private final SweepViews sweeps;
 
   /** A server (not started) over the given parts. */
   public ApiServer(
@@ -80,6 +83,7 @@ public final class ApiServer implements AutoCloseable {
     this.policy = policy;
     this.conf = conf;
     this.master = master;
+    this.sweeps = new SweepViews(supervisor, policy, conf);
     this.app = Javalin.create(this::configure);
   }
 
@@ -152,6 +156,69 @@ public final class ApiServer implements AutoCloseable {
     r.get(API + "/runs/{id}/report", this::report);
     r.post(API + "/runs/{id}/stop", this::stop);
     r.post(API + "/runs/{id}/resume", this::resume);
+    r.post(API + "/sweeps", this::submitSweep);
+    r.get(API + "/sweeps", ctx -> json(ctx, 200, sweepList()));
+    r.get(API + "/sweeps/{id}", ctx -> json(ctx, 200, sweeps.detail(id(ctx))));
+    r.get(API + "/sweeps/{id}/report", this::sweepReport);
+    r.post(API + "/sweeps/{id}/stop", ctx -> stop(ctx, requireSweep(id(ctx))));
+    r.post(API + "/sweeps/{id}/resume", ctx -> resume(ctx, requireSweep(id(ctx))));
+    r.get(
+        API + "/sweeps/{id}/runs/{run}",
+        ctx -> json(ctx, 200, sweeps.run(id(ctx), ctx.pathParam("run"))));
+    r.get(
+        API + "/sweeps/{id}/runs/{run}/metrics",
+        ctx -> metrics(ctx, sweeps.runDir(id(ctx), ctx.pathParam("run"))));
+    r.get(
+        API + "/sweeps/{id}/runs/{run}/report",
+        ctx -> report(ctx, sweeps.runDir(id(ctx), ctx.pathParam("run"))));
+  }
+
+  private String requireSweep(String id) {
+    if (supervisor.record(id).filter(ServiceRecord::sweep).isEmpty()) {
+      throw new ApiException(404, "id", "no sweep " + id + " launched by this service");
+    }
+    return id;
+  }
+
+  private void submitSweep(Context ctx) throws IOException {
+    String body = body(ctx);
+    SweepRequest req =
+        SweepRequest.parse(
+            body, policy, RunIds.newId(Instant.now()).replaceFirst("^run-", "sweep-"), master);
+    ServiceRecord r = supervisor.submitSweep(req, who(ctx));
+    views.invalidate(r.id());
+    ObjectNode o = JSON.createObjectNode();
+    o.put("id", r.id());
+    o.put("url", API + "/sweeps/" + r.id());
+    o.put("runs", req.runs());
+    o.put("state", supervisor.state(r).state().label());
+    ctx.header("Location", API + "/sweeps/" + r.id());
+    json(ctx, 201, o);
+  }
+
+  private ArrayNode sweepList() {
+    ArrayNode out = JSON.createArrayNode();
+    for (ServiceRecord r : supervisor.records()) {
+      if (r.sweep()) {
+        RunState s = supervisor.state(r);
+        out.addObject()
+            .put("id", r.id())
+            .put("kind", ServiceRecord.SWEEP)
+            .put("uri", r.runDir())
+            .put("state", s.state().label())
+            .put("reason", s.reason())
+            .put("submitted_at", r.submittedAt().toString())
+            .put("url", API + "/sweeps/" + r.id());
+      }
+    }
+    return out;
+  }
+
+  private void sweepReport(Context ctx) throws IOException {
+    URI dir = sweeps.dir(id(ctx));
+    sweeps.manifest(id(ctx));
+    SweepReport rep = SweepReport.of(List.of(dir.toString()), conf, Map.of(), Instant.now());
+    html(ctx, rep.html());
   }
 
   private void securityHeaders(Context ctx) {
@@ -227,7 +294,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void stop(Context ctx) throws IOException {
-    String id = id(ctx);
+    stop(ctx, id(ctx));
+  }
+
+  private void stop(Context ctx, String id) throws IOException {
     RunState s = supervisor.stop(id, who(ctx));
     views.invalidate(id);
     ObjectNode o = JSON.createObjectNode();
@@ -242,7 +312,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void resume(Context ctx) throws IOException {
-    String id = id(ctx);
+    resume(ctx, id(ctx));
+  }
+
+  private void resume(Context ctx, String id) throws IOException {
     String body = body(ctx);
     Long steps = null;
     if (!body.isBlank()) {
@@ -273,17 +346,20 @@ public final class ApiServer implements AutoCloseable {
     views.invalidate(id);
     ObjectNode o = JSON.createObjectNode();
     o.put("id", id);
-    o.put("url", API + "/runs/" + id);
+    o.put("url", API + (r.sweep() ? "/sweeps/" : "/runs/") + id);
     o.put("state", supervisor.state(r).state().label());
     json(ctx, 202, o);
   }
 
   private void metrics(Context ctx) throws IOException {
-    String id = id(ctx);
+    metrics(ctx, runDir(id(ctx)));
+  }
+
+  private void metrics(Context ctx, URI dir) throws IOException {
     String file = Optional.ofNullable(ctx.queryParam("file")).orElse("eval");
     long from = longParam(ctx, "from", 0);
     int limit = intParam(ctx, "limit", MetricRows.MAX_ROWS, 1, MetricRows.MAX_ROWS);
-    MetricRows.Rows rows = metrics.read(runDir(id), file, from, limit);
+    MetricRows.Rows rows = metrics.read(dir, file, from, limit);
     ctx.header("X-Marginflow-Next-Row", Long.toString(rows.next()));
     ctx.header("X-Marginflow-Total-Rows", Long.toString(rows.total()));
     StringBuilder b = new StringBuilder();
@@ -313,12 +389,19 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void report(Context ctx) throws IOException {
-    URI dir = runDir(id(ctx));
+    report(ctx, runDir(id(ctx)));
+  }
+
+  private void report(Context ctx, URI dir) throws IOException {
     Report rep = Report.of(List.of(dir.toString()), conf, RunReader.Options.DEFAULTS);
+    html(ctx, rep.html());
+  }
+
+  private static void html(Context ctx, String html) {
     ctx.header(
         "Content-Security-Policy",
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'");
-    ctx.status(200).contentType("text/html; charset=utf-8").result(rep.html());
+    ctx.status(200).contentType("text/html; charset=utf-8").result(html);
   }
 
   private URI runDir(String id) {

@@ -114,7 +114,8 @@ public record RunRequest(String id, URI runDir, Map<ConfigKey, String> given) {
     }
   }
 
-  private static void checkPaths(TrainConfig config, Settings s, PathPolicy policy) {
+  /** Refuses (400) data, test data, label and init files outside the data prefixes. */
+  static void checkPaths(TrainConfig config, Settings s, PathPolicy policy) {
     for (String u : config.data().trainUris()) {
       policy.requireData("data", u);
     }
