@@ -64,6 +64,8 @@ public final class ApiServer implements AutoCloseable {
   private final Configuration conf;
   private final String master;
   private final SweepViews sweeps;
+  private final MetricStream streams;
+  private volatile boolean closing;
 
   /** A server (not started) over the given parts. */
   public ApiServer(
@@ -74,7 +76,8 @@ public final class ApiServer implements AutoCloseable {
       MetricRows metrics,
       PathPolicy policy,
       Configuration conf,
-      String master) {
+      String master,
+      MetricStream.Limits streamLimits) {
     this.listen = listen;
     this.auth = auth;
     this.supervisor = supervisor;
@@ -84,6 +87,7 @@ public final class ApiServer implements AutoCloseable {
     this.conf = conf;
     this.master = master;
     this.sweeps = new SweepViews(supervisor, policy, conf);
+    this.streams = new MetricStream(metrics, streamLimits);
     this.app = Javalin.create(this::configure);
   }
 
@@ -105,6 +109,7 @@ public final class ApiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     app.stop();
   }
 
@@ -358,6 +363,14 @@ public final class ApiServer implements AutoCloseable {
   private void metrics(Context ctx, URI dir) throws IOException {
     String file = Optional.ofNullable(ctx.queryParam("file")).orElse("eval");
     long from = longParam(ctx, "from", 0);
+    String follow = ctx.queryParam("follow");
+    if (follow != null && !follow.equals("false")) {
+      if (!follow.equals("true")) {
+        throw ApiException.badRequest("follow", "expected true or false, got '" + follow + "'");
+      }
+      follow(ctx, dir, file, from);
+      return;
+    }
     int limit = intParam(ctx, "limit", MetricRows.MAX_ROWS, 1, MetricRows.MAX_ROWS);
     MetricRows.Rows rows = metrics.read(dir, file, from, limit);
     ctx.header("X-Marginflow-Next-Row", Long.toString(rows.next()));
@@ -367,6 +380,42 @@ public final class ApiServer implements AutoCloseable {
       b.append(l).append('\n');
     }
     ctx.status(200).contentType("application/x-ndjson; charset=utf-8").result(b.toString());
+  }
+
+  /**
+   * {@code follow=true}: the rows as server-sent events until the run ends ({@link MetricStream}).
+   */
+  private void follow(Context ctx, URI dir, String file, long from) throws IOException {
+    metrics.read(dir, file, from, 0); // a bad file name or row number is a 400 before streaming
+    String id = ctx.pathParamMap().containsKey("run") ? null : ctx.pathParam("id");
+    streams.acquire();
+    try {
+      ctx.status(200);
+      ctx.res().setContentType("text/event-stream; charset=utf-8");
+      ctx.res().setHeader("X-Accel-Buffering", "no");
+      var out = ctx.res().getOutputStream();
+      streams.follow(dir, file, from, () -> endedState(id, dir), out, () -> closing);
+    } catch (IOException e) {
+      LOG.debug("metric stream of {} ended: {}", dir, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      streams.release();
+    }
+  }
+
+  /** The state label of the run at {@code dir} if it has ended, else null. */
+  private String endedState(String id, URI dir) {
+    Optional<ServiceRecord> r = id == null ? Optional.empty() : supervisor.record(id);
+    if (r.isPresent()) {
+      RunState s = supervisor.state(r.get());
+      return s.state().ended() ? s.state().label() : null;
+    }
+    RunDirView v = RunDirView.of(dir, conf);
+    return v.status() == null
+            || v.status().state() == io.marginflow.spark.report.RunStatus.State.RUNNING
+        ? null
+        : v.status().state().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   private void log(Context ctx) throws IOException {
