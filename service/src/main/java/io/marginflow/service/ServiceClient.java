@@ -146,14 +146,11 @@ public final class ServiceClient {
     out.printf(
         Locale.ROOT, "%-36s %-9s %8s %12s  %s%n", "run", "status", "step", "last m(u)", "reason");
     for (JsonNode run : n.path("runs")) {
-      JsonNode m = run.path("last_normalized_margin");
-      out.printf(
-          Locale.ROOT,
-          "%-36s %-9s %8s %12s  %s%n",
+      row(
           run.path("id").asText(),
           run.path("status").asText(),
           run.path("step").asLong() >= 0 ? run.path("step").asText() : "—",
-          m.isNumber() ? String.format(Locale.ROOT, "%.6g", m.asDouble()) : "—",
+          run.path("last_normalized_margin"),
           run.path("reason").asText(""));
     }
   }
@@ -166,15 +163,23 @@ public final class ServiceClient {
   }
 
   private void line(JsonNode run) {
-    JsonNode m = run.path("last_normalized_margin");
-    out.printf(
-        Locale.ROOT,
-        "%-36s %-9s %8s %12s  %s%n",
+    row(
         run.path("id").asText(),
         run.path("state").asText(),
         run.path("steps_done").isNumber() ? run.path("steps_done").asText() : "—",
-        m.isNumber() ? String.format(Locale.ROOT, "%.6g", m.asDouble()) : "—",
+        run.path("last_normalized_margin"),
         run.path("reason").asText(""));
+  }
+
+  private void row(String id, String state, String steps, JsonNode margin, String reason) {
+    out.printf(
+        Locale.ROOT,
+        "%-36s %-9s %8s %12s  %s%n",
+        id,
+        state,
+        steps,
+        margin.isNumber() ? String.format(Locale.ROOT, "%.6g", margin.asDouble()) : "—",
+        reason);
   }
 
   private int post(String action) throws IOException, InterruptedException {

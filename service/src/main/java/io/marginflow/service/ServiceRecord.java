@@ -86,18 +86,6 @@ public record ServiceRecord(
     }
   }
 
-  /** A record of a single run. */
-  public ServiceRecord(
-      String id,
-      String runDir,
-      Instant submittedAt,
-      String submittedBy,
-      Pending pending,
-      Cancelled cancelled,
-      List<Attempt> attempts) {
-    this(id, runDir, submittedAt, submittedBy, pending, cancelled, attempts, RUN);
-  }
-
   /** Whether this is a sweep. */
   public boolean sweep() {
     return SWEEP.equals(kind);

@@ -14,9 +14,6 @@ import io.marginflow.spark.sweep.SweepSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -136,36 +133,30 @@ public record SweepRequest(String id, URI sweepDir, String yaml, int runs) {
 
   /** {@link SweepSpec#parse} of the config, through a temporary file; errors name the key. */
   private static SweepSpec spec(String yaml) {
-    Path tmp = null;
-    try {
-      tmp = Files.createTempFile("marginflow-sweep-submit-", ".yaml");
-      Files.writeString(tmp, yaml, StandardCharsets.UTF_8);
-      return SweepSpec.parse(new String[] {"--config", tmp.toString()});
-    } catch (ConfigException e) {
-      String msg =
-          e.getMessage().replace("config file " + tmp, "body").replace(tmp.toString(), "body");
-      Matcher g = GRID_KEY.matcher(msg);
-      if (g.find()) {
-        throw ApiException.badRequest("grid." + g.group(1), msg);
-      }
-      if (msg.contains("seeds")) {
-        throw ApiException.badRequest("seeds", msg);
-      }
-      if (msg.contains("parallel")) {
-        throw ApiException.badRequest("parallel", msg);
-      }
-      Matcher k = QUOTED_KEY.matcher(msg);
-      throw ApiException.badRequest(k.find() ? k.group(1) : RunRequest.keyOf(msg), msg);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot stage a submitted sweep", e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          // a leftover temporary file is harmless
-        }
+    try (StagedFile f = StagedFile.of(yaml, "marginflow-sweep-submit-")) {
+      try {
+        return SweepSpec.parse(new String[] {"--config", f.path().toString()});
+      } catch (ConfigException e) {
+        throw refusal(f.asBody(e.getMessage()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read a staged sweep", e);
       }
     }
+  }
+
+  /** The 400 of a sweep parse error: the grid key, seeds, parallel, or the key it names. */
+  private static ApiException refusal(String msg) {
+    Matcher g = GRID_KEY.matcher(msg);
+    if (g.find()) {
+      return ApiException.badRequest("grid." + g.group(1), msg);
+    }
+    if (msg.contains("seeds:")) {
+      return ApiException.badRequest("seeds", msg);
+    }
+    if (msg.contains("parallel:")) {
+      return ApiException.badRequest("parallel", msg);
+    }
+    Matcher k = QUOTED_KEY.matcher(msg);
+    return ApiException.badRequest(k.find() ? k.group(1) : RunRequest.keyOf(msg), msg);
   }
 }

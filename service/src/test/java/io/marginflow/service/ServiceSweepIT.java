@@ -5,15 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,49 +51,12 @@ class ServiceSweepIT {
   }
 
   static String[] client(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--server", svc.url(), "--token-file", svc.token.toString()));
-    int code =
-        ServiceMain.run(
-            all.toArray(String[]::new),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new String[] {
-      Integer.toString(code),
-      out.toString(StandardCharsets.UTF_8),
-      err.toString(StandardCharsets.UTF_8)
-    };
-  }
-
-  JsonNode sweep(String id) throws Exception {
-    HttpResponse<String> r = svc.get("/api/v1/sweeps/" + id);
-    assertEquals(200, r.statusCode(), r.body());
-    return ServiceProcess.JSON.readTree(r.body());
+    return svc.client(args);
   }
 
   JsonNode awaitSweep(String id, Predicate<JsonNode> want, int seconds, String what)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      last = sweep(id);
-      if (want.test(last)) {
-        return last;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError(
-        id
-            + ": "
-            + what
-            + " not reached in "
-            + seconds
-            + " s; last: "
-            + last
-            + "\n"
-            + svc.driverLog(id));
+    return svc.awaitSweep(id, want, seconds, what);
   }
 
   static void assertRefused(HttpResponse<String> r, String key, String inMessage) throws Exception {
