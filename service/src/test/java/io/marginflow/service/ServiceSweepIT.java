@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Sweeps through the service, with a real {@code marginflow sweep} (one Spark application on {@code
  * local[2]}, launched through {@code deploy/bin/marginflow}): validation before anything launches
- * (bad grid key, bad grid value, data and out outside the policy), submit with the client ({@code
- * submit --sweep}), state from the driver and sweep.json, stop (the running run stops at its next
+ * (bad grid key, bad grid value, data and out outside the policy), submit with the client (a file
+ * with {@code grid:} is a sweep), the sweep counted as one driver against {@code --max-concurrent}
+ * (a run submitted meanwhile waits), state from the driver and sweep.json, stop (the running run stops at its next
  * step with a checkpoint, the next one never starts), resume to the end, the sweep's JSON equal to
  * its sweep.json, its runs' metrics equal to their files, the sweep report.
  */
@@ -126,6 +127,14 @@ class ServiceSweepIT {
         listed.toString().contains("\"id\":\"" + id + "\",")
             && listed.toString().contains("\"kind\":\"sweep\""),
         listed.toString());
+    // the sweep holds the one slot (--max-concurrent 1): a run submitted now waits
+    HttpResponse<String> queued =
+        svc.post(
+            "/api/v1/runs",
+            "model: mlp:20-8-1\nsteps: 100\nbatch: 50\neval-every: 50\ngenerator-rows: 300\n");
+    assertEquals(201, queued.statusCode(), queued.body());
+    String run = ServiceProcess.JSON.readTree(queued.body()).path("id").asText();
+    assertEquals("queued", svc.run(run).path("state").asText(), "the sweep counts as one driver");
     String[] st = client("stop", id);
     assertEquals("0", st[0], st[2]);
     JsonNode stopped =
@@ -149,6 +158,9 @@ class ServiceSweepIT {
     }
     assertEquals(409, svc.post("/api/v1/sweeps/" + id + "/stop", "").statusCode());
     assertRefused(svc.post("/api/v1/sweeps/" + id + "/resume", "{\"steps\": 5}"), "steps", "sweep");
+
+    // the queued run got the slot once the sweep's driver ended
+    svc.awaitRun(run, ServiceProcess.state("finished"), START_S, "the queued run finished");
 
     // resume: both runs finish their budget
     HttpResponse<String> res = svc.post("/api/v1/sweeps/" + id + "/resume", "");
