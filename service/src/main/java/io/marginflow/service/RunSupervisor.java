@@ -59,6 +59,7 @@ public final class RunSupervisor implements AutoCloseable {
   private final AuditLog audit;
   private final Map<String, ServiceRecord> records = new LinkedHashMap<>();
   private final Map<String, String> appIds = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, EndedView> endedViews = new java.util.concurrent.ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -209,10 +210,37 @@ public final class RunSupervisor implements AutoCloseable {
           a == null ? null : DriverProcess.log(dir, a.n()),
           Instant.now());
     }
-    RunDirView view = RunDirView.of(URI.create(r.runDir()), conf);
+    RunDirView view = view(r, a, o);
     return RunState.derive(
         r, o, view, a == null ? null : DriverProcess.log(dir, a.n()), Instant.now());
   }
+
+  /**
+   * The run directory as {@link RunState} needs it. Once the launch's driver has ended (its exit
+   * file is written) the state depends only on {@code status.json}, so the view read then is kept
+   * and reused while the file's modification time (one call to the file system instead of about
+   * ten) and the launch are unchanged; a live driver's directory is read afresh every time.
+   */
+  private RunDirView view(ServiceRecord r, ServiceRecord.Attempt a, DriverProcess.Observation o) {
+    URI dir = URI.create(r.runDir());
+    if (a == null || o.exitCode() == null) {
+      endedViews.remove(r.id());
+      return RunDirView.of(dir, conf);
+    }
+    EndedView kept = endedViews.get(r.id());
+    if (kept != null
+        && kept.attempt() == a.n()
+        && kept.view().statusModified() > 0
+        && kept.view().statusModified() == RunDirView.statusModified(dir, conf)) {
+      return kept.view();
+    }
+    RunDirView v = RunDirView.of(dir, conf);
+    endedViews.put(r.id(), new EndedView(a.n(), v));
+    return v;
+  }
+
+  /** The run directory view of an ended launch. */
+  private record EndedView(int attempt, RunDirView view) {}
 
   /** The Spark application id of the latest launch, if its driver logged it (kept once found). */
   public Optional<String> applicationId(ServiceRecord r) {

@@ -163,10 +163,15 @@ class SweepIT {
     }
   }
 
+  /** The plan of a sweep {@code id} over batch 30 and 50 with one seed. */
+  private static SweepManifest batchPlan(String id, String seed) throws IOException {
+    SweepSpec spec = SweepSpec.parse(with(BASE, "--grid", "batch=30,50", "--seeds", seed));
+    return spec.plan(id, Instant.parse("2026-12-06T01:00:00Z"));
+  }
+
   @Test
   void aStopRequestInTheSweepDirectoryLeavesRunsPendingForTheResume() throws IOException {
-    SweepSpec spec = SweepSpec.parse(with(BASE, "--grid", "batch=30,50", "--seeds", "8"));
-    SweepManifest plan = spec.plan("stopped", Instant.parse("2026-12-06T01:00:00Z"));
+    SweepManifest plan = batchPlan("stopped", "8");
     URI sweepDir = tmp.resolve("sweeps/stopped").toUri();
     SweepStore store = SweepStore.create(sweepDir, CONF);
     Path stop = Path.of(sweepDir).resolve(SweepRunner.STOP_REQUEST);
@@ -194,8 +199,7 @@ class SweepIT {
 
   @Test
   void resumeContinuesAnInterruptedRunToTheSameBits() throws IOException {
-    SweepSpec spec = SweepSpec.parse(with(BASE, "--grid", "batch=30,50", "--seeds", "7"));
-    SweepManifest plan = spec.plan("resume", Instant.parse("2026-12-06T01:00:00Z"));
+    SweepManifest plan = batchPlan("resume", "7");
     URI sweepDir = tmp.resolve("sweeps/resume").toUri();
     SweepStore store = SweepStore.create(sweepDir, CONF);
     // Run 0 was interrupted after its step-20 checkpoint: the same config stopped at 20 steps.
