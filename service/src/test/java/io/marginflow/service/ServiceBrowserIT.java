@@ -254,6 +254,10 @@ class ServiceBrowserIT {
     browsePage("sweeps/" + id, "sweep-shot", "--screenshot=" + shot);
     double[] ink = ink(ImageIO.read(shot.toFile()));
     assertTrue(ink[0] > MIN_INKED / 4, "sweep page screenshot is not blank: " + ink[0]);
+    Path keep = Path.of(System.getProperty("marginflow.service.sweep-screenshot", ""));
+    if (!keep.toString().isEmpty()) {
+      Files.copy(shot, keep, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
 
     // a run of the sweep on its own page: the plot is its rows
     String rid = file.path("runs").get(1).path("id").asText();

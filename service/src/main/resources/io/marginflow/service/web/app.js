@@ -295,7 +295,8 @@ async function refreshSweep() {
     st.textContent = d.state; st.className = 'state ' + d.state; st.dataset.state = d.state;
     const s = d.sweep || {};
     document.getElementById('sweep-info').textContent = [
-      'grid ' + fmt(s.grid || {}), 'seeds ' + (s.seeds || []).join(', '), 'parallel ' + fmt(s.parallel),
+      'grid ' + (Object.entries(s.grid || {}).map(([k, v]) => k + ' ∈ {' + v.join(', ') + '}').join(' × ') || '—'),
+      'seeds ' + (s.seeds || []).join(', '), 'parallel ' + fmt(s.parallel),
       d.reason ? '(' + d.reason + ')' : ''].join(' · ');
     const body = document.querySelector('#sweep-runs tbody');
     body.replaceChildren(...(d.runs || []).map(r => el('tr', { 'data-id': r.id, 'data-status': r.status,
