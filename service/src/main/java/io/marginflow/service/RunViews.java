@@ -183,6 +183,15 @@ public final class RunViews {
       o.set("progress", progress(summary, read.budget(), rec.orElse(null), state));
     }
     o.set("last_eval", read.lastEval() == null ? null : read.lastEval().deepCopy());
+    if (rec.isPresent() && rec.get().sweep()) {
+      // a sweep launched here: its state, driver log and launches; its runs are under /sweeps
+      o.put("kind", ServiceRecord.SWEEP);
+      o.putObject("links")
+          .put("sweep", "/api/v1/sweeps/" + id)
+          .put("log", "/api/v1/runs/" + id + "/log?from=0")
+          .put("report", "/api/v1/sweeps/" + id + "/report");
+      return o;
+    }
     String base = "/api/v1/runs/" + id;
     o.putObject("links")
         .put("metrics", base + "/metrics?file=eval&from=0")

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * local[2]}, launched through {@code deploy/bin/marginflow}): validation before anything launches
  * (bad grid key, bad grid value, data and out outside the policy), submit with the client (a file
  * with {@code grid:} is a sweep), the sweep counted as one driver against {@code --max-concurrent}
- * (a run submitted meanwhile waits), state from the driver and sweep.json, stop (the running run stops at its next
- * step with a checkpoint, the next one never starts), resume to the end, the sweep's JSON equal to
- * its sweep.json, its runs' metrics equal to their files, the sweep report.
+ * (a run submitted meanwhile waits), state from the driver and sweep.json, stop (the running run
+ * stops at its next step with a checkpoint, the next one never starts), resume to the end, the
+ * sweep's JSON equal to its sweep.json, its runs' metrics equal to their files, the sweep report.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServiceSweepIT {
@@ -135,6 +135,11 @@ class ServiceSweepIT {
     assertEquals(201, queued.statusCode(), queued.body());
     String run = ServiceProcess.JSON.readTree(queued.body()).path("id").asText();
     assertEquals("queued", svc.run(run).path("state").asText(), "the sweep counts as one driver");
+    JsonNode asRun = svc.run(id); // the driver's view: state, launches, log
+    assertEquals("sweep", asRun.path("kind").asText(), asRun.toString());
+    assertEquals("/api/v1/sweeps/" + id, asRun.path("links").path("sweep").asText());
+    JsonNode log = ServiceProcess.JSON.readTree(svc.get("/api/v1/runs/" + id + "/log").body());
+    assertTrue(log.path("lines").size() > 0, log.toString());
     String[] st = client("stop", id);
     assertEquals("0", st[0], st[2]);
     JsonNode stopped =
