@@ -13,6 +13,7 @@
 # the *container* ends them (restarting the service process inside it does not). For runs that
 # must outlive the container, add `--launcher-arg --deploy-mode --launcher-arg cluster` (the driver
 # runs on the cluster; the service then follows it through its run directory and exit status).
+# Sweeps submitted to the service are launched the same way (marginflow sweep, one application).
 # With SPARK_HOME set, every run goes through $SPARK_HOME/bin/spark-submit with the app jar.
 # (Not built by the project's tests: this machine has no container runtime or image registry.)
 FROM apache/spark:4.2.0-scala2.13-java17-ubuntu

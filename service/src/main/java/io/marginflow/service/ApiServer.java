@@ -10,6 +10,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.marginflow.spark.report.Report;
 import io.marginflow.spark.report.RunReader;
+import io.marginflow.spark.report.SweepReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -61,6 +63,9 @@ public final class ApiServer implements AutoCloseable {
   private final PathPolicy policy;
   private final Configuration conf;
   private final String master;
+  private final SweepViews sweeps;
+  private final MetricStream streams;
+  private volatile boolean closing;
 
   /** A server (not started) over the given parts. */
   public ApiServer(
@@ -71,7 +76,8 @@ public final class ApiServer implements AutoCloseable {
       MetricRows metrics,
       PathPolicy policy,
       Configuration conf,
-      String master) {
+      String master,
+      MetricStream.Limits streamLimits) {
     this.listen = listen;
     this.auth = auth;
     this.supervisor = supervisor;
@@ -80,6 +86,8 @@ public final class ApiServer implements AutoCloseable {
     this.policy = policy;
     this.conf = conf;
     this.master = master;
+    this.sweeps = new SweepViews(supervisor, policy, conf);
+    this.streams = new MetricStream(metrics, streamLimits);
     this.app = Javalin.create(this::configure);
   }
 
@@ -101,6 +109,7 @@ public final class ApiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     app.stop();
   }
 
@@ -152,6 +161,69 @@ public final class ApiServer implements AutoCloseable {
     r.get(API + "/runs/{id}/report", this::report);
     r.post(API + "/runs/{id}/stop", this::stop);
     r.post(API + "/runs/{id}/resume", this::resume);
+    r.post(API + "/sweeps", this::submitSweep);
+    r.get(API + "/sweeps", ctx -> json(ctx, 200, sweepList()));
+    r.get(API + "/sweeps/{id}", ctx -> json(ctx, 200, sweeps.detail(id(ctx))));
+    r.get(API + "/sweeps/{id}/report", this::sweepReport);
+    r.post(API + "/sweeps/{id}/stop", ctx -> stop(ctx, requireSweep(id(ctx))));
+    r.post(API + "/sweeps/{id}/resume", ctx -> resume(ctx, requireSweep(id(ctx))));
+    r.get(
+        API + "/sweeps/{id}/runs/{run}",
+        ctx -> json(ctx, 200, sweeps.run(id(ctx), ctx.pathParam("run"))));
+    r.get(
+        API + "/sweeps/{id}/runs/{run}/metrics",
+        ctx -> metrics(ctx, sweeps.runDir(id(ctx), ctx.pathParam("run"))));
+    r.get(
+        API + "/sweeps/{id}/runs/{run}/report",
+        ctx -> report(ctx, sweeps.runDir(id(ctx), ctx.pathParam("run"))));
+  }
+
+  private String requireSweep(String id) {
+    if (supervisor.record(id).filter(ServiceRecord::sweep).isEmpty()) {
+      throw new ApiException(404, "id", "no sweep " + id + " launched by this service");
+    }
+    return id;
+  }
+
+  private void submitSweep(Context ctx) throws IOException {
+    String body = body(ctx);
+    SweepRequest req =
+        SweepRequest.parse(
+            body, policy, RunIds.newId(Instant.now()).replaceFirst("^run-", "sweep-"), master);
+    ServiceRecord r = supervisor.submitSweep(req, who(ctx));
+    views.invalidate(r.id());
+    ObjectNode o = JSON.createObjectNode();
+    o.put("id", r.id());
+    o.put("url", API + "/sweeps/" + r.id());
+    o.put("runs", req.runs());
+    o.put("state", supervisor.state(r).state().label());
+    ctx.header("Location", API + "/sweeps/" + r.id());
+    json(ctx, 201, o);
+  }
+
+  private ArrayNode sweepList() {
+    ArrayNode out = JSON.createArrayNode();
+    for (ServiceRecord r : supervisor.records()) {
+      if (r.sweep()) {
+        RunState s = supervisor.state(r);
+        out.addObject()
+            .put("id", r.id())
+            .put("kind", ServiceRecord.SWEEP)
+            .put("uri", r.runDir())
+            .put("state", s.state().label())
+            .put("reason", s.reason())
+            .put("submitted_at", r.submittedAt().toString())
+            .put("url", API + "/sweeps/" + r.id());
+      }
+    }
+    return out;
+  }
+
+  private void sweepReport(Context ctx) throws IOException {
+    URI dir = sweeps.dir(id(ctx));
+    sweeps.manifest(id(ctx));
+    SweepReport rep = SweepReport.of(List.of(dir.toString()), conf, Map.of(), Instant.now());
+    html(ctx, rep.html());
   }
 
   private void securityHeaders(Context ctx) {
@@ -227,7 +299,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void stop(Context ctx) throws IOException {
-    String id = id(ctx);
+    stop(ctx, id(ctx));
+  }
+
+  private void stop(Context ctx, String id) throws IOException {
     RunState s = supervisor.stop(id, who(ctx));
     views.invalidate(id);
     ObjectNode o = JSON.createObjectNode();
@@ -242,7 +317,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void resume(Context ctx) throws IOException {
-    String id = id(ctx);
+    resume(ctx, id(ctx));
+  }
+
+  private void resume(Context ctx, String id) throws IOException {
     String body = body(ctx);
     Long steps = null;
     if (!body.isBlank()) {
@@ -273,17 +351,28 @@ public final class ApiServer implements AutoCloseable {
     views.invalidate(id);
     ObjectNode o = JSON.createObjectNode();
     o.put("id", id);
-    o.put("url", API + "/runs/" + id);
+    o.put("url", API + (r.sweep() ? "/sweeps/" : "/runs/") + id);
     o.put("state", supervisor.state(r).state().label());
     json(ctx, 202, o);
   }
 
   private void metrics(Context ctx) throws IOException {
-    String id = id(ctx);
+    metrics(ctx, runDir(id(ctx)));
+  }
+
+  private void metrics(Context ctx, URI dir) throws IOException {
     String file = Optional.ofNullable(ctx.queryParam("file")).orElse("eval");
     long from = longParam(ctx, "from", 0);
+    String follow = ctx.queryParam("follow");
+    if (follow != null && !follow.equals("false")) {
+      if (!follow.equals("true")) {
+        throw ApiException.badRequest("follow", "expected true or false, got '" + follow + "'");
+      }
+      follow(ctx, dir, file, from);
+      return;
+    }
     int limit = intParam(ctx, "limit", MetricRows.MAX_ROWS, 1, MetricRows.MAX_ROWS);
-    MetricRows.Rows rows = metrics.read(runDir(id), file, from, limit);
+    MetricRows.Rows rows = metrics.read(dir, file, from, limit);
     ctx.header("X-Marginflow-Next-Row", Long.toString(rows.next()));
     ctx.header("X-Marginflow-Total-Rows", Long.toString(rows.total()));
     StringBuilder b = new StringBuilder();
@@ -291,6 +380,42 @@ public final class ApiServer implements AutoCloseable {
       b.append(l).append('\n');
     }
     ctx.status(200).contentType("application/x-ndjson; charset=utf-8").result(b.toString());
+  }
+
+  /**
+   * {@code follow=true}: the rows as server-sent events until the run ends ({@link MetricStream}).
+   */
+  private void follow(Context ctx, URI dir, String file, long from) throws IOException {
+    metrics.read(dir, file, from, 0); // a bad file name or row number is a 400 before streaming
+    String id = ctx.pathParamMap().containsKey("run") ? null : ctx.pathParam("id");
+    streams.acquire();
+    try {
+      ctx.status(200);
+      ctx.res().setContentType("text/event-stream; charset=utf-8");
+      ctx.res().setHeader("X-Accel-Buffering", "no");
+      var out = ctx.res().getOutputStream();
+      streams.follow(dir, file, from, () -> endedState(id, dir), out, () -> closing);
+    } catch (IOException e) {
+      LOG.debug("metric stream of {} ended: {}", dir, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      streams.release();
+    }
+  }
+
+  /** The state label of the run at {@code dir} if it has ended, else null. */
+  private String endedState(String id, URI dir) {
+    Optional<ServiceRecord> r = id == null ? Optional.empty() : supervisor.record(id);
+    if (r.isPresent()) {
+      RunState s = supervisor.state(r.get());
+      return s.state().ended() ? s.state().label() : null;
+    }
+    RunDirView v = RunDirView.of(dir, conf);
+    return v.status() == null
+            || v.status().state() == io.marginflow.spark.report.RunStatus.State.RUNNING
+        ? null
+        : v.status().state().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   private void log(Context ctx) throws IOException {
@@ -313,12 +438,19 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void report(Context ctx) throws IOException {
-    URI dir = runDir(id(ctx));
+    report(ctx, runDir(id(ctx)));
+  }
+
+  private void report(Context ctx, URI dir) throws IOException {
     Report rep = Report.of(List.of(dir.toString()), conf, RunReader.Options.DEFAULTS);
+    html(ctx, rep.html());
+  }
+
+  private static void html(Context ctx, String html) {
     ctx.header(
         "Content-Security-Policy",
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'");
-    ctx.status(200).contentType("text/html; charset=utf-8").result(rep.html());
+    ctx.status(200).contentType("text/html; charset=utf-8").result(html);
   }
 
   private URI runDir(String id) {

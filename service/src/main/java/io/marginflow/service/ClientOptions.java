@@ -14,12 +14,14 @@ import java.util.List;
  *
  * @param server the service's base URL
  * @param token the bearer token
- * @param config a run config file ({@code submit})
+ * @param config a run or sweep config file ({@code submit --config} or {@code --sweep})
+ * @param sweep whether {@code config} is a sweep ({@code --sweep}; {@code submit} also detects a
+ *     file with {@code grid:} or {@code seeds:})
  * @param json print raw JSON
  * @param positional the remaining arguments
  */
 public record ClientOptions(
-    URI server, String token, Path config, boolean json, List<String> positional) {
+    URI server, String token, Path config, boolean sweep, boolean json, List<String> positional) {
 
   /** The default token file, {@code ~/.marginflow/token}. */
   public static Path defaultTokenFile() {
@@ -31,13 +33,14 @@ public record ClientOptions(
     String server = System.getenv("MARGINFLOW_SERVER");
     Path tokenFile = null;
     Path config = null;
+    boolean sweep = false;
     boolean json = false;
     List<String> pos = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
         case "--json" -> json = true;
-        case "--server", "--token-file", "--config" -> {
+        case "--server", "--token-file", "--config", "--sweep" -> {
           if (i + 1 >= args.length) {
             throw new ConfigException(command + ": " + a + " needs a value");
           }
@@ -45,6 +48,10 @@ public record ClientOptions(
           switch (a) {
             case "--server" -> server = v;
             case "--token-file" -> tokenFile = Path.of(v);
+            case "--sweep" -> {
+              config = Path.of(v);
+              sweep = true;
+            }
             default -> config = Path.of(v);
           }
         }
@@ -64,6 +71,11 @@ public record ClientOptions(
       token = TokenFile.read(tokenFile == null ? defaultTokenFile() : tokenFile);
     }
     return new ClientOptions(
-        URI.create(server.replaceAll("/+$", "")), token.strip(), config, json, List.copyOf(pos));
+        URI.create(server.replaceAll("/+$", "")),
+        token.strip(),
+        config,
+        sweep,
+        json,
+        List.copyOf(pos));
   }
 }

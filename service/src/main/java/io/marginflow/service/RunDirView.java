@@ -61,6 +61,16 @@ public record RunDirView(
     }
   }
 
+  /** The modification time of {@code dir}'s {@code status.json} (epoch ms), 0 if none. */
+  public static long statusModified(URI dir, Configuration conf) {
+    try {
+      Path p = new Path(new Path(dir), "status.json");
+      return p.getFileSystem(conf).getFileStatus(p).getModificationTime();
+    } catch (IOException e) {
+      return 0; // none (FileNotFoundException) or unreadable: read the directory again
+    }
+  }
+
   private static FileStatus stat(FileSystem fs, Path p) throws IOException {
     return fs.exists(p) ? fs.getFileStatus(p) : null;
   }

@@ -9,12 +9,7 @@ import io.marginflow.common.config.ConfigLoader;
 import io.marginflow.common.config.Settings;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.net.NetworkSpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -114,7 +109,8 @@ public record RunRequest(String id, URI runDir, Map<ConfigKey, String> given) {
     }
   }
 
-  private static void checkPaths(TrainConfig config, Settings s, PathPolicy policy) {
+  /** Refuses (400) data, test data, label and init files outside the data prefixes. */
+  static void checkPaths(TrainConfig config, Settings s, PathPolicy policy) {
     for (String u : config.data().trainUris()) {
       policy.requireData("data", u);
     }
@@ -135,24 +131,13 @@ public record RunRequest(String id, URI runDir, Map<ConfigKey, String> given) {
    * through a temporary file; its errors name the key ({@code key 'k'}) or the body.
    */
   private static Settings parseBody(String body) {
-    Path tmp = null;
-    try {
-      tmp = Files.createTempFile("marginflow-submit-", ".yaml");
-      Files.writeString(tmp, body, StandardCharsets.UTF_8);
-      return ConfigLoader.applyFile(Settings.defaults(), tmp);
-    } catch (ConfigException e) {
-      String msg = e.getMessage().replace("config file " + tmp, "body");
-      Matcher m = QUOTED_KEY.matcher(msg);
-      throw ApiException.badRequest(m.find() ? m.group(1) : "body", msg);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot stage a submitted config", e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          // a leftover temporary file is harmless
-        }
+    try (StagedFile f = StagedFile.of(body, "marginflow-submit-")) {
+      try {
+        return ConfigLoader.applyFile(Settings.defaults(), f.path());
+      } catch (ConfigException e) {
+        String msg = f.asBody(e.getMessage());
+        Matcher m = QUOTED_KEY.matcher(msg);
+        throw ApiException.badRequest(m.find() ? m.group(1) : "body", msg);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.marginflow.service;
 
+import io.marginflow.common.format.SweepManifest;
 import io.marginflow.spark.report.RunLister;
 import io.marginflow.spark.report.RunSummary;
 import java.io.IOException;
@@ -58,6 +59,7 @@ public final class RunSupervisor implements AutoCloseable {
   private final AuditLog audit;
   private final Map<String, ServiceRecord> records = new LinkedHashMap<>();
   private final Map<String, String> appIds = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, EndedView> endedViews = new java.util.concurrent.ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -89,24 +91,36 @@ public final class RunSupervisor implements AutoCloseable {
 
   /** Queues a validated submission. */
   public synchronized ServiceRecord submit(RunRequest req, String who) throws IOException {
-    if (records.containsKey(req.id()) || exists(req.runDir())) {
-      audit.record(who, "submit", req.id(), "refused: exists");
-      throw new ApiException(409, "out", "run directory " + req.runDir() + " already exists");
+    return enqueue(req.id(), req.runDir(), req.yaml(), ServiceRecord.RUN, who);
+  }
+
+  /** Queues a validated sweep: one Spark application ({@code marginflow sweep}) for its runs. */
+  public synchronized ServiceRecord submitSweep(SweepRequest req, String who) throws IOException {
+    return enqueue(req.id(), req.sweepDir(), req.yaml(), ServiceRecord.SWEEP, who);
+  }
+
+  private ServiceRecord enqueue(String id, URI dir, String yaml, String kind, String who)
+      throws IOException {
+    if (records.containsKey(id) || exists(dir)) {
+      audit.record(who, "submit", id, "refused: exists");
+      throw new ApiException(
+          409, kind.equals(ServiceRecord.SWEEP) ? "name" : "out", dir + " already exists");
     }
-    store.writeConfig(req.id(), req.yaml());
+    store.writeConfig(id, yaml);
     Instant now = Instant.now();
     ServiceRecord r =
         new ServiceRecord(
-            req.id(),
-            req.runDir().toString(),
+            id,
+            dir.toString(),
             now,
             who,
             new ServiceRecord.Pending("train", now, seq++, null),
             null,
-            List.of());
+            List.of(),
+            kind);
     store.write(r);
     records.put(r.id(), r);
-    audit.record(who, "submit", r.id(), "queued " + r.runDir());
+    audit.record(who, "submit", r.id(), "queued " + kind + " " + r.runDir());
     tick();
     return records.get(r.id());
   }
@@ -146,7 +160,16 @@ public final class RunSupervisor implements AutoCloseable {
       throw new ApiException(
           409, "state", "run " + id + " is " + s.state().label() + ", not ended");
     }
-    if (!RunDirView.of(URI.create(r.runDir()), conf).hasCheckpoint()) {
+    if (r.sweep()) {
+      if (steps != null) {
+        throw ApiException.badRequest(
+            "steps", "a sweep resumes with the step budgets of its runs; steps is for runs");
+      }
+      if (SweepState.SweepFile.of(URI.create(r.runDir()), conf).manifest() == null) {
+        audit.record(who, "resume", id, "refused: no sweep.json");
+        throw new ApiException(409, "state", "sweep " + id + " has no sweep.json to resume");
+      }
+    } else if (!RunDirView.of(URI.create(r.runDir()), conf).hasCheckpoint()) {
       audit.record(who, "resume", id, "refused: no checkpoint");
       throw new ApiException(409, "state", "run " + id + " has no checkpoint to resume from");
     }
@@ -179,10 +202,45 @@ public final class RunSupervisor implements AutoCloseable {
         a == null
             ? new DriverProcess.Observation(null, null, false, null)
             : DriverProcess.observe(dir, a.n());
-    RunDirView view = RunDirView.of(URI.create(r.runDir()), conf);
+    if (r.sweep()) {
+      return SweepState.derive(
+          r,
+          o,
+          SweepState.SweepFile.of(URI.create(r.runDir()), conf),
+          a == null ? null : DriverProcess.log(dir, a.n()),
+          Instant.now());
+    }
+    RunDirView view = view(r, a, o);
     return RunState.derive(
         r, o, view, a == null ? null : DriverProcess.log(dir, a.n()), Instant.now());
   }
+
+  /**
+   * The run directory as {@link RunState} needs it. Once the launch's driver has ended (its exit
+   * file is written) the state depends only on {@code status.json}, so the view read then is kept
+   * and reused while the file's modification time (one call to the file system instead of about
+   * ten) and the launch are unchanged; a live driver's directory is read afresh every time.
+   */
+  private RunDirView view(ServiceRecord r, ServiceRecord.Attempt a, DriverProcess.Observation o) {
+    URI dir = URI.create(r.runDir());
+    if (a == null || o.exitCode() == null) {
+      endedViews.remove(r.id());
+      return RunDirView.of(dir, conf);
+    }
+    EndedView kept = endedViews.get(r.id());
+    if (kept != null
+        && kept.attempt() == a.n()
+        && kept.view().statusModified() > 0
+        && kept.view().statusModified() == RunDirView.statusModified(dir, conf)) {
+      return kept.view();
+    }
+    RunDirView v = RunDirView.of(dir, conf);
+    endedViews.put(r.id(), new EndedView(a.n(), v));
+    return v;
+  }
+
+  /** The run directory view of an ended launch. */
+  private record EndedView(int attempt, RunDirView view) {}
 
   /** The Spark application id of the latest launch, if its driver logged it (kept once found). */
   public Optional<String> applicationId(ServiceRecord r) {
@@ -263,7 +321,7 @@ public final class RunSupervisor implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(launch.launcher().toString());
     cmd.addAll(launch.launcherArgs());
-    cmd.add("train");
+    cmd.add(r.sweep() ? "sweep" : "train");
     long stepsAtLaunch = 0;
     if (p.kind().equals("train")) {
       cmd.addAll(List.of("--config", store.dir(r.id()).resolve("config.yaml").toString()));
@@ -272,7 +330,7 @@ public final class RunSupervisor implements AutoCloseable {
       if (p.steps() != null) {
         cmd.addAll(List.of("--steps", Long.toString(p.steps())));
       }
-      stepsAtLaunch = stepsDone(r);
+      stepsAtLaunch = r.sweep() ? 0 : stepsDone(r);
     }
     ServiceRecord.Attempt a = new ServiceRecord.Attempt(n, p.kind(), Instant.now(), stepsAtLaunch);
     ServiceRecord launched = r.withAttempt(a);
@@ -295,6 +353,10 @@ public final class RunSupervisor implements AutoCloseable {
 
   /** Writes the STOP file once the run directory has its manifest (the job created it). */
   private void passStopRequest(ServiceRecord r) {
+    if (r.sweep()) {
+      passSweepStop(r);
+      return;
+    }
     try {
       org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(URI.create(r.runDir()));
       FileSystem fs = dir.getFileSystem(conf);
@@ -307,10 +369,54 @@ public final class RunSupervisor implements AutoCloseable {
     }
   }
 
-  /** Removes the STOP request file (a control file, not data) before a resume. */
+  /**
+   * A sweep's stop request: a STOP file in the sweep directory (runs not started stay pending) and
+   * one in each running run's directory (it stops at its next step with a checkpoint). Passed again
+   * at every tick while the sweep's driver runs, since runs start while it stops; the marker goes
+   * when the driver has ended.
+   */
+  private void passSweepStop(ServiceRecord r) {
+    try {
+      SweepState.SweepFile f = SweepState.SweepFile.of(URI.create(r.runDir()), conf);
+      if (f.manifest() == null) {
+        return;
+      }
+      org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(URI.create(r.runDir()));
+      FileSystem fs = dir.getFileSystem(conf);
+      org.apache.hadoop.fs.Path sweepStop = new org.apache.hadoop.fs.Path(dir, STOP_FILE);
+      if (!fs.exists(sweepStop)) {
+        fs.create(sweepStop, true).close();
+      }
+      for (SweepManifest.Run run : f.manifest().runs()) {
+        org.apache.hadoop.fs.Path rd = new org.apache.hadoop.fs.Path(dir, run.id());
+        org.apache.hadoop.fs.Path stop = new org.apache.hadoop.fs.Path(rd, STOP_FILE);
+        if (run.status().equals(SweepManifest.RUNNING)
+            && fs.exists(new org.apache.hadoop.fs.Path(rd, "manifest.json"))
+            && !fs.exists(stop)) {
+          fs.create(stop, true).close();
+        }
+      }
+      if (!driverActive(r)) {
+        store.stopMarker(r.id(), false);
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot write the stop request of sweep {}: {}", r.id(), e.getMessage());
+    }
+  }
+
+  /** Removes the STOP request files (control files, not data) before a resume. */
   private void clearStopFile(ServiceRecord r) throws IOException {
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(URI.create(r.runDir()));
-    dir.getFileSystem(conf).delete(new org.apache.hadoop.fs.Path(dir, STOP_FILE), false);
+    FileSystem fs = dir.getFileSystem(conf);
+    fs.delete(new org.apache.hadoop.fs.Path(dir, STOP_FILE), false);
+    if (r.sweep()) {
+      SweepManifest m = SweepState.SweepFile.of(URI.create(r.runDir()), conf).manifest();
+      for (SweepManifest.Run run : m == null ? List.<SweepManifest.Run>of() : m.runs()) {
+        fs.delete(
+            new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(dir, run.id()), STOP_FILE),
+            false);
+      }
+    }
   }
 
   private boolean exists(URI runDir) throws IOException {

@@ -63,6 +63,16 @@ public final class RunViews {
     for (JsonNode n : listed) {
       ObjectNode o = (ObjectNode) n;
       String id = o.path("id").asText();
+      String sweep = sweepOf(o.path("uri").asText());
+      if (sweep != null) {
+        // a run of a sweep: its id is unique within the sweep only
+        o.put("kind", "sweep-run");
+        o.put("sweep", sweep);
+        o.put("managed", false);
+        o.put("state", o.path("status").asText("unknown"));
+        all.add(o);
+        continue;
+      }
       seen.add(id);
       decorate(o, id);
       all.add(o);
@@ -85,6 +95,24 @@ public final class RunViews {
     return out;
   }
 
+  /** The sweep id of a run directory one level below the root (its parent's name), or null. */
+  private String sweepOf(String uri) {
+    if (uri.isEmpty()) {
+      return null;
+    }
+    Path parent = new Path(URI.create(uri)).getParent();
+    Path root = new Path(policy.root());
+    if (parent == null
+        || parent
+            .toUri()
+            .getPath()
+            .replaceAll("/+$", "")
+            .equals(root.toUri().getPath().replaceAll("/+$", ""))) {
+      return null;
+    }
+    return parent.getName();
+  }
+
   private ArrayNode readListing() throws IOException {
     List<RunSummary> found;
     try {
@@ -97,6 +125,7 @@ public final class RunViews {
 
   private void decorate(ObjectNode o, String id) {
     Optional<ServiceRecord> r = supervisor.record(id);
+    o.put("kind", r.map(ServiceRecord::kind).orElse(ServiceRecord.RUN));
     o.put("managed", r.isPresent());
     if (r.isPresent()) {
       RunState s = supervisor.state(r.get());
@@ -154,6 +183,15 @@ public final class RunViews {
       o.set("progress", progress(summary, read.budget(), rec.orElse(null), state));
     }
     o.set("last_eval", read.lastEval() == null ? null : read.lastEval().deepCopy());
+    if (rec.isPresent() && rec.get().sweep()) {
+      // a sweep launched here: its state, driver log and launches; its runs are under /sweeps
+      o.put("kind", ServiceRecord.SWEEP);
+      o.putObject("links")
+          .put("sweep", "/api/v1/sweeps/" + id)
+          .put("log", "/api/v1/runs/" + id + "/log?from=0")
+          .put("report", "/api/v1/sweeps/" + id + "/report");
+      return o;
+    }
     String base = "/api/v1/runs/" + id;
     o.putObject("links")
         .put("metrics", base + "/metrics?file=eval&from=0")

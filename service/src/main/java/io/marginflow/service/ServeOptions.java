@@ -22,6 +22,8 @@ import java.util.List;
  * @param maxBodyBytes the largest request body
  * @param keystore TLS keystore, or null
  * @param keystorePasswordFile file holding its password, or null
+ * @param maxStreams metric streams ({@code follow=true}) open at once
+ * @param streamIdleSeconds a metric stream without new rows for this long ends
  */
 public record ServeOptions(
     String root,
@@ -36,14 +38,17 @@ public record ServeOptions(
     List<String> launcherArgs,
     long maxBodyBytes,
     Path keystore,
-    Path keystorePasswordFile) {
+    Path keystorePasswordFile,
+    int maxStreams,
+    int streamIdleSeconds) {
 
   /** The usage line. */
   public static final String USAGE =
       "usage: marginflow serve --root URI --master URL [--port 8998] [--bind 127.0.0.1]\n"
           + "         [--token-file F] [--max-concurrent N] [--allow-data PREFIX ...]\n"
           + "         [--state-dir DIR] [--launcher PATH] [--launcher-arg ARG ...]\n"
-          + "         [--max-body BYTES] [--keystore FILE --keystore-password-file FILE]";
+          + "         [--max-body BYTES] [--keystore FILE --keystore-password-file FILE]\n"
+          + "         [--max-streams 32] [--stream-idle-seconds 300]";
 
   /** Validates. */
   public ServeOptions {
@@ -61,6 +66,13 @@ public record ServeOptions(
     }
     if (maxBodyBytes < 1024) {
       throw new ConfigException("serve: --max-body: expected ≥ 1024 bytes, got " + maxBodyBytes);
+    }
+    if (maxStreams < 1 || maxStreams > 10_000) {
+      throw new ConfigException("serve: --max-streams: expected 1..10000, got " + maxStreams);
+    }
+    if (streamIdleSeconds < 1) {
+      throw new ConfigException(
+          "serve: --stream-idle-seconds: expected ≥ 1, got " + streamIdleSeconds);
     }
     if ((keystore == null) != (keystorePasswordFile == null)) {
       throw new ConfigException("serve: --keystore and --keystore-password-file go together");
@@ -89,6 +101,8 @@ public record ServeOptions(
     long maxBody = 1 << 20;
     Path ks = null;
     Path ksPass = null;
+    int maxStreams = 32;
+    int idle = 300;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--help") || a.equals("-h")) {
@@ -112,6 +126,8 @@ public record ServeOptions(
         case "--max-body" -> maxBody = number(a, v);
         case "--keystore" -> ks = Path.of(v);
         case "--keystore-password-file" -> ksPass = Path.of(v);
+        case "--max-streams" -> maxStreams = number(a, v).intValue();
+        case "--stream-idle-seconds" -> idle = number(a, v).intValue();
         default -> throw new ConfigException("serve: unknown option " + a + "\n" + USAGE);
       }
     }
@@ -125,7 +141,21 @@ public record ServeOptions(
               : Path.of(System.getProperty("user.home"), ".marginflow", "service");
     }
     return new ServeOptions(
-        root, master, bind, port, token, max, allow, state, launcher, largs, maxBody, ks, ksPass);
+        root,
+        master,
+        bind,
+        port,
+        token,
+        max,
+        allow,
+        state,
+        launcher,
+        largs,
+        maxBody,
+        ks,
+        ksPass,
+        maxStreams,
+        idle);
   }
 
   static Long number(String flag, String v) {

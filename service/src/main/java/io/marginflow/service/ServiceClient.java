@@ -2,6 +2,8 @@ package io.marginflow.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.marginflow.common.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,12 +49,13 @@ public final class ServiceClient {
 
   private int submit() throws IOException, InterruptedException {
     if (options.config() == null) {
-      throw new ConfigException("submit: --config run.yaml is required");
+      throw new ConfigException("submit: --config run.yaml (or --sweep sweep.yaml) is required");
     }
     String body = Files.readString(options.config());
+    boolean sweep = options.sweep() || looksLikeSweep(body);
     HttpResponse<String> r =
         send(
-            request("/api/v1/runs")
+            request(sweep ? "/api/v1/sweeps" : "/api/v1/runs")
                 .header("Content-Type", "application/yaml")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     if (r.statusCode() != 201) {
@@ -62,12 +65,35 @@ public final class ServiceClient {
     out.println(
         options.json()
             ? r.body()
-            : "submitted " + n.path("id").asText() + " (" + n.path("state").asText() + ")");
+            : "submitted "
+                + (sweep ? "sweep " : "")
+                + n.path("id").asText()
+                + (sweep ? " with " + n.path("runs").asText() + " run(s)" : "")
+                + " ("
+                + n.path("state").asText()
+                + ")");
     return 0;
+  }
+
+  /** A YAML/JSON mapping with {@code grid} or {@code seeds} at its top is a sweep. */
+  static boolean looksLikeSweep(String body) {
+    try {
+      JsonNode n = new ObjectMapper(new YAMLFactory()).readTree(body);
+      return n != null && n.isObject() && (n.has("grid") || n.has("seeds"));
+    } catch (IOException e) {
+      return false; // the service explains what is wrong with it
+    }
   }
 
   private int status() throws IOException, InterruptedException {
     String path = options.positional().isEmpty() ? "" : "/" + options.positional().get(0);
+    if (!path.isEmpty()) {
+      HttpResponse<String> s = send(request("/api/v1/sweeps" + path).GET());
+      if (s.statusCode() == 200) {
+        sweep(JSON.readTree(s.body()));
+        return 0;
+      }
+    }
     HttpResponse<String> r = send(request("/api/v1/runs" + path).GET());
     if (r.statusCode() != 200) {
       return refused(r);
@@ -79,7 +105,16 @@ public final class ServiceClient {
       out.printf(
           Locale.ROOT, "%-36s %-9s %8s %12s  %s%n", "id", "state", "steps", "last m(u)", "reason");
       for (JsonNode run : n) {
-        line(run);
+        if (!run.path("kind").asText().equals("sweep-run")) {
+          line(run);
+        }
+      }
+      for (JsonNode run : n) {
+        if (run.path("kind").asText().equals("sweep-run")) {
+          line(
+              ((ObjectNode) run.deepCopy())
+                  .put("id", run.path("sweep").asText() + "/" + run.path("id").asText()));
+        }
       }
     } else {
       line(n.has("summary") ? merge(n) : n);
@@ -96,6 +131,30 @@ public final class ServiceClient {
     return 0;
   }
 
+  /** A sweep: its state, then one line per run. */
+  private void sweep(JsonNode n) {
+    if (options.json()) {
+      out.println(n.toPrettyString());
+      return;
+    }
+    out.printf(
+        Locale.ROOT,
+        "sweep %s: %s %s%n",
+        n.path("id").asText(),
+        n.path("state").asText(),
+        n.path("reason").asText(""));
+    out.printf(
+        Locale.ROOT, "%-36s %-9s %8s %12s  %s%n", "run", "status", "step", "last m(u)", "reason");
+    for (JsonNode run : n.path("runs")) {
+      row(
+          run.path("id").asText(),
+          run.path("status").asText(),
+          run.path("step").asLong() >= 0 ? run.path("step").asText() : "—",
+          run.path("last_normalized_margin"),
+          run.path("reason").asText(""));
+    }
+  }
+
   private JsonNode merge(JsonNode detail) {
     var o = ((com.fasterxml.jackson.databind.node.ObjectNode) detail.get("summary")).deepCopy();
     o.set("state", detail.get("state"));
@@ -104,15 +163,23 @@ public final class ServiceClient {
   }
 
   private void line(JsonNode run) {
-    JsonNode m = run.path("last_normalized_margin");
-    out.printf(
-        Locale.ROOT,
-        "%-36s %-9s %8s %12s  %s%n",
+    row(
         run.path("id").asText(),
         run.path("state").asText(),
         run.path("steps_done").isNumber() ? run.path("steps_done").asText() : "—",
-        m.isNumber() ? String.format(Locale.ROOT, "%.6g", m.asDouble()) : "—",
+        run.path("last_normalized_margin"),
         run.path("reason").asText(""));
+  }
+
+  private void row(String id, String state, String steps, JsonNode margin, String reason) {
+    out.printf(
+        Locale.ROOT,
+        "%-36s %-9s %8s %12s  %s%n",
+        id,
+        state,
+        steps,
+        margin.isNumber() ? String.format(Locale.ROOT, "%.6g", margin.asDouble()) : "—",
+        reason);
   }
 
   private int post(String action) throws IOException, InterruptedException {

@@ -102,7 +102,12 @@ public final class ServiceMain {
               metrics,
               policy,
               conf,
-              o.master());
+              o.master(),
+              new MetricStream.Limits(
+                  o.maxStreams(),
+                  o.streamIdleSeconds() * 1000L,
+                  MetricStream.Limits.DEFAULTS.heartbeatMillis(),
+                  MetricStream.Limits.DEFAULTS.pollMillis()));
       server.start();
       return new Service(server, sup);
     }

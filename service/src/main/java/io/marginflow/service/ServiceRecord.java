@@ -18,11 +18,15 @@ import java.util.List;
  *  "submitted_at": ISO-8601, "submitted_by": …,
  *  "pending": {"kind": "train"|"resume", "queued_at": …, "seq": n, "steps": n|null} | null,
  *  "cancelled": {"at": …, "reason": …} | null,
- *  "attempts": [{"n": 1, "kind": …, "launched_at": …, "steps_at_launch": n}, …]}
+ *  "attempts": [{"n": 1, "kind": …, "launched_at": …, "steps_at_launch": n}, …],
+ *  "kind": "run"|"sweep"}
  * </pre>
  *
- * The driver of attempt {@code n} writes its pid, exit code and log beside the record (see {@link
- * DriverProcess}).
+ * A record without {@code kind} (written before sweeps) is a run. A sweep's run directory is the
+ * sweep directory ({@code ROOT/<sweep-id>}, holding {@code sweep.json}).
+ *
+ * <p>The driver of attempt {@code n} writes its pid, exit code and log beside the record (see
+ * {@link DriverProcess}).
  *
  * @param id the run id
  * @param runDir the run directory URI
@@ -31,6 +35,7 @@ import java.util.List;
  * @param pending the launch waiting in the queue, or null
  * @param cancelled why a queued launch was withdrawn, or null
  * @param attempts the launches so far, oldest first
+ * @param kind {@value #RUN} or {@value #SWEEP}
  */
 public record ServiceRecord(
     String id,
@@ -39,7 +44,14 @@ public record ServiceRecord(
     String submittedBy,
     Pending pending,
     Cancelled cancelled,
-    List<Attempt> attempts) {
+    List<Attempt> attempts,
+    String kind) {
+
+  /** The kind of a single run. */
+  public static final String RUN = "run";
+
+  /** The kind of a sweep (one Spark application for all its runs). */
+  public static final String SWEEP = "sweep";
 
   /** The format name in every record. */
   public static final String FORMAT = "marginflow-service-record";
@@ -65,10 +77,18 @@ public record ServiceRecord(
   /** One launch of the run's driver. */
   public record Attempt(int n, String kind, Instant launchedAt, long stepsAtLaunch) {}
 
-  /** Validates the id and copies the attempts. */
+  /** Validates the id and the kind and copies the attempts. */
   public ServiceRecord {
     RunIds.requireValid("id", id);
     attempts = List.copyOf(attempts);
+    if (!RUN.equals(kind) && !SWEEP.equals(kind)) {
+      throw new IllegalArgumentException("kind: expected run|sweep, got " + kind);
+    }
+  }
+
+  /** Whether this is a sweep. */
+  public boolean sweep() {
+    return SWEEP.equals(kind);
   }
 
   /** The latest attempt, or null. */
@@ -78,19 +98,19 @@ public record ServiceRecord(
 
   /** This record with a new pending launch (and no cancellation). */
   public ServiceRecord withPending(Pending p) {
-    return new ServiceRecord(id, runDir, submittedAt, submittedBy, p, null, attempts);
+    return new ServiceRecord(id, runDir, submittedAt, submittedBy, p, null, attempts, kind);
   }
 
   /** This record with the pending launch withdrawn. */
   public ServiceRecord withCancelled(Cancelled c) {
-    return new ServiceRecord(id, runDir, submittedAt, submittedBy, null, c, attempts);
+    return new ServiceRecord(id, runDir, submittedAt, submittedBy, null, c, attempts, kind);
   }
 
   /** This record with the pending launch turned into attempt {@code a}. */
   public ServiceRecord withAttempt(Attempt a) {
     List<Attempt> all = new ArrayList<>(attempts);
     all.add(a);
-    return new ServiceRecord(id, runDir, submittedAt, submittedBy, null, null, all);
+    return new ServiceRecord(id, runDir, submittedAt, submittedBy, null, null, all, kind);
   }
 
   /** The JSON text. */
@@ -130,6 +150,7 @@ public record ServiceRecord(
           .put("launched_at", a.launchedAt().toString())
           .put("steps_at_launch", a.stepsAtLaunch());
     }
+    o.put("kind", kind);
     return o.toPrettyString() + "\n";
   }
 
@@ -189,7 +210,8 @@ public record ServiceRecord(
           o.path("submitted_by").asText(),
           pending,
           cancelled,
-          attempts);
+          attempts,
+          o.path("kind").asText(RUN));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }

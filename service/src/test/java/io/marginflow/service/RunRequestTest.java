@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.config.ConfigKey;
+import io.marginflow.spark.sweep.SweepSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +13,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Submissions are validated key by key before anything launches; a failure names the key. */
+/**
+ * Submissions of runs and sweeps are validated key by key before anything launches; a failure names
+ * the key ({@code grid.KEY} for a bad grid key). A sweep is parsed as {@code marginflow sweep}
+ * parses its file, its grid expanded and every run checked; the file handed to the launcher carries
+ * the service's root, id and master.
+ */
 class RunRequestTest {
 
   @TempDir Path tmp;
@@ -32,9 +38,19 @@ class RunRequestTest {
   }
 
   private void refused(String body, String key) {
-    ApiException e = assertThrows(ApiException.class, () -> parse(body), body);
+    refused(() -> parse(body), body, key);
+  }
+
+  private ApiException refusedSweep(String body, String key) {
+    return refused(() -> parseSweep(body), body, key);
+  }
+
+  private static ApiException refused(
+      org.junit.jupiter.api.function.Executable parse, String body, String key) {
+    ApiException e = assertThrows(ApiException.class, parse, body);
     assertEquals(400, e.status());
     assertEquals(key, e.key(), e.getMessage());
+    return e;
   }
 
   @Test
@@ -80,5 +96,58 @@ class RunRequestTest {
     assertEquals("steps", RunRequest.keyOf("steps: expected an integer ≥ 1, got 'x'"));
     assertEquals("test-data", RunRequest.keyOf("test-data: bad"));
     assertEquals("config", RunRequest.keyOf("something else"));
+  }
+
+  private static final String SWEEP =
+      "model: mlp:20-8-1\nsteps: 50\ngrid:\n  step: [0.1, 0.3]\n  batch: [10, 20]\nseeds: 1-3\n";
+
+  private SweepRequest parseSweep(String body) {
+    return SweepRequest.parse(body, policy, "sweep-new", "local[2]");
+  }
+
+  @Test
+  void aGoodSweepIsPlannedAndHandedOverWithTheServicesPlaces() throws Exception {
+    SweepRequest s = parseSweep(SWEEP);
+    assertEquals("sweep-new", s.id());
+    assertEquals(12, s.runs());
+    assertEquals(policy.runDir("sweep-new"), s.sweepDir());
+    // the launched `marginflow sweep --config` reads the same plan, into the service's root
+    Path f = Files.writeString(tmp.resolve("handed.yaml"), s.yaml());
+    SweepSpec spec = SweepSpec.parse(new String[] {"--config", f.toString()});
+    assertEquals("sweep-new", spec.name());
+    assertEquals("local[2]", spec.base().text(io.marginflow.common.config.ConfigKey.MASTER));
+    assertEquals(
+        Path.of(policy.root()).toString().replaceAll("/+$", ""),
+        Path.of(java.net.URI.create(spec.root())).toString());
+    assertEquals(List.of(1L, 2L, 3L), spec.seeds());
+    SweepRequest json =
+        parseSweep(
+            "{\"model\": \"mlp:20-8-1\", \"steps\": 50, \"grid\": {\"step\": [0.1, 0.3],"
+                + " \"batch\": [10, 20]}, \"seeds\": \"1-3\", \"name\": \"e1\"}");
+    assertEquals("e1", json.id());
+    assertEquals(12, json.runs());
+  }
+
+  @Test
+  void badSweepsAreRefusedNamingTheKey() {
+    assertTrue(
+        refusedSweep(SWEEP.replace("  batch:", "  bogus:"), "grid.bogus")
+            .getMessage()
+            .contains("bogus"));
+    assertTrue(
+        refusedSweep(SWEEP.replace("[0.1, 0.3]", "[0.1, -1]"), "step").getMessage().contains("-1"));
+    refusedSweep(SWEEP.replace("  batch:", "  seed:"), "grid.seed");
+    refusedSweep(SWEEP.replace("  batch:", "  out:"), "grid.out");
+    refusedSweep(SWEEP.replace("seeds: 1-3", "seeds: 3-1"), "seeds");
+    refusedSweep(SWEEP + "parallel: 0\n", "parallel");
+    refusedSweep(SWEEP + "data: /etc/passwd\n", "data");
+    refusedSweep(SWEEP + "out: " + tmp + "\n", "out");
+    refusedSweep(SWEEP + "name: ../x\n", "name");
+    refusedSweep(SWEEP + "master: yarn\n", "master");
+    refusedSweep(SWEEP + "resume: " + root.resolve("x") + "\n", "resume");
+    refusedSweep(SWEEP.replace("seeds: 1-3", "seeds: 1-1000"), "grid");
+    refusedSweep("- a\n- b\n", "body");
+    refusedSweep("grid: [\n", "body");
+    refusedSweep(SWEEP + "no-such-key: 1\n", "no-such-key");
   }
 }

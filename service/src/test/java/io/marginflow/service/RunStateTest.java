@@ -32,7 +32,8 @@ class RunStateTest {
         "127.0.0.1 (test)",
         null,
         null,
-        List.of(new ServiceRecord.Attempt(1, kind, T0, 0)));
+        List.of(new ServiceRecord.Attempt(1, kind, T0, 0)),
+        ServiceRecord.RUN);
   }
 
   private static DriverProcess.Observation driver(Long pid, boolean alive, Integer exit) {
@@ -116,7 +117,8 @@ class RunStateTest {
             "x",
             new ServiceRecord.Pending("train", T0, 3, null),
             null,
-            List.of());
+            List.of(),
+            ServiceRecord.RUN);
     assertEquals(RunState.State.QUEUED, state(q, driver(null, false, null), RunDirView.NONE));
     ServiceRecord c = q.withCancelled(new ServiceRecord.Cancelled(T0, "stopped while queued"));
     RunState s = RunState.derive(c, driver(null, false, null), RunDirView.NONE, null, T0);

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the run page's screenshot is not blank and shows the plot lines; the normalized-margin plot's
  * data are the run's train evaluation rows (a prefix of them while it runs, all of them at the
  * end); the state shown changes from running to stopped when the run ends. Fails if chromium is
- * missing.
+ * missing. The sweep page of a finished sweep shows each run of its sweep.json (status, step) with
+ * its last m(u), links to each run's page, whose plot is that run's rows.
  */
 class ServiceBrowserIT {
 
@@ -70,6 +71,11 @@ class ServiceBrowserIT {
 
   /** Runs chromium on the run page; returns its stdout (the DOM with --dump-dom). */
   static String browse(String id, String what, String... more) throws Exception {
+    return browsePage("runs/" + id, what, more);
+  }
+
+  /** Runs chromium on page {@code #/PAGE}; returns its stdout (the DOM with --dump-dom). */
+  static String browsePage(String page, String what, String... more) throws Exception {
     String chromium = chromium();
     assertNotNull(chromium, "chromium not found on PATH: install Debian's chromium (.ci/run does)");
     List<String> cmd =
@@ -89,7 +95,7 @@ class ServiceBrowserIT {
                 "--window-size=1200,900",
                 "--virtual-time-budget=8000"));
     cmd.addAll(List.of(more));
-    cmd.add(svc.url() + "/#/runs/" + id + "?token=" + svc.tokenText());
+    cmd.add(svc.url() + "/#/" + page + "?token=" + svc.tokenText());
     Path out = tmp.resolve(what + ".out");
     Process p =
         new ProcessBuilder(cmd)
@@ -192,6 +198,81 @@ class ServiceBrowserIT {
     List<double[]> plottedAll = plotted(end);
     assertEquals(all.size(), plottedAll.size(), "every train evaluation is plotted at the end");
     assertPrefix(plottedAll, all);
+  }
+
+  @Test
+  void theSweepPageShowsTheSweepFile() throws Exception {
+    String sweep =
+        "model: mlp:20-8-1\nsteps: 200\nbatch: 50\neval-every: 50\ngenerator-rows: 400\n"
+            + "partitions: 2\nparallel: 2\ngrid:\n  step: [0.5, 1.0]\nseeds: [3]\n";
+    var r = svc.post("/api/v1/sweeps", sweep);
+    assertEquals(201, r.statusCode(), r.body());
+    String id = ServiceProcess.JSON.readTree(r.body()).path("id").asText();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(400);
+    JsonNode d = null;
+    while (System.nanoTime() < deadline) {
+      d = ServiceProcess.JSON.readTree(svc.get("/api/v1/sweeps/" + id).body());
+      if (d.path("state").asText().equals("finished")) {
+        break;
+      }
+      Thread.sleep(1000);
+    }
+    assertEquals("finished", d.path("state").asText(), d + "\n" + svc.driverLog(id));
+
+    String dom = browsePage("sweeps/" + id, "sweep", "--dump-dom");
+    assertEquals("finished", attr(dom, "sweep-state", "data-state"));
+    JsonNode file =
+        ServiceProcess.JSON.readTree(Files.readString(svc.root.resolve(id).resolve("sweep.json")));
+    assertEquals(Integer.toString(file.path("runs").size()), attr(dom, "sweep-runs", "data-runs"));
+    for (JsonNode run : file.path("runs")) {
+      String rid = run.path("id").asText();
+      Matcher row =
+          Pattern.compile("<tr [^>]*data-id=\"" + Pattern.quote(rid) + "\"[^>]*>").matcher(dom);
+      assertTrue(row.find(), "row of " + rid + " on the sweep page");
+      String tr = row.group();
+      assertTrue(tr.contains("data-status=\"" + run.path("status").asText() + "\""), tr);
+      assertTrue(tr.contains("data-step=\"" + run.path("step").asLong() + "\""), tr);
+      List<String> evals =
+          Files.readAllLines(svc.root.resolve(id).resolve(rid).resolve("metrics/eval.jsonl"));
+      double last = Double.NaN;
+      for (String line : evals) {
+        JsonNode n = ServiceProcess.JSON.readTree(line);
+        if (n.path("split").asText().equals("train") && n.path("normalized_margin").isNumber()) {
+          last = n.path("normalized_margin").asDouble();
+        }
+      }
+      Matcher m = Pattern.compile("data-margin=\"([^\"]*)\"").matcher(tr);
+      assertTrue(m.find(), tr);
+      assertEquals(last, Double.parseDouble(m.group(1)), "last m(u) of " + rid);
+    }
+    for (JsonNode run : file.path("runs")) {
+      String href = "#/sweeps/" + id + "/runs/" + run.path("id").asText().replace("=", "%3D");
+      assertTrue(dom.contains("href=\"" + href + "\""), "link to the page of " + href);
+    }
+
+    Path shot = tmp.resolve("sweep.png");
+    browsePage("sweeps/" + id, "sweep-shot", "--screenshot=" + shot);
+    double[] ink = ink(ImageIO.read(shot.toFile()));
+    assertTrue(ink[0] > MIN_INKED / 4, "sweep page screenshot is not blank: " + ink[0]);
+    Path keep = Path.of(System.getProperty("marginflow.service.sweep-screenshot", ""));
+    if (!keep.toString().isEmpty()) {
+      Files.copy(shot, keep, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    // a run of the sweep on its own page: the plot is its rows
+    String rid = file.path("runs").get(1).path("id").asText();
+    String runDom = browsePage("sweeps/" + id + "/runs/" + rid, "sweep-run", "--dump-dom");
+    List<double[]> page = plotted(runDom);
+    List<double[]> rows = new ArrayList<>();
+    for (String line :
+        Files.readAllLines(svc.root.resolve(id).resolve(rid).resolve("metrics/eval.jsonl"))) {
+      JsonNode n = ServiceProcess.JSON.readTree(line);
+      if (n.path("split").asText().equals("train") && n.path("normalized_margin").isNumber()) {
+        rows.add(new double[] {n.path("step").asDouble(), n.path("normalized_margin").asDouble()});
+      }
+    }
+    assertEquals(rows.size(), page.size());
+    assertPrefix(page, rows);
   }
 
   /** Fractions of pixels that are not near-white, and that are saturated (plot colours). */

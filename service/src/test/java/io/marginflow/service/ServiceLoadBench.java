@@ -164,7 +164,7 @@ public final class ServiceLoadBench {
     }
   }
 
-  private static double pct(List<Long> sorted, double q) {
+  static double pct(List<Long> sorted, double q) {
     if (sorted.isEmpty()) {
       return Double.NaN;
     }

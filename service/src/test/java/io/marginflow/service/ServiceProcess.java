@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -36,14 +37,29 @@ final class ServiceProcess implements AutoCloseable {
   final Path dataDir;
   final int port;
   final List<String> extra;
+  final String rootUri;
+  final Map<String, String> env;
+  final Path stateBase;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private Process process;
   private int starts;
 
   ServiceProcess(Path dir, List<String> extra) throws IOException {
+    this(dir, extra, null, Map.of());
+  }
+
+  /**
+   * A service on another root ({@code rootUri}, e.g. on HDFS; null: {@code dir/runs}), with its
+   * state in {@code dir/state} and {@code env} added to its environment (and so its drivers').
+   */
+  ServiceProcess(Path dir, List<String> extra, String rootUri, Map<String, String> env)
+      throws IOException {
     this.dir = dir;
     this.root = Files.createDirectories(dir.resolve("runs"));
+    this.rootUri = rootUri;
+    this.env = Map.copyOf(env);
+    this.stateBase = rootUri == null ? root.resolve("_service") : dir.resolve("state");
     this.dataDir = Files.createDirectories(dir.resolve("data"));
     this.token = dir.resolve("token");
     Files.writeString(token, "it-token-" + Long.toHexString(System.nanoTime()) + "-0123456789\n");
@@ -69,7 +85,7 @@ final class ServiceProcess implements AutoCloseable {
         List.of(
             "serve",
             "--root",
-            root.toString(),
+            rootUri == null ? root.toString() : rootUri,
             "--master",
             "local[2]",
             "--port",
@@ -82,6 +98,9 @@ final class ServiceProcess implements AutoCloseable {
             REPO.resolve("deploy/bin/marginflow").toString(),
             "--max-body",
             "65536"));
+    if (rootUri != null) {
+      cmd.addAll(List.of("--state-dir", stateBase.toString()));
+    }
     cmd.addAll(extra);
     starts++;
     ProcessBuilder pb =
@@ -90,6 +109,7 @@ final class ServiceProcess implements AutoCloseable {
             .redirectOutput(
                 ProcessBuilder.Redirect.appendTo(dir.resolve("serve-" + starts + ".log").toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().putAll(env);
     process = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
@@ -160,9 +180,17 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   JsonNode run(String id) throws Exception {
-    HttpResponse<String> r = get("/api/v1/runs/" + id);
+    return getJson("/api/v1/runs/" + id);
+  }
+
+  JsonNode sweep(String id) throws Exception {
+    return getJson("/api/v1/sweeps/" + id);
+  }
+
+  JsonNode getJson(String path) throws Exception {
+    HttpResponse<String> r = get(path);
     if (r.statusCode() != 200) {
-      throw new AssertionError("GET run " + id + ": " + r.statusCode() + " " + r.body());
+      throw new AssertionError("GET " + path + ": " + r.statusCode() + " " + r.body());
     }
     return JSON.readTree(r.body());
   }
@@ -170,10 +198,21 @@ final class ServiceProcess implements AutoCloseable {
   /** Polls the run until {@code want} holds (fails after {@code seconds}, with the service log). */
   JsonNode awaitRun(String id, Predicate<JsonNode> want, int seconds, String what)
       throws Exception {
+    return await("/api/v1/runs/", id, want, seconds, what);
+  }
+
+  /** Polls the sweep until {@code want} holds (fails after {@code seconds}, with its log). */
+  JsonNode awaitSweep(String id, Predicate<JsonNode> want, int seconds, String what)
+      throws Exception {
+    return await("/api/v1/sweeps/", id, want, seconds, what);
+  }
+
+  private JsonNode await(String base, String id, Predicate<JsonNode> want, int seconds, String what)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     JsonNode last = null;
     while (System.nanoTime() < deadline) {
-      last = run(id);
+      last = getJson(base + id);
       if (want.test(last)) {
         return last;
       }
@@ -191,12 +230,30 @@ final class ServiceProcess implements AutoCloseable {
             + driverLog(id));
   }
 
+  /** Runs a client command ({@code ServiceMain}) against this service: {code, stdout, stderr}. */
+  String[] client(String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--server", url(), "--token-file", token.toString()));
+    int code =
+        ServiceMain.run(
+            all.toArray(String[]::new),
+            new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+            new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+    return new String[] {
+      Integer.toString(code),
+      out.toString(StandardCharsets.UTF_8),
+      err.toString(StandardCharsets.UTF_8)
+    };
+  }
+
   static Predicate<JsonNode> state(String s) {
     return n -> s.equals(n.path("state").asText());
   }
 
   Path stateDir(String id) {
-    return root.resolve("_service/runs").resolve(id);
+    return stateBase.resolve("runs").resolve(id);
   }
 
   String driverLog(String id) throws IOException {
@@ -223,7 +280,7 @@ final class ServiceProcess implements AutoCloseable {
 
   /** Ends every driver the service launched (by pid, from the driver pid files). */
   void killDrivers() throws IOException {
-    Path runs = root.resolve("_service/runs");
+    Path runs = stateBase.resolve("runs");
     if (!Files.isDirectory(runs)) {
       return;
     }

@@ -49,50 +49,117 @@ async function showRuns() {
   try {
     const runs = await (await api('/runs')).json();
     const body = document.querySelector('#runs tbody');
-    body.replaceChildren(...runs.map(r => el('tr', { 'data-id': r.id, 'data-state': r.state },
-      el('td', {}, el('a', { href: '#/runs/' + encodeURIComponent(r.id) }, r.id)),
+    body.replaceChildren(...runs.map(r => el('tr', { 'data-id': r.id, 'data-state': r.state, 'data-kind': r.kind || 'run' },
+      el('td', {}, el('a', { href: runHref(r) }, r.kind === 'sweep-run' ? r.sweep + ' / ' + r.id : r.id),
+        r.kind === 'sweep' ? el('span', { class: 'kind' }, ' sweep') : ''),
       el('td', {}, el('span', { class: 'state ' + r.state }, r.state)),
       el('td', {}, r.model), el('td', {}, r.loss), el('td', {}, r.sampler),
       el('td', { class: 'n' }, r.gamma), el('td', { class: 'n' }, r.batch),
       el('td', { class: 'n' }, r.steps_done), el('td', { class: 'n' }, fmt(r.last_normalized_margin)),
-      el('td', {}, el('a', { href: '#/runs/' + encodeURIComponent(r.id) }, 'plots')))));
+      el('td', {}, el('a', { href: runHref(r) }, r.kind === 'sweep' ? 'sweep page' : 'plots')))));
     document.getElementById('runs-updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (e) {
     document.getElementById('runs-updated').textContent = e.message;
   }
 }
 
+function runHref(r) {
+  if (r.kind === 'sweep') return '#/sweeps/' + encodeURIComponent(r.id);
+  if (r.kind === 'sweep-run') return '#/sweeps/' + encodeURIComponent(r.sweep) + '/runs/' + encodeURIComponent(r.id);
+  return '#/runs/' + encodeURIComponent(r.id);
+}
+
+// A config with grid: or seeds: at its top level is a sweep (as `marginflow submit` decides).
+function isSweep(text) { return /^(grid|seeds)\s*:/m.test(text) || /"(grid|seeds)"\s*:/.test(text); }
+
 async function submit() {
   const out = document.getElementById('submit-result');
   try {
-    const r = await api('/runs', { method: 'POST', headers: { 'Content-Type': 'application/yaml' },
-      body: document.getElementById('submit-config').value });
+    const text = document.getElementById('submit-config').value;
+    const sweep = isSweep(text);
+    const r = await api(sweep ? '/sweeps' : '/runs', { method: 'POST', headers: { 'Content-Type': 'application/yaml' },
+      body: text });
     const j = await r.json();
     out.className = '';
-    out.replaceChildren('submitted ', el('a', { href: '#/runs/' + j.id }, j.id));
+    out.replaceChildren('submitted ' + (sweep ? 'sweep ' : ''), el('a', { href: sweep ? '#/sweeps/' + j.id : '#/runs/' + j.id }, j.id));
     showRuns();
   } catch (e) { out.className = 'error'; out.textContent = e.message; }
 }
 
 // ---- run page --------------------------------------------------------------------------------
-function openRun(id) {
-  document.getElementById('runs-view').hidden = true;
-  document.getElementById('run-view').hidden = false;
+// base: the API path of the run ('/runs/ID', or '/sweeps/S/runs/R' for a run of a sweep)
+function openRun(id, base) {
+  showView('run-view');
   document.getElementById('run-id').textContent = id;
-  run = { id, evalNext: 0, stepNext: 0, logNext: 0, evals: [], steps: [], log: [] };
+  run = { id, base, evalNext: 0, stepNext: 0, logNext: 0, evals: [], steps: [], log: [],
+          streaming: {}, ended: false };
   document.getElementById('log').textContent = '';
-  refreshRun();
+  for (const b of ['stop', 'resume']) document.getElementById(b).hidden = base.startsWith('/sweeps/');
+  refreshRun().then(() => { follow('eval'); follow('steps'); });
+}
+
+function showView(v) {
+  for (const x of ['runs-view', 'run-view', 'sweep-view']) document.getElementById(x).hidden = x !== v;
+}
+
+// Follows a metric file as server-sent events (GET …/metrics?follow=true); rows are appended as
+// they are written. On any failure (429: too many streams; an old browser) the page polls instead.
+async function follow(file) {
+  const key = file === 'eval' ? 'evalNext' : 'stepNext';
+  const mine = run;
+  if (!mine || mine.ended || !window.ReadableStream || !window.TextDecoder) return;
+  mine.streaming[file] = true;
+  try {
+    while (run === mine && !mine.ended) {
+      const r = await api(mine.base + '/metrics?file=' + file + '&from=' + mine[key] + '&follow=true');
+      const reader = r.body.getReader();
+      const dec = new TextDecoder();
+      let buf = '', event = null;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || run !== mine) break;
+        buf += dec.decode(value, { stream: true });
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const ev = buf.slice(0, i); buf = buf.slice(i + 2);
+          let name = 'message', id = null, data = null;
+          for (const line of ev.split('\n')) {
+            if (line.startsWith('event: ')) name = line.slice(7);
+            else if (line.startsWith('id: ')) id = +line.slice(4);
+            else if (line.startsWith('data: ')) data = line.slice(6);
+          }
+          if (data == null) continue;
+          if (name === 'message' && id === mine[key]) {
+            (file === 'eval' ? mine.evals : mine.steps).push(JSON.parse(data));
+            mine[key] = id + 1;
+            scheduleDraw();
+          } else if (name !== 'message') event = name;
+        }
+      }
+      if (event === 'end') { mine.ended = true; break; }
+      if (event !== 'idle') break; // the connection dropped: polling takes over
+    }
+  } catch (e) { /* polling takes over */ }
+  mine.streaming[file] = false;
+}
+
+let drawPending = false;
+function scheduleDraw() {
+  if (drawPending) return;
+  drawPending = true;
+  setTimeout(() => { drawPending = false; if (run) draw(); }, 200);
 }
 
 async function refreshRun() {
   if (!run) return;
   const id = run.id;
-  const q = encodeURIComponent(id);
   try {
-    const d = await (await api('/runs/' + q)).json();
+    const d = await (await api(run.base)).json();
     if (!run || run.id !== id) return;
+    const state = d.state || d.status;
     const st = document.getElementById('run-state');
-    st.textContent = d.state; st.className = 'state ' + d.state; st.dataset.state = d.state;
+    st.textContent = state; st.className = 'state ' + state; st.dataset.state = state;
+    if (!d.summary && d.model) d.summary = d; // a run of a sweep: its runs --json entry
     const p = d.progress || {};
     const parts = [];
     if (d.summary) parts.push(d.summary.model, d.summary.loss, d.summary.sampler, 'γ ' + d.summary.gamma, 'n_b ' + d.summary.batch);
@@ -105,8 +172,8 @@ async function refreshRun() {
     const le = document.querySelector('#last-eval tbody');
     le.replaceChildren(...Object.entries(d.last_eval || {}).filter(([k]) => k !== 'schema')
       .map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', { class: 'n' }, Array.isArray(v) ? v.map(fmt).join(', ') : fmt(v)))));
-    await readRows('eval');
-    await readRows('steps');
+    if (!run.streaming.eval) await readRows('eval');
+    if (!run.streaming.steps) await readRows('steps');
     draw();
     if (d.managed) await readLog();
   } catch (e) {
@@ -117,8 +184,10 @@ async function refreshRun() {
 async function readRows(file) {
   const key = file === 'eval' ? 'evalNext' : 'stepNext';
   for (;;) {
-    const r = await api('/runs/' + encodeURIComponent(run.id) + '/metrics?file=' + file + '&from=' + run[key]);
+    const from = run[key];
+    const r = await api(run.base + '/metrics?file=' + file + '&from=' + from);
     const text = await r.text();
+    if (!run || run[key] !== from) return; // a stream delivered these rows meanwhile
     const rows = text.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l));
     (file === 'eval' ? run.evals : run.steps).push(...rows);
     const next = +r.headers.get('X-Marginflow-Next-Row');
@@ -133,7 +202,7 @@ async function readRows(file) {
 }
 
 async function readLog() {
-  const r = await (await api('/runs/' + encodeURIComponent(run.id) + '/log?from=' + run.logNext + '&size=262144')).json();
+  const r = await (await api(run.base + '/log?from=' + run.logNext + '&size=262144')).json();
   run.logNext = r.next;
   run.log.push(...r.lines);
   if (run.log.length > 400) run.log = run.log.slice(run.log.length - 400);
@@ -188,32 +257,81 @@ function plot(id, series) {
   }
 }
 
-async function action(what) {
-  const out = document.getElementById('action-result');
+// A POST to BASE/WHAT (stop, resume) from a button; the answer goes to #OUT, then REFRESH.
+async function post(base, what, out, refresh) {
+  const o = document.getElementById(out);
   try {
-    const j = await (await api('/runs/' + encodeURIComponent(run.id) + '/' + what, { method: 'POST' })).json();
-    out.className = ''; out.textContent = what + ': ' + (j.message || j.state);
-    refreshRun();
-  } catch (e) { out.className = 'error'; out.textContent = e.message; }
+    const j = await (await api(base + '/' + what, { method: 'POST' })).json();
+    o.className = ''; o.textContent = what + ': ' + (j.message || j.state);
+    refresh();
+  } catch (e) { o.className = 'error'; o.textContent = e.message; }
 }
 
-async function openReport() {
-  const out = document.getElementById('action-result');
+// Opens the HTML report at PATH in a new tab (fetched with the token); errors go to #OUT.
+async function openHtml(path, out) {
   try {
-    const blob = await (await api('/runs/' + encodeURIComponent(run.id) + '/report')).blob();
+    const blob = await (await api(path)).blob();
     window.open(URL.createObjectURL(blob), '_blank');
-  } catch (e) { out.className = 'error'; out.textContent = e.message; }
+  } catch (e) { const o = document.getElementById(out); o.className = 'error'; o.textContent = e.message; }
+}
+
+// ---- sweep page ------------------------------------------------------------------------------
+let sweep = null; // the sweep page's id
+
+function openSweep(id) {
+  showView('sweep-view');
+  sweep = id;
+  document.getElementById('sweep-id').textContent = id;
+  refreshSweep();
+}
+
+async function refreshSweep() {
+  if (!sweep) return;
+  const id = sweep;
+  try {
+    const d = await (await api('/sweeps/' + encodeURIComponent(id))).json();
+    if (sweep !== id) return;
+    const st = document.getElementById('sweep-state');
+    st.textContent = d.state; st.className = 'state ' + d.state; st.dataset.state = d.state;
+    const s = d.sweep || {};
+    document.getElementById('sweep-info').textContent = [
+      'grid ' + (Object.entries(s.grid || {}).map(([k, v]) => k + ' ∈ {' + v.join(', ') + '}').join(' × ') || '—'),
+      'seeds ' + (s.seeds || []).join(', '), 'parallel ' + fmt(s.parallel),
+      d.reason ? '(' + d.reason + ')' : ''].join(' · ');
+    const body = document.querySelector('#sweep-runs tbody');
+    body.replaceChildren(...(d.runs || []).map(r => el('tr', { 'data-id': r.id, 'data-status': r.status,
+        'data-step': r.step, 'data-margin': r.last_normalized_margin == null ? '' : r.last_normalized_margin },
+      el('td', {}, el('a', { href: '#/sweeps/' + encodeURIComponent(id) + '/runs/' + encodeURIComponent(r.id) }, r.id)),
+      el('td', {}, fmt(r.point)), el('td', { class: 'n' }, r.seed),
+      el('td', {}, el('span', { class: 'state ' + r.status }, r.status)),
+      el('td', { class: 'n' }, r.step >= 0 ? r.step : null),
+      el('td', { class: 'n' }, fmt(r.last_normalized_margin)), el('td', {}, r.reason || ''))));
+    document.getElementById('sweep-runs').dataset.runs = (d.runs || []).length;
+  } catch (e) {
+    document.getElementById('sweep-info').textContent = e.message;
+  }
 }
 
 // ---- routing ---------------------------------------------------------------------------------
 function route() {
   clearInterval(timer);
+  run = null; sweep = null;
+  const sr = location.hash.match(/^#\/sweeps\/([^/?]+)\/runs\/([^/?]+)/);
+  const sw = location.hash.match(/^#\/sweeps\/([^/?]+)/);
   const m = location.hash.match(/^#\/runs\/([^/?]+)/);
-  if (m) {
-    openRun(decodeURIComponent(m[1]));
+  if (sr) {
+    const [s, r] = [decodeURIComponent(sr[1]), decodeURIComponent(sr[2])];
+    openRun(s + ' / ' + r, '/sweeps/' + encodeURIComponent(s) + '/runs/' + encodeURIComponent(r));
+    timer = setInterval(refreshRun, REFRESH_MS);
+  } else if (sw) {
+    openSweep(decodeURIComponent(sw[1]));
+    timer = setInterval(refreshSweep, REFRESH_MS);
+  } else if (m) {
+    const id = decodeURIComponent(m[1]);
+    openRun(id, '/runs/' + encodeURIComponent(id));
     timer = setInterval(refreshRun, REFRESH_MS);
   } else {
-    run = null;
+    showView('runs-view');
     showRuns();
     timer = setInterval(showRuns, REFRESH_MS);
   }
@@ -233,9 +351,13 @@ function init() {
     route();
   });
   document.getElementById('submit').addEventListener('click', submit);
-  document.getElementById('stop').addEventListener('click', () => action('stop'));
-  document.getElementById('resume').addEventListener('click', () => action('resume'));
-  document.getElementById('report').addEventListener('click', openReport);
+  document.getElementById('stop').addEventListener('click', () => post(run.base, 'stop', 'action-result', refreshRun));
+  document.getElementById('resume').addEventListener('click', () => post(run.base, 'resume', 'action-result', refreshRun));
+  document.getElementById('report').addEventListener('click', () => openHtml(run.base + '/report', 'action-result'));
+  const sweepBase = () => '/sweeps/' + encodeURIComponent(sweep);
+  document.getElementById('sweep-stop').addEventListener('click', () => post(sweepBase(), 'stop', 'sweep-result', refreshSweep));
+  document.getElementById('sweep-resume').addEventListener('click', () => post(sweepBase(), 'resume', 'sweep-result', refreshSweep));
+  document.getElementById('sweep-report').addEventListener('click', () => openHtml(sweepBase() + '/report', 'sweep-result'));
   window.addEventListener('hashchange', route);
   route();
 }

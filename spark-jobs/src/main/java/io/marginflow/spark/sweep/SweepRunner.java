@@ -6,6 +6,7 @@ import io.marginflow.common.config.Settings;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.format.SweepManifest;
 import io.marginflow.common.stats.EvalRow;
+import io.marginflow.common.train.TrainingLoop;
 import io.marginflow.spark.job.DataLoader;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.RunDirectoryRecorder;
@@ -64,6 +65,15 @@ public final class SweepRunner {
           ConfigKey.PARTITIONS,
           ConfigKey.BLOCK_ROWS);
 
+  /**
+   * A file in the sweep directory that asks the sweep to stop: runs not started yet stay pending
+   * (reason {@value #STOPPED_BEFORE_START}); running runs stop on their own {@code STOP} file.
+   */
+  public static final String STOP_REQUEST = RunDirectoryRecorder.STOP_REQUEST;
+
+  /** The reason of a run left pending by a stop request. */
+  public static final String STOPPED_BEFORE_START = "stop-requested before it started";
+
   private final SparkSession spark;
   private final JavaSparkContext sc;
   private final Configuration conf;
@@ -115,6 +125,13 @@ public final class SweepRunner {
             + " at a time; sweep directory "
             + store.uri());
     for (List<Integer> group : groups.values()) {
+      if (stopRequested()) {
+        for (int i : group) {
+          SweepManifest.Run r = manifest.get().runs().get(i);
+          update(i, r.with(SweepManifest.PENDING, STOPPED_BEFORE_START, r.step(), -1));
+        }
+        continue;
+      }
       runGroup(group, configs, resumes, m.parallel());
     }
     SweepManifest end = manifest.get();
@@ -206,6 +223,11 @@ public final class SweepRunner {
   private void runOne(int index, TrainConfig config, boolean resume, TrainJob.Ingested data) {
     SweepManifest.Run r = manifest.get().runs().get(index);
     URI dir = store.runDir(r.id());
+    if (stopRequested()) {
+      update(index, r.with(SweepManifest.PENDING, STOPPED_BEFORE_START, r.step(), -1));
+      progress.event(r.id(), "not started", STOPPED_BEFORE_START);
+      return;
+    }
     update(index, r.with(SweepManifest.RUNNING, "", r.step(), -1));
     progress.event(
         r.id(), "started", (resume ? "resuming its checkpoint; " : "") + describe(r.point()));
@@ -230,7 +252,12 @@ public final class SweepRunner {
           last == null
               ? new double[] {Double.NaN, Double.NaN}
               : new double[] {last.logLoss(), last.normalizedMargin()});
-      update(index, r.with(SweepManifest.FINISHED, events[0].reason(), o.state().step(), secs));
+      // a run stopped on request is not done: it stays pending and a resume continues it
+      String status =
+          TrainingLoop.STOP_REQUESTED.equals(events[0].reason())
+              ? SweepManifest.PENDING
+              : SweepManifest.FINISHED;
+      update(index, r.with(status, events[0].reason(), o.state().step(), secs));
       progress.event(
           r.id(),
           "finished",
@@ -261,6 +288,17 @@ public final class SweepRunner {
           LOG.warn("closing {} failed", dir, e);
         }
       }
+    }
+  }
+
+  /** Whether the sweep directory holds a stop request ({@link #STOP_REQUEST}). */
+  private boolean stopRequested() {
+    try {
+      Path p = new Path(new Path(store.uri()), STOP_REQUEST);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      LOG.warn("cannot look for the sweep's stop request", e);
+      return false;
     }
   }
 

@@ -163,10 +163,43 @@ class SweepIT {
     }
   }
 
+  /** The plan of a sweep {@code id} over batch 30 and 50 with one seed. */
+  private static SweepManifest batchPlan(String id, String seed) throws IOException {
+    SweepSpec spec = SweepSpec.parse(with(BASE, "--grid", "batch=30,50", "--seeds", seed));
+    return spec.plan(id, Instant.parse("2026-12-06T01:00:00Z"));
+  }
+
+  @Test
+  void aStopRequestInTheSweepDirectoryLeavesRunsPendingForTheResume() throws IOException {
+    SweepManifest plan = batchPlan("stopped", "8");
+    URI sweepDir = tmp.resolve("sweeps/stopped").toUri();
+    SweepStore store = SweepStore.create(sweepDir, CONF);
+    Path stop = Path.of(sweepDir).resolve(SweepRunner.STOP_REQUEST);
+    Files.writeString(stop, "");
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    SweepProgress progress =
+        new SweepProgress(new PrintStream(console, true, StandardCharsets.UTF_8));
+    SweepManifest held = new SweepRunner(SparkFixture.spark(), store, progress).run(plan);
+    for (SweepManifest.Run r : held.runs()) {
+      assertEquals(SweepManifest.PENDING, r.status(), r.id());
+      assertEquals(SweepRunner.STOPPED_BEFORE_START, r.reason(), r.id());
+      assertTrue(!Files.exists(Path.of(store.runDir(r.id()))), "never started: " + r.id());
+    }
+    assertEquals(held, SweepStore.open(sweepDir, CONF).read(), "sweep.json says so");
+    // the request withdrawn, the same plan runs to the end
+    Files.delete(stop);
+    SweepManifest end =
+        new SweepRunner(SparkFixture.spark(), SweepStore.open(sweepDir, CONF), progress)
+            .run(SweepStore.open(sweepDir, CONF).read());
+    for (SweepManifest.Run r : end.runs()) {
+      assertEquals(SweepManifest.FINISHED, r.status(), r.id() + ": " + r.reason());
+      assertEquals(40, r.step());
+    }
+  }
+
   @Test
   void resumeContinuesAnInterruptedRunToTheSameBits() throws IOException {
-    SweepSpec spec = SweepSpec.parse(with(BASE, "--grid", "batch=30,50", "--seeds", "7"));
-    SweepManifest plan = spec.plan("resume", Instant.parse("2026-12-06T01:00:00Z"));
+    SweepManifest plan = batchPlan("resume", "7");
     URI sweepDir = tmp.resolve("sweeps/resume").toUri();
     SweepStore store = SweepStore.create(sweepDir, CONF);
     // Run 0 was interrupted after its step-20 checkpoint: the same config stopped at 20 steps.
