@@ -14,7 +14,9 @@ import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.spark.job.FileFingerprint;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.LineSplit;
+import io.marginflow.spark.job.ParquetScan;
 import io.marginflow.spark.job.PartitionPlan;
+import io.marginflow.spark.job.SparseRow;
 import io.marginflow.spark.job.SplitScan;
 import io.marginflow.spark.job.WindowRows;
 import org.apache.spark.serializer.KryoRegistrator;
@@ -58,6 +60,29 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(scala.Tuple2[].class);
     kryo.register(WindowRows.class, new WindowRowsSerializer());
     kryo.register(WindowRows[].class);
+    kryo.register(ParquetScan.class, java);
+    // Spark's schema inference ships the StructType of Spark ML's Parquet files (a vector column).
+    kryo.register(org.apache.spark.ml.linalg.SQLDataTypes.VectorType().getClass());
+    kryo.register(SparseRow.class, new SparseRowSerializer());
+  }
+
+  /** Kryo serializer of a row in transit: label, then indices and values. */
+  static final class SparseRowSerializer extends Serializer<SparseRow> {
+    SparseRowSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, SparseRow r) {
+      out.writeDouble(r.label());
+      writeInts(out, r.indices());
+      writeDoubles(out, r.values());
+    }
+
+    @Override
+    public SparseRow read(Kryo kryo, Input in, Class<SparseRow> type) {
+      return new SparseRow(in.readDouble(), readInts(in), readDoubles(in));
+    }
   }
 
   /** Kryo serializer of a prefetch task result: first step, blocks per step, then each block. */

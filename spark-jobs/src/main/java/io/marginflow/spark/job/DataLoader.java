@@ -102,6 +102,17 @@ public final class DataLoader {
       List<RowBlock> rebuilt = repartition(ds, p, blockRows);
       blocks = sc.parallelize(rebuilt, p);
       description = String.join(",", uris) + " (IDX, labels " + config.data().labels() + ")";
+    } else if (config.data().format().equals("parquet")) {
+      blocks =
+          ParquetIngest.load(
+              DataScanner.session(sc),
+              files,
+              lineFormat(features).parquet(),
+              features,
+              p,
+              blockRows,
+              sparse);
+      description = String.join(",", uris) + " (parquet)";
     } else {
       LineFormat fmt = lineFormat(features);
       blocks = SparkIngest.load(sc, files, fmt, p, blockRows, sparse, conf);

@@ -1,0 +1,102 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.io.DataFormatException;
+import io.marginflow.common.io.LabelParser;
+import io.marginflow.common.io.ParsedRow;
+import java.io.Serializable;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.SparseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+
+/**
+ * Turns one row of {@link ParquetIngest}'s frame ({@code file, row_index, label, features…},
+ * numeric columns cast to double) into a {@link ParsedRow}: the label mapped as LIBSVM's tokens are
+ * ({@link LabelParser#ofValue}), a sparse vector's entries as stored, a dense vector's or the
+ * columns' non-zeros. A null, NaN or infinite value throws a {@link DataFormatException} naming the
+ * file, the 1-based row and the column.
+ */
+final class ParquetRowDecoder implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Columns before the features in the frame: file index, row index, label. */
+  static final int FIRST_FEATURE = 3;
+
+  private final ParquetLayout layout;
+
+  ParquetRowDecoder(ParquetLayout layout) {
+    this.layout = layout;
+  }
+
+  /** The 1-based row number of {@code r} in its file. */
+  static long rowNumber(Row r) {
+    return r.getLong(1) + 1;
+  }
+
+  /** Decodes {@code r} of {@code file} into {@code out}. */
+  void decode(Row r, String file, ParsedRow out) {
+    long row = rowNumber(r);
+    out.clear();
+    if (r.isNullAt(2)) {
+      throw new DataFormatException(file, row, "column '" + layout.label() + "' is null");
+    }
+    double v = r.getDouble(2);
+    out.setLabel(LabelParser.ofValue(v, file, row, layout.label()), v == 0.0);
+    if (layout.isVector()) {
+      vector(r, file, row, out);
+      return;
+    }
+    for (int j = 0; j < layout.columnCount(); j++) {
+      int at = FIRST_FEATURE + j;
+      if (r.isNullAt(at)) {
+        throw new DataFormatException(
+            file, row, "column '" + layout.columns().get(j) + "' is null");
+      }
+      double x = r.getDouble(at);
+      if (x != 0.0) {
+        out.append(j, finite(x, file, row, layout.columns().get(j)));
+      }
+    }
+  }
+
+  private void vector(Row r, String file, long row, ParsedRow out) {
+    if (r.isNullAt(FIRST_FEATURE)) {
+      throw new DataFormatException(file, row, "column '" + layout.vector() + "' is null");
+    }
+    Vector x = (Vector) r.get(FIRST_FEATURE);
+    if (x instanceof SparseVector s) {
+      int[] idx = s.indices();
+      double[] val = s.values();
+      for (int k = 0; k < idx.length; k++) {
+        if (k > 0 && idx[k] <= idx[k - 1]) {
+          throw new DataFormatException(
+              file, row, "column '" + layout.vector() + "': indices not increasing at entry " + k);
+        }
+        out.append(idx[k], finite(val[k], file, row, layout.vector() + "[" + idx[k] + "]"));
+      }
+    } else {
+      double[] val = ((DenseVector) x).values();
+      for (int j = 0; j < val.length; j++) {
+        if (val[j] != 0.0) {
+          out.append(j, finite(val[j], file, row, layout.vector() + "[" + j + "]"));
+        }
+      }
+    }
+  }
+
+  /** The vector size of {@code r} (vector layout) or the column count. */
+  int width(Row r) {
+    if (!layout.isVector()) {
+      return layout.columnCount();
+    }
+    return r.isNullAt(FIRST_FEATURE) ? 0 : ((Vector) r.get(FIRST_FEATURE)).size();
+  }
+
+  private static double finite(double x, String file, long row, String column) {
+    if (!Double.isFinite(x)) {
+      throw new DataFormatException(
+          file, row, "column '" + column + "': value must be finite (got " + x + ")");
+    }
+    return x;
+  }
+}
