@@ -236,6 +236,98 @@ class ParquetIngestIT {
     assertTrue(e.getMessage().contains("mixes negative label tokens"), e.getMessage());
   }
 
+  @Test
+  void checkDescribesParquetAndResumeRefusesAChangedPartFile() throws IOException {
+    Path libsvm = head(SharedDatasets.resolve("ijcnn1/ijcnn1.trn.gz"), 400, tmp.resolve("r.svm"));
+    Path data = tmp.resolve("parts");
+    writeParts(libsvm, data, 200);
+    String[] flags = {
+      "--data",
+      data.toString(),
+      "--format",
+      "parquet",
+      "--features",
+      "22",
+      "--model",
+      "mlp:22-4-1",
+      "--partitions",
+      "2",
+      "--batch",
+      "20",
+      "--steps",
+      "6",
+      "--eval-every",
+      "3",
+      "--checkpoint-every",
+      "3",
+      "--out",
+      tmp.resolve("run").toString()
+    };
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    String[] check = RowsPathIT.concat(new String[] {"check"}, flags);
+    int code =
+        io.marginflow.spark.cli.MarginflowCli.run(
+            check,
+            new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+            new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+    String said = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, said + err.toString(StandardCharsets.UTF_8));
+    assertTrue(said.contains("400 rows") && said.contains("(parquet, 2 part files)"), said);
+    assertTrue(said.contains("(dense blocks)"), said);
+    assertTrue(!Files.exists(tmp.resolve("run")), "check writes nothing");
+
+    TrainJob.Outcome first = TrainJob.run(RunFiles.config(flags), spark);
+    assertEquals(6, first.state().step());
+    // Same rows count, other rows: the second part file now holds rows 201-400 of the test file.
+    Path other = tmp.resolve("other");
+    writeParts(
+        head(SharedDatasets.resolve("ijcnn1/ijcnn1.tst.gz"), 400, tmp.resolve("t.svm")),
+        other,
+        200);
+    Path changed;
+    try (Stream<Path> parts = Files.list(data)) {
+      changed =
+          parts
+              .filter(f -> f.getFileName().toString().startsWith("part-"))
+              .sorted()
+              .toList()
+              .get(1);
+    }
+    try (Stream<Path> parts = Files.list(other)) {
+      Files.copy(
+          parts
+              .filter(f -> f.getFileName().toString().startsWith("part-"))
+              .sorted()
+              .toList()
+              .get(1),
+          changed,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    // the local file system's checksum file belongs to the old bytes
+    Files.deleteIfExists(changed.resolveSibling("." + changed.getFileName() + ".crc"));
+    String[] resume =
+        RowsPathIT.concat(flags, "--steps", "9", "--resume", tmp.resolve("run").toString());
+    io.marginflow.spark.check.RunRefusedException e =
+        assertThrows(
+            io.marginflow.spark.check.RunRefusedException.class,
+            () -> TrainJob.run(RunFiles.config(resume), spark));
+    assertTrue(e.getMessage().contains(changed.getFileName().toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("changed since the run started"), e.getMessage());
+  }
+
+  private void writeParts(Path libsvm, Path dir, int rowsPerFile) {
+    spark
+        .read()
+        .format("libsvm")
+        .option("numFeatures", 22)
+        .load(libsvm.toString())
+        .coalesce(1)
+        .write()
+        .option("maxRecordsPerFile", rowsPerFile)
+        .parquet(dir.toString());
+  }
+
   private long scanRows(Path dir, List<String> features) throws IOException {
     HadoopConf conf = new HadoopConf(SparkFixture.jsc().hadoopConfiguration());
     List<String> files = InputFiles.expand(List.of(dir.toString()), conf.get());
