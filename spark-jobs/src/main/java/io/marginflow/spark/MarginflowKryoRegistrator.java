@@ -7,6 +7,8 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.DenseBlock;
+import io.marginflow.common.data.FloatCsrBlock;
+import io.marginflow.common.data.FloatDenseBlock;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.stats.MarginAccumulator;
 import io.marginflow.common.train.BatchGradient;
@@ -43,6 +45,8 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(CsrBlock.class, new CsrBlockSerializer());
     kryo.register(DenseBlock[].class);
     kryo.register(CsrBlock[].class);
+    kryo.register(FloatDenseBlock.class, new FloatDenseBlockSerializer());
+    kryo.register(FloatCsrBlock.class, new FloatCsrBlockSerializer());
     kryo.register(RowBlock[].class);
     // Task results of the training job: mergeable accumulators with nested state (sketches,
     // buffers) travel through Java serialization inside Kryo.
@@ -64,6 +68,64 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     // Spark's schema inference ships the StructType of Spark ML's Parquet files (a vector column).
     kryo.register(org.apache.spark.ml.linalg.SQLDataTypes.VectorType().getClass());
     kryo.register(SparseRow.class, new SparseRowSerializer());
+  }
+
+  /** Kryo serializer of {@link FloatDenseBlock}. */
+  static final class FloatDenseBlockSerializer extends Serializer<FloatDenseBlock> {
+    FloatDenseBlockSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, FloatDenseBlock b) {
+      out.writeInt(b.rows(), true);
+      out.writeInt(b.features(), true);
+      out.writeInt(b.values().length, true);
+      out.writeFloats(b.values());
+      out.writeInt(b.labelBytes().length, true);
+      out.writeBytes(b.labelBytes());
+      out.writeLong(b.firstRow());
+    }
+
+    @Override
+    public FloatDenseBlock read(Kryo kryo, Input in, Class<FloatDenseBlock> type) {
+      int rows = in.readInt(true);
+      int features = in.readInt(true);
+      float[] v = in.readFloats(in.readInt(true));
+      byte[] y = in.readBytes(in.readInt(true));
+      return new FloatDenseBlock(rows, features, v, y, in.readLong());
+    }
+  }
+
+  /** Kryo serializer of {@link FloatCsrBlock}. */
+  static final class FloatCsrBlockSerializer extends Serializer<FloatCsrBlock> {
+    FloatCsrBlockSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, FloatCsrBlock b) {
+      out.writeInt(b.rows(), true);
+      out.writeInt(b.features(), true);
+      writeInts(out, b.rowPtr());
+      writeInts(out, b.colIdx());
+      out.writeInt(b.values().length, true);
+      out.writeFloats(b.values());
+      out.writeInt(b.labelBytes().length, true);
+      out.writeBytes(b.labelBytes());
+      out.writeLong(b.firstRow());
+    }
+
+    @Override
+    public FloatCsrBlock read(Kryo kryo, Input in, Class<FloatCsrBlock> type) {
+      int rows = in.readInt(true);
+      int features = in.readInt(true);
+      int[] ptr = readInts(in);
+      int[] col = readInts(in);
+      float[] v = in.readFloats(in.readInt(true));
+      byte[] y = in.readBytes(in.readInt(true));
+      return new FloatCsrBlock(rows, features, ptr, col, v, y, in.readLong());
+    }
   }
 
   /** Kryo serializer of a row in transit: label, then indices and values. */

@@ -2,6 +2,7 @@ package io.marginflow.spark.job;
 
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.data.Dataset;
+import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DigitLabels;
@@ -117,6 +118,9 @@ public final class DataLoader {
       LineFormat fmt = lineFormat(features);
       blocks = SparkIngest.load(sc, files, fmt, p, blockRows, sparse, conf);
       description = String.join(",", uris);
+    }
+    if (config.data().floatStorage()) {
+      blocks = blocks.map(FloatStorage::compact);
     }
     blocks = blocks.persist(StorageLevel.MEMORY_AND_DISK());
     sc.setJobDescription("marginflow: cache " + (test ? "test" : "training") + " blocks");
