@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.config.ConfigLoader;
 import io.marginflow.common.config.TrainConfig;
-import io.marginflow.spark.cli.SparkSessions;
 import io.marginflow.spark.job.TrainJob;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,31 +50,8 @@ class LocalClusterModeIT {
     if (spark != null) {
       return spark;
     }
-    Path home = Path.of(System.getenv("SPARK_HOME"));
-    Files.createDirectories(home.resolve("jars"));
-    Files.writeString(
-        home.resolve("RELEASE"), "Spark (test SPARK_HOME for local-cluster masters)\n");
-    Path scratch = Path.of("target", "local-cluster-mode").toAbsolutePath();
-    Scratch.deleteRecursively(scratch);
-    List<String> flags = new ArrayList<>();
-    for (String line : Files.readAllLines(Scripts.ROOT.resolve("deploy/conf/java17-flags"))) {
-      if (!line.isBlank() && !line.strip().startsWith("#")) {
-        flags.add(line.strip());
-      }
-    }
     SparkConf conf =
-        new SparkConf()
-            .setMaster("local-cluster[2,1,1024]")
-            .setAppName("marginflow-local-cluster-mode-it")
-            .set("spark.driver.host", "127.0.0.1")
-            .set("spark.driver.bindAddress", "127.0.0.1")
-            .set("spark.ui.enabled", "false")
-            .set("spark.ui.showConsoleProgress", "false")
-            .set("spark.local.dir", scratch.resolve("local").toString())
-            .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-            .set("spark.executor.extraJavaOptions", String.join(" ", flags))
-            .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-    SparkSessions.configure(conf, 1L << 22);
+        LocalClusterSessions.conf("marginflow-local-cluster-mode-it", "local-cluster-mode");
     spark = SparkSession.builder().config(conf).getOrCreate();
     return spark;
   }

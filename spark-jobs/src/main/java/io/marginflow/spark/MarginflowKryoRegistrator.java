@@ -35,6 +35,9 @@ import org.apache.spark.serializer.KryoRegistrator;
  */
 public final class MarginflowKryoRegistrator implements KryoRegistrator {
 
+  /** Spark ML's vector column type. */
+  static final String VECTOR_UDT = "org.apache.spark.ml.linalg.VectorUDT";
+
   @Override
   public void registerClasses(Kryo kryo) {
     kryo.register(double[].class);
@@ -65,8 +68,13 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(WindowRows.class, new WindowRowsSerializer());
     kryo.register(WindowRows[].class);
     kryo.register(ParquetScan.class, java);
-    // Spark's schema inference ships the StructType of Spark ML's Parquet files (a vector column).
-    kryo.register(org.apache.spark.ml.linalg.SQLDataTypes.VectorType().getClass());
+    // Spark's schema inference ships the StructType of Spark ML's Parquet files (a vector column);
+    // spark-mllib is optional (only Parquet in Spark ML's layout needs it).
+    try {
+      kryo.register(Class.forName(VECTOR_UDT, false, getClass().getClassLoader()));
+    } catch (ClassNotFoundException absent) {
+      // no Spark ML on the classpath: no vector columns to ship
+    }
     kryo.register(SparseRow.class, new SparseRowSerializer());
   }
 

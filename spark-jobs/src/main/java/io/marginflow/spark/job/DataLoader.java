@@ -134,6 +134,7 @@ public final class DataLoader {
       pos += s[1];
       bytes += s[2];
     }
+    CacheFit.checkCached(sc, blocks, bytes);
     int f = features > 0 ? features : blocks.first().features();
     LOG.info(
         "{} data: {} rows ({} positive), {} features, {} partitions, {} blocks, {} cached bytes",

@@ -250,9 +250,7 @@ public final class ParquetIngest {
       } else {
         firstMinusOne = firstMinusOne == 0 ? number : Math.min(firstMinusOne, number);
       }
-      if (!sparseVector(r)) { // dense vectors and columns: the width, as stored
-        maxIndex = Math.max(maxIndex, decoder.width(r));
-      }
+      maxIndex = Math.max(maxIndex, decoder.storedWidth(r));
     }
     if (file < 0) {
       return List.<ParquetScan>of().iterator();
@@ -261,11 +259,6 @@ public final class ParquetIngest {
             new ParquetScan(
                 file, rows, positives, nnz, maxIndex, firstZero, firstMinusOne, 0, null))
         .iterator();
-  }
-
-  private static boolean sparseVector(Row r) {
-    return r.get(ParquetRowDecoder.FIRST_FEATURE)
-        instanceof org.apache.spark.ml.linalg.SparseVector;
   }
 
   private static Iterator<Tuple2<Long, SparseRow>> indexed(

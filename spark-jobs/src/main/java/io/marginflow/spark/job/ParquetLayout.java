@@ -4,7 +4,6 @@ import io.marginflow.common.io.DataFormatException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
@@ -113,7 +112,8 @@ public record ParquetLayout(String label, String vector, List<String> columns)
     }
   }
 
+  /** Spark ML's vector type, by name: spark-mllib is needed only when the files have one. */
   private static boolean isVector(DataType t) {
-    return t.equals(SQLDataTypes.VectorType());
+    return t.getClass().getName().equals("org.apache.spark.ml.linalg.VectorUDT");
   }
 }

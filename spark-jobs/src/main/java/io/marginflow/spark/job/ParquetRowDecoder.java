@@ -4,9 +4,6 @@ import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.LabelParser;
 import io.marginflow.common.io.ParsedRow;
 import java.io.Serializable;
-import org.apache.spark.ml.linalg.DenseVector;
-import org.apache.spark.ml.linalg.SparseVector;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 
 /**
@@ -63,36 +60,21 @@ final class ParquetRowDecoder implements Serializable {
     if (r.isNullAt(FIRST_FEATURE)) {
       throw new DataFormatException(file, row, "column '" + layout.vector() + "' is null");
     }
-    Vector x = (Vector) r.get(FIRST_FEATURE);
-    if (x instanceof SparseVector s) {
-      int[] idx = s.indices();
-      double[] val = s.values();
-      for (int k = 0; k < idx.length; k++) {
-        if (k > 0 && idx[k] <= idx[k - 1]) {
-          throw new DataFormatException(
-              file, row, "column '" + layout.vector() + "': indices not increasing at entry " + k);
-        }
-        out.append(idx[k], finite(val[k], file, row, layout.vector() + "[" + idx[k] + "]"));
-      }
-    } else {
-      double[] val = ((DenseVector) x).values();
-      for (int j = 0; j < val.length; j++) {
-        if (val[j] != 0.0) {
-          out.append(j, finite(val[j], file, row, layout.vector() + "[" + j + "]"));
-        }
-      }
-    }
+    VectorColumn.decode(r.get(FIRST_FEATURE), layout.vector(), file, row, out);
   }
 
-  /** The vector size of {@code r} (vector layout) or the column count. */
-  int width(Row r) {
+  /**
+   * The width every row of {@code r}'s kind stores: the column count, a dense vector's size, or 0
+   * for a sparse vector (whose width is its largest index).
+   */
+  int storedWidth(Row r) {
     if (!layout.isVector()) {
       return layout.columnCount();
     }
-    return r.isNullAt(FIRST_FEATURE) ? 0 : ((Vector) r.get(FIRST_FEATURE)).size();
+    return r.isNullAt(FIRST_FEATURE) ? 0 : VectorColumn.denseSize(r.get(FIRST_FEATURE));
   }
 
-  private static double finite(double x, String file, long row, String column) {
+  static double finite(double x, String file, long row, String column) {
     if (!Double.isFinite(x)) {
       throw new DataFormatException(
           file, row, "column '" + column + "': value must be finite (got " + x + ")");
