@@ -18,7 +18,7 @@ import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.LineSplit;
 import io.marginflow.spark.job.ParquetScan;
 import io.marginflow.spark.job.PartitionPlan;
-import io.marginflow.spark.job.SparseRow;
+import io.marginflow.spark.job.RowChunk;
 import io.marginflow.spark.job.SplitScan;
 import io.marginflow.spark.job.WindowRows;
 import org.apache.spark.serializer.KryoRegistrator;
@@ -75,7 +75,7 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     } catch (ClassNotFoundException absent) {
       // no Spark ML on the classpath: no vector columns to ship
     }
-    kryo.register(SparseRow.class, new SparseRowSerializer());
+    kryo.register(RowChunk.class, new RowChunkSerializer());
   }
 
   /** Kryo serializer of {@link FloatDenseBlock}. */
@@ -136,22 +136,25 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     }
   }
 
-  /** Kryo serializer of a row in transit: label, then indices and values. */
-  static final class SparseRowSerializer extends Serializer<SparseRow> {
-    SparseRowSerializer() {
+  /** Kryo serializer of rows in transit: first index, labels, then CSR arrays. */
+  static final class RowChunkSerializer extends Serializer<RowChunk> {
+    RowChunkSerializer() {
       setImmutable(true);
     }
 
     @Override
-    public void write(Kryo kryo, Output out, SparseRow r) {
-      out.writeDouble(r.label());
-      writeInts(out, r.indices());
-      writeDoubles(out, r.values());
+    public void write(Kryo kryo, Output out, RowChunk c) {
+      out.writeLong(c.first());
+      writeDoubles(out, c.labels());
+      writeInts(out, c.rowPtr());
+      writeInts(out, c.indices());
+      writeDoubles(out, c.values());
     }
 
     @Override
-    public SparseRow read(Kryo kryo, Input in, Class<SparseRow> type) {
-      return new SparseRow(in.readDouble(), readInts(in), readDoubles(in));
+    public RowChunk read(Kryo kryo, Input in, Class<RowChunk> type) {
+      return new RowChunk(
+          in.readLong(), readDoubles(in), readInts(in), readInts(in), readDoubles(in));
     }
   }
 

@@ -10,7 +10,6 @@ import io.marginflow.common.io.LabelConventionCheck;
 import io.marginflow.common.io.ParsedRow;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
@@ -141,10 +140,11 @@ public final class ParquetIngest {
       offsets[f] = n;
       n += files.get(f).rows();
     }
+    RangeIndexPartitioner target = new RangeIndexPartitioner(n, partitions);
     return frame(spark, uris, resolved)
         .javaRDD()
-        .mapPartitionsToPair(it -> indexed(it, decoder, uris, offsets))
-        .repartitionAndSortWithinPartitions(new RangeIndexPartitioner(n, partitions))
+        .mapPartitionsToPair(it -> indexed(it, decoder, uris, offsets, target))
+        .repartitionAndSortWithinPartitions(target)
         .mapPartitions(it -> blocks(it, features, sparse, blockRows));
   }
 
@@ -261,37 +261,80 @@ public final class ParquetIngest {
         .iterator();
   }
 
-  private static Iterator<Tuple2<Long, SparseRow>> indexed(
-      Iterator<Row> it, ParquetRowDecoder decoder, List<String> files, long[] offsets) {
+  /** Rows per shuffled chunk (a few MiB at most for dense rows of a few hundred features). */
+  static final int CHUNK_ROWS = 2048;
+
+  /**
+   * The rows of one Spark partition as chunks of consecutive global indices, each within one target
+   * partition, keyed by its first index.
+   */
+  private static Iterator<Tuple2<Long, RowChunk>> indexed(
+      Iterator<Row> it,
+      ParquetRowDecoder decoder,
+      List<String> files,
+      long[] offsets,
+      RangeIndexPartitioner target) {
     ParsedRow row = new ParsedRow();
+    RowChunk.Builder chunk = new RowChunk.Builder(CHUNK_ROWS);
+    List<Tuple2<Long, RowChunk>> ready = new ArrayList<>();
     return new Iterator<>() {
+      private int part = -1;
+
       @Override
       public boolean hasNext() {
-        return it.hasNext();
+        fill();
+        return !ready.isEmpty();
       }
 
       @Override
-      public Tuple2<Long, SparseRow> next() {
-        Row r = it.next();
-        int f = r.getInt(0);
-        decoder.decode(r, files.get(f), row);
-        return new Tuple2<>(
-            offsets[f] + r.getLong(1),
-            new SparseRow(
-                row.label(),
-                Arrays.copyOf(row.indices(), row.nnz()),
-                Arrays.copyOf(row.values(), row.nnz())));
+      public Tuple2<Long, RowChunk> next() {
+        fill();
+        if (ready.isEmpty()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return ready.remove(0);
+      }
+
+      private void fill() {
+        while (ready.isEmpty() && it.hasNext()) {
+          Row r = it.next();
+          int f = r.getInt(0);
+          decoder.decode(r, files.get(f), row);
+          long index = offsets[f] + r.getLong(1);
+          int p = target.getPartition(index);
+          if (chunk.breaksAt(index) || (!chunk.isEmpty() && p != part)) {
+            RowChunk c = chunk.take();
+            ready.add(new Tuple2<>(c.first(), c));
+          }
+          part = p;
+          chunk.add(index, row.label(), row.indices(), row.values(), row.nnz());
+        }
+        if (ready.isEmpty() && !it.hasNext() && !chunk.isEmpty()) {
+          RowChunk c = chunk.take();
+          ready.add(new Tuple2<>(c.first(), c));
+        }
       }
     };
   }
 
   private static Iterator<RowBlock> blocks(
-      Iterator<Tuple2<Long, SparseRow>> it, int features, boolean sparse, int blockRows) {
+      Iterator<Tuple2<Long, RowChunk>> it, int features, boolean sparse, int blockRows) {
     RowBlockBuilder builder = new RowBlockBuilder(features, sparse, blockRows);
+    int[] idx = new int[16];
+    double[] val = new double[16];
     while (it.hasNext()) {
-      Tuple2<Long, SparseRow> t = it.next();
-      SparseRow r = t._2();
-      builder.addSparse(t._1(), r.label(), r.indices(), r.values(), r.indices().length);
+      RowChunk c = it.next()._2();
+      for (int r = 0; r < c.rows(); r++) {
+        int from = c.rowPtr()[r];
+        int nnz = c.rowPtr()[r + 1] - from;
+        if (nnz > idx.length) {
+          idx = new int[Math.max(nnz, 2 * idx.length)];
+          val = new double[idx.length];
+        }
+        System.arraycopy(c.indices(), from, idx, 0, nnz);
+        System.arraycopy(c.values(), from, val, 0, nnz);
+        builder.addSparse(c.first() + r, c.labels()[r], idx, val, nnz);
+      }
     }
     return builder.finish().iterator();
   }
