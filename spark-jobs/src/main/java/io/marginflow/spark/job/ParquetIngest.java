@@ -20,6 +20,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
@@ -55,7 +56,9 @@ public final class ParquetIngest {
     try {
       parts =
           frame(spark, files, resolved)
-              .javaRDD()
+              .queryExecution()
+              .toRdd()
+              .toJavaRDD()
               .mapPartitions(it -> scanPartition(it, decoder, names))
               .collect();
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
@@ -142,7 +145,9 @@ public final class ParquetIngest {
     }
     RangeIndexPartitioner target = new RangeIndexPartitioner(n, partitions);
     return frame(spark, uris, resolved)
-        .javaRDD()
+        .queryExecution()
+        .toRdd()
+        .toJavaRDD()
         .mapPartitionsToPair(it -> indexed(it, decoder, uris, offsets, target))
         .repartitionAndSortWithinPartitions(target)
         .mapPartitions(it -> blocks(it, features, sparse, blockRows));
@@ -211,7 +216,7 @@ public final class ParquetIngest {
   }
 
   private static Iterator<ParquetScan> scanPartition(
-      Iterator<Row> it, ParquetRowDecoder decoder, List<String> files) {
+      Iterator<InternalRow> it, ParquetRowDecoder decoder, List<String> files) {
     ParsedRow row = new ParsedRow();
     int file = -1;
     long rows = 0;
@@ -221,7 +226,7 @@ public final class ParquetIngest {
     long firstZero = 0;
     long firstMinusOne = 0;
     while (it.hasNext()) {
-      Row r = it.next();
+      InternalRow r = it.next();
       file = r.getInt(0);
       long number = ParquetRowDecoder.rowNumber(r);
       try {
@@ -269,7 +274,7 @@ public final class ParquetIngest {
    * partition, keyed by its first index.
    */
   private static Iterator<Tuple2<Long, RowChunk>> indexed(
-      Iterator<Row> it,
+      Iterator<InternalRow> it,
       ParquetRowDecoder decoder,
       List<String> files,
       long[] offsets,
@@ -297,7 +302,7 @@ public final class ParquetIngest {
 
       private void fill() {
         while (ready.isEmpty() && it.hasNext()) {
-          Row r = it.next();
+          InternalRow r = it.next();
           int f = r.getInt(0);
           decoder.decode(r, files.get(f), row);
           long index = offsets[f] + r.getLong(1);

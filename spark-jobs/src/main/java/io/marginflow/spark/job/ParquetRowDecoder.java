@@ -4,14 +4,15 @@ import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.LabelParser;
 import io.marginflow.common.io.ParsedRow;
 import java.io.Serializable;
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
  * Turns one row of {@link ParquetIngest}'s frame ({@code file, row_index, label, features…},
- * numeric columns cast to double) into a {@link ParsedRow}: the label mapped as LIBSVM's tokens are
- * ({@link LabelParser#ofValue}), a sparse vector's entries as stored, a dense vector's or the
- * columns' non-zeros. A null, NaN or infinite value throws a {@link DataFormatException} naming the
- * file, the 1-based row and the column.
+ * numeric columns cast to double), in Spark's internal form (no conversion to external rows), into
+ * a {@link ParsedRow}: the label mapped as LIBSVM's tokens are ({@link LabelParser#ofValue}), a
+ * sparse vector's entries as stored, a dense vector's or the columns' non-zeros. A null, NaN or
+ * infinite value throws a {@link DataFormatException} naming the file, the 1-based row and the
+ * column.
  */
 final class ParquetRowDecoder implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -26,12 +27,12 @@ final class ParquetRowDecoder implements Serializable {
   }
 
   /** The 1-based row number of {@code r} in its file. */
-  static long rowNumber(Row r) {
+  static long rowNumber(InternalRow r) {
     return r.getLong(1) + 1;
   }
 
   /** Decodes {@code r} of {@code file} into {@code out}. */
-  void decode(Row r, String file, ParsedRow out) {
+  void decode(InternalRow r, String file, ParsedRow out) {
     long row = rowNumber(r);
     out.clear();
     if (r.isNullAt(2)) {
@@ -56,22 +57,25 @@ final class ParquetRowDecoder implements Serializable {
     }
   }
 
-  private void vector(Row r, String file, long row, ParsedRow out) {
+  private void vector(InternalRow r, String file, long row, ParsedRow out) {
     if (r.isNullAt(FIRST_FEATURE)) {
       throw new DataFormatException(file, row, "column '" + layout.vector() + "' is null");
     }
-    VectorColumn.decode(r.get(FIRST_FEATURE), layout.vector(), file, row, out);
+    VectorColumn.decode(
+        r.getStruct(FIRST_FEATURE, VectorColumn.FIELDS), layout.vector(), file, row, out);
   }
 
   /**
    * The width every row of {@code r}'s kind stores: the column count, a dense vector's size, or 0
    * for a sparse vector (whose width is its largest index).
    */
-  int storedWidth(Row r) {
+  int storedWidth(InternalRow r) {
     if (!layout.isVector()) {
       return layout.columnCount();
     }
-    return r.isNullAt(FIRST_FEATURE) ? 0 : VectorColumn.denseSize(r.get(FIRST_FEATURE));
+    return r.isNullAt(FIRST_FEATURE)
+        ? 0
+        : VectorColumn.denseSize(r.getStruct(FIRST_FEATURE, VectorColumn.FIELDS));
   }
 
   static double finite(double x, String file, long row, String column) {
