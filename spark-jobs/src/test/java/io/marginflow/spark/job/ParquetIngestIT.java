@@ -234,6 +234,30 @@ class ParquetIngestIT {
         assertThrows(
             DataFormatException.class, () -> scanRows(write("mixed", schema, mixed), List.of()));
     assertTrue(e.getMessage().contains("mixes negative label tokens"), e.getMessage());
+
+    // a second part file without column b: the layouts differ, the error names that file
+    Path two = write("two", schema, good);
+    StructType narrow =
+        new StructType()
+            .add("label", DataTypes.DoubleType, true)
+            .add("a", DataTypes.DoubleType, true);
+    List<Row> narrowRows = new ArrayList<>();
+    for (Row r : good) {
+      narrowRows.add(RowFactory.create(r.get(0), r.get(1)));
+    }
+    Path other = write("narrow", narrow, narrowRows);
+    Path moved;
+    try (Stream<Path> parts = Files.list(other)) {
+      Path part =
+          parts.filter(f -> f.getFileName().toString().startsWith("part-")).findFirst().get();
+      moved = two.resolve("part-99999-narrow.parquet");
+      Files.copy(part, moved);
+    }
+    e = assertThrows(DataFormatException.class, () -> scanRows(two, List.of()));
+    assertTrue(
+        e.getMessage().startsWith(moved.toUri().toString().replace("file:///", "file:/")),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("columns differ from"), e.getMessage());
   }
 
   @Test
