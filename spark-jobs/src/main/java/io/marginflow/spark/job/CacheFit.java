@@ -24,13 +24,15 @@ public final class CacheFit {
 
   /**
    * Storage memory the executors that hold cached blocks offer: the driver's in local mode, else
-   * the sum over registered executors (0 when none has registered yet).
+   * the sum over registered executors plus, for configured executors not registered yet, as much as
+   * the largest registered one (0 when none has registered yet).
    *
    * @return {bytes, executors}
    */
   static long[] storageMemory(JavaSparkContext sc) {
     String driver = SparkEnv.get().blockManager().blockManagerId().hostPort();
     long bytes = 0;
+    long largest = 0;
     long executors = 0;
     scala.collection.Iterator<Tuple2<String, Tuple2<Object, Object>>> it =
         sc.sc().getExecutorMemoryStatus().iterator();
@@ -38,11 +40,27 @@ public final class CacheFit {
       Tuple2<String, Tuple2<Object, Object>> e = it.next();
       boolean isDriver = e._1().equals(driver);
       if (isDriver == sc.isLocal()) {
-        bytes += (Long) e._2()._1();
+        long max = (Long) e._2()._1();
+        bytes += max;
+        largest = Math.max(largest, max);
         executors++;
       }
     }
-    return new long[] {bytes, executors};
+    // Executors still registering count as the registered ones do (the fit is checked for real
+    // after caching): the configured count, or the most dynamic allocation may add.
+    if (executors == 0) {
+      return new long[] {0, 0};
+    }
+    long expected =
+        sc.isLocal() ? executors : Math.min(1 << 16, Math.max(executors, configuredExecutors(sc)));
+    return new long[] {bytes + (expected - executors) * largest, expected};
+  }
+
+  private static long configuredExecutors(JavaSparkContext sc) {
+    if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+      return sc.getConf().getLong("spark.dynamicAllocation.maxExecutors", Integer.MAX_VALUE);
+    }
+    return sc.getConf().getLong("spark.executor.instances", 0);
   }
 
   /**
