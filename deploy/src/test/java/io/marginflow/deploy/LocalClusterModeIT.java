@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.config.ConfigLoader;
 import io.marginflow.common.config.TrainConfig;
-import io.marginflow.spark.cli.SparkSessions;
 import io.marginflow.spark.job.TrainJob;
 import io.marginflow.spark.store.PausePoint;
 import java.io.IOException;
@@ -55,35 +54,19 @@ class LocalClusterModeIT {
     if (spark != null) {
       return spark;
     }
-    Path home = Path.of(System.getenv("SPARK_HOME"));
-    Files.createDirectories(home.resolve("jars"));
-    Files.writeString(
-        home.resolve("RELEASE"), "Spark (test SPARK_HOME for local-cluster masters)\n");
-    Path scratch = Path.of("target", "local-cluster-mode").toAbsolutePath();
-    Scratch.deleteRecursively(scratch);
-    Files.createDirectories(scratch);
-    List<String> flags = new ArrayList<>();
-    for (String line : Files.readAllLines(Scripts.ROOT.resolve("deploy/conf/java17-flags"))) {
-      if (!line.isBlank() && !line.strip().startsWith("#")) {
-        flags.add(line.strip());
-      }
-    }
-    // Armed only by the evaluation kill test's file: one evaluation task then waits to be killed.
-    flags.add("-D" + PausePoint.PROPERTY + "=evaluation");
-    flags.add("-D" + PausePoint.ARM_PROPERTY + "=" + EVALUATION_ARM);
     SparkConf conf =
-        new SparkConf()
-            .setMaster("local-cluster[2,1,1024]")
-            .setAppName("marginflow-local-cluster-mode-it")
-            .set("spark.driver.host", "127.0.0.1")
-            .set("spark.driver.bindAddress", "127.0.0.1")
-            .set("spark.ui.enabled", "false")
-            .set("spark.ui.showConsoleProgress", "false")
-            .set("spark.local.dir", scratch.resolve("local").toString())
-            .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-            .set("spark.executor.extraJavaOptions", String.join(" ", flags))
-            .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-    SparkSessions.configure(conf, 1L << 22);
+        LocalClusterSessions.conf("marginflow-local-cluster-mode-it", "local-cluster-mode");
+    Files.createDirectories(EVALUATION_ARM.getParent());
+    // Armed only by the evaluation kill test's file: one evaluation task then waits to be killed.
+    conf.set(
+        "spark.executor.extraJavaOptions",
+        conf.get("spark.executor.extraJavaOptions")
+            + " -D"
+            + PausePoint.PROPERTY
+            + "=evaluation -D"
+            + PausePoint.ARM_PROPERTY
+            + "="
+            + EVALUATION_ARM);
     spark = SparkSession.builder().config(conf).getOrCreate();
     return spark;
   }

@@ -7,6 +7,8 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.DenseBlock;
+import io.marginflow.common.data.FloatCsrBlock;
+import io.marginflow.common.data.FloatDenseBlock;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.stats.MarginAccumulator;
 import io.marginflow.common.train.BatchGradient;
@@ -14,7 +16,9 @@ import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.spark.job.FileFingerprint;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.LineSplit;
+import io.marginflow.spark.job.ParquetScan;
 import io.marginflow.spark.job.PartitionPlan;
+import io.marginflow.spark.job.RowChunk;
 import io.marginflow.spark.job.SplitScan;
 import io.marginflow.spark.job.WindowRows;
 import org.apache.spark.serializer.KryoRegistrator;
@@ -31,6 +35,9 @@ import org.apache.spark.serializer.KryoRegistrator;
  */
 public final class MarginflowKryoRegistrator implements KryoRegistrator {
 
+  /** Spark ML's vector column type. */
+  static final String VECTOR_UDT = "org.apache.spark.ml.linalg.VectorUDT";
+
   @Override
   public void registerClasses(Kryo kryo) {
     kryo.register(double[].class);
@@ -41,6 +48,8 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(CsrBlock.class, new CsrBlockSerializer());
     kryo.register(DenseBlock[].class);
     kryo.register(CsrBlock[].class);
+    kryo.register(FloatDenseBlock.class, new FloatDenseBlockSerializer());
+    kryo.register(FloatCsrBlock.class, new FloatCsrBlockSerializer());
     kryo.register(RowBlock[].class);
     // Task results of the training job: mergeable accumulators with nested state (sketches,
     // buffers) travel through Java serialization inside Kryo.
@@ -58,6 +67,95 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(scala.Tuple2[].class);
     kryo.register(WindowRows.class, new WindowRowsSerializer());
     kryo.register(WindowRows[].class);
+    kryo.register(ParquetScan.class, java);
+    // Spark's schema inference ships the StructType of Spark ML's Parquet files (a vector column);
+    // spark-mllib is optional (only Parquet in Spark ML's layout needs it).
+    try {
+      kryo.register(Class.forName(VECTOR_UDT, false, getClass().getClassLoader()));
+    } catch (ClassNotFoundException absent) {
+      // no Spark ML on the classpath: no vector columns to ship
+    }
+    kryo.register(RowChunk.class, new RowChunkSerializer());
+  }
+
+  /** Kryo serializer of {@link FloatDenseBlock}. */
+  static final class FloatDenseBlockSerializer extends Serializer<FloatDenseBlock> {
+    FloatDenseBlockSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, FloatDenseBlock b) {
+      out.writeInt(b.rows(), true);
+      out.writeInt(b.features(), true);
+      out.writeInt(b.values().length, true);
+      out.writeFloats(b.values());
+      out.writeInt(b.labelBytes().length, true);
+      out.writeBytes(b.labelBytes());
+      out.writeLong(b.firstRow());
+    }
+
+    @Override
+    public FloatDenseBlock read(Kryo kryo, Input in, Class<FloatDenseBlock> type) {
+      int rows = in.readInt(true);
+      int features = in.readInt(true);
+      float[] v = in.readFloats(in.readInt(true));
+      byte[] y = in.readBytes(in.readInt(true));
+      return new FloatDenseBlock(rows, features, v, y, in.readLong());
+    }
+  }
+
+  /** Kryo serializer of {@link FloatCsrBlock}. */
+  static final class FloatCsrBlockSerializer extends Serializer<FloatCsrBlock> {
+    FloatCsrBlockSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, FloatCsrBlock b) {
+      out.writeInt(b.rows(), true);
+      out.writeInt(b.features(), true);
+      writeInts(out, b.rowPtr());
+      writeInts(out, b.colIdx());
+      out.writeInt(b.values().length, true);
+      out.writeFloats(b.values());
+      out.writeInt(b.labelBytes().length, true);
+      out.writeBytes(b.labelBytes());
+      out.writeLong(b.firstRow());
+    }
+
+    @Override
+    public FloatCsrBlock read(Kryo kryo, Input in, Class<FloatCsrBlock> type) {
+      int rows = in.readInt(true);
+      int features = in.readInt(true);
+      int[] ptr = readInts(in);
+      int[] col = readInts(in);
+      float[] v = in.readFloats(in.readInt(true));
+      byte[] y = in.readBytes(in.readInt(true));
+      return new FloatCsrBlock(rows, features, ptr, col, v, y, in.readLong());
+    }
+  }
+
+  /** Kryo serializer of rows in transit: first index, labels, then CSR arrays. */
+  static final class RowChunkSerializer extends Serializer<RowChunk> {
+    RowChunkSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, RowChunk c) {
+      out.writeLong(c.first());
+      writeDoubles(out, c.labels());
+      writeInts(out, c.rowPtr());
+      writeInts(out, c.indices());
+      writeDoubles(out, c.values());
+    }
+
+    @Override
+    public RowChunk read(Kryo kryo, Input in, Class<RowChunk> type) {
+      return new RowChunk(
+          in.readLong(), readDoubles(in), readInts(in), readInts(in), readDoubles(in));
+    }
   }
 
   /** Kryo serializer of a prefetch task result: first step, blocks per step, then each block. */

@@ -19,13 +19,25 @@ public enum ConfigKey {
   FORMAT(
       "format",
       "libsvm",
-      "Input format: libsvm | csv | idx (MNIST images; labels file via --idx-labels)."),
+      "Input format: libsvm | csv | idx (MNIST images; labels file via --idx-labels) | parquet"
+          + " (Spark ML's label + features vector, or numeric columns; part files in name order)."),
   FEATURES(
       "features", "0", "Declared feature count (0: the largest index seen / the column count)."),
   LABELS("labels", "", "Digit→±1 mapping for IDX data, e.g. 0vs1, 3,5vs8 or odd-even."),
   IDX_LABELS("idx-labels", "", "IDX label files matching --data (and --test-data after a ';')."),
   CSV_LABEL_COLUMN("csv-label-column", "-1", "CSV: 0-based label column, -1 for the last."),
   CSV_HEADER("csv-header", "false", "CSV: skip the first line."),
+  LABEL_COLUMN("label-column", "label", "Parquet: the numeric label column (±1 or 0/1)."),
+  FEATURE_COLUMNS(
+      "feature-columns",
+      "",
+      "Parquet: numeric feature columns, in order (empty: a vector column if there is one, else"
+          + " all other numeric columns)."),
+  FEATURE_STORAGE(
+      "feature-storage",
+      "double",
+      "Cached feature values: double | float (half the bytes; arithmetic stays double, and a run"
+          + " equals a double run on the float-rounded data bit for bit)."),
   GENERATOR_ROWS("generator-rows", "2000", "Generated data: number of rows."),
   GENERATOR_FEATURES("generator-features", "20", "Generated data: input dimension."),
   GENERATOR_WIDTH("generator-width", "8", "Generated data: hidden width of the ReLU teacher."),

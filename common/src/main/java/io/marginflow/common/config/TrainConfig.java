@@ -32,7 +32,7 @@ public record TrainConfig(
     ClusterSettings cluster,
     Settings settings) {
 
-  private static final Set<String> FORMATS = Set.of("libsvm", "csv", "idx");
+  private static final Set<String> FORMATS = Set.of("libsvm", "csv", "idx", "parquet");
 
   /** γ when --step is not given (constant and vanishing schedules). */
   public static final double DEFAULT_STEP = 1.0;
@@ -50,7 +50,10 @@ public record TrainConfig(
       long generatorRows,
       int generatorFeatures,
       int generatorWidth,
-      double generatorMargin) {
+      double generatorMargin,
+      String labelColumn,
+      List<String> featureColumns,
+      boolean floatStorage) {
 
     /** True when no data were given and the generator is used. */
     public boolean generated() {
@@ -97,7 +100,7 @@ public record TrainConfig(
   public static TrainConfig from(Settings s) {
     String format = s.text(FORMAT).toLowerCase(Locale.ROOT);
     if (!FORMATS.contains(format)) {
-      throw s.bad(FORMAT, "one of libsvm|csv|idx");
+      throw s.bad(FORMAT, "one of libsvm|csv|idx|parquet");
     }
     DataSettings data =
         new DataSettings(
@@ -112,7 +115,10 @@ public record TrainConfig(
             s.longValue(GENERATOR_ROWS, 1),
             s.integer(GENERATOR_FEATURES, 1),
             s.integer(GENERATOR_WIDTH, 1),
-            s.real(GENERATOR_MARGIN));
+            s.real(GENERATOR_MARGIN),
+            s.text(LABEL_COLUMN),
+            s.list(FEATURE_COLUMNS),
+            featureStorage(s));
     if (data.generatorMargin() < 0) {
       throw s.bad(GENERATOR_MARGIN, "a number ≥ 0");
     }
@@ -236,6 +242,17 @@ public record TrainConfig(
             stepPath,
             s.bytes(PREFETCH_BYTES, 1));
     return new TrainConfig(data, model, optimizer, output, cluster, s);
+  }
+
+  private static boolean featureStorage(Settings s) {
+    String storage = s.text(FEATURE_STORAGE).toLowerCase(Locale.ROOT);
+    if (!Set.of("double", "float").contains(storage)) {
+      throw s.bad(FEATURE_STORAGE, "one of double|float");
+    }
+    if (s.text(LABEL_COLUMN).isBlank()) {
+      throw s.bad(LABEL_COLUMN, "a column name");
+    }
+    return storage.equals("float");
   }
 
   /** The teacher–student generator of this run (seed derived from the run seed for "generator"). */

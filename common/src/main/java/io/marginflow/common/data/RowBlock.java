@@ -5,9 +5,13 @@ package io.marginflow.common.data;
  * matrix. Labels are ±1 stored as doubles; every row also carries its global row index (its
  * position in the whole dataset, 0-based), which is what the samplers speak about.
  *
- * <p>Blocks are immutable by convention: kernels never modify the arrays they are given.
+ * <p>Blocks are immutable by convention: kernels never modify the arrays they are given. Kernels
+ * take {@link DenseBlock} and {@link CsrBlock}; the float-storage blocks ({@link FloatDenseBlock},
+ * {@link FloatCsrBlock}) are cached forms that {@link FloatStorage} and {@code select} widen to
+ * those before any kernel runs.
  */
-public sealed interface RowBlock extends java.io.Serializable permits DenseBlock, CsrBlock {
+public sealed interface RowBlock extends java.io.Serializable
+    permits DenseBlock, CsrBlock, FloatDenseBlock, FloatCsrBlock {
 
   /** Number of rows in this block. */
   int rows();
@@ -20,6 +24,11 @@ public sealed interface RowBlock extends java.io.Serializable permits DenseBlock
 
   /** Global 0-based row index of each row; length ≥ {@link #rows()}. */
   long[] rowIndex();
+
+  /** Global index of local row 0 (blocks hold contiguous ranges); not defined for 0 rows. */
+  default long firstRowIndex() {
+    return rowIndex()[0];
+  }
 
   /** A new block holding the given local rows, in the given order (used to gather a minibatch). */
   RowBlock select(int[] localRows, int count);

@@ -35,6 +35,24 @@ public final class LabelParser {
     return v;
   }
 
+  /**
+   * The label of a numeric label value (a Parquet label column): the values of the accepted tokens
+   * map as the tokens do, 1 → +1, −1 → −1 and the 0 of the 0/1 convention → −1; any other value (2,
+   * 0.5, NaN) raises a {@link DataFormatException} naming {@code file} and 1-based {@code row}.
+   */
+  public static double ofValue(double v, String file, long row, String column) {
+    if (v == 1.0 || v == -1.0) {
+      return v;
+    }
+    if (v == 0.0) {
+      return -1.0;
+    }
+    throw new DataFormatException(
+        file,
+        row,
+        "bad label in column '" + column + "', expected one of 1, -1, 0 (got " + v + ")");
+  }
+
   /** True when {@code s[start, end)} is the token {@code 0} or {@code 0.0}. */
   static boolean isZeroToken(CharSequence s, int start, int end) {
     return s.charAt(start) == '0';

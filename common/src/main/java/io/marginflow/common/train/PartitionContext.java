@@ -1,5 +1,6 @@
 package io.marginflow.common.train;
 
+import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlocks;
 import io.marginflow.common.loss.Loss;
@@ -17,6 +18,9 @@ import java.util.List;
  * from (seed, k) alone, gathers them and sums their loss-frame subgradients. {@link LocalTrainer}
  * and the Spark job call exactly these methods, so both compute the same numbers.
  *
+ * <p>Blocks cached in float storage ({@link FloatStorage}) are widened to double before any kernel:
+ * a full pass widens each block into a reusable buffer, a minibatch widens only its members.
+ *
  * <p>Not thread-safe: holds a network workspace and scratch buffers (one context per task thread).
  */
 public final class PartitionContext {
@@ -26,6 +30,7 @@ public final class PartitionContext {
   private final MinibatchSampler sampler;
   private final Workspace workspace;
   private final StepKernel stepKernel;
+  private final FloatStorage storage = new FloatStorage();
   private long[] members = new long[0];
   private int[] local = new int[0];
   private double[] a = new double[0];
@@ -79,7 +84,7 @@ public final class PartitionContext {
     long partHi = Long.MIN_VALUE;
     for (RowBlock block : blocks) {
       if (block.rows() > 0) {
-        long lo = block.rowIndex()[0];
+        long lo = block.firstRowIndex();
         partLo = Math.min(partLo, lo);
         partHi = Math.max(partHi, lo + block.rows());
       }
@@ -95,14 +100,14 @@ public final class PartitionContext {
       if (rows == 0 || drawn == 0) {
         continue;
       }
-      long lo = block.rowIndex()[0];
+      long lo = block.firstRowIndex();
       int from = lowerBound(members, drawn, lo);
       int count = lowerBound(members, drawn, lo + rows) - from;
       if (count == 0) {
         continue;
       }
       if (count == rows) {
-        parts.add(block);
+        parts.add(FloatStorage.toDouble(block));
       } else {
         ensureLocal(count);
         for (int i = 0; i < count; i++) {
@@ -143,7 +148,8 @@ public final class PartitionContext {
       double[] previousTheta,
       double previousNormPowL) {
     EvaluationPass pass = new EvaluationPass(loss, network.parameterCount());
-    for (RowBlock block : blocks) {
+    for (RowBlock stored : blocks) {
+      RowBlock block = storage.widen(stored);
       ensureScratch(block.rows());
       pass.addBlock(
           network,
@@ -164,7 +170,8 @@ public final class PartitionContext {
   /** log Σ_i ℓ(p_i) over this partition's rows (−∞ when empty): the loss-based rule's full loss. */
   public double logSumLoss(List<RowBlock> blocks, double[] theta) {
     double total = Double.NEGATIVE_INFINITY;
-    for (RowBlock block : blocks) {
+    for (RowBlock stored : blocks) {
+      RowBlock block = storage.widen(stored);
       int m = block.rows();
       ensureScratch(m);
       network.forward(block, theta, workspace, a);
@@ -185,7 +192,8 @@ public final class PartitionContext {
    */
   public void forEachMargin(
       List<RowBlock> blocks, double[] theta, double normPowL, MarginVisitor sink) {
-    for (RowBlock block : blocks) {
+    for (RowBlock stored : blocks) {
+      RowBlock block = storage.widen(stored);
       int m = block.rows();
       ensureScratch(m);
       network.forward(block, theta, workspace, a);

@@ -92,8 +92,28 @@ class TrainConfigTest {
         e.getMessage());
     e = assertThrows(ConfigException.class, () -> parse("--steps", "-1"));
     assertEquals("steps: expected an integer ≥ 0, got '-1'", e.getMessage());
-    e = assertThrows(ConfigException.class, () -> parse("--format", "parquet"));
-    assertTrue(e.getMessage().startsWith("format: expected one of libsvm|csv|idx"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--format", "orc"));
+    assertTrue(
+        e.getMessage().startsWith("format: expected one of libsvm|csv|idx|parquet"),
+        e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--feature-storage", "half"));
+    assertTrue(
+        e.getMessage().startsWith("feature-storage: expected one of double|float"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--label-column", " "));
+    assertTrue(e.getMessage().startsWith("label-column:"), e.getMessage());
+    TrainConfig pq =
+        parse(
+            "--format",
+            "parquet",
+            "--label-column",
+            "y",
+            "--feature-columns",
+            "a,b",
+            "--feature-storage",
+            "float");
+    assertEquals("y", pq.data().labelColumn());
+    assertEquals(List.of("a", "b"), pq.data().featureColumns());
+    assertTrue(pq.data().floatStorage());
     e = assertThrows(ConfigException.class, () -> parse("--format", "idx", "--data", "x"));
     assertTrue(e.getMessage().startsWith("labels:"), e.getMessage());
     e = assertThrows(ConfigException.class, () -> parse("--theta-shipping", "pigeon"));

@@ -81,7 +81,11 @@ final class DataCheck {
           }
         }
       }
-      return new Facts(found, rows, pos, nnz, width, String.join(",", uris));
+      String source = String.join(",", uris);
+      if (d.format().equals("parquet")) {
+        source += " (parquet, " + found.size() + " part files)";
+      }
+      return new Facts(found, rows, pos, nnz, width, source);
     } catch (DataFormatException e) {
       problems.add(new Problem(e.file() + (e.line() > 0 ? ":" + e.line() : ""), e.getMessage()));
     } catch (IllegalArgumentException e) {

@@ -39,6 +39,19 @@ final class Estimates {
     return 12L * nonZeros + 20L * rows + 4L * blocks(rows, partitions, blockRows);
   }
 
+  /**
+   * Bytes of blocks in float storage ({@code --feature-storage float}): 4 per value (dense: every
+   * feature; CSR: 8 per entry with its column), 1 per label, 4 per CSR row pointer and 8 per block
+   * (its first row index).
+   */
+  static long floatBytes(
+      long rows, long nonZeros, int features, boolean sparse, int partitions, int blockRows) {
+    long blocks = blocks(rows, partitions, blockRows);
+    return sparse
+        ? 8L * nonZeros + 5L * rows + 12L * blocks
+        : rows * (4L * features + 1L) + 8L * blocks;
+  }
+
   /** Blocks of at most {@code blockRows} rows in each of P contiguous partitions of n rows. */
   static long blocks(long rows, int partitions, int blockRows) {
     long b = 0;

@@ -365,9 +365,12 @@ public final class RunValidator {
     private RunPlan.Split split(
         DataCheck.Facts f, int features, boolean sparse, int partitions, int blockRows) {
       long bytes =
-          sparse
-              ? Estimates.sparseBytes(f.rows(), f.nonZeros(), partitions, blockRows)
-              : Estimates.denseBytes(f.rows(), features);
+          config.data().floatStorage()
+              ? Estimates.floatBytes(
+                  f.rows(), f.nonZeros(), features, sparse, partitions, blockRows)
+              : sparse
+                  ? Estimates.sparseBytes(f.rows(), f.nonZeros(), partitions, blockRows)
+                  : Estimates.denseBytes(f.rows(), features);
       return new RunPlan.Split(f.files(), f.rows(), f.positives(), f.source(), bytes);
     }
   }

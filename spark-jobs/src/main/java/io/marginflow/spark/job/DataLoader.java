@@ -2,6 +2,7 @@ package io.marginflow.spark.job;
 
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.data.Dataset;
+import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DigitLabels;
@@ -102,10 +103,24 @@ public final class DataLoader {
       List<RowBlock> rebuilt = repartition(ds, p, blockRows);
       blocks = sc.parallelize(rebuilt, p);
       description = String.join(",", uris) + " (IDX, labels " + config.data().labels() + ")";
+    } else if (config.data().format().equals("parquet")) {
+      blocks =
+          ParquetIngest.load(
+              DataScanner.session(sc),
+              files,
+              lineFormat(features).parquet(),
+              features,
+              p,
+              blockRows,
+              sparse);
+      description = String.join(",", uris) + " (parquet)";
     } else {
       LineFormat fmt = lineFormat(features);
       blocks = SparkIngest.load(sc, files, fmt, p, blockRows, sparse, conf);
       description = String.join(",", uris);
+    }
+    if (config.data().floatStorage()) {
+      blocks = blocks.map(FloatStorage::compact);
     }
     blocks = blocks.persist(StorageLevel.MEMORY_AND_DISK());
     sc.setJobDescription("marginflow: cache " + (test ? "test" : "training") + " blocks");
@@ -119,6 +134,7 @@ public final class DataLoader {
       pos += s[1];
       bytes += s[2];
     }
+    CacheFit.checkCached(sc, blocks, bytes);
     int f = features > 0 ? features : blocks.first().features();
     LOG.info(
         "{} data: {} rows ({} positive), {} features, {} partitions, {} blocks, {} cached bytes",

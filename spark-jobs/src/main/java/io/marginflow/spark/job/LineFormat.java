@@ -6,16 +6,18 @@ import io.marginflow.common.io.ParsedRow;
 import java.io.Serializable;
 
 /**
- * A line-oriented input format as shipped to executors: LIBSVM or CSV, with the declared feature
- * count (LIBSVM: 0 during the scan pass means "accept any index"), and how many header lines to
- * skip.
+ * An input format as shipped to executors: LIBSVM or CSV, with the declared feature count (LIBSVM:
+ * 0 during the scan pass means "accept any index"), and how many header lines to skip; or Parquet
+ * (not line-oriented: read by {@link ParquetIngest}) with its label and feature columns.
  *
- * @param kind {@code libsvm} or {@code csv}
+ * @param kind {@code libsvm}, {@code csv} or {@code parquet}
  * @param features declared features (libsvm; 0 = unknown yet) or CSV feature columns
  * @param csvLabelColumn CSV label column (−1: last)
  * @param headerLines lines to skip at the top of each file
+ * @param parquet Parquet: the label and feature columns (ignored by the line formats)
  */
-public record LineFormat(String kind, int features, int csvLabelColumn, int headerLines)
+public record LineFormat(
+    String kind, int features, int csvLabelColumn, int headerLines, ParquetColumns parquet)
     implements Serializable {
 
   /** Largest index accepted while the feature count is still unknown (scan pass). */
@@ -23,27 +25,49 @@ public record LineFormat(String kind, int features, int csvLabelColumn, int head
 
   /** Validates the fields. */
   public LineFormat {
-    if (!kind.equals("libsvm") && !kind.equals("csv")) {
-      throw new IllegalArgumentException("format: expected libsvm or csv, got '" + kind + "'");
+    if (!kind.equals("libsvm") && !kind.equals("csv") && !kind.equals("parquet")) {
+      throw new IllegalArgumentException(
+          "format: expected libsvm, csv or parquet, got '" + kind + "'");
+    }
+    if (parquet == null) {
+      throw new IllegalArgumentException("parquet columns must not be null");
     }
     if (features < 0 || headerLines < 0) {
       throw new IllegalArgumentException("features and headerLines must be ≥ 0");
     }
   }
 
-  /** The line format of a run's data settings with {@code features} declared (0: unknown). */
+  /** A line format (LIBSVM or CSV); Parquet columns at their defaults. */
+  public LineFormat(String kind, int features, int csvLabelColumn, int headerLines) {
+    this(kind, features, csvLabelColumn, headerLines, ParquetColumns.DEFAULT);
+  }
+
+  /** The input format of a run's data settings with {@code features} declared (0: unknown). */
   public static LineFormat of(
       io.marginflow.common.config.TrainConfig.DataSettings data, int features) {
-    return new LineFormat(data.format(), features, data.csvLabelColumn(), data.csvHeader() ? 1 : 0);
+    return new LineFormat(
+        data.format(),
+        features,
+        data.csvLabelColumn(),
+        data.csvHeader() ? 1 : 0,
+        new ParquetColumns(data.labelColumn(), data.featureColumns()));
+  }
+
+  /** True for Parquet input (not line-oriented). */
+  public boolean isParquet() {
+    return kind.equals("parquet");
   }
 
   /** The same format with the feature count fixed. */
   public LineFormat withFeatures(int f) {
-    return new LineFormat(kind, f, csvLabelColumn, headerLines);
+    return new LineFormat(kind, f, csvLabelColumn, headerLines, parquet);
   }
 
   /** A parser for this format (one per task). */
   public Parser parser() {
+    if (isParquet()) {
+      throw new IllegalStateException("parquet is not a line format");
+    }
     if (kind.equals("libsvm")) {
       LibsvmLineParser p = new LibsvmLineParser(features == 0 ? UNBOUNDED_FEATURES : features);
       return p::parse;

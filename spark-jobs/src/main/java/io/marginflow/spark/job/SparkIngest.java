@@ -176,7 +176,7 @@ public final class SparkIngest {
   }
 
   /** Replays the first '0' and '-1' negative rows, in line order, through the file's check. */
-  private static void checkLabels(LabelConventionCheck labels, long firstZero, long firstMinusOne) {
+  static void checkLabels(LabelConventionCheck labels, long firstZero, long firstMinusOne) {
     if (firstZero == 0 || firstMinusOne == 0) {
       return;
     }

@@ -76,6 +76,7 @@ public final class TrainJob {
     List<InputFile> testFiles = plan.test() == null ? List.of() : plan.test().files();
     int features = plan.features();
 
+    CacheFit.checkEstimate(sc, plan.cachedBytes()); // before anything is written
     RunStore store = resume ? RunStore.open(runDir, hadoop) : RunStore.create(runDir, hadoop);
     IngestedData train = null;
     IngestedData test = null;

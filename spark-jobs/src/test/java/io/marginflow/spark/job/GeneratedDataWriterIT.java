@@ -83,6 +83,58 @@ class GeneratedDataWriterIT {
     assertEquals(x[3], two.get(500).getDouble(4));
   }
 
+  @Test
+  void parquetOutputIngestsToTheGeneratorsRowsAndTrainsLikeTheInMemoryGenerator()
+      throws IOException {
+    TeacherStudentConfig cfg =
+        new TeacherStudentConfig(
+            io.marginflow.common.train.Seeds.derive(42, "generator"), 900, 6, 5, 0.05);
+    Path dir = tmp.resolve("gen-parquet");
+    GeneratedDataWriter.write(spark, cfg, 4, dir.toString(), "parquet");
+    String[] common = {
+      "--model", "mlp:6-5-1", "--partitions", "3", "--batch", "30", "--steps", "20",
+      "--eval-every", "10", "--checkpoint-every", "0", "--seed", "42", "--step-path", "job"
+    };
+    TrainJob.Outcome memory =
+        TrainJob.run(
+            RunFiles.config(
+                RowsPathIT.concat(
+                    common,
+                    "--generator-rows",
+                    "900",
+                    "--generator-features",
+                    "6",
+                    "--generator-width",
+                    "5",
+                    "--generator-margin",
+                    "0.05",
+                    "--out",
+                    tmp.resolve("memory").toString())),
+            spark);
+    TrainJob.Outcome parquet =
+        TrainJob.run(
+            RunFiles.config(
+                RowsPathIT.concat(
+                    common,
+                    "--data",
+                    dir.toString(),
+                    "--format",
+                    "parquet",
+                    "--out",
+                    tmp.resolve("parquet").toString())),
+            spark);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        memory.state().theta(), parquet.state().theta(), "θ");
+    assertEquals(
+        RunFiles.stepsWithoutWall(memory.runDir(), spark.sparkContext().hadoopConfiguration()),
+        RunFiles.stepsWithoutWall(parquet.runDir(), spark.sparkContext().hadoopConfiguration()));
+    assertEquals(
+        RunFiles.text(
+            memory.runDir(), "metrics/eval.jsonl", spark.sparkContext().hadoopConfiguration()),
+        RunFiles.text(
+            parquet.runDir(), "metrics/eval.jsonl", spark.sparkContext().hadoopConfiguration()));
+  }
+
   private Path write(int files, String format) {
     Path out = tmp.resolve(format + "-" + files);
     GeneratedDataWriter.write(spark, CONFIG, files, out.toString(), format);
