@@ -3,15 +3,16 @@ package io.marginflow.bench;
 import io.marginflow.common.net.BlasInfo;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
 
 /**
- * Interleaved timing of the dense-MLP network step and the bare BLAS calls of the same step, for a
- * shared, noisy machine: the two alternate call by call, so interference hits both alike, and the
- * minimum and median over many repetitions are compared. A complement to the JMH numbers, not a
- * replacement.
+ * Interleaved timing of a network step (the dense MLP, or with a second argument {@code cnn} the
+ * CNN of {@link CnnGemmBenchmark}) and the bare BLAS calls of the same step, for a shared, noisy
+ * machine: the two alternate call by call, so interference hits both alike, and the minimum and
+ * median over many repetitions are compared. A complement to the JMH numbers, not a replacement.
  *
  * <pre>
- * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps]
+ * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps] [cnn]
  * </pre>
  */
 public final class PairedComparison {
@@ -20,7 +21,31 @@ public final class PairedComparison {
 
   /** Runs warm-up, then {@code reps} (default 400) alternating pairs, and prints a summary. */
   public static void main(String[] args) {
-    System.out.print(report(args.length > 0 ? Integer.parseInt(args[0]) : 400));
+    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+    if (args.length > 1 && args[1].equals(Workload.CNN.key())) {
+      System.out.print(cnnReport(reps));
+    } else {
+      System.out.print(report(reps));
+    }
+  }
+
+  /** The CNN's double step against {@link CnnGemmBenchmark}, interleaved; the Markdown summary. */
+  public static String cnnReport(int reps) {
+    NetworkStepBenchmark net = new NetworkStepBenchmark();
+    net.workload = Workload.CNN.key();
+    net.precision = "double";
+    net.setUp();
+    CnnGemmBenchmark blas = new CnnGemmBenchmark();
+    blas.setUp();
+    return interleave(
+        net,
+        blas::step,
+        blas::forward,
+        Workload.CNN,
+        "double",
+        "DGEMM",
+        new double[] {CnnGemmBenchmark.stepFlops(), CnnGemmBenchmark.forwardFlops()},
+        reps);
   }
 
   /**
@@ -40,20 +65,41 @@ public final class PairedComparison {
     DgemmBenchmark blas = new DgemmBenchmark();
     blas.precision = precision;
     blas.setUp();
+    String gemm = precision.equals("single") ? "SGEMM" : "DGEMM";
+    return interleave(
+        net,
+        blas::step,
+        blas::forward,
+        Workload.MLP_DENSE,
+        precision,
+        gemm,
+        new double[] {DgemmBenchmark.stepFlops(), DgemmBenchmark.forwardFlops()},
+        reps);
+  }
+
+  private static String interleave(
+      NetworkStepBenchmark net,
+      DoubleSupplier blasStep,
+      DoubleSupplier blasForward,
+      Workload workload,
+      String precision,
+      String gemm,
+      double[] blasFlops,
+      int reps) {
     double sink = 0;
     for (int i = 0; i < Math.min(200, 10 * reps); i++) { // JIT warm-up of both paths
-      sink += net.step() + blas.step() + net.forward() + blas.forward();
+      sink += net.step() + blasStep.getAsDouble() + net.forward() + blasForward.getAsDouble();
     }
     long[][] t = new long[4][reps];
     for (int i = 0; i < reps; i++) {
       long t0 = System.nanoTime();
       sink += net.step();
       long t1 = System.nanoTime();
-      sink += blas.step();
+      sink += blasStep.getAsDouble();
       long t2 = System.nanoTime();
       sink += net.forward();
       long t3 = System.nanoTime();
-      sink += blas.forward();
+      sink += blasForward.getAsDouble();
       long t4 = System.nanoTime();
       t[0][i] = t1 - t0;
       t[1][i] = t2 - t1;
@@ -63,21 +109,21 @@ public final class PairedComparison {
     for (long[] a : t) {
       Arrays.sort(a);
     }
-    String gemm = precision.equals("single") ? "SGEMM" : "DGEMM";
     String[] names = {
       "network step (" + precision + ")",
       "BLAS-only step (" + gemm + ")",
       "network forward (" + precision + ")",
       "BLAS-only forward (" + gemm + ")"
     };
-    double[] flops = {
-      Workload.MLP_DENSE.stepFlops(), DgemmBenchmark.stepFlops(),
-      Workload.MLP_DENSE.forwardFlops(), DgemmBenchmark.forwardFlops()
-    };
+    double[] flops = {workload.stepFlops(), blasFlops[0], workload.forwardFlops(), blasFlops[1]};
     StringBuilder sb = new StringBuilder();
     sb.append("BLAS: ")
         .append(BlasInfo.implementation())
-        .append(", mlp:784-256-256-1, 256 rows, ")
+        .append(", ")
+        .append(workload.spec())
+        .append(", ")
+        .append(workload.rows())
+        .append(" rows, ")
         .append(precision)
         .append(", ")
         .append(reps)
