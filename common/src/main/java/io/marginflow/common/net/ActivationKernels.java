@@ -59,7 +59,16 @@ final class ActivationKernels {
     }
   }
 
-  /** The same σ' as {@link #backward} for one value (for tests). */
+  /** σ(z) for one value, bit for bit as {@link #forward} computes it (a = the slope). */
+  static double apply(Activation.Kind kind, double a, double z) {
+    return switch (kind) {
+      case RELU -> Math.max(z, 0.0);
+      case LEAKY -> a <= 1.0 ? Math.max(z, a * z) : Math.min(z, a * z);
+      case IDENTITY -> z;
+    };
+  }
+
+  /** The same σ' as {@link #backward} for one value (also used by fused kernels). */
   static double derivative(double z, double a, double e) {
     double s = Math.min(Math.max(z * LIFT * LIFT, -1.0), 1.0);
     return Math.max(s, 0.0) + a * Math.max(-s, 0.0) + e * (1.0 - s * s);

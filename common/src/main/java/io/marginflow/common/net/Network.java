@@ -17,12 +17,13 @@ import java.util.Objects;
  * in order; a dense layer stores W (out × in, row-major), a conv layer W (outC × inC × K × K); with
  * {@code /bias=first} the first weight layer's bias (one per output unit or channel) follows its W.
  *
- * <p>Dense layers run as DGEMMs over the whole block, convolutions as im2col + DGEMM per image (the
- * conv/pool layers before the first dense layer run chunk by chunk of a few images, so that their
- * large intermediates are still in cache when the next layer reads them), a {@link CsrBlock}
- * feeding a dense first layer uses sparse kernels ({@link SparseKernels}), and a CSR block feeding
- * a conv/pool first layer is densified into the workspace. Kernels allocate nothing after the
- * {@link Workspace} has grown to the largest block.
+ * <p>Dense layers run as DGEMMs over the whole block, convolutions as im2col + one DGEMM per image
+ * chunk (the conv/pool layers before the first dense layer run chunk by chunk of a few images, so
+ * that their large intermediates are still in cache when the next layer reads them; a max pool
+ * after an activated layer applies σ itself, see {@link PoolLayer}), a {@link CsrBlock} feeding a
+ * dense first layer uses sparse kernels ({@link SparseKernels}), and a CSR block feeding a
+ * conv/pool first layer is densified into the workspace. Kernels allocate nothing after the {@link
+ * Workspace} has grown to the largest block.
  *
  * <p>NaN policy: no checks in the kernels; NaN in θ or x propagates to the outputs (a max-pool
  * window keeps its first entry when that is NaN and may skip a later NaN). Immutable and
@@ -45,6 +46,12 @@ public final class Network {
 
   /** activated[i]: σ follows layer i (weight layers except the last). */
   final boolean[] activated;
+
+  /**
+   * activationFused[i]: layer i is activated and the max pool after it applies σ itself (see {@link
+   * PoolLayer}): σ(pre[i]) is never stored and post[i] is pre[i].
+   */
+  final boolean[] activationFused;
 
   final Activation activation;
   private final int degree;
@@ -77,6 +84,12 @@ public final class Network {
     int first = -1;
     int lastWeight = -1;
     for (int i = 0; i < n; i++) {
+      if (specs.get(i).hasWeights()) {
+        lastWeight = i;
+      }
+    }
+    int lastWeightLayer = lastWeight;
+    for (int i = 0; i < n; i++) {
       LayerSpec s = specs.get(i);
       InputShape out = shapes.get(i);
       boolean bias = spec.firstLayerBias() && first < 0 && s.hasWeights();
@@ -86,7 +99,9 @@ public final class Network {
       } else if (s instanceof LayerSpec.Conv c) {
         layer = new Conv2dLayer(i, in, c, out, offset, bias);
       } else {
-        layer = new PoolLayer(i, in, (LayerSpec.Pool) s, out);
+        // σ follows every weight layer except the last; a max pool right after one fuses it
+        boolean prevActivated = i > 0 && specs.get(i - 1).hasWeights() && i - 1 != lastWeightLayer;
+        layer = new PoolLayer(i, in, (LayerSpec.Pool) s, out, prevActivated ? activation : null, e);
       }
       layers[i] = layer;
       if (s.hasWeights()) {
@@ -106,6 +121,11 @@ public final class Network {
       activated[i] = layers[i] instanceof DenseLayer || layers[i] instanceof Conv2dLayer;
     }
     activated[lastWeight] = false;
+    this.activationFused = new boolean[n];
+    for (int i = 0; i + 1 < n; i++) {
+      activationFused[i] =
+          activated[i] && layers[i + 1] instanceof PoolLayer p && p.fusesForwardActivation();
+    }
     this.degree = l;
     this.parameterCount = offset;
     this.firstWeightIndex = first;
@@ -258,7 +278,7 @@ public final class Network {
     } else { // CSR into a dense first layer (always the whole block)
       SparseKernels.forward((CsrBlock) block, (DenseLayer) layer, theta, z, ws);
     }
-    if (activated[i]) {
+    if (activated[i] && !activationFused[i]) {
       ActivationKernels.forward(activation, z, ws.post[i], r0 * layer.outSize, r1 * layer.outSize);
     }
   }
@@ -364,7 +384,7 @@ public final class Network {
     for (int i = 0; i < layers.length - 1; i++) {
       long size = layers[i].outSize;
       perRow += 8 * size;
-      if (activated[i] && activation.kind() != Activation.Kind.IDENTITY) {
+      if (activated[i] && !activationFused[i] && activation.kind() != Activation.Kind.IDENTITY) {
         perRow += 8 * size;
       }
       if (layers[i] instanceof PoolLayer p && p.isMax()) {
@@ -378,7 +398,7 @@ public final class Network {
     long fixed = 0;
     for (Layer layer : layers) {
       if (layer instanceof Conv2dLayer c) {
-        fixed = Math.max(fixed, 16L * c.colScratch());
+        fixed = Math.max(fixed, 16L * c.colScratch(imageChunk) + 8L * c.outScratch(imageChunk));
       }
     }
     long rows = Math.max(1, (WORKSPACE_BUDGET_BYTES - fixed) / Math.max(1, perRow));

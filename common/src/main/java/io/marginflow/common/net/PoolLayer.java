@@ -7,6 +7,15 @@ import java.util.Arrays;
  * weights). Max pooling records, per output, the input position of the first maximum in window scan
  * order (row by row, left to right; a later equal value does not win), and backward routes the
  * gradient there — the fixed tie rule of science.md §1. Average pooling divides by K².
+ *
+ * <p>A max pool right after an activated layer fuses the activation: forward reads the previous
+ * layer's pre-activations and applies σ to each window entry on the fly (the same expression as
+ * {@link ActivationKernels#forward}, so the values and the arg-max are those of σ(pre) bit for bit,
+ * and σ(pre) is never stored); with non-overlapping windows (stride ≥ K) backward also writes dx =
+ * dz·σ'(pre) at the arg-max directly ({@link #fusesInputActivation}), instead of a scatter followed
+ * by a σ' pass over the whole input. Every input gets at most one contribution, so the products are
+ * those of the separate passes; only a NaN pre-activation outside the arg-max no longer turns its
+ * (zero) gradient into NaN. Both save a pass over the largest activations of a CNN.
  */
 final class PoolLayer extends Layer {
 
@@ -19,7 +28,22 @@ final class PoolLayer extends Layer {
   private final int outH;
   private final int outW;
 
-  PoolLayer(int index, InputShape in, LayerSpec.Pool spec, InputShape out) {
+  /** σ of the previous layer when fused into this max pool (null: not fused). */
+  private final Activation inputActivation;
+
+  private final double reluDerivativeAtZero;
+
+  /**
+   * A pool layer; {@code inputActivation} is σ of the previous layer when that layer is activated
+   * (null otherwise), fused when this is a max pool and σ is not the identity.
+   */
+  PoolLayer(
+      int index,
+      InputShape in,
+      LayerSpec.Pool spec,
+      InputShape out,
+      Activation inputActivation,
+      double reluDerivativeAtZero) {
     super(index, in, out, -1, 0, -1);
     this.max = spec.kind() == LayerSpec.PoolKind.MAX;
     this.channels = in.channels();
@@ -29,10 +53,25 @@ final class PoolLayer extends Layer {
     this.stride = spec.stride();
     this.outH = out.height();
     this.outW = out.width();
+    this.inputActivation =
+        max && inputActivation != null && inputActivation.kind() != Activation.Kind.IDENTITY
+            ? inputActivation
+            : null;
+    this.reluDerivativeAtZero = reluDerivativeAtZero;
   }
 
   boolean isMax() {
     return max;
+  }
+
+  /** Whether forward reads the previous layer's pre-activations and applies σ itself. */
+  boolean fusesForwardActivation() {
+    return inputActivation != null;
+  }
+
+  @Override
+  boolean fusesInputActivation() {
+    return inputActivation != null && stride >= k;
   }
 
   @Override
@@ -49,33 +88,100 @@ final class PoolLayer extends Layer {
     }
   }
 
+  /**
+   * Max pool of σ(x) (σ = the fused activation, or none): per window the first maximum in scan
+   * order, branch-free (an int select and {@link Math#max}; the outcome is unpredictable).
+   */
   private void maxForward(int r0, int r1, double[] x, double[] z, int[] argmax) {
+    Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
+    double a = inputActivation == null ? 1.0 : inputActivation.slope();
     for (int r = r0; r < r1; r++) {
       int xRow = r * inSize;
       int zRow = r * outSize;
       for (int c = 0; c < channels; c++) {
         int chan = c * inH * inW;
         for (int oh = 0; oh < outH; oh++) {
-          for (int ow = 0; ow < outW; ow++) {
-            int first = chan + oh * stride * inW + ow * stride;
-            int best = first;
-            double bestValue = x[xRow + first];
-            for (int kh = 0; kh < k; kh++) {
-              int p = first + kh * inW;
-              for (int kw = 0; kw < k; kw++) {
-                double v = x[xRow + p + kw];
-                // strict '>' keeps the first maximum; written branch-free (int select + max)
-                // because the outcome is unpredictable
-                best = v > bestValue ? p + kw : best;
-                bestValue = Math.max(bestValue, v);
-              }
-            }
-            int o = zRow + (c * outH + oh) * outW + ow;
-            z[o] = x[xRow + best];
-            argmax[o] = best;
+          int o = zRow + (c * outH + oh) * outW;
+          int rowFirst = chan + oh * stride * inW;
+          if (k == 2 && kind == null) {
+            maxRow2(x, xRow, rowFirst, z, argmax, o);
+          } else if (k == 2 && kind == Activation.Kind.RELU) {
+            maxRow2Relu(x, xRow, rowFirst, z, argmax, o);
+          } else {
+            maxRow(x, xRow, rowFirst, z, argmax, o, kind, a);
           }
         }
       }
+    }
+  }
+
+  /** One output row, any K, σ applied when kind is not null. */
+  private void maxRow(
+      double[] x,
+      int xRow,
+      int rowFirst,
+      double[] z,
+      int[] argmax,
+      int o,
+      Activation.Kind kind,
+      double a) {
+    for (int ow = 0; ow < outW; ow++) {
+      int first = rowFirst + ow * stride;
+      int best = first;
+      double bestValue = sigma(kind, a, x[xRow + first]);
+      for (int kh = 0; kh < k; kh++) {
+        int p = first + kh * inW;
+        for (int kw = 0; kw < k; kw++) {
+          double v = sigma(kind, a, x[xRow + p + kw]);
+          // strict '>' keeps the first maximum
+          best = v > bestValue ? p + kw : best;
+          bestValue = Math.max(bestValue, v);
+        }
+      }
+      z[o + ow] = sigma(kind, a, x[xRow + best]);
+      argmax[o + ow] = best;
+    }
+  }
+
+  private static double sigma(Activation.Kind kind, double a, double v) {
+    return kind == null ? v : ActivationKernels.apply(kind, a, v);
+  }
+
+  /** One output row of a 2×2 window (scan order p, p+1, p+W, p+W+1), no σ. */
+  private void maxRow2(double[] x, int xRow, int rowFirst, double[] z, int[] argmax, int o) {
+    for (int ow = 0; ow < outW; ow++) {
+      int p = rowFirst + ow * stride;
+      int q = p + inW;
+      double v0 = x[xRow + p];
+      double v1 = x[xRow + p + 1];
+      double v2 = x[xRow + q];
+      double v3 = x[xRow + q + 1];
+      int best = v1 > v0 ? p + 1 : p;
+      double m = Math.max(v0, v1);
+      best = v2 > m ? q : best;
+      m = Math.max(m, v2);
+      best = v3 > m ? q + 1 : best;
+      z[o + ow] = x[xRow + best];
+      argmax[o + ow] = best;
+    }
+  }
+
+  /** As {@link #maxRow2} on ReLU(x) = max(x, 0). */
+  private void maxRow2Relu(double[] x, int xRow, int rowFirst, double[] z, int[] argmax, int o) {
+    for (int ow = 0; ow < outW; ow++) {
+      int p = rowFirst + ow * stride;
+      int q = p + inW;
+      double v0 = Math.max(x[xRow + p], 0.0);
+      double v1 = Math.max(x[xRow + p + 1], 0.0);
+      double v2 = Math.max(x[xRow + q], 0.0);
+      double v3 = Math.max(x[xRow + q + 1], 0.0);
+      int best = v1 > v0 ? p + 1 : p;
+      double m = Math.max(v0, v1);
+      best = v2 > m ? q : best;
+      m = Math.max(m, v2);
+      best = v3 > m ? q + 1 : best;
+      z[o + ow] = Math.max(x[xRow + best], 0.0);
+      argmax[o + ow] = best;
     }
   }
 
@@ -119,6 +225,21 @@ final class PoolLayer extends Layer {
     Arrays.fill(dx, r0 * inSize, r1 * inSize, 0.0);
     if (max) {
       int[] argmax = ws.argmax[index];
+      if (fusesInputActivation()) { // one contribution per input: dx = (0 + dz)·σ'(pre)
+        double[] pre = ws.pre[index - 1];
+        double a = inputActivation.slope();
+        for (int r = r0; r < r1; r++) {
+          int xRow = r * inSize;
+          int zRow = r * outSize;
+          for (int o = 0; o < outSize; o++) {
+            int i = xRow + argmax[zRow + o];
+            dx[i] =
+                (0.0 + dz[zRow + o])
+                    * ActivationKernels.derivative(pre[i], a, reluDerivativeAtZero);
+          }
+        }
+        return;
+      }
       for (int r = r0; r < r1; r++) {
         int xRow = r * inSize;
         int zRow = r * outSize;
