@@ -48,14 +48,20 @@ final class ActivationKernels {
 
   /** d[i] ← d[i]·σ'(pre[i]) for from ≤ i &lt; to, with σ'(0) = e (identity: unchanged). */
   static void backward(Activation act, double e, double[] pre, double[] d, int from, int to) {
+    backward(act, e, pre, from, d, from, to - from);
+  }
+
+  /** d[dOff + j] ← d[dOff + j]·σ'(pre[preOff + j]) for 0 ≤ j &lt; len (identity: unchanged). */
+  static void backward(
+      Activation act, double e, double[] pre, int preOff, double[] d, int dOff, int len) {
     if (act.kind() == Activation.Kind.IDENTITY) {
       return;
     }
     double a = act.slope();
-    for (int i = from; i < to; i++) {
-      double s = Math.min(Math.max(pre[i] * LIFT * LIFT, -1.0), 1.0);
+    for (int j = 0; j < len; j++) {
+      double s = Math.min(Math.max(pre[preOff + j] * LIFT * LIFT, -1.0), 1.0);
       double factor = Math.max(s, 0.0) + a * Math.max(-s, 0.0) + e * (1.0 - s * s);
-      d[i] *= factor;
+      d[dOff + j] *= factor;
     }
   }
 

@@ -74,17 +74,25 @@ final class Conv2dLayer extends Layer {
   }
 
   @Override
-  void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws) {
+  void forward(
+      int r0,
+      int r1,
+      double[] x,
+      int xOrigin,
+      double[] theta,
+      double[] z,
+      int zOrigin,
+      Workspace ws) {
     int images = r1 - r0;
     int ld = images * colCols;
     double[] col = ws.col;
     assert col.length >= colRows * ld : "col scratch too small for " + images + " images";
     for (int n = 0; n < images; n++) {
-      im2col(x, (r0 + n) * inSize, col, ld, n * colCols);
+      im2col(x, (r0 + n - xOrigin) * inSize, col, ld, n * colCols);
     }
     // one image: Z is already CHW, written in place; else channel-major into ws.convOut
     double[] zc = images == 1 ? z : ws.convOut;
-    int zcOff = images == 1 ? r0 * outSize : 0;
+    int zcOff = images == 1 ? (r0 - zOrigin) * outSize : 0;
     Blas.INSTANCE.dgemm(
         "N",
         "N",
@@ -105,13 +113,14 @@ final class Conv2dLayer extends Layer {
     if (images > 1) {
       for (int n = 0; n < images; n++) {
         for (int c = 0; c < outC; c++) {
-          System.arraycopy(zc, c * ld + n * colCols, z, (r0 + n) * outSize + c * colCols, colCols);
+          System.arraycopy(
+              zc, c * ld + n * colCols, z, (r0 + n - zOrigin) * outSize + c * colCols, colCols);
         }
       }
     }
     if (biasOffset >= 0) {
       for (int n = r0; n < r1; n++) {
-        int zOff = n * outSize;
+        int zOff = (n - zOrigin) * outSize;
         for (int c = 0; c < outC; c++) {
           double b = theta[biasOffset + c];
           int base = zOff + c * colCols;
@@ -128,28 +137,31 @@ final class Conv2dLayer extends Layer {
       int r0,
       int r1,
       double[] x,
+      int xOrigin,
       double[] theta,
       double[] dz,
+      int dzOrigin,
       double[] dx,
+      int dxOrigin,
       double[] grad,
       Workspace ws) {
     int images = r1 - r0;
     int ld = images * colCols;
     double[] col = ws.col;
     double[] dzc = dz;
-    int dzcOff = r0 * outSize;
+    int dzcOff = (r0 - dzOrigin) * outSize;
     if (images > 1) { // pack dZ channel-major: dzc[c][n][pos]
       dzc = ws.convOut;
       dzcOff = 0;
       for (int n = 0; n < images; n++) {
         for (int c = 0; c < outC; c++) {
           System.arraycopy(
-              dz, (r0 + n) * outSize + c * colCols, dzc, c * ld + n * colCols, colCols);
+              dz, (r0 + n - dzOrigin) * outSize + c * colCols, dzc, c * ld + n * colCols, colCols);
         }
       }
     }
     for (int n = 0; n < images; n++) {
-      im2col(x, (r0 + n) * inSize, col, ld, n * colCols);
+      im2col(x, (r0 + n - xOrigin) * inSize, col, ld, n * colCols);
     }
     Blas.INSTANCE.dgemm(
         "T",
@@ -170,7 +182,7 @@ final class Conv2dLayer extends Layer {
         colRows);
     if (biasOffset >= 0) {
       for (int n = r0; n < r1; n++) {
-        int dzOff = n * outSize;
+        int dzOff = (n - dzOrigin) * outSize;
         for (int c = 0; c < outC; c++) {
           double s = 0;
           int base = dzOff + c * colCols;
@@ -201,7 +213,7 @@ final class Conv2dLayer extends Layer {
           0,
           ld);
       for (int n = 0; n < images; n++) {
-        col2im(dcol, ld, n * colCols, dx, (r0 + n) * inSize);
+        col2im(dcol, ld, n * colCols, dx, (r0 + n - dxOrigin) * inSize);
       }
     }
   }

@@ -12,10 +12,12 @@ import java.util.Arrays;
  * layer's pre-activations and applies σ to each window entry on the fly (the same expression as
  * {@link ActivationKernels#forward}, so the values and the arg-max are those of σ(pre) bit for bit,
  * and σ(pre) is never stored); with non-overlapping windows (stride ≥ K) backward also writes dx =
- * dz·σ'(pre) at the arg-max directly ({@link #fusesInputActivation}), instead of a scatter followed
- * by a σ' pass over the whole input. Every input gets at most one contribution, so the products are
- * those of the separate passes; only a NaN pre-activation outside the arg-max no longer turns its
- * (zero) gradient into NaN. Both save a pass over the largest activations of a CNN.
+ * dz·σ'(pre) at the arg-max directly ({@link #fusesInputActivation}; forward stores σ'(pre) at the
+ * arg-max, so backward never reads pre and the network keeps pre chunk-local), instead of a scatter
+ * followed by a σ' pass over the whole input. Every input gets at most one contribution, so the
+ * products are those of the separate passes; only a NaN pre-activation outside the arg-max no
+ * longer turns its (zero) gradient into NaN. Both save passes over the largest activations of a
+ * CNN.
  */
 final class PoolLayer extends Layer {
 
@@ -80,35 +82,61 @@ final class PoolLayer extends Layer {
   }
 
   @Override
-  void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws) {
+  void forward(
+      int r0,
+      int r1,
+      double[] x,
+      int xOrigin,
+      double[] theta,
+      double[] z,
+      int zOrigin,
+      Workspace ws) {
     if (max) {
-      maxForward(r0, r1, x, z, ws.argmax[index]);
+      maxForward(r0, r1, x, xOrigin, z, zOrigin, ws.argmax[index], ws.poolDerivative[index]);
     } else {
-      avgForward(r0, r1, x, z);
+      avgForward(r0, r1, x, xOrigin, z, zOrigin);
     }
   }
 
   /**
    * Max pool of σ(x) (σ = the fused activation, or none): per window the first maximum in scan
-   * order, branch-free (an int select and {@link Math#max}; the outcome is unpredictable).
+   * order, branch-free (an int select and {@link Math#max}; the outcome is unpredictable). The
+   * arg-max (and, when backward fuses σ', the factor σ'(pre) there, in {@code dfac}) is stored per
+   * output for the whole block.
    */
-  private void maxForward(int r0, int r1, double[] x, double[] z, int[] argmax) {
+  private void maxForward(
+      int r0,
+      int r1,
+      double[] x,
+      int xOrigin,
+      double[] z,
+      int zOrigin,
+      int[] argmax,
+      double[] dfac) {
     Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
     double a = inputActivation == null ? 1.0 : inputActivation.slope();
     for (int r = r0; r < r1; r++) {
-      int xRow = r * inSize;
-      int zRow = r * outSize;
+      int xRow = (r - xOrigin) * inSize;
+      int zRow = (r - zOrigin) * outSize;
+      int aRow = r * outSize;
       for (int c = 0; c < channels; c++) {
         int chan = c * inH * inW;
         for (int oh = 0; oh < outH; oh++) {
-          int o = zRow + (c * outH + oh) * outW;
+          int o = (c * outH + oh) * outW;
           int rowFirst = chan + oh * stride * inW;
           if (k == 2 && kind == null) {
-            maxRow2(x, xRow, rowFirst, z, argmax, o);
+            maxRow2(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o);
           } else if (k == 2 && kind == Activation.Kind.RELU) {
-            maxRow2Relu(x, xRow, rowFirst, z, argmax, o);
+            maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o);
           } else {
-            maxRow(x, xRow, rowFirst, z, argmax, o, kind, a);
+            maxRow(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, kind, a);
+          }
+          if (dfac != null) {
+            for (int ow = 0; ow < outW; ow++) {
+              dfac[aRow + o + ow] =
+                  ActivationKernels.derivative(
+                      x[xRow + argmax[aRow + o + ow]], a, reluDerivativeAtZero);
+            }
           }
         }
       }
@@ -121,8 +149,9 @@ final class PoolLayer extends Layer {
       int xRow,
       int rowFirst,
       double[] z,
+      int zo,
       int[] argmax,
-      int o,
+      int ao,
       Activation.Kind kind,
       double a) {
     for (int ow = 0; ow < outW; ow++) {
@@ -138,8 +167,8 @@ final class PoolLayer extends Layer {
           bestValue = Math.max(bestValue, v);
         }
       }
-      z[o + ow] = sigma(kind, a, x[xRow + best]);
-      argmax[o + ow] = best;
+      z[zo + ow] = sigma(kind, a, x[xRow + best]);
+      argmax[ao + ow] = best;
     }
   }
 
@@ -148,7 +177,8 @@ final class PoolLayer extends Layer {
   }
 
   /** One output row of a 2×2 window (scan order p, p+1, p+W, p+W+1), no σ. */
-  private void maxRow2(double[] x, int xRow, int rowFirst, double[] z, int[] argmax, int o) {
+  private void maxRow2(
+      double[] x, int xRow, int rowFirst, double[] z, int zo, int[] argmax, int ao) {
     for (int ow = 0; ow < outW; ow++) {
       int p = rowFirst + ow * stride;
       int q = p + inW;
@@ -161,13 +191,14 @@ final class PoolLayer extends Layer {
       best = v2 > m ? q : best;
       m = Math.max(m, v2);
       best = v3 > m ? q + 1 : best;
-      z[o + ow] = x[xRow + best];
-      argmax[o + ow] = best;
+      z[zo + ow] = x[xRow + best];
+      argmax[ao + ow] = best;
     }
   }
 
   /** As {@link #maxRow2} on ReLU(x) = max(x, 0). */
-  private void maxRow2Relu(double[] x, int xRow, int rowFirst, double[] z, int[] argmax, int o) {
+  private void maxRow2Relu(
+      double[] x, int xRow, int rowFirst, double[] z, int zo, int[] argmax, int ao) {
     for (int ow = 0; ow < outW; ow++) {
       int p = rowFirst + ow * stride;
       int q = p + inW;
@@ -180,16 +211,16 @@ final class PoolLayer extends Layer {
       best = v2 > m ? q : best;
       m = Math.max(m, v2);
       best = v3 > m ? q + 1 : best;
-      z[o + ow] = Math.max(x[xRow + best], 0.0);
-      argmax[o + ow] = best;
+      z[zo + ow] = Math.max(x[xRow + best], 0.0);
+      argmax[ao + ow] = best;
     }
   }
 
-  private void avgForward(int r0, int r1, double[] x, double[] z) {
+  private void avgForward(int r0, int r1, double[] x, int xOrigin, double[] z, int zOrigin) {
     double scale = 1.0 / (k * k);
     for (int r = r0; r < r1; r++) {
-      int xRow = r * inSize;
-      int zRow = r * outSize;
+      int xRow = (r - xOrigin) * inSize;
+      int zRow = (r - zOrigin) * outSize;
       for (int c = 0; c < channels; c++) {
         int chan = xRow + c * inH * inW;
         for (int oh = 0; oh < outH; oh++) {
@@ -214,50 +245,45 @@ final class PoolLayer extends Layer {
       int r0,
       int r1,
       double[] x,
+      int xOrigin,
       double[] theta,
       double[] dz,
+      int dzOrigin,
       double[] dx,
+      int dxOrigin,
       double[] grad,
       Workspace ws) {
     if (dx == null) {
       return;
     }
-    Arrays.fill(dx, r0 * inSize, r1 * inSize, 0.0);
+    Arrays.fill(dx, (r0 - dxOrigin) * inSize, (r1 - dxOrigin) * inSize, 0.0);
     if (max) {
       int[] argmax = ws.argmax[index];
-      if (fusesInputActivation()) { // one contribution per input: dx = (0 + dz)·σ'(pre)
-        double[] pre = ws.pre[index - 1];
-        double a = inputActivation.slope();
-        for (int r = r0; r < r1; r++) {
-          int xRow = r * inSize;
-          int zRow = r * outSize;
-          for (int o = 0; o < outSize; o++) {
-            int i = xRow + argmax[zRow + o];
-            dx[i] =
-                (0.0 + dz[zRow + o])
-                    * ActivationKernels.derivative(pre[i], a, reluDerivativeAtZero);
-          }
-        }
-        return;
-      }
+      double[] dfac = ws.poolDerivative[index];
       for (int r = r0; r < r1; r++) {
-        int xRow = r * inSize;
-        int zRow = r * outSize;
-        for (int o = 0; o < outSize; o++) {
-          dx[xRow + argmax[zRow + o]] += dz[zRow + o];
+        int dxRow = (r - dxOrigin) * inSize;
+        int dzRow = (r - dzOrigin) * outSize;
+        int aRow = r * outSize;
+        if (dfac != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
+          for (int o = 0; o < outSize; o++) {
+            dx[dxRow + argmax[aRow + o]] = (0.0 + dz[dzRow + o]) * dfac[aRow + o];
+          }
+        } else {
+          for (int o = 0; o < outSize; o++) {
+            dx[dxRow + argmax[aRow + o]] += dz[dzRow + o];
+          }
         }
       }
       return;
     }
     double scale = 1.0 / (k * k);
     for (int r = r0; r < r1; r++) {
-      int xRow = r * inSize;
-      int zRow = r * outSize;
+      int dzRow = (r - dzOrigin) * outSize;
       for (int c = 0; c < channels; c++) {
-        int chan = xRow + c * inH * inW;
+        int chan = (r - dxOrigin) * inSize + c * inH * inW;
         for (int oh = 0; oh < outH; oh++) {
           for (int ow = 0; ow < outW; ow++) {
-            double g = dz[zRow + (c * outH + oh) * outW + ow] * scale;
+            double g = dz[dzRow + (c * outH + oh) * outW + ow] * scale;
             int first = chan + oh * stride * inW + ow * stride;
             for (int kh = 0; kh < k; kh++) {
               int p = first + kh * inW;

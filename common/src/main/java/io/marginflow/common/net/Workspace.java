@@ -27,6 +27,14 @@ public final class Workspace {
   /** Arg-max input positions of each max-pool layer (null elsewhere). */
   final int[][] argmax;
 
+  /** σ'(pre) at the arg-max of each max pool that fuses σ' (null elsewhere). */
+  final double[][] poolDerivative;
+
+  /** Chunk-local ping-pong gradients inside the conv/pool stack (see Network#gradientBuffer). */
+  final double[] stackGradA;
+
+  final double[] stackGradB;
+
   double[] gradA;
   double[] gradB;
 
@@ -60,6 +68,17 @@ public final class Workspace {
     this.pre = new double[n][];
     this.post = new double[n][];
     this.argmax = new int[n][];
+    this.poolDerivative = new double[n][];
+    int chunk0 = network.imageChunk();
+    for (int i = 0; i < n; i++) {
+      if (network.chunkLocal[i]) { // one chunk of rows, allocated once
+        pre[i] = new double[chunk0 * network.layers[i].outSize];
+        post[i] = pre[i];
+      }
+    }
+    int sg = network.stackGradientWidth();
+    this.stackGradA = new double[chunk0 * sg];
+    this.stackGradB = new double[chunk0 * sg];
     long colSize = 0;
     long outSize = 0;
     int chunk = network.imageChunk();
@@ -88,6 +107,12 @@ public final class Workspace {
     int last = layers.length - 1;
     for (int i = 0; i < last; i++) {
       Layer layer = layers[i];
+      if (layer instanceof PoolLayer p && p.fusesInputActivation()) {
+        poolDerivative[i] = new double[rows * layer.outSize];
+      }
+      if (network.chunkLocal[i]) {
+        continue;
+      }
       pre[i] = new double[rows * layer.outSize];
       post[i] =
           network.activated[i]
