@@ -1,6 +1,8 @@
 package io.marginflow.bench;
 
 import io.marginflow.common.net.BlasInfo;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.DoubleSupplier;
@@ -91,23 +93,21 @@ public final class PairedComparison {
       sink += net.step() + blasStep.getAsDouble() + net.forward() + blasForward.getAsDouble();
     }
     long[][] t = new long[4][reps];
+    long[][] cpu = new long[4][reps]; // this thread's CPU time: blind to time spent descheduled
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    DoubleSupplier[] calls = {net::step, blasStep, net::forward, blasForward};
     for (int i = 0; i < reps; i++) {
-      long t0 = System.nanoTime();
-      sink += net.step();
-      long t1 = System.nanoTime();
-      sink += blasStep.getAsDouble();
-      long t2 = System.nanoTime();
-      sink += net.forward();
-      long t3 = System.nanoTime();
-      sink += blasForward.getAsDouble();
-      long t4 = System.nanoTime();
-      t[0][i] = t1 - t0;
-      t[1][i] = t2 - t1;
-      t[2][i] = t3 - t2;
-      t[3][i] = t4 - t3;
+      for (int k = 0; k < 4; k++) {
+        long c0 = threads.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        sink += calls[k].getAsDouble();
+        t[k][i] = System.nanoTime() - t0;
+        cpu[k][i] = threads.getCurrentThreadCpuTime() - c0;
+      }
     }
-    for (long[] a : t) {
-      Arrays.sort(a);
+    for (int k = 0; k < 4; k++) {
+      Arrays.sort(t[k]);
+      Arrays.sort(cpu[k]);
     }
     String[] names = {
       "network step (" + precision + ")",
@@ -143,18 +143,36 @@ public final class PairedComparison {
               flops[k] / min / 1e6,
               flops[k] / med / 1e6));
     }
-    sb.append('\n')
-        .append(
-            String.format(
-                Locale.ROOT,
-                "network / BLAS-only time ratio → %% of %s rate: step %.0f %% (min) %.0f %% (median),"
-                    + " forward %.0f %% (min) %.0f %% (median)\n",
-                gemm,
-                100.0 * t[1][0] / t[0][0],
-                100.0 * t[1][reps / 2] / t[0][reps / 2],
-                100.0 * t[3][0] / t[2][0],
-                100.0 * t[3][reps / 2] / t[2][reps / 2]));
+    sb.append('\n').append(ratios("network / BLAS-only time ratio", t, gemm, reps));
+    sb.append(ratios("thread CPU time ratio (same calls)", cpu, gemm, reps));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "thread CPU ms, min / median: network step %.3f / %.3f, BLAS-only step %.3f / %.3f,"
+                + " network forward %.3f / %.3f, BLAS-only forward %.3f / %.3f\n",
+            cpu[0][0] / 1e6,
+            cpu[0][reps / 2] / 1e6,
+            cpu[1][0] / 1e6,
+            cpu[1][reps / 2] / 1e6,
+            cpu[2][0] / 1e6,
+            cpu[2][reps / 2] / 1e6,
+            cpu[3][0] / 1e6,
+            cpu[3][reps / 2] / 1e6));
     sb.append("\n# checksum (keeps the work alive): ").append(sink).append('\n');
     return sb.toString();
+  }
+
+  /** "label → % of GEMM rate: step …" from sorted times t[0..3] (net step, BLAS step, …). */
+  private static String ratios(String label, long[][] t, String gemm, int reps) {
+    return String.format(
+        Locale.ROOT,
+        "%s → %% of %s rate: step %.0f %% (min) %.0f %% (median), forward %.0f %% (min) %.0f %%"
+            + " (median)\n",
+        label,
+        gemm,
+        100.0 * t[1][0] / t[0][0],
+        100.0 * t[1][reps / 2] / t[0][reps / 2],
+        100.0 * t[3][0] / t[2][0],
+        100.0 * t[3][reps / 2] / t[2][reps / 2]);
   }
 }

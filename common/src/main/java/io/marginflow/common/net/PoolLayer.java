@@ -12,7 +12,7 @@ import java.util.Arrays;
  * layer's pre-activations and applies σ to each window entry on the fly (the same expression as
  * {@link ActivationKernels#forward}, so the values and the arg-max are those of σ(pre) bit for bit,
  * and σ(pre) is never stored); with non-overlapping windows (stride ≥ K) backward also writes dx =
- * dz·σ'(pre) at the arg-max directly ({@link #fusesInputActivation}; forward stores σ'(pre) at the
+ * dz·σ'(pre) at the arg-max directly ({@link #fusesInputActivation}; forward stores pre at the
  * arg-max, so backward never reads pre and the network keeps pre chunk-local), instead of a scatter
  * followed by a σ' pass over the whole input. Every input gets at most one contribution, so the
  * products are those of the separate passes; only a NaN pre-activation outside the arg-max no
@@ -92,7 +92,7 @@ final class PoolLayer extends Layer {
       int zOrigin,
       Workspace ws) {
     if (max) {
-      maxForward(r0, r1, x, xOrigin, z, zOrigin, ws.argmax[index], ws.poolDerivative[index]);
+      maxForward(r0, r1, x, xOrigin, z, zOrigin, ws.argmax[index], ws.preAtMax[index]);
     } else {
       avgForward(r0, r1, x, xOrigin, z, zOrigin);
     }
@@ -101,7 +101,7 @@ final class PoolLayer extends Layer {
   /**
    * Max pool of σ(x) (σ = the fused activation, or none): per window the first maximum in scan
    * order, branch-free (an int select and {@link Math#max}; the outcome is unpredictable). The
-   * arg-max (and, when backward fuses σ', the factor σ'(pre) there, in {@code dfac}) is stored per
+   * arg-max (and, when backward fuses σ', the pre-activation there, in {@code preAt}) is stored per
    * output for the whole block.
    */
   private void maxForward(
@@ -112,7 +112,7 @@ final class PoolLayer extends Layer {
       double[] z,
       int zOrigin,
       int[] argmax,
-      double[] dfac) {
+      double[] preAt) {
     Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
     double a = inputActivation == null ? 1.0 : inputActivation.slope();
     for (int r = r0; r < r1; r++) {
@@ -131,11 +131,9 @@ final class PoolLayer extends Layer {
           } else {
             maxRow(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, kind, a);
           }
-          if (dfac != null) {
+          if (preAt != null) {
             for (int ow = 0; ow < outW; ow++) {
-              dfac[aRow + o + ow] =
-                  ActivationKernels.derivative(
-                      x[xRow + argmax[aRow + o + ow]], a, reluDerivativeAtZero);
+              preAt[aRow + o + ow] = x[xRow + argmax[aRow + o + ow]];
             }
           }
         }
@@ -259,14 +257,17 @@ final class PoolLayer extends Layer {
     Arrays.fill(dx, (r0 - dxOrigin) * inSize, (r1 - dxOrigin) * inSize, 0.0);
     if (max) {
       int[] argmax = ws.argmax[index];
-      double[] dfac = ws.poolDerivative[index];
+      double[] preAt = ws.preAtMax[index];
+      double a = inputActivation == null ? 1.0 : inputActivation.slope();
       for (int r = r0; r < r1; r++) {
         int dxRow = (r - dxOrigin) * inSize;
         int dzRow = (r - dzOrigin) * outSize;
         int aRow = r * outSize;
-        if (dfac != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
+        if (preAt != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
           for (int o = 0; o < outSize; o++) {
-            dx[dxRow + argmax[aRow + o]] = (0.0 + dz[dzRow + o]) * dfac[aRow + o];
+            dx[dxRow + argmax[aRow + o]] =
+                (0.0 + dz[dzRow + o])
+                    * ActivationKernels.derivative(preAt[aRow + o], a, reluDerivativeAtZero);
           }
         } else {
           for (int o = 0; o < outSize; o++) {
