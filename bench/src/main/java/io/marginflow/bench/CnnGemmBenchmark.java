@@ -57,9 +57,9 @@ public class CnnGemmBenchmark {
     dIn = new double[n][];
     for (int l = 0; l < n; l++) {
       int[] s = SHAPES[l];
-      w[l] = random(rnd, s[0] * s[2]);
-      in[l] = random(rnd, s[2] * s[1]);
-      out[l] = random(rnd, s[0] * s[1]);
+      w[l] = DgemmBenchmark.random(rnd, s[0] * s[2]);
+      in[l] = DgemmBenchmark.random(rnd, s[2] * s[1]);
+      out[l] = DgemmBenchmark.random(rnd, s[0] * s[1]);
       grad[l] = new double[s[0] * s[2]];
       dIn[l] = new double[s[2] * s[1]];
     }
@@ -70,14 +70,6 @@ public class CnnGemmBenchmark {
             + Workload.CNN.spec()
             + " at rows = "
             + Workload.CNN.rows());
-  }
-
-  private static double[] random(SplittableRandom rnd, int n) {
-    double[] v = new double[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = rnd.nextDouble() - 0.5;
-    }
-    return v;
   }
 
   /** Forward, weight-gradient and input-gradient products of one step. */
