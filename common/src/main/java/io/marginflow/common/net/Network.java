@@ -26,8 +26,9 @@ import java.util.Objects;
  * Workspace} has grown to the largest block.
  *
  * <p>NaN policy: no checks in the kernels; NaN in θ or x propagates to the outputs (a max-pool
- * window keeps its first entry when that is NaN and may skip a later NaN). Immutable and
- * thread-safe; each thread needs its own {@link Workspace}.
+ * window keeps its first entry when that is NaN and may skip a later NaN; a 2×2 max pool fused with
+ * ReLU lets a NaN with the sign bit clear win its window and counts one with it set as 0).
+ * Immutable and thread-safe; each thread needs its own {@link Workspace}.
  */
 public final class Network {
 

@@ -127,7 +127,8 @@ final class PoolLayer extends Layer {
           if (k == 2 && kind == null) {
             maxRow2(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o);
           } else if (k == 2 && kind == Activation.Kind.RELU) {
-            maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o);
+            maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, preAt);
+            continue; // stored pre at the arg-max itself
           } else {
             maxRow(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, kind, a);
           }
@@ -195,23 +196,47 @@ final class PoolLayer extends Layer {
   }
 
   /** As {@link #maxRow2} on ReLU(x) = max(x, 0). */
+  /**
+   * As {@link #maxRow2} on ReLU(x) = max(x, 0), also storing pre at the arg-max when {@code preAt}
+   * is not null. The window is compared on the bits of ReLU(x) as longs: for doubles ≥ +0.0 (ReLU
+   * maps −0.0 and negatives to +0.0) the order and the ties of the bit patterns are those of the
+   * values, and a long max is one instruction where {@link Math#max} on doubles is a chain (2× on
+   * this kernel). NaN: a NaN with the sign bit clear wins its window, one with it set counts as 0.
+   */
   private void maxRow2Relu(
-      double[] x, int xRow, int rowFirst, double[] z, int zo, int[] argmax, int ao) {
+      double[] x,
+      int xRow,
+      int rowFirst,
+      double[] z,
+      int zo,
+      int[] argmax,
+      int ao,
+      double[] preAt) {
     for (int ow = 0; ow < outW; ow++) {
       int p = rowFirst + ow * stride;
       int q = p + inW;
-      double v0 = Math.max(x[xRow + p], 0.0);
-      double v1 = Math.max(x[xRow + p + 1], 0.0);
-      double v2 = Math.max(x[xRow + q], 0.0);
-      double v3 = Math.max(x[xRow + q + 1], 0.0);
+      long v0 = reluBits(x[xRow + p]);
+      long v1 = reluBits(x[xRow + p + 1]);
+      long v2 = reluBits(x[xRow + q]);
+      long v3 = reluBits(x[xRow + q + 1]);
       int best = v1 > v0 ? p + 1 : p;
-      double m = Math.max(v0, v1);
+      long m = Math.max(v0, v1);
       best = v2 > m ? q : best;
       m = Math.max(m, v2);
       best = v3 > m ? q + 1 : best;
-      z[zo + ow] = Math.max(x[xRow + best], 0.0);
+      double pre = x[xRow + best];
+      z[zo + ow] = Math.max(pre, 0.0);
       argmax[ao + ow] = best;
+      if (preAt != null) {
+        preAt[ao + ow] = pre;
+      }
     }
+  }
+
+  /** The bits of ReLU(v) for non-NaN v: negative values and −0.0 (sign bit set) become +0.0. */
+  private static long reluBits(double v) {
+    long b = Double.doubleToRawLongBits(v);
+    return b & ~(b >> 63);
   }
 
   private void avgForward(int r0, int r1, double[] x, int xOrigin, double[] z, int zOrigin) {
