@@ -30,11 +30,13 @@ class CnnStackKernelTest {
   private static final String[] SPECS = {
     "cnn:1x14x14-conv3k3-maxpool2-conv4k3-maxpool2-dense5-dense1",
     "cnn:2x13x13-conv3k2-maxpool2-conv2k3p1-maxpool2s1-dense1/act=leaky:0.25/bias=first",
-    "cnn:1x12x12-conv2k3-maxpool3-conv3k2-avgpool2-dense1/act=leaky:2"
+    "cnn:1x12x12-conv2k3-maxpool3-conv3k2-avgpool2-dense1/act=leaky:2",
+    // no dense layer: the stack runs to the output; conv → conv reads a chunk-local gradient
+    "cnn:1x10x10-conv2k3-maxpool2-conv2k2-conv1k3/bias=first"
   };
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 1, 2})
+  @ValueSource(ints = {0, 1, 2, 3})
   void fusedStackMatchesReferenceWithTiesAndZeros(int which) {
     NetworkSpec spec = NetworkSpec.parse(SPECS[which]);
     ReferenceNetwork ref = new ReferenceNetwork(spec, E);
