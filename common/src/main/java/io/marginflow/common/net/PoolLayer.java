@@ -35,6 +35,9 @@ final class PoolLayer extends Layer {
 
   private final double reluDerivativeAtZero;
 
+  /** σ' of the fused activation per {@link #signClass} (null when not fused). */
+  private final double[] derivativeByClass;
+
   /**
    * A pool layer; {@code inputActivation} is σ of the previous layer when that layer is activated
    * (null otherwise), fused when this is a max pool and σ is not the identity.
@@ -60,6 +63,10 @@ final class PoolLayer extends Layer {
             ? inputActivation
             : null;
     this.reluDerivativeAtZero = reluDerivativeAtZero;
+    this.derivativeByClass =
+        this.inputActivation == null
+            ? null
+            : derivativeTable(this.inputActivation.slope(), reluDerivativeAtZero);
   }
 
   boolean isMax() {
@@ -92,7 +99,7 @@ final class PoolLayer extends Layer {
       int zOrigin,
       Workspace ws) {
     if (max) {
-      maxForward(r0, r1, x, xOrigin, z, zOrigin, ws.argmax[index], ws.preAtMax[index]);
+      maxForward(r0, r1, x, xOrigin, z, zOrigin, ws.argmax[index], ws.signAtMax[index]);
     } else {
       avgForward(r0, r1, x, xOrigin, z, zOrigin);
     }
@@ -101,8 +108,8 @@ final class PoolLayer extends Layer {
   /**
    * Max pool of σ(x) (σ = the fused activation, or none): per window the first maximum in scan
    * order, branch-free (an int select and {@link Math#max}; the outcome is unpredictable). The
-   * arg-max (and, when backward fuses σ', the pre-activation there, in {@code preAt}) is stored per
-   * output for the whole block.
+   * arg-max (and, when backward fuses σ', the sign class of the pre-activation there, in {@code
+   * signAt}, see {@link #signClass}) is stored per output for the whole block.
    */
   private void maxForward(
       int r0,
@@ -112,7 +119,7 @@ final class PoolLayer extends Layer {
       double[] z,
       int zOrigin,
       int[] argmax,
-      double[] preAt) {
+      byte[] signAt) {
     Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
     double a = inputActivation == null ? 1.0 : inputActivation.slope();
     for (int r = r0; r < r1; r++) {
@@ -127,14 +134,14 @@ final class PoolLayer extends Layer {
           if (k == 2 && kind == null) {
             maxRow2(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o);
           } else if (k == 2 && kind == Activation.Kind.RELU) {
-            maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, preAt);
+            maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, signAt);
             continue; // stored pre at the arg-max itself
           } else {
             maxRow(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, kind, a);
           }
-          if (preAt != null) {
+          if (signAt != null) {
             for (int ow = 0; ow < outW; ow++) {
-              preAt[aRow + o + ow] = x[xRow + argmax[aRow + o + ow]];
+              signAt[aRow + o + ow] = signClass(x[xRow + argmax[aRow + o + ow]]);
             }
           }
         }
@@ -197,21 +204,15 @@ final class PoolLayer extends Layer {
 
   /** As {@link #maxRow2} on ReLU(x) = max(x, 0). */
   /**
-   * As {@link #maxRow2} on ReLU(x) = max(x, 0), also storing pre at the arg-max when {@code preAt}
-   * is not null. The window is compared on the bits of ReLU(x) as longs: for doubles ≥ +0.0 (ReLU
-   * maps −0.0 and negatives to +0.0) the order and the ties of the bit patterns are those of the
-   * values, and a long max is one instruction where {@link Math#max} on doubles is a chain (2× on
-   * this kernel). NaN: a NaN with the sign bit clear wins its window, one with it set counts as 0.
+   * As {@link #maxRow2} on ReLU(x) = max(x, 0), also storing the sign class of pre at the arg-max
+   * when {@code signAt} is not null. The window is compared on the bits of ReLU(x) as longs: for
+   * doubles ≥ +0.0 (ReLU maps −0.0 and negatives to +0.0) the order and the ties of the bit
+   * patterns are those of the values, and a long max is one instruction where {@link Math#max} on
+   * doubles is a chain (2× on this kernel). NaN: a NaN with the sign bit clear wins its window, one
+   * with it set counts as 0.
    */
   private void maxRow2Relu(
-      double[] x,
-      int xRow,
-      int rowFirst,
-      double[] z,
-      int zo,
-      int[] argmax,
-      int ao,
-      double[] preAt) {
+      double[] x, int xRow, int rowFirst, double[] z, int zo, int[] argmax, int ao, byte[] signAt) {
     for (int ow = 0; ow < outW; ow++) {
       int p = rowFirst + ow * stride;
       int q = p + inW;
@@ -227,8 +228,8 @@ final class PoolLayer extends Layer {
       double pre = x[xRow + best];
       z[zo + ow] = Math.max(pre, 0.0);
       argmax[ao + ow] = best;
-      if (preAt != null) {
-        preAt[ao + ow] = pre;
+      if (signAt != null) {
+        signAt[ao + ow] = signClass(pre);
       }
     }
   }
@@ -237,6 +238,30 @@ final class PoolLayer extends Layer {
   private static long reluBits(double v) {
     long b = Double.doubleToRawLongBits(v);
     return b & ~(b >> 63);
+  }
+
+  /**
+   * What σ'(pre) depends on: 0 for pre &lt; 0, 1 for ±0, 2 for pre &gt; 0, 3 for NaN (one byte per
+   * pool output instead of the double; branch-free int selects).
+   */
+  static byte signClass(double pre) {
+    int c = pre > 0.0 ? 2 : 0;
+    c += pre == 0.0 ? 1 : 0;
+    c += pre != pre ? 3 : 0;
+    return (byte) c;
+  }
+
+  /**
+   * σ' per {@link #signClass}: exactly the values {@link ActivationKernels#derivative} returns (a,
+   * e, 1, NaN), checked in the tests.
+   */
+  static double[] derivativeTable(double a, double e) {
+    return new double[] {
+      ActivationKernels.derivative(-1.0, a, e),
+      ActivationKernels.derivative(0.0, a, e),
+      ActivationKernels.derivative(1.0, a, e),
+      ActivationKernels.derivative(Double.NaN, a, e)
+    };
   }
 
   private void avgForward(int r0, int r1, double[] x, int xOrigin, double[] z, int zOrigin) {
@@ -282,17 +307,15 @@ final class PoolLayer extends Layer {
     Arrays.fill(dx, (r0 - dxOrigin) * inSize, (r1 - dxOrigin) * inSize, 0.0);
     if (max) {
       int[] argmax = ws.argmax[index];
-      double[] preAt = ws.preAtMax[index];
-      double a = inputActivation == null ? 1.0 : inputActivation.slope();
+      byte[] signAt = ws.signAtMax[index];
+      double[] factor = derivativeByClass;
       for (int r = r0; r < r1; r++) {
         int dxRow = (r - dxOrigin) * inSize;
         int dzRow = (r - dzOrigin) * outSize;
         int aRow = r * outSize;
-        if (preAt != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
+        if (signAt != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
           for (int o = 0; o < outSize; o++) {
-            dx[dxRow + argmax[aRow + o]] =
-                (0.0 + dz[dzRow + o])
-                    * ActivationKernels.derivative(preAt[aRow + o], a, reluDerivativeAtZero);
+            dx[dxRow + argmax[aRow + o]] = (0.0 + dz[dzRow + o]) * factor[signAt[aRow + o]];
           }
         } else {
           for (int o = 0; o < outSize; o++) {

@@ -27,8 +27,8 @@ public final class Workspace {
   /** Arg-max input positions of each max-pool layer (null elsewhere). */
   final int[][] argmax;
 
-  /** The previous layer's pre-activation at the arg-max of each max pool fusing σ' (or null). */
-  final double[][] preAtMax;
+  /** Sign class of the pre-activation at each arg-max of a max pool fusing σ' (or null). */
+  final byte[][] signAtMax;
 
   /** Chunk-local ping-pong gradients inside the conv/pool stack (see Network#gradientBuffer). */
   final double[] stackGradA;
@@ -68,7 +68,7 @@ public final class Workspace {
     this.pre = new double[n][];
     this.post = new double[n][];
     this.argmax = new int[n][];
-    this.preAtMax = new double[n][];
+    this.signAtMax = new byte[n][];
     int chunk0 = network.imageChunk();
     for (int i = 0; i < n; i++) {
       if (network.chunkLocal[i]) { // one chunk of rows, allocated once
@@ -108,7 +108,7 @@ public final class Workspace {
     for (int i = 0; i < last; i++) {
       Layer layer = layers[i];
       if (layer instanceof PoolLayer p && p.fusesInputActivation()) {
-        preAtMax[i] = new double[rows * layer.outSize];
+        signAtMax[i] = new byte[rows * layer.outSize];
       }
       if (network.chunkLocal[i]) {
         continue;

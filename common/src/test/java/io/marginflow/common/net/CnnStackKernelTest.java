@@ -127,6 +127,37 @@ class CnnStackKernelTest {
     assertTrue(allocated < 2000, "allocated " + allocated + " bytes in 500 steps");
   }
 
+  @ParameterizedTest
+  @ValueSource(doubles = {0.0, 0.1, 2.0})
+  void signClassTableIsTheDerivative(double a) {
+    double e = 0.5;
+    double[] table = PoolLayer.derivativeTable(a, e);
+    double[] zs = {
+      0.0,
+      -0.0,
+      Double.MIN_VALUE,
+      -Double.MIN_VALUE,
+      1e-310,
+      -1e-310,
+      1.0,
+      -1.0,
+      3e300,
+      -3e300,
+      Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY,
+      Double.NaN
+    };
+    SplittableRandom rnd = new SplittableRandom(9);
+    for (int i = 0; i < 200; i++) {
+      double z =
+          i < zs.length ? zs[i] : (rnd.nextDouble() - 0.5) * Math.pow(10, rnd.nextInt(-300, 300));
+      assertEquals(
+          Double.doubleToLongBits(ActivationKernels.derivative(z, a, e)),
+          Double.doubleToLongBits(table[PoolLayer.signClass(z)]),
+          "z = " + z);
+    }
+  }
+
   /** Values in {−2, …, 2}: many exact zeros and ties, and exact integer arithmetic. */
   private static double[] integerValues(int n, long seed) {
     SplittableRandom rnd = new SplittableRandom(seed);
