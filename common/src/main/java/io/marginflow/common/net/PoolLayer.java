@@ -12,12 +12,12 @@ import java.util.Arrays;
  * layer's pre-activations and applies σ to each window entry on the fly (the same expression as
  * {@link ActivationKernels#forward}, so the values and the arg-max are those of σ(pre) bit for bit,
  * and σ(pre) is never stored); with non-overlapping windows (stride ≥ K) backward also writes dx =
- * dz·σ'(pre) at the arg-max directly ({@link #fusesInputActivation}; forward stores pre at the
- * arg-max, so backward never reads pre and the network keeps pre chunk-local), instead of a scatter
- * followed by a σ' pass over the whole input. Every input gets at most one contribution, so the
- * products are those of the separate passes; only a NaN pre-activation outside the arg-max no
- * longer turns its (zero) gradient into NaN. Both save passes over the largest activations of a
- * CNN.
+ * dz·σ'(pre) at the arg-max directly ({@link #fusesInputActivation}; forward stores the sign class
+ * of pre at the arg-max, one byte, so backward never reads pre and the network keeps pre
+ * chunk-local), instead of a scatter followed by a σ' pass over the whole input. Every input gets
+ * at most one contribution, so the products are those of the separate passes; only a NaN
+ * pre-activation outside the arg-max no longer turns its (zero) gradient into NaN. Both save passes
+ * over the largest activations of a CNN.
  */
 final class PoolLayer extends Layer {
 
