@@ -15,7 +15,8 @@ import org.openjdk.jmh.runner.options.Options;
 
 /**
  * Runs the benchmarks with the usual JMH command-line arguments and prints a Markdown table with
- * blocks/s, rows/s, GEMM GFLOP/s and, for the dense MLP, the percentage of the bare-DGEMM rate.
+ * blocks/s, rows/s, GEMM GFLOP/s and, for the dense MLP and the CNN, the percentage of the
+ * bare-DGEMM rate of the same flops.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar io.marginflow.bench.BenchReport -f 1 -wi 2 -i 3 -w 2s -r 2s
@@ -47,6 +48,11 @@ public final class BenchReport {
         name = "dgemm-only mlp-dense " + method;
         flops = method.equals("step") ? DgemmBenchmark.stepFlops() : DgemmBenchmark.forwardFlops();
         blockRows = Workload.MLP_DENSE.rows();
+      } else if (cls.equals("CnnGemmBenchmark")) {
+        name = "dgemm-only cnn " + method;
+        flops =
+            method.equals("step") ? CnnGemmBenchmark.stepFlops() : CnnGemmBenchmark.forwardFlops();
+        blockRows = Workload.CNN.rows();
       } else {
         Workload w = Workload.of(run.getParams().getParam("workload"));
         name = "network " + w.key() + " " + method;
@@ -70,9 +76,9 @@ public final class BenchReport {
       double[] v = e.getValue();
       String pct = "";
       String pctBest = "";
-      if (e.getKey().startsWith("network mlp-dense")) {
-        String method = e.getKey().endsWith("step") ? "step" : "forward";
-        double[] base = rows.get("dgemm-only mlp-dense " + method);
+      if (e.getKey().startsWith("network ")) {
+        // "network <workload> <method>" against "dgemm-only <workload> <method>" when measured
+        double[] base = rows.get("dgemm-only " + e.getKey().substring("network ".length()));
         if (base != null) { // same block, same flops: the ratio of blocks/s is the ratio of GFLOP/s
           pct = String.format(Locale.ROOT, "%.0f %%", 100.0 * v[0] / base[0]);
           pctBest = String.format(Locale.ROOT, "%.0f %%", 100.0 * v[4] / base[4]);

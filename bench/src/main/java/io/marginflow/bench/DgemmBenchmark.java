@@ -89,7 +89,8 @@ public class DgemmBenchmark {
     return f;
   }
 
-  private static double[] random(SplittableRandom rnd, int n) {
+  /** n entries uniform in [−0.5, 0.5). */
+  static double[] random(SplittableRandom rnd, int n) {
     double[] v = new double[n];
     for (int i = 0; i < n; i++) {
       v[i] = rnd.nextDouble() - 0.5;

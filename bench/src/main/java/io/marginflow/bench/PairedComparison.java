@@ -1,17 +1,20 @@
 package io.marginflow.bench;
 
 import io.marginflow.common.net.BlasInfo;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
 
 /**
- * Interleaved timing of the dense-MLP network step and the bare BLAS calls of the same step, for a
- * shared, noisy machine: the two alternate call by call, so interference hits both alike, and the
- * minimum and median over many repetitions are compared. A complement to the JMH numbers, not a
- * replacement.
+ * Interleaved timing of a network step (the dense MLP, or with a second argument {@code cnn} the
+ * CNN of {@link CnnGemmBenchmark}) and the bare BLAS calls of the same step, for a shared, noisy
+ * machine: the two alternate call by call, so interference hits both alike, and the minimum and
+ * median over many repetitions are compared. A complement to the JMH numbers, not a replacement.
  *
  * <pre>
- * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps]
+ * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps] [cnn]
  * </pre>
  */
 public final class PairedComparison {
@@ -20,7 +23,31 @@ public final class PairedComparison {
 
   /** Runs warm-up, then {@code reps} (default 400) alternating pairs, and prints a summary. */
   public static void main(String[] args) {
-    System.out.print(report(args.length > 0 ? Integer.parseInt(args[0]) : 400));
+    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+    if (args.length > 1 && args[1].equals(Workload.CNN.key())) {
+      System.out.print(cnnReport(reps));
+    } else {
+      System.out.print(report(reps));
+    }
+  }
+
+  /** The CNN's double step against {@link CnnGemmBenchmark}, interleaved; the Markdown summary. */
+  public static String cnnReport(int reps) {
+    NetworkStepBenchmark net = new NetworkStepBenchmark();
+    net.workload = Workload.CNN.key();
+    net.precision = "double";
+    net.setUp();
+    CnnGemmBenchmark blas = new CnnGemmBenchmark();
+    blas.setUp();
+    return interleave(
+        net,
+        blas::step,
+        blas::forward,
+        Workload.CNN,
+        "double",
+        "DGEMM",
+        new double[] {CnnGemmBenchmark.stepFlops(), CnnGemmBenchmark.forwardFlops()},
+        reps);
   }
 
   /**
@@ -40,44 +67,63 @@ public final class PairedComparison {
     DgemmBenchmark blas = new DgemmBenchmark();
     blas.precision = precision;
     blas.setUp();
+    String gemm = precision.equals("single") ? "SGEMM" : "DGEMM";
+    return interleave(
+        net,
+        blas::step,
+        blas::forward,
+        Workload.MLP_DENSE,
+        precision,
+        gemm,
+        new double[] {DgemmBenchmark.stepFlops(), DgemmBenchmark.forwardFlops()},
+        reps);
+  }
+
+  private static String interleave(
+      NetworkStepBenchmark net,
+      DoubleSupplier blasStep,
+      DoubleSupplier blasForward,
+      Workload workload,
+      String precision,
+      String gemm,
+      double[] blasFlops,
+      int reps) {
     double sink = 0;
     for (int i = 0; i < Math.min(200, 10 * reps); i++) { // JIT warm-up of both paths
-      sink += net.step() + blas.step() + net.forward() + blas.forward();
+      sink += net.step() + blasStep.getAsDouble() + net.forward() + blasForward.getAsDouble();
     }
     long[][] t = new long[4][reps];
+    long[][] cpu = new long[4][reps]; // this thread's CPU time: blind to time spent descheduled
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    DoubleSupplier[] calls = {net::step, blasStep, net::forward, blasForward};
     for (int i = 0; i < reps; i++) {
-      long t0 = System.nanoTime();
-      sink += net.step();
-      long t1 = System.nanoTime();
-      sink += blas.step();
-      long t2 = System.nanoTime();
-      sink += net.forward();
-      long t3 = System.nanoTime();
-      sink += blas.forward();
-      long t4 = System.nanoTime();
-      t[0][i] = t1 - t0;
-      t[1][i] = t2 - t1;
-      t[2][i] = t3 - t2;
-      t[3][i] = t4 - t3;
+      for (int k = 0; k < 4; k++) {
+        long c0 = threads.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        sink += calls[k].getAsDouble();
+        t[k][i] = System.nanoTime() - t0;
+        cpu[k][i] = threads.getCurrentThreadCpuTime() - c0;
+      }
     }
-    for (long[] a : t) {
-      Arrays.sort(a);
+    for (int k = 0; k < 4; k++) {
+      Arrays.sort(t[k]);
+      Arrays.sort(cpu[k]);
     }
-    String gemm = precision.equals("single") ? "SGEMM" : "DGEMM";
     String[] names = {
       "network step (" + precision + ")",
       "BLAS-only step (" + gemm + ")",
       "network forward (" + precision + ")",
       "BLAS-only forward (" + gemm + ")"
     };
-    double[] flops = {
-      Workload.MLP_DENSE.stepFlops(), DgemmBenchmark.stepFlops(),
-      Workload.MLP_DENSE.forwardFlops(), DgemmBenchmark.forwardFlops()
-    };
+    double[] flops = {workload.stepFlops(), blasFlops[0], workload.forwardFlops(), blasFlops[1]};
     StringBuilder sb = new StringBuilder();
     sb.append("BLAS: ")
         .append(BlasInfo.implementation())
-        .append(", mlp:784-256-256-1, 256 rows, ")
+        .append(", ")
+        .append(workload.spec())
+        .append(", ")
+        .append(workload.rows())
+        .append(" rows, ")
         .append(precision)
         .append(", ")
         .append(reps)
@@ -97,18 +143,36 @@ public final class PairedComparison {
               flops[k] / min / 1e6,
               flops[k] / med / 1e6));
     }
-    sb.append('\n')
-        .append(
-            String.format(
-                Locale.ROOT,
-                "network / BLAS-only time ratio → %% of %s rate: step %.0f %% (min) %.0f %% (median),"
-                    + " forward %.0f %% (min) %.0f %% (median)\n",
-                gemm,
-                100.0 * t[1][0] / t[0][0],
-                100.0 * t[1][reps / 2] / t[0][reps / 2],
-                100.0 * t[3][0] / t[2][0],
-                100.0 * t[3][reps / 2] / t[2][reps / 2]));
+    sb.append('\n').append(ratios("network / BLAS-only time ratio", t, gemm, reps));
+    sb.append(ratios("thread CPU time ratio (same calls)", cpu, gemm, reps));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "thread CPU ms, min / median: network step %.3f / %.3f, BLAS-only step %.3f / %.3f,"
+                + " network forward %.3f / %.3f, BLAS-only forward %.3f / %.3f\n",
+            cpu[0][0] / 1e6,
+            cpu[0][reps / 2] / 1e6,
+            cpu[1][0] / 1e6,
+            cpu[1][reps / 2] / 1e6,
+            cpu[2][0] / 1e6,
+            cpu[2][reps / 2] / 1e6,
+            cpu[3][0] / 1e6,
+            cpu[3][reps / 2] / 1e6));
     sb.append("\n# checksum (keeps the work alive): ").append(sink).append('\n');
     return sb.toString();
+  }
+
+  /** "label → % of GEMM rate: step …" from sorted times t[0..3] (net step, BLAS step, …). */
+  private static String ratios(String label, long[][] t, String gemm, int reps) {
+    return String.format(
+        Locale.ROOT,
+        "%s → %% of %s rate: step %.0f %% (min) %.0f %% (median), forward %.0f %% (min) %.0f %%"
+            + " (median)\n",
+        label,
+        gemm,
+        100.0 * t[1][0] / t[0][0],
+        100.0 * t[1][reps / 2] / t[0][reps / 2],
+        100.0 * t[3][0] / t[2][0],
+        100.0 * t[3][reps / 2] / t[2][reps / 2]);
   }
 }

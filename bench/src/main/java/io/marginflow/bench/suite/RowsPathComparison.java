@@ -21,7 +21,8 @@ import org.apache.spark.sql.SparkSession;
  * config, repetitions alternated (local, job, rows, local, job, rows, …), medians of the per-step
  * wall_ms with the first 10 % of steps skipped. Also prints the auto choice and its reason.
  *
- * <p>Usage: {@code RowsPathComparison MASTER REPS STEPS [a9a|mnist]...}.
+ * <p>Usage: {@code RowsPathComparison MASTER REPS STEPS [a9a|mnist|cnn]...} ({@code cnn}: Lyu–Li's
+ * CNN on MNIST 0-vs-1, issue 11's goal 4).
  */
 public final class RowsPathComparison {
 
@@ -70,6 +71,9 @@ public final class RowsPathComparison {
         "--master",
         master
       };
+      if (args[a].equals("cnn")) { // pixels 0–255 here: γ = 1 diverges
+        flags = concat(flags, "--step", "1e-5");
+      }
       TrainConfig cfg = TrainConfig.from(ConfigLoader.parse(flags).settings());
       Dataset local = LibsvmReader.read(Path.of(file), features, true, 1024);
       double[][] ms = new double[3][reps];
@@ -137,7 +141,13 @@ public final class RowsPathComparison {
             "784",
             "mlp:784-256-256-1"
           };
-      default -> throw new IllegalArgumentException("workload: a9a | mnist, got " + name);
+      case "cnn" ->
+          new String[] {
+            datasets.resolve("mnist-t10k/mnist-t10k-0vs1.libsvm.gz").toString(),
+            "784",
+            "cnn:1x28x28-conv32k5-maxpool2-conv64k3-maxpool2-dense1024-dense1"
+          };
+      default -> throw new IllegalArgumentException("workload: a9a | mnist | cnn, got " + name);
     };
   }
 

@@ -48,18 +48,33 @@ final class ActivationKernels {
 
   /** d[i] ← d[i]·σ'(pre[i]) for from ≤ i &lt; to, with σ'(0) = e (identity: unchanged). */
   static void backward(Activation act, double e, double[] pre, double[] d, int from, int to) {
+    backward(act, e, pre, from, d, from, to - from);
+  }
+
+  /** d[dOff + j] ← d[dOff + j]·σ'(pre[preOff + j]) for 0 ≤ j &lt; len (identity: unchanged). */
+  static void backward(
+      Activation act, double e, double[] pre, int preOff, double[] d, int dOff, int len) {
     if (act.kind() == Activation.Kind.IDENTITY) {
       return;
     }
     double a = act.slope();
-    for (int i = from; i < to; i++) {
-      double s = Math.min(Math.max(pre[i] * LIFT * LIFT, -1.0), 1.0);
+    for (int j = 0; j < len; j++) {
+      double s = Math.min(Math.max(pre[preOff + j] * LIFT * LIFT, -1.0), 1.0);
       double factor = Math.max(s, 0.0) + a * Math.max(-s, 0.0) + e * (1.0 - s * s);
-      d[i] *= factor;
+      d[dOff + j] *= factor;
     }
   }
 
-  /** The same σ' as {@link #backward} for one value (for tests). */
+  /** σ(z) for one value, bit for bit as {@link #forward} computes it (a = the slope). */
+  static double apply(Activation.Kind kind, double a, double z) {
+    return switch (kind) {
+      case RELU -> Math.max(z, 0.0);
+      case LEAKY -> a <= 1.0 ? Math.max(z, a * z) : Math.min(z, a * z);
+      case IDENTITY -> z;
+    };
+  }
+
+  /** The same σ' as {@link #backward} for one value (also used by fused kernels). */
   static double derivative(double z, double a, double e) {
     double s = Math.min(Math.max(z * LIFT * LIFT, -1.0), 1.0);
     return Math.max(s, 0.0) + a * Math.max(-s, 0.0) + e * (1.0 - s * s);

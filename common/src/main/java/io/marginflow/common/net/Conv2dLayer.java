@@ -4,10 +4,14 @@ import java.util.Arrays;
 
 /**
  * A 2-D convolution (cross-correlation) z = W ⋆ x (+ b per channel on the first layer), W stored
- * outC × inC × K × K in θ. Per image, im2col builds col (inC·K·K × OH·OW, row-major) and one DGEMM
- * gives the CHW output Z_img = W·col; backward recomputes col (cheaper than storing it) and uses G
- * += dZ_img·colᵀ and dcol = Wᵀ·dZ_img followed by col2im. A 1×1 kernel with stride 1 and no padding
- * uses the input image as col directly.
+ * outC × inC × K × K in θ. The rows [r0, r1) handed to a kernel (one image chunk of the network, B
+ * = r1 − r0 images) run as <b>one</b> DGEMM per product: im2col lays the B images' columns side by
+ * side, col (inC·K·K × B·OH·OW, row-major, image n in columns [n·OHW, (n+1)·OHW)), the forward is Z
+ * = W·col (outC × B·OHW, channel-major) repacked to CHW per image; backward packs dZ the same way,
+ * recomputes col (cheaper than storing it) and runs G += dZ·colᵀ (inner dimension B·OHW) and dcol =
+ * Wᵀ·dZ followed by col2im per image. For B = 1 the GEMM writes and reads the CHW rows directly (no
+ * repack). The weight gradient's sum over a chunk's images is inside one GEMM, so its summation
+ * order depends on the chunk size (fixed per network: same bits run to run).
  */
 final class Conv2dLayer extends Layer {
 
@@ -26,8 +30,6 @@ final class Conv2dLayer extends Layer {
 
   /** OH·OW, positions per output channel. */
   final int colCols;
-
-  private final boolean identityCol;
 
   Conv2dLayer(
       int index,
@@ -54,7 +56,6 @@ final class Conv2dLayer extends Layer {
     this.outW = out.width();
     this.colRows = inC * k * k;
     this.colCols = outH * outW;
-    this.identityCol = k == 1 && stride == 1 && pad == 0;
   }
 
   @Override
@@ -62,42 +63,64 @@ final class Conv2dLayer extends Layer {
     return outC;
   }
 
-  /** Doubles of col scratch this layer needs (0 when the input serves as col). */
-  int colScratch() {
-    return identityCol ? 0 : colRows * colCols;
+  /** Doubles of col (and of dcol) scratch this layer needs for chunks of {@code images}. */
+  long colScratch(int images) {
+    return (long) colRows * colCols * images;
+  }
+
+  /** Doubles of channel-major output scratch this layer needs for chunks of {@code images}. */
+  long outScratch(int images) {
+    return images > 1 ? (long) outSize * images : 0;
   }
 
   @Override
-  void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws) {
+  void forward(
+      int r0,
+      int r1,
+      double[] x,
+      int xOrigin,
+      double[] theta,
+      double[] z,
+      int zOrigin,
+      Workspace ws) {
+    int images = r1 - r0;
+    int ld = images * colCols;
     double[] col = ws.col;
-    for (int n = r0; n < r1; n++) {
-      double[] a = col;
-      int aOff = 0;
-      if (identityCol) {
-        a = x;
-        aOff = n * inSize;
-      } else {
-        im2col(x, n * inSize, col);
+    assert col.length >= colRows * ld : "col scratch too small for " + images + " images";
+    for (int n = 0; n < images; n++) {
+      im2col(x, (r0 + n - xOrigin) * inSize, col, ld, n * colCols);
+    }
+    // one image: Z is already CHW, written in place; else channel-major into ws.convOut
+    double[] zc = images == 1 ? z : ws.convOut;
+    int zcOff = images == 1 ? (r0 - zOrigin) * outSize : 0;
+    Blas.INSTANCE.dgemm(
+        "N",
+        "N",
+        ld,
+        outC,
+        colRows,
+        1.0,
+        col,
+        0,
+        ld,
+        theta,
+        weightOffset,
+        colRows,
+        0.0,
+        zc,
+        zcOff,
+        ld);
+    if (images > 1) {
+      for (int n = 0; n < images; n++) {
+        for (int c = 0; c < outC; c++) {
+          System.arraycopy(
+              zc, c * ld + n * colCols, z, (r0 + n - zOrigin) * outSize + c * colCols, colCols);
+        }
       }
-      int zOff = n * outSize;
-      Blas.INSTANCE.dgemm(
-          "N",
-          "N",
-          colCols,
-          outC,
-          colRows,
-          1.0,
-          a,
-          aOff,
-          colCols,
-          theta,
-          weightOffset,
-          colRows,
-          0.0,
-          z,
-          zOff,
-          colCols);
-      if (biasOffset >= 0) {
+    }
+    if (biasOffset >= 0) {
+      for (int n = r0; n < r1; n++) {
+        int zOff = (n - zOrigin) * outSize;
         for (int c = 0; c < outC; c++) {
           double b = theta[biasOffset + c];
           int base = zOff + c * colCols;
@@ -114,41 +137,52 @@ final class Conv2dLayer extends Layer {
       int r0,
       int r1,
       double[] x,
+      int xOrigin,
       double[] theta,
       double[] dz,
+      int dzOrigin,
       double[] dx,
+      int dxOrigin,
       double[] grad,
       Workspace ws) {
+    int images = r1 - r0;
+    int ld = images * colCols;
     double[] col = ws.col;
-    double[] dcol = ws.dcol;
-    for (int n = r0; n < r1; n++) {
-      int dzOff = n * outSize;
-      double[] a = col;
-      int aOff = 0;
-      if (identityCol) {
-        a = x;
-        aOff = n * inSize;
-      } else {
-        im2col(x, n * inSize, col);
+    double[] dzc = dz;
+    int dzcOff = (r0 - dzOrigin) * outSize;
+    if (images > 1) { // pack dZ channel-major: dzc[c][n][pos]
+      dzc = ws.convOut;
+      dzcOff = 0;
+      for (int n = 0; n < images; n++) {
+        for (int c = 0; c < outC; c++) {
+          System.arraycopy(
+              dz, (r0 + n - dzOrigin) * outSize + c * colCols, dzc, c * ld + n * colCols, colCols);
+        }
       }
-      Blas.INSTANCE.dgemm(
-          "T",
-          "N",
-          colRows,
-          outC,
-          colCols,
-          1.0,
-          a,
-          aOff,
-          colCols,
-          dz,
-          dzOff,
-          colCols,
-          1.0,
-          grad,
-          weightOffset,
-          colRows);
-      if (biasOffset >= 0) {
+    }
+    for (int n = 0; n < images; n++) {
+      im2col(x, (r0 + n - xOrigin) * inSize, col, ld, n * colCols);
+    }
+    Blas.INSTANCE.dgemm(
+        "T",
+        "N",
+        colRows,
+        outC,
+        ld,
+        1.0,
+        col,
+        0,
+        ld,
+        dzc,
+        dzcOff,
+        ld,
+        1.0,
+        grad,
+        weightOffset,
+        colRows);
+    if (biasOffset >= 0) {
+      for (int n = r0; n < r1; n++) {
+        int dzOff = (n - dzOrigin) * outSize;
         for (int c = 0; c < outC; c++) {
           double s = 0;
           int base = dzOff + c * colCols;
@@ -158,43 +192,42 @@ final class Conv2dLayer extends Layer {
           grad[biasOffset + c] += s;
         }
       }
-      if (dx != null) {
-        // With an identity im2col (1×1 kernel, stride 1, no padding) the column gradient is dx.
-        double[] target = identityCol ? dx : dcol;
-        int targetOff = identityCol ? n * inSize : 0;
-        Blas.INSTANCE.dgemm(
-            "N",
-            "T",
-            colCols,
-            colRows,
-            outC,
-            1.0,
-            dz,
-            dzOff,
-            colCols,
-            theta,
-            weightOffset,
-            colRows,
-            0.0,
-            target,
-            targetOff,
-            colCols);
-        if (!identityCol) {
-          col2im(dcol, dx, n * inSize);
-        }
+    }
+    if (dx != null) {
+      double[] dcol = ws.dcol;
+      Blas.INSTANCE.dgemm(
+          "N",
+          "T",
+          ld,
+          colRows,
+          outC,
+          1.0,
+          dzc,
+          dzcOff,
+          ld,
+          theta,
+          weightOffset,
+          colRows,
+          0.0,
+          dcol,
+          0,
+          ld);
+      for (int n = 0; n < images; n++) {
+        col2im(dcol, ld, n * colCols, dx, (r0 + n - dxOrigin) * inSize);
       }
     }
   }
 
   /**
-   * col[((c·K + kh)·K + kw)·OHW + oh·OW + ow] = x[(c, oh·S + kh − P, ow·S + kw − P)] or 0 outside.
+   * col[((c·K + kh)·K + kw)·ld + colOff + oh·OW + ow] = x[(c, oh·S + kh − P, ow·S + kw − P)] or 0
+   * outside: one image's OH·OW columns of a column matrix with leading dimension ld.
    */
-  void im2col(double[] x, int xOff, double[] col) {
+  void im2col(double[] x, int xOff, double[] col, int ld, int colOff) {
     for (int c = 0; c < inC; c++) {
       int chan = xOff + c * inH * inW;
       for (int kh = 0; kh < k; kh++) {
         for (int kw = 0; kw < k; kw++) {
-          int rowBase = ((c * k + kh) * k + kw) * colCols;
+          int rowBase = ((c * k + kh) * k + kw) * ld + colOff;
           // valid ow: 0 <= ow*S + kw - P < W
           int owLo = firstValid(kw - pad, stride);
           int owHi = lastValidExclusive(kw - pad, stride, inW, outW);
@@ -225,14 +258,17 @@ final class Conv2dLayer extends Layer {
     }
   }
 
-  /** Zeroes image n of dx, then adds every col entry back to the input position it came from. */
-  void col2im(double[] dcol, double[] dx, int dxOff) {
+  /**
+   * Zeroes one image of dx (at dxOff), then adds every entry of its columns of dcol (leading
+   * dimension ld, first column colOff) back to the input position it came from.
+   */
+  void col2im(double[] dcol, int ld, int colOff, double[] dx, int dxOff) {
     Arrays.fill(dx, dxOff, dxOff + inSize, 0.0);
     for (int c = 0; c < inC; c++) {
       int chan = dxOff + c * inH * inW;
       for (int kh = 0; kh < k; kh++) {
         for (int kw = 0; kw < k; kw++) {
-          int rowBase = ((c * k + kh) * k + kw) * colCols;
+          int rowBase = ((c * k + kh) * k + kw) * ld + colOff;
           int owLo = firstValid(kw - pad, stride);
           int owHi = lastValidExclusive(kw - pad, stride, inW, outW);
           for (int oh = 0; oh < outH; oh++) {

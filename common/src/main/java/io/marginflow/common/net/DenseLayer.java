@@ -35,7 +35,16 @@ final class DenseLayer extends Layer {
   }
 
   @Override
-  void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws) {
+  void forward(
+      int r0,
+      int r1,
+      double[] x,
+      int xOrigin,
+      double[] theta,
+      double[] z,
+      int zOrigin,
+      Workspace ws) {
+    assert xOrigin == 0 && zOrigin == 0 : "dense layers run on whole-block arrays";
     int rows = r1 - r0;
     double beta = 0.0;
     if (biasOffset >= 0) {
@@ -78,11 +87,15 @@ final class DenseLayer extends Layer {
       int r0,
       int r1,
       double[] x,
+      int xOrigin,
       double[] theta,
       double[] dz,
+      int dzOrigin,
       double[] dx,
+      int dxOrigin,
       double[] grad,
       Workspace ws) {
+    assert xOrigin == 0 && dzOrigin == 0 && dxOrigin == 0 : "dense layers run on whole blocks";
     if (outSize == 1) {
       backwardSingleOutput(r0, r1, x, theta, dz, dx, grad, ws);
       return;

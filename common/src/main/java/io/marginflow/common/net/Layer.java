@@ -50,9 +50,19 @@ abstract sealed class Layer permits DenseLayer, Conv2dLayer, PoolLayer {
   abstract int outBiasCount();
 
   /**
-   * z[r·outSize + j] = layer(x row r)_j for rows r0 ≤ r &lt; r1 (those rows of z are overwritten).
+   * z[(r − zOrigin)·outSize + j] = layer(x row r)_j for rows r0 ≤ r &lt; r1 (those rows of z are
+   * overwritten), x row r at (r − xOrigin)·inSize. An origin is 0 for an array holding the whole
+   * block and r0 for a chunk-local one (conv/pool stack only; dense layers take origins 0).
    */
-  abstract void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws);
+  abstract void forward(
+      int r0,
+      int r1,
+      double[] x,
+      int xOrigin,
+      double[] theta,
+      double[] z,
+      int zOrigin,
+      Workspace ws);
 
   /**
    * Whether {@link #backward} itself applies the activation backward of the previous layer (dx ←
@@ -66,15 +76,19 @@ abstract sealed class Layer permits DenseLayer, Conv2dLayer, PoolLayer {
   /**
    * For rows r0 ≤ r &lt; r1: given dz = ∂/∂z of the weighted sum, adds the weight (and bias)
    * gradient into {@code grad} and, when {@code dx != null}, overwrites those rows of dx with ∂/∂x.
-   * {@code x} is the input given to the matching forward call.
+   * {@code x} is the input given to the matching forward call. Row r of x, dz and dx sits at r
+   * minus the array's origin (see {@link #forward}).
    */
   abstract void backward(
       int r0,
       int r1,
       double[] x,
+      int xOrigin,
       double[] theta,
       double[] dz,
+      int dzOrigin,
       double[] dx,
+      int dxOrigin,
       double[] grad,
       Workspace ws);
 }

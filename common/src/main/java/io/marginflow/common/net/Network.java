@@ -17,16 +17,18 @@ import java.util.Objects;
  * in order; a dense layer stores W (out × in, row-major), a conv layer W (outC × inC × K × K); with
  * {@code /bias=first} the first weight layer's bias (one per output unit or channel) follows its W.
  *
- * <p>Dense layers run as DGEMMs over the whole block, convolutions as im2col + DGEMM per image (the
- * conv/pool layers before the first dense layer run chunk by chunk of a few images, so that their
- * large intermediates are still in cache when the next layer reads them), a {@link CsrBlock}
- * feeding a dense first layer uses sparse kernels ({@link SparseKernels}), and a CSR block feeding
- * a conv/pool first layer is densified into the workspace. Kernels allocate nothing after the
- * {@link Workspace} has grown to the largest block.
+ * <p>Dense layers run as DGEMMs over the whole block, convolutions as im2col + one DGEMM per image
+ * chunk (the conv/pool layers before the first dense layer run chunk by chunk of a few images, so
+ * that their large intermediates are still in cache when the next layer reads them; a max pool
+ * after an activated layer applies σ itself, see {@link PoolLayer}), a {@link CsrBlock} feeding a
+ * dense first layer uses sparse kernels ({@link SparseKernels}), and a CSR block feeding a
+ * conv/pool first layer is densified into the workspace. Kernels allocate nothing after the {@link
+ * Workspace} has grown to the largest block.
  *
  * <p>NaN policy: no checks in the kernels; NaN in θ or x propagates to the outputs (a max-pool
- * window keeps its first entry when that is NaN and may skip a later NaN). Immutable and
- * thread-safe; each thread needs its own {@link Workspace}.
+ * window keeps its first entry when that is NaN and may skip a later NaN; a 2×2 max pool fused with
+ * ReLU lets a NaN with the sign bit clear win its window and counts one with it set as 0).
+ * Immutable and thread-safe; each thread needs its own {@link Workspace}.
  */
 public final class Network {
 
@@ -45,6 +47,18 @@ public final class Network {
 
   /** activated[i]: σ follows layer i (weight layers except the last). */
   final boolean[] activated;
+
+  /**
+   * activationFused[i]: layer i is activated and the max pool after it applies σ itself (see {@link
+   * PoolLayer}): σ(pre[i]) is never stored and post[i] is pre[i].
+   */
+  final boolean[] activationFused;
+
+  /**
+   * chunkLocal[i]: the output of stack layer i is only read inside its image chunk (its σ and σ'
+   * are fused into the max pool after it), so pre[i] holds one chunk, row r at r − r0.
+   */
+  final boolean[] chunkLocal;
 
   final Activation activation;
   private final int degree;
@@ -77,6 +91,12 @@ public final class Network {
     int first = -1;
     int lastWeight = -1;
     for (int i = 0; i < n; i++) {
+      if (specs.get(i).hasWeights()) {
+        lastWeight = i;
+      }
+    }
+    int lastWeightLayer = lastWeight;
+    for (int i = 0; i < n; i++) {
       LayerSpec s = specs.get(i);
       InputShape out = shapes.get(i);
       boolean bias = spec.firstLayerBias() && first < 0 && s.hasWeights();
@@ -86,7 +106,9 @@ public final class Network {
       } else if (s instanceof LayerSpec.Conv c) {
         layer = new Conv2dLayer(i, in, c, out, offset, bias);
       } else {
-        layer = new PoolLayer(i, in, (LayerSpec.Pool) s, out);
+        // σ follows every weight layer except the last; a max pool right after one fuses it
+        boolean prevActivated = i > 0 && specs.get(i - 1).hasWeights() && i - 1 != lastWeightLayer;
+        layer = new PoolLayer(i, in, (LayerSpec.Pool) s, out, prevActivated ? activation : null, e);
       }
       layers[i] = layer;
       if (s.hasWeights()) {
@@ -106,6 +128,11 @@ public final class Network {
       activated[i] = layers[i] instanceof DenseLayer || layers[i] instanceof Conv2dLayer;
     }
     activated[lastWeight] = false;
+    this.activationFused = new boolean[n];
+    for (int i = 0; i + 1 < n; i++) {
+      activationFused[i] =
+          activated[i] && layers[i + 1] instanceof PoolLayer p && p.fusesForwardActivation();
+    }
     this.degree = l;
     this.parameterCount = offset;
     this.firstWeightIndex = first;
@@ -115,6 +142,11 @@ public final class Network {
       ds++;
     }
     this.denseStart = ds;
+    this.chunkLocal = new boolean[n];
+    for (int i = 0; i + 1 < ds; i++) {
+      chunkLocal[i] =
+          activationFused[i] && layers[i + 1] instanceof PoolLayer p && p.fusesInputActivation();
+    }
     this.imageChunk = imageChunk > 0 ? imageChunk : defaultImageChunk();
   }
 
@@ -251,14 +283,15 @@ public final class Network {
       double[] out) {
     Layer layer = layers[i];
     double[] z = i == layers.length - 1 ? out : ws.pre[i];
+    int zOrigin = chunkLocal[i] ? r0 : 0;
     if (i > 0) {
-      layer.forward(r0, r1, ws.post[i - 1], theta, z, ws);
+      layer.forward(r0, r1, ws.post[i - 1], chunkLocal[i - 1] ? r0 : 0, theta, z, zOrigin, ws);
     } else if (x0 != null) {
-      layer.forward(r0, r1, x0, theta, z, ws);
+      layer.forward(r0, r1, x0, 0, theta, z, zOrigin, ws);
     } else { // CSR into a dense first layer (always the whole block)
       SparseKernels.forward((CsrBlock) block, (DenseLayer) layer, theta, z, ws);
     }
-    if (activated[i]) {
+    if (activated[i] && !activationFused[i]) { // never chunk-local: those are fused
       ActivationKernels.forward(activation, z, ws.post[i], r0 * layer.outSize, r1 * layer.outSize);
     }
   }
@@ -321,18 +354,38 @@ public final class Network {
       double[] grad) {
     Layer layer = layers[i];
     double[] dz = i == layers.length - 1 ? coef : gradientBuffer(i, ws);
+    int dzOrigin = i == layers.length - 1 ? 0 : gradientOrigin(i, r0);
     double[] dx = i > firstWeightIndex ? gradientBuffer(i - 1, ws) : null;
+    int dxOrigin = i > firstWeightIndex ? gradientOrigin(i - 1, r0) : 0;
     if (i > 0) {
-      layer.backward(r0, r1, ws.post[i - 1], theta, dz, dx, grad, ws);
+      layer.backward(
+          r0,
+          r1,
+          ws.post[i - 1],
+          chunkLocal[i - 1] ? r0 : 0,
+          theta,
+          dz,
+          dzOrigin,
+          dx,
+          dxOrigin,
+          grad,
+          ws);
     } else if (x0 != null) {
-      layer.backward(r0, r1, x0, theta, dz, dx, grad, ws);
+      layer.backward(r0, r1, x0, 0, theta, dz, dzOrigin, dx, dxOrigin, grad, ws);
     } else {
       SparseKernels.backward((CsrBlock) block, (DenseLayer) layer, dz, grad, ws);
     }
     if (dx != null && activated[i - 1] && !layer.fusesInputActivation()) {
+      // pre[i − 1] is whole-block here (chunk-local layers are fused into the next layer)
       int w = layers[i - 1].outSize;
       ActivationKernels.backward(
-          activation, reluDerivativeAtZero, ws.pre[i - 1], dx, r0 * w, r1 * w);
+          activation,
+          reluDerivativeAtZero,
+          ws.pre[i - 1],
+          r0 * w,
+          dx,
+          (r0 - dxOrigin) * w,
+          (r1 - r0) * w);
     }
   }
 
@@ -345,7 +398,25 @@ public final class Network {
     if (i == denseStart - 1) {
       return ws.gradHandoff;
     }
-    return ((layers.length - 1 - i) & 1) == 1 ? ws.gradA : ws.gradB;
+    boolean odd = ((layers.length - 1 - i) & 1) == 1;
+    if (i < denseStart - 1) { // inside the conv/pool stack: one chunk
+      return odd ? ws.stackGradA : ws.stackGradB;
+    }
+    return odd ? ws.gradA : ws.gradB;
+  }
+
+  /** Origin of {@link #gradientBuffer}(i) for the chunk starting at r0. */
+  private int gradientOrigin(int i, int r0) {
+    return i < denseStart - 1 ? r0 : 0;
+  }
+
+  /** Widest chunk-local gradient row: outputs of stack layers [first weight, denseStart − 1). */
+  int stackGradientWidth() {
+    int g = 0;
+    for (int i = Math.max(0, firstWeightIndex); i < Math.min(denseStart, layers.length) - 1; i++) {
+      g = Math.max(g, layers[i].outSize);
+    }
+    return g;
   }
 
   /** Width of the hand-off gradient (output of the conv/pool stack), 0 when there is none. */
@@ -363,12 +434,12 @@ public final class Network {
     long perRow = 0;
     for (int i = 0; i < layers.length - 1; i++) {
       long size = layers[i].outSize;
-      perRow += 8 * size;
-      if (activated[i] && activation.kind() != Activation.Kind.IDENTITY) {
+      perRow += chunkLocal[i] ? 0 : 8 * size;
+      if (activated[i] && !activationFused[i] && activation.kind() != Activation.Kind.IDENTITY) {
         perRow += 8 * size;
       }
       if (layers[i] instanceof PoolLayer p && p.isMax()) {
-        perRow += 4 * size;
+        perRow += (p.fusesInputActivation() ? 12 : 4) * size;
       }
     }
     perRow += 2L * 8 * gradientWidth() + 8L * handoffWidth();
@@ -378,18 +449,25 @@ public final class Network {
     long fixed = 0;
     for (Layer layer : layers) {
       if (layer instanceof Conv2dLayer c) {
-        fixed = Math.max(fixed, 16L * c.colScratch());
+        fixed = Math.max(fixed, 16L * c.colScratch(imageChunk) + 8L * c.outScratch(imageChunk));
       }
     }
+    for (int i = 0; i < layers.length; i++) {
+      fixed += chunkLocal[i] ? 8L * imageChunk * layers[i].outSize : 0;
+    }
+    fixed += 16L * imageChunk * stackGradientWidth();
     long rows = Math.max(1, (WORKSPACE_BUDGET_BYTES - fixed) / Math.max(1, perRow));
     rows = Math.min(rows, MAX_SUGGESTED_ROWS);
     return Integer.highestOneBit((int) rows);
   }
 
-  /** Widest per-row gradient buffer needed by backward: outputs of layers [first weight, last). */
+  /**
+   * Widest whole-block gradient row needed by backward: outputs of the layers from the first dense
+   * layer (or the first weight layer, if later) to the last, exclusive.
+   */
   int gradientWidth() {
     int g = 1;
-    for (int i = Math.max(0, firstWeightIndex); i < layers.length - 1; i++) {
+    for (int i = Math.max(Math.max(0, firstWeightIndex), denseStart); i < layers.length - 1; i++) {
       g = Math.max(g, layers[i].outSize);
     }
     return g;

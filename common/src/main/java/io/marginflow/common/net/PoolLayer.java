@@ -7,6 +7,17 @@ import java.util.Arrays;
  * weights). Max pooling records, per output, the input position of the first maximum in window scan
  * order (row by row, left to right; a later equal value does not win), and backward routes the
  * gradient there — the fixed tie rule of science.md §1. Average pooling divides by K².
+ *
+ * <p>A max pool right after an activated layer fuses the activation: forward reads the previous
+ * layer's pre-activations and applies σ to each window entry on the fly (the same expression as
+ * {@link ActivationKernels#forward}, so the values and the arg-max are those of σ(pre) bit for bit,
+ * and σ(pre) is never stored); with non-overlapping windows (stride ≥ K) backward also writes dx =
+ * dz·σ'(pre) at the arg-max directly ({@link #fusesInputActivation}; forward stores the sign class
+ * of pre at the arg-max, one byte, so backward never reads pre and the network keeps pre
+ * chunk-local), instead of a scatter followed by a σ' pass over the whole input. Every input gets
+ * at most one contribution, so the products are those of the separate passes; only a NaN
+ * pre-activation outside the arg-max no longer turns its (zero) gradient into NaN. Both save passes
+ * over the largest activations of a CNN.
  */
 final class PoolLayer extends Layer {
 
@@ -19,7 +30,25 @@ final class PoolLayer extends Layer {
   private final int outH;
   private final int outW;
 
-  PoolLayer(int index, InputShape in, LayerSpec.Pool spec, InputShape out) {
+  /** σ of the previous layer when fused into this max pool (null: not fused). */
+  private final Activation inputActivation;
+
+  private final double reluDerivativeAtZero;
+
+  /** σ' of the fused activation per {@link #signClass} (null when not fused). */
+  private final double[] derivativeByClass;
+
+  /**
+   * A pool layer; {@code inputActivation} is σ of the previous layer when that layer is activated
+   * (null otherwise), fused when this is a max pool and σ is not the identity.
+   */
+  PoolLayer(
+      int index,
+      InputShape in,
+      LayerSpec.Pool spec,
+      InputShape out,
+      Activation inputActivation,
+      double reluDerivativeAtZero) {
     super(index, in, out, -1, 0, -1);
     this.max = spec.kind() == LayerSpec.PoolKind.MAX;
     this.channels = in.channels();
@@ -29,10 +58,29 @@ final class PoolLayer extends Layer {
     this.stride = spec.stride();
     this.outH = out.height();
     this.outW = out.width();
+    this.inputActivation =
+        max && inputActivation != null && inputActivation.kind() != Activation.Kind.IDENTITY
+            ? inputActivation
+            : null;
+    this.reluDerivativeAtZero = reluDerivativeAtZero;
+    this.derivativeByClass =
+        this.inputActivation == null
+            ? null
+            : derivativeTable(this.inputActivation.slope(), reluDerivativeAtZero);
   }
 
   boolean isMax() {
     return max;
+  }
+
+  /** Whether forward reads the previous layer's pre-activations and applies σ itself. */
+  boolean fusesForwardActivation() {
+    return inputActivation != null;
+  }
+
+  @Override
+  boolean fusesInputActivation() {
+    return inputActivation != null && stride >= k;
   }
 
   @Override
@@ -41,49 +89,186 @@ final class PoolLayer extends Layer {
   }
 
   @Override
-  void forward(int r0, int r1, double[] x, double[] theta, double[] z, Workspace ws) {
+  void forward(
+      int r0,
+      int r1,
+      double[] x,
+      int xOrigin,
+      double[] theta,
+      double[] z,
+      int zOrigin,
+      Workspace ws) {
     if (max) {
-      maxForward(r0, r1, x, z, ws.argmax[index]);
+      maxForward(r0, r1, x, xOrigin, z, zOrigin, ws.argmax[index], ws.signAtMax[index]);
     } else {
-      avgForward(r0, r1, x, z);
+      avgForward(r0, r1, x, xOrigin, z, zOrigin);
     }
   }
 
-  private void maxForward(int r0, int r1, double[] x, double[] z, int[] argmax) {
+  /**
+   * Max pool of σ(x) (σ = the fused activation, or none): per window the first maximum in scan
+   * order, branch-free (an int select and {@link Math#max}; the outcome is unpredictable). The
+   * arg-max (and, when backward fuses σ', the sign class of the pre-activation there, in {@code
+   * signAt}, see {@link #signClass}) is stored per output for the whole block.
+   */
+  private void maxForward(
+      int r0,
+      int r1,
+      double[] x,
+      int xOrigin,
+      double[] z,
+      int zOrigin,
+      int[] argmax,
+      byte[] signAt) {
+    Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
+    double a = inputActivation == null ? 1.0 : inputActivation.slope();
     for (int r = r0; r < r1; r++) {
-      int xRow = r * inSize;
-      int zRow = r * outSize;
+      int xRow = (r - xOrigin) * inSize;
+      int zRow = (r - zOrigin) * outSize;
+      int aRow = r * outSize;
       for (int c = 0; c < channels; c++) {
         int chan = c * inH * inW;
         for (int oh = 0; oh < outH; oh++) {
-          for (int ow = 0; ow < outW; ow++) {
-            int first = chan + oh * stride * inW + ow * stride;
-            int best = first;
-            double bestValue = x[xRow + first];
-            for (int kh = 0; kh < k; kh++) {
-              int p = first + kh * inW;
-              for (int kw = 0; kw < k; kw++) {
-                double v = x[xRow + p + kw];
-                // strict '>' keeps the first maximum; written branch-free (int select + max)
-                // because the outcome is unpredictable
-                best = v > bestValue ? p + kw : best;
-                bestValue = Math.max(bestValue, v);
-              }
+          int o = (c * outH + oh) * outW;
+          int rowFirst = chan + oh * stride * inW;
+          if (k == 2 && kind == null) {
+            maxRow2(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o);
+          } else if (k == 2 && kind == Activation.Kind.RELU) {
+            maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, signAt);
+            continue; // stored pre at the arg-max itself
+          } else {
+            maxRow(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, kind, a);
+          }
+          if (signAt != null) {
+            for (int ow = 0; ow < outW; ow++) {
+              signAt[aRow + o + ow] = signClass(x[xRow + argmax[aRow + o + ow]]);
             }
-            int o = zRow + (c * outH + oh) * outW + ow;
-            z[o] = x[xRow + best];
-            argmax[o] = best;
           }
         }
       }
     }
   }
 
-  private void avgForward(int r0, int r1, double[] x, double[] z) {
+  /** One output row, any K, σ applied when kind is not null. */
+  private void maxRow(
+      double[] x,
+      int xRow,
+      int rowFirst,
+      double[] z,
+      int zo,
+      int[] argmax,
+      int ao,
+      Activation.Kind kind,
+      double a) {
+    for (int ow = 0; ow < outW; ow++) {
+      int first = rowFirst + ow * stride;
+      int best = first;
+      double bestValue = sigma(kind, a, x[xRow + first]);
+      for (int kh = 0; kh < k; kh++) {
+        int p = first + kh * inW;
+        for (int kw = 0; kw < k; kw++) {
+          double v = sigma(kind, a, x[xRow + p + kw]);
+          // strict '>' keeps the first maximum
+          best = v > bestValue ? p + kw : best;
+          bestValue = Math.max(bestValue, v);
+        }
+      }
+      z[zo + ow] = sigma(kind, a, x[xRow + best]);
+      argmax[ao + ow] = best;
+    }
+  }
+
+  private static double sigma(Activation.Kind kind, double a, double v) {
+    return kind == null ? v : ActivationKernels.apply(kind, a, v);
+  }
+
+  /** One output row of a 2×2 window (scan order p, p+1, p+W, p+W+1), no σ. */
+  private void maxRow2(
+      double[] x, int xRow, int rowFirst, double[] z, int zo, int[] argmax, int ao) {
+    for (int ow = 0; ow < outW; ow++) {
+      int p = rowFirst + ow * stride;
+      int q = p + inW;
+      double v0 = x[xRow + p];
+      double v1 = x[xRow + p + 1];
+      double v2 = x[xRow + q];
+      double v3 = x[xRow + q + 1];
+      int best = v1 > v0 ? p + 1 : p;
+      double m = Math.max(v0, v1);
+      best = v2 > m ? q : best;
+      m = Math.max(m, v2);
+      best = v3 > m ? q + 1 : best;
+      z[zo + ow] = x[xRow + best];
+      argmax[ao + ow] = best;
+    }
+  }
+
+  /** As {@link #maxRow2} on ReLU(x) = max(x, 0). */
+  /**
+   * As {@link #maxRow2} on ReLU(x) = max(x, 0), also storing the sign class of pre at the arg-max
+   * when {@code signAt} is not null. The window is compared on the bits of ReLU(x) as longs: for
+   * doubles ≥ +0.0 (ReLU maps −0.0 and negatives to +0.0) the order and the ties of the bit
+   * patterns are those of the values, and a long max is one instruction where {@link Math#max} on
+   * doubles is a chain (2× on this kernel). NaN: a NaN with the sign bit clear wins its window, one
+   * with it set counts as 0.
+   */
+  private void maxRow2Relu(
+      double[] x, int xRow, int rowFirst, double[] z, int zo, int[] argmax, int ao, byte[] signAt) {
+    for (int ow = 0; ow < outW; ow++) {
+      int p = rowFirst + ow * stride;
+      int q = p + inW;
+      long v0 = reluBits(x[xRow + p]);
+      long v1 = reluBits(x[xRow + p + 1]);
+      long v2 = reluBits(x[xRow + q]);
+      long v3 = reluBits(x[xRow + q + 1]);
+      int best = v1 > v0 ? p + 1 : p;
+      long m = Math.max(v0, v1);
+      best = v2 > m ? q : best;
+      m = Math.max(m, v2);
+      best = v3 > m ? q + 1 : best;
+      double pre = x[xRow + best];
+      z[zo + ow] = Math.max(pre, 0.0);
+      argmax[ao + ow] = best;
+      if (signAt != null) {
+        signAt[ao + ow] = signClass(pre);
+      }
+    }
+  }
+
+  /** The bits of ReLU(v) for non-NaN v: negative values and −0.0 (sign bit set) become +0.0. */
+  private static long reluBits(double v) {
+    long b = Double.doubleToRawLongBits(v);
+    return b & ~(b >> 63);
+  }
+
+  /**
+   * What σ'(pre) depends on: 0 for pre &lt; 0, 1 for ±0, 2 for pre &gt; 0, 3 for NaN (one byte per
+   * pool output instead of the double; branch-free int selects).
+   */
+  static byte signClass(double pre) {
+    int c = pre > 0.0 ? 2 : 0;
+    c += pre == 0.0 ? 1 : 0;
+    c += pre != pre ? 3 : 0;
+    return (byte) c;
+  }
+
+  /**
+   * σ' per {@link #signClass}: exactly the values {@link ActivationKernels#derivative} returns (a,
+   * e, 1, NaN), checked in the tests.
+   */
+  static double[] derivativeTable(double a, double e) {
+    return new double[] {
+      ActivationKernels.derivative(-1.0, a, e),
+      ActivationKernels.derivative(0.0, a, e),
+      ActivationKernels.derivative(1.0, a, e),
+      ActivationKernels.derivative(Double.NaN, a, e)
+    };
+  }
+
+  private void avgForward(int r0, int r1, double[] x, int xOrigin, double[] z, int zOrigin) {
     double scale = 1.0 / (k * k);
     for (int r = r0; r < r1; r++) {
-      int xRow = r * inSize;
-      int zRow = r * outSize;
+      int xRow = (r - xOrigin) * inSize;
+      int zRow = (r - zOrigin) * outSize;
       for (int c = 0; c < channels; c++) {
         int chan = xRow + c * inH * inW;
         for (int oh = 0; oh < outH; oh++) {
@@ -108,35 +293,46 @@ final class PoolLayer extends Layer {
       int r0,
       int r1,
       double[] x,
+      int xOrigin,
       double[] theta,
       double[] dz,
+      int dzOrigin,
       double[] dx,
+      int dxOrigin,
       double[] grad,
       Workspace ws) {
     if (dx == null) {
       return;
     }
-    Arrays.fill(dx, r0 * inSize, r1 * inSize, 0.0);
+    Arrays.fill(dx, (r0 - dxOrigin) * inSize, (r1 - dxOrigin) * inSize, 0.0);
     if (max) {
       int[] argmax = ws.argmax[index];
+      byte[] signAt = ws.signAtMax[index];
+      double[] factor = derivativeByClass;
       for (int r = r0; r < r1; r++) {
-        int xRow = r * inSize;
-        int zRow = r * outSize;
-        for (int o = 0; o < outSize; o++) {
-          dx[xRow + argmax[zRow + o]] += dz[zRow + o];
+        int dxRow = (r - dxOrigin) * inSize;
+        int dzRow = (r - dzOrigin) * outSize;
+        int aRow = r * outSize;
+        if (signAt != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
+          for (int o = 0; o < outSize; o++) {
+            dx[dxRow + argmax[aRow + o]] = (0.0 + dz[dzRow + o]) * factor[signAt[aRow + o]];
+          }
+        } else {
+          for (int o = 0; o < outSize; o++) {
+            dx[dxRow + argmax[aRow + o]] += dz[dzRow + o];
+          }
         }
       }
       return;
     }
     double scale = 1.0 / (k * k);
     for (int r = r0; r < r1; r++) {
-      int xRow = r * inSize;
-      int zRow = r * outSize;
+      int dzRow = (r - dzOrigin) * outSize;
       for (int c = 0; c < channels; c++) {
-        int chan = xRow + c * inH * inW;
+        int chan = (r - dxOrigin) * inSize + c * inH * inW;
         for (int oh = 0; oh < outH; oh++) {
           for (int ow = 0; ow < outW; ow++) {
-            double g = dz[zRow + (c * outH + oh) * outW + ow] * scale;
+            double g = dz[dzRow + (c * outH + oh) * outW + ow] * scale;
             int first = chan + oh * stride * inW + ow * stride;
             for (int kh = 0; kh < k; kh++) {
               int p = first + kh * inW;

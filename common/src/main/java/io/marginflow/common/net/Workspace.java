@@ -4,11 +4,11 @@ import io.marginflow.common.data.RowBlock;
 
 /**
  * Per-thread scratch of one {@link Network}: the pre- and post-activation blocks of every layer,
- * the max-pool arg-max indices, two gradient buffers, conv col buffers and sparse scratch. Buffers
- * grow lazily to the largest block seen and are then reused, so {@code forward}/{@code
- * backwardWeighted} allocate nothing after warm-up. It also remembers which (block, θ) the last
- * forward saw, which {@code backwardWeighted} requires. Not thread-safe: use one workspace per
- * thread.
+ * the max-pool arg-max indices, two gradient buffers, conv col and output buffers (one image chunk)
+ * and sparse scratch. Buffers grow lazily to the largest block seen and are then reused, so {@code
+ * forward}/{@code backwardWeighted} allocate nothing after warm-up. It also remembers which (block,
+ * θ) the last forward saw, which {@code backwardWeighted} requires. Not thread-safe: use one
+ * workspace per thread.
  */
 public final class Workspace {
 
@@ -18,11 +18,22 @@ public final class Workspace {
   /** Output of layer i before the activation (null for the last layer, which writes to out). */
   final double[][] pre;
 
-  /** Input of layer i + 1: σ(pre[i]) for activated layers, else the same array as pre[i]. */
+  /**
+   * Input of layer i + 1: σ(pre[i]) for activated layers, else (and when the next layer, a max
+   * pool, applies σ itself) the same array as pre[i].
+   */
   final double[][] post;
 
   /** Arg-max input positions of each max-pool layer (null elsewhere). */
   final int[][] argmax;
+
+  /** Sign class of the pre-activation at each arg-max of a max pool fusing σ' (or null). */
+  final byte[][] signAtMax;
+
+  /** Chunk-local ping-pong gradients inside the conv/pool stack (see Network#gradientBuffer). */
+  final double[] stackGradA;
+
+  final double[] stackGradB;
 
   double[] gradA;
   double[] gradB;
@@ -33,10 +44,14 @@ public final class Workspace {
   /** Densified CSR input when the first layer is not dense. */
   double[] denseInput;
 
-  /** im2col scratch (fixed size: the largest conv). */
+  /** im2col scratch (fixed size: the largest conv's columns of one image chunk). */
   final double[] col;
 
   final double[] dcol;
+
+  /** Channel-major conv output / output gradient of one image chunk (empty for 1-image chunks). */
+  final double[] convOut;
+
   private double[] sparseW;
   private double[] sparseG;
   private final CscScratch csc = new CscScratch();
@@ -53,14 +68,29 @@ public final class Workspace {
     this.pre = new double[n][];
     this.post = new double[n][];
     this.argmax = new int[n][];
-    int colSize = 0;
-    for (Layer layer : network.layers) {
-      if (layer instanceof Conv2dLayer c) {
-        colSize = Math.max(colSize, c.colScratch());
+    this.signAtMax = new byte[n][];
+    int chunk0 = network.imageChunk();
+    for (int i = 0; i < n; i++) {
+      if (network.chunkLocal[i]) { // one chunk of rows, allocated once
+        pre[i] = new double[chunk0 * network.layers[i].outSize];
+        post[i] = pre[i];
       }
     }
-    this.col = new double[colSize];
-    this.dcol = new double[colSize];
+    int sg = network.stackGradientWidth();
+    this.stackGradA = new double[chunk0 * sg];
+    this.stackGradB = new double[chunk0 * sg];
+    long colSize = 0;
+    long outSize = 0;
+    int chunk = network.imageChunk();
+    for (Layer layer : network.layers) {
+      if (layer instanceof Conv2dLayer c) {
+        colSize = Math.max(colSize, c.colScratch(chunk));
+        outSize = Math.max(outSize, c.outScratch(chunk));
+      }
+    }
+    this.col = new double[Math.toIntExact(colSize)];
+    this.dcol = new double[Math.toIntExact(colSize)];
+    this.convOut = new double[Math.toIntExact(outSize)];
   }
 
   /** Rows the buffers currently hold. */
@@ -77,9 +107,17 @@ public final class Workspace {
     int last = layers.length - 1;
     for (int i = 0; i < last; i++) {
       Layer layer = layers[i];
+      if (layer instanceof PoolLayer p && p.fusesInputActivation()) {
+        signAtMax[i] = new byte[rows * layer.outSize];
+      }
+      if (network.chunkLocal[i]) {
+        continue;
+      }
       pre[i] = new double[rows * layer.outSize];
       post[i] =
-          network.activated[i] && network.activation.kind() != Activation.Kind.IDENTITY
+          network.activated[i]
+                  && !network.activationFused[i]
+                  && network.activation.kind() != Activation.Kind.IDENTITY
               ? new double[rows * layer.outSize]
               : pre[i];
       if (layer instanceof PoolLayer p && p.isMax()) {

@@ -56,6 +56,30 @@ final class NetTestData {
         indices(rows));
   }
 
+  /**
+   * Bytes this thread allocates while running {@code body} {@code calls} times, measured on a
+   * second round after a first that warms up (workspace growth, JIT); −1 when the JVM has no
+   * per-thread allocation counter.
+   */
+  static long allocatedAfterWarmUp(int calls, java.util.function.IntConsumer body) {
+    java.lang.management.ThreadMXBean bean =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    if (!(bean instanceof com.sun.management.ThreadMXBean mx)
+        || !mx.isThreadAllocatedMemorySupported()) {
+      return -1;
+    }
+    long tid = Thread.currentThread().getId();
+    long allocated = 0;
+    for (int round = 0; round < 2; round++) {
+      long before = mx.getThreadAllocatedBytes(tid);
+      for (int i = 0; i < calls; i++) {
+        body.accept(i);
+      }
+      allocated = mx.getThreadAllocatedBytes(tid) - before;
+    }
+    return allocated;
+  }
+
   /** Row r of a dense block as its own array. */
   static double[] row(DenseBlock block, int r) {
     int p = block.features();

@@ -117,12 +117,6 @@ class NetworkKernelTest {
    */
   @Test
   void noAllocationAfterWarmUp() {
-    java.lang.management.ThreadMXBean bean =
-        java.lang.management.ManagementFactory.getThreadMXBean();
-    if (!(bean instanceof com.sun.management.ThreadMXBean mx)
-        || !mx.isThreadAllocatedMemorySupported()) {
-      return; // allocation counters unavailable on this JVM
-    }
     Network net = Network.parse("mlp:40-1/bias=first");
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 1.0, 5);
     Workspace ws = net.newWorkspace();
@@ -133,21 +127,19 @@ class NetworkKernelTest {
     double[] coef = new double[64];
     Arrays.fill(coef, 0.5);
     double[] grad = new double[net.parameterCount()];
-    long tid = Thread.currentThread().getId();
-    for (int round = 0; round < 2; round++) { // round 0 warms up (workspace growth, JIT)
-      long before = mx.getThreadAllocatedBytes(tid);
-      for (int i = 0; i < 2000; i++) {
-        CsrBlock b = blocks[i & 1];
-        net.forward(b, theta, ws, out);
-        net.backwardWeighted(b, theta, ws, coef, grad);
-      }
-      long allocated = mx.getThreadAllocatedBytes(tid) - before;
-      if (round == 1) {
-        // the counter itself may allocate a few bytes; per-call allocation would be ≥ 2000 × 16
-        // bytes
-        assertTrue(allocated < 2000, "allocated " + allocated + " bytes in 2000 calls");
-      }
+    long allocated =
+        NetTestData.allocatedAfterWarmUp(
+            2000,
+            i -> {
+              CsrBlock b = blocks[i & 1];
+              net.forward(b, theta, ws, out);
+              net.backwardWeighted(b, theta, ws, coef, grad);
+            });
+    if (allocated < 0) {
+      return; // allocation counters unavailable on this JVM
     }
+    // the counter itself may allocate a few bytes; per-call allocation would be ≥ 2000 × 16 bytes
+    assertTrue(allocated < 2000, "allocated " + allocated + " bytes in 2000 calls");
   }
 
   @Test
