@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """E5 table: per-layer normalized margin, log loss and test error at epochs 10, 100, 1,000, 10,000
-(those reached), the first epoch at which the loss fell below 1e-10, 1e-120 and 1e-800, and the
+(those reached) and at the last epoch, the first epoch at which the loss fell below 1e-10, 1e-120 and 1e-800, and the
 ratio of the final per-layer normalized margins (loss-based / constant).
 
     python3 experiments/e5-lyu-li/analyze.py CONSTANT_SWEEP LOSS_BASED_SWEEP OUT.md
@@ -40,10 +40,11 @@ def main(constant, loss_based, out):
     for rule, sweep in (("constant", constant), ("loss-based", loss_based)):
         for name, rows in runs(sweep):
             last = max(r["step"] for r in rows)
-            for epoch in (10, 100, 1000, 10000):
+            marks = [e for e in (10, 100, 1000, 10000) if e * STEPS_PER_EPOCH <= last]
+            if last % STEPS_PER_EPOCH == 0 and last // STEPS_PER_EPOCH not in marks:
+                marks.append(last // STEPS_PER_EPOCH)  # the last epoch too
+            for epoch in marks:
                 step = epoch * STEPS_PER_EPOCH
-                if step > last:
-                    continue
                 tr, te = row_at(rows, "train", step), row_at(rows, "test", step)
                 lines.append(f"| {rule} | {name} | {epoch} | {fmt(tr.get('layer_normalized_margin'))} | "
                              f"{fmt(tr['normalized_margin'])} | {fmt(tr['log_loss'] / LN10, '.4g')} | "
