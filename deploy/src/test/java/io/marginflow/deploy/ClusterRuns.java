@@ -119,23 +119,34 @@ final class ClusterRuns {
 
   /** The driver's Spark application id (its REST API on {@code uiPort}). */
   static String applicationId(int uiPort) throws IOException {
-    return read("http://127.0.0.1:" + uiPort + "/api/v1/applications").get(0).get("id").asText();
+    return applicationId(loopbackUi(uiPort));
   }
 
-  /** The id of an executor holding cached RDD blocks (the driver's REST API). */
+  /** The id of an executor holding cached RDD blocks (the driver's REST API on {@code uiPort}). */
   static String executorWithCachedBlocks(int uiPort) throws IOException {
-    String executors =
-        "http://127.0.0.1:"
-            + uiPort
-            + "/api/v1/applications/"
-            + applicationId(uiPort)
-            + "/executors";
+    return executorWithCachedBlocks(loopbackUi(uiPort));
+  }
+
+  /**
+   * The id of an executor holding cached RDD blocks, from the driver's REST API under {@code ui}
+   * (the UI's address, or a proxy of it such as YARN's {@code http://RM/proxy/APP_ID}).
+   */
+  static String executorWithCachedBlocks(String ui) throws IOException {
+    String executors = ui + "/api/v1/applications/" + applicationId(ui) + "/executors";
     for (JsonNode e : read(executors)) {
       if (!e.get("id").asText().equals("driver") && e.get("rddBlocks").asInt() > 0) {
         return e.get("id").asText();
       }
     }
     throw new AssertionError("no executor holds cached blocks: " + read(executors));
+  }
+
+  private static String applicationId(String ui) throws IOException {
+    return read(ui + "/api/v1/applications").get(0).get("id").asText();
+  }
+
+  private static String loopbackUi(int uiPort) {
+    return "http://127.0.0.1:" + uiPort;
   }
 
   static JsonNode read(String url) throws IOException {

@@ -49,6 +49,14 @@ final class YarnClusterFixture {
     return upTime;
   }
 
+  /** The ResourceManager's web proxy of an application's UI ({@code http://RM/proxy/APP}). */
+  static String proxyOf(String applicationId) {
+    return "http://127.0.0.1:"
+        + LocalClusterFixture.port(STATE, "rm_ui")
+        + "/proxy/"
+        + applicationId;
+  }
+
   static Map<String, Long> readPids() {
     return LocalClusterFixture.readPids(STATE, SERVICES);
   }
@@ -72,9 +80,20 @@ final class YarnClusterFixture {
   /** Live processes of YARN containers of this cluster (launch scripts and JVMs). */
   static List<Long> containerProcesses() {
     // Their command lines name their working folder under the NodeManager's local folder.
-    String marker = STATE.resolve("yarn/nm-1/local") + "/";
+    return processesNaming(STATE.resolve("yarn/nm-1/local") + "/");
+  }
+
+  /**
+   * Live JVMs that {@code up} started for this cluster (daemons, a NameNode format), found by the
+   * {@code -Djava.io.tmpdir} naming the state folder, whatever pid files say.
+   */
+  static List<Long> daemonProcesses() {
+    return processesNaming("-Djava.io.tmpdir=" + STATE.resolve("tmp") + " ");
+  }
+
+  private static List<Long> processesNaming(String marker) {
     return ProcessHandle.allProcesses()
-        .filter(p -> LocalClusterFixture.commandLine(p.pid()).contains(marker))
+        .filter(p -> (LocalClusterFixture.commandLine(p.pid()) + " ").contains(marker))
         .map(ProcessHandle::pid)
         .toList();
   }

@@ -219,9 +219,23 @@ public final class RunValidator {
           train = null;
         }
       } else {
-        train = DataCheck.scan(config, false, scan, conf, problems);
-        if (!config.data().testUris().isEmpty()) {
-          test = DataCheck.scan(config, true, scan, conf, problems);
+        try {
+          train = DataCheck.scan(config, false, scan, conf, problems);
+          if (!config.data().testUris().isEmpty()) {
+            test = DataCheck.scan(config, true, scan, conf, problems);
+          }
+        } catch (ClusterStartException e) {
+          // The scan is the first thing that needs the Spark application: its refusal is the
+          // master's (or the resource settings') problem, not the data's.
+          problems.add(
+              new Problem(
+                  origin.apply(ConfigKey.MASTER),
+                  "master: the Spark application could not start on "
+                      + config.cluster().master()
+                      + ": "
+                      + e.getMessage()));
+          train = null;
+          test = null;
         }
         if (resumed != null
             && train != null
@@ -281,7 +295,11 @@ public final class RunValidator {
       DataScanner[] made = {null};
       return (files, format) -> {
         if (made[0] == null) {
-          made[0] = scanners.apply(c);
+          try {
+            made[0] = scanners.apply(c);
+          } catch (RuntimeException e) {
+            throw new ClusterStartException(e);
+          }
         }
         return made[0].scan(files, format);
       };

@@ -156,11 +156,37 @@ public final class MarginflowCli {
               + "/metrics/eval.jsonl");
       out.println("  checkpoints: " + o.runDir() + "/checkpoints/");
       return 0;
+    } catch (Exception e) {
+      // The application ended under the run (yarn application -kill, a lost application master):
+      // wherever that lands (a step, an evaluation, a checkpoint, the rows prefetcher), Spark
+      // throws whatever the interrupted call throws (IllegalStateException, an undeclared
+      // SparkException, ...); say what happened once, in marginflow's words.
+      if (spark[0] == null || !spark[0].sparkContext().isStopped()) {
+        throw e;
+      }
+      err.println(stoppedMessage(spark[0].sparkContext().applicationId(), e));
+      return 1;
     } finally {
       if (spark[0] != null && ownsSession) {
         spark[0].stop();
       }
     }
+  }
+
+  /**
+   * What {@code train} prints when the run failed because its Spark application was stopped under
+   * it.
+   */
+  static String stoppedMessage(String applicationId, Throwable cause) {
+    return "marginflow: the Spark application "
+        + applicationId
+        + " was stopped during the run (killed, or its cluster ended it); a run that had"
+        + " started records status failed in its run directory and resumes from its last"
+        + " checkpoint with --resume ("
+        + cause.getClass().getSimpleName()
+        + ": "
+        + cause.getMessage()
+        + ")";
   }
 
   static int weights(String[] args, PrintStream out) throws IOException {

@@ -86,7 +86,9 @@ public final class TrainJob {
       train = data.train();
       test = data.test();
       return runOn(config, spark, store, resume ? null : runId, data, UnaryOperator.identity());
-    } catch (RuntimeException | Error e) {
+    } catch (Exception | Error e) {
+      // Exception, not only RuntimeException: Spark throws its checked SparkException undeclared
+      // (a job cancelled because the SparkContext was stopped, e.g. the YARN application killed).
       try {
         store.flushMetrics();
         RunDirectoryRecorder.writeStatus(store, "failed", String.valueOf(e.getMessage()), -1);
