@@ -126,6 +126,34 @@ class TrainConfigTest {
   }
 
   @Test
+  void lossBasedAbortAndMinAlphaParseAndAreRefusedElsewhere() {
+    TrainConfig lb =
+        parse("--schedule", "loss-based", "--abort-batch-loss", "600", "--min-alpha", "1e-50");
+    assertEquals(
+        LossBasedStep.defaults().withLimits(600, 1e-50), lb.optimizer().schedule(), "limits set");
+    assertEquals(
+        LossBasedStep.defaults(), parse("--schedule", "loss-based").optimizer().schedule());
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> parse("--abort-batch-loss", "600"));
+    assertTrue(
+        e.getMessage().startsWith("abort-batch-loss: only the loss-based schedule"),
+        e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--min-alpha", "1e-50"));
+    assertTrue(e.getMessage().startsWith("min-alpha: only the loss-based"), e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> parse("--schedule", "loss-based", "--abort-batch-loss", "-3"));
+    assertEquals(
+        "abort-batch-loss: expected a batch loss > 0 (Infinity: never abort), got '-3'",
+        e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class, () -> parse("--schedule", "loss-based", "--min-alpha", "x"));
+    assertTrue(e.getMessage().startsWith("min-alpha: expected"), e.getMessage());
+  }
+
+  @Test
   void precisionDefaultsToDoubleAndSingleIsRefusedForConvModels() {
     assertEquals(Precision.DOUBLE, parse().model().precision());
     assertEquals(
