@@ -104,9 +104,13 @@ final class NearSupportWindow implements Serializable {
     }
   }
 
-  /** Moves all but the EXACT_CAPACITY smallest kept values into the histogram. */
+  /**
+   * Moves all but the EXACT_CAPACITY smallest kept values into the histogram, leaving those sorted
+   * (the same array a full sort would leave; only the EXACT_CAPACITY kept ones are sorted).
+   */
   private void spill() {
-    Arrays.sort(values, 0, size);
+    OrderStatistics.select(values, 0, size, EXACT_CAPACITY);
+    Arrays.sort(values, 0, EXACT_CAPACITY);
     for (int i = EXACT_CAPACITY; i < size; i++) {
       binned.merge(binOf(values[i]), 1L, Long::sum);
     }

@@ -124,7 +124,9 @@ public final class StepPathChooser {
             tJob,
             theta.length,
             backend.partitions());
-    if (!rows) {
+    if (rows) {
+      prefetcher.adopt(probe); // its rows are the run's first steps: not fetched twice
+    } else {
       backend.useJobPath();
     }
     LOG.debug("step path probes: job {} ms, driver {} ms", jobMs, driverMs);

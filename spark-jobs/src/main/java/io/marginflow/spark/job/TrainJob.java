@@ -85,7 +85,7 @@ public final class TrainJob {
           ingest(config, loader, trainFiles, testFiles, features, plan.sparse(), plan.blockRows());
       train = data.train();
       test = data.test();
-      return runOn(config, spark, store, resume ? null : runId, data, UnaryOperator.identity());
+      return runOn(config, spark, store, resume ? null : runId, data, UnaryOperator.identity(), 0);
     } catch (Exception | Error e) {
       // Exception, not only RuntimeException: Spark throws its checked SparkException undeclared
       // (a job cancelled because the SparkContext was stopped, e.g. the YARN application killed).
@@ -165,7 +165,8 @@ public final class TrainJob {
   /**
    * Runs (or resumes, when {@code runId} is null) one run on data already ingested: writes the
    * manifest, builds the backend and drives {@link TrainingLoop} with a {@link
-   * RunDirectoryRecorder} passed through {@code decorate}. Neither the data nor the store are
+   * RunDirectoryRecorder} passed through {@code decorate}, summing rows-path steps on {@code
+   * driverThreads} driver threads (0: the driver's cores). Neither the data nor the store are
    * released here; the caller owns them (and writes a failed status if this throws).
    */
   public static Outcome runOn(
@@ -174,7 +175,8 @@ public final class TrainJob {
       RunStore store,
       String runId,
       Ingested data,
-      UnaryOperator<RunRecorder> decorate)
+      UnaryOperator<RunRecorder> decorate,
+      int driverThreads)
       throws IOException {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     IngestedData train = data.train();
@@ -205,6 +207,10 @@ public final class TrainJob {
             config.cluster().treeDepth(),
             thetaShipping(config, network),
             snapshots);
+    backend.limitSteps(config.optimizer().steps());
+    if (driverThreads > 0) {
+      backend.driverThreads(driverThreads);
+    }
     try {
       StepPathChooser.Choice path =
           StepPathChooser.choose(
