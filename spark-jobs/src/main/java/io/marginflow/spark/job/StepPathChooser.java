@@ -133,6 +133,41 @@ public final class StepPathChooser {
     return new Choice(rows ? "rows" : "job", reason);
   }
 
+  /**
+   * As {@link #choose}, measuring once per {@code key} in {@code shared}: a run whose key was
+   * measured by another run on the same cached data takes that choice (the reason says so).
+   */
+  public static Choice chooseShared(
+      SharedSetup shared,
+      String key,
+      SparkBackend backend,
+      String setting,
+      long windowBytes,
+      long step,
+      double[] theta,
+      boolean blasAgrees) {
+    if (!"auto".equals(setting)) {
+      return choose(backend, setting, windowBytes, step, theta, blasAgrees);
+    }
+    boolean[] measured = {false};
+    Choice c =
+        shared.get(
+            key,
+            () -> {
+              measured[0] = true;
+              return choose(backend, setting, windowBytes, step, theta, blasAgrees);
+            });
+    if (measured[0]) {
+      return c;
+    }
+    if (c.path().equals("rows")) {
+      backend.useRowsPath(windowBytes);
+    } else {
+      backend.useJobPath();
+    }
+    return new Choice(c.path(), "shared with an earlier run on the same data: " + c.reason());
+  }
+
   /** The smallest of all but the first (warm-up) value. */
   static double minAfterWarmUp(double[] values) {
     return Arrays.stream(values, 1, values.length).min().orElse(Double.NaN);
