@@ -82,6 +82,7 @@ final class RowsPrefetcher implements AutoCloseable {
   private Future<Window> next;
   private volatile boolean closed;
   private long windows;
+  private long fetchedSteps;
   private long maxWindowBytes;
   private int maxWindowSteps;
 
@@ -149,6 +150,11 @@ final class RowsPrefetcher implements AutoCloseable {
     return windows;
   }
 
+  /** Steps whose rows were fetched so far (over all windows). */
+  synchronized long fetchedSteps() {
+    return fetchedSteps;
+  }
+
   /** The largest window fetched, in bytes of rows. */
   synchronized long maxWindowBytes() {
     return maxWindowBytes;
@@ -182,6 +188,7 @@ final class RowsPrefetcher implements AutoCloseable {
     Window window = new Window(first, covered, steps, parts);
     synchronized (this) {
       windows++;
+      fetchedSteps += covered;
       maxWindowBytes = Math.max(maxWindowBytes, window.bytes());
       maxWindowSteps = Math.max(maxWindowSteps, covered);
     }

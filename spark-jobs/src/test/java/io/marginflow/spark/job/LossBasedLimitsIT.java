@@ -129,15 +129,7 @@ class LossBasedLimitsIT {
     assertTrue(aborted.size() >= 3, "aborts happen: " + aborted);
     assertTrue(job.state().rule().epochs() >= 1, "and an epoch is accepted: " + job.state().rule());
 
-    assertEquals(job.state(), rows.state(), "rows path: final state");
-    assertEquals(
-        RunFiles.stepsWithoutWall(job.runDir(), CONF),
-        RunFiles.stepsWithoutWall(rows.runDir(), CONF),
-        "rows path: steps.jsonl");
-    assertEquals(
-        RunFiles.text(job.runDir(), "metrics/eval.jsonl", CONF),
-        RunFiles.text(rows.runDir(), "metrics/eval.jsonl", CONF),
-        "rows path: eval.jsonl");
+    assertSameRun(job, rows, "rows path");
 
     assertArrayEquals(oracle.theta(), job.state().theta(), "LocalTrainer: θ");
     assertEquals(oracle, job.state(), "LocalTrainer: final state");
@@ -149,11 +141,7 @@ class LossBasedLimitsIT {
     TrainJob.Outcome job2 = train("job2", "job", "--partitions", "2");
     TrainJob.Outcome rows2 = train("rows2", "rows", "--partitions", "2", "--prefetch-bytes", "64k");
     assertTrue(job2.state().rule().rollbacks() >= 3, "aborts on two partitions too");
-    assertEquals(job2.state(), rows2.state(), "two partitions: final state");
-    assertEquals(
-        RunFiles.stepsWithoutWall(job2.runDir(), CONF),
-        RunFiles.stepsWithoutWall(rows2.runDir(), CONF),
-        "two partitions: steps.jsonl");
+    assertSameRun(job2, rows2, "two partitions");
   }
 
   @Test
@@ -190,15 +178,7 @@ class LossBasedLimitsIT {
           Stream.concat(Arrays.stream(flags()), Stream.of("--resume", copy.toString()))
               .toArray(String[]::new);
       TrainJob.Outcome resumed = TrainJob.run(RunFiles.config(f), SparkFixture.spark());
-      assertEquals(whole.state(), resumed.state(), "resumed at " + at + " (abort at " + abortStep);
-      assertEquals(
-          RunFiles.stepsWithoutWall(whole.runDir(), CONF),
-          RunFiles.stepsWithoutWall(resumed.runDir(), CONF),
-          "steps.jsonl, resumed at " + at);
-      assertEquals(
-          RunFiles.text(whole.runDir(), "metrics/eval.jsonl", CONF),
-          RunFiles.text(resumed.runDir(), "metrics/eval.jsonl", CONF),
-          "eval.jsonl, resumed at " + at);
+      assertSameRun(whole, resumed, "resumed at " + at + " (abort at " + abortStep + ")");
     }
   }
 
@@ -218,6 +198,20 @@ class LossBasedLimitsIT {
     String manifest = RunFiles.text(o.runDir(), "manifest.json", CONF).replace(" ", "");
     assertTrue(manifest.contains("\"min-alpha\":\"0.0099\""), manifest);
     assertTrue(manifest.contains("\"abort-batch-loss\":\"600\""), manifest);
+  }
+
+  /** The same final state, step rows ({@code wall_ms} aside) and evaluation rows. */
+  private static void assertSameRun(TrainJob.Outcome a, TrainJob.Outcome b, String what)
+      throws IOException {
+    assertEquals(a.state(), b.state(), what + ": final state");
+    assertEquals(
+        RunFiles.stepsWithoutWall(a.runDir(), CONF),
+        RunFiles.stepsWithoutWall(b.runDir(), CONF),
+        what + ": steps.jsonl");
+    assertEquals(
+        RunFiles.text(a.runDir(), "metrics/eval.jsonl", CONF),
+        RunFiles.text(b.runDir(), "metrics/eval.jsonl", CONF),
+        what + ": eval.jsonl");
   }
 
   private static void copyTree(Path from, Path to) throws IOException {

@@ -322,6 +322,24 @@ class RowsPathIT {
   }
 
   @Test
+  void noRowsAreFetchedPastTheStepBudget() {
+    List<RowBlock> blocks = denseBlocks(300, 5, 64, 12);
+    JavaRDD<RowBlock> rdd = cache(blocks, 2);
+    ModelKey key = new ModelKey("mlp:5-3-1", 0.0, "logistic", "iid", 20, 300, 7L, "double");
+    SparkBackend backend = backend(rdd, 300, key, 2);
+    backend.limitSteps(150);
+    backend.useRowsPath(1 << 20);
+    for (long step = 0; step < 150; step++) {
+      assertEquals(2, backend.prefetcher().rowsOf(step).size());
+    }
+    // windows of 64 and then 4 × 64 = 256 steps, the second cut at the budget: 64 + 86
+    assertEquals(2, backend.prefetcher().windows());
+    assertEquals(150, backend.prefetcher().fetchedSteps());
+    backend.release();
+    rdd.unpersist(true);
+  }
+
+  @Test
   void aWindowOfVeryWideRowsStaysWithinItsByteBoundAndKeepsTheBits() {
     int features = 6000; // 48 KB per dense row
     List<RowBlock> blocks = denseBlocks(256, features, 64, 3);
