@@ -15,15 +15,15 @@ import java.util.Arrays;
  */
 final class Conv2dLayer extends Layer {
 
-  private final int inC;
-  private final int inH;
-  private final int inW;
-  private final int outC;
-  private final int k;
-  private final int stride;
-  private final int pad;
-  private final int outH;
-  private final int outW;
+  final int inC;
+  final int inH;
+  final int inW;
+  final int outC;
+  final int k;
+  final int stride;
+  final int pad;
+  final int outH;
+  final int outW;
 
   /** inC·K·K, the GEMM inner dimension. */
   final int colRows;

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * to float rounding (the README's stated tolerance) on dense, sparse (transposed and gather paths)
  * and real MNIST blocks, for every MLP option; σ'(0) = e at an exact kink; Euler's identity holds;
  * its subgradient scales exactly with θ and nothing overflows at ‖θ‖ far beyond float range; the
- * rows near the smallest margin get double outputs; it is deterministic and refuses conv networks.
+ * rows near the smallest margin get double outputs; it is deterministic and leaves conv networks to
+ * {@link SingleCnnKernel}.
  */
 class SingleStepKernelTest {
 
@@ -212,13 +213,13 @@ class SingleStepKernelTest {
   }
 
   @Test
-  void refusesConvNetworksAndStaleBackward() {
+  void refusesStaleBackwardAndLeavesConvNetworksToTheCnnKernel() {
     Network cnn = Network.parse("cnn:1x6x6-conv2k3-dense1");
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> StepKernel.of(cnn.newWorkspace(), Precision.SINGLE));
-    assertTrue(e.getMessage().contains("precision single"), e.getMessage());
+            IllegalArgumentException.class, () -> new SingleStepKernel(cnn.newWorkspace()));
+    assertTrue(e.getMessage().contains("dense layers only"), e.getMessage());
+    assertTrue(StepKernel.of(cnn.newWorkspace(), Precision.SINGLE) instanceof SingleCnnKernel);
     Network net = Network.parse("mlp:12-3-1");
     StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
     RowBlock block = NetTestData.gaussianBlock(4, 12, 19);
