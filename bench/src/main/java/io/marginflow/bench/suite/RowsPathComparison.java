@@ -21,8 +21,9 @@ import org.apache.spark.sql.SparkSession;
  * config, repetitions alternated (local, job, rows, local, job, rows, …), medians of the per-step
  * wall_ms with the first 10 % of steps skipped. Also prints the auto choice and its reason.
  *
- * <p>Usage: {@code RowsPathComparison MASTER REPS STEPS [a9a|mnist|cnn]...} ({@code cnn}: Lyu–Li's
- * CNN on MNIST 0-vs-1, issue 11's goal 4).
+ * <p>Usage: {@code RowsPathComparison MASTER REPS STEPS [a9a|mnist|cnn][:single]...} ({@code cnn}:
+ * Lyu–Li's CNN on MNIST 0-vs-1, issue 11's goal 4; {@code :single} runs all three sides with {@code
+ * --precision single}, e.g. {@code cnn cnn:single} for double and single in one run).
  */
 public final class RowsPathComparison {
 
@@ -44,7 +45,10 @@ public final class RowsPathComparison {
                 + " job / local | rows / local | job / rows |%n|---|---|---|---|---|---|---|---|%n"));
     List<String> reasons = new ArrayList<>();
     for (int a = 3; a < args.length; a++) {
-      String[] w = workload(args[a], datasets);
+      String[] token = args[a].split(":", 2);
+      String name = token[0];
+      String precision = token.length > 1 ? token[1] : "double";
+      String[] w = workload(name, datasets);
       String file = w[0];
       int features = Integer.parseInt(w[1]);
       String[] flags = {
@@ -69,9 +73,11 @@ public final class RowsPathComparison {
         "--partitions",
         "2",
         "--master",
-        master
+        master,
+        "--precision",
+        precision
       };
-      if (args[a].equals("cnn")) { // pixels 0–255 here: γ = 1 diverges
+      if (name.equals("cnn")) { // pixels 0–255 here: γ = 1 diverges
         flags = concat(flags, "--step", "1e-5");
       }
       TrainConfig cfg = TrainConfig.from(ConfigLoader.parse(flags).settings());
@@ -111,10 +117,11 @@ public final class RowsPathComparison {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s `%s` n_b=100 iid, %s steps × %d reps | %s | %.3f | %.3f | %.3f | %.1f× | %.2f× |"
-                  + " %.1f× |%n",
-              args[a],
+              "| %s `%s` %s, n_b=100 iid, %s steps × %d reps | %s | %.3f | %.3f | %.3f | %.1f× |"
+                  + " %.2f× | %.1f× |%n",
+              name,
               w[2],
+              precision,
               steps,
               reps,
               master,
