@@ -199,7 +199,9 @@ final class FloatConvKernel {
           Arrays.fill(col, dst, dst + outW, 0f);
           continue;
         }
-        Arrays.fill(col, dst, dst + a, 0f);
+        if (a > 0) {
+          Arrays.fill(col, dst, dst + a, 0f);
+        }
         int from = xOff + s;
         if (stride == 1) {
           System.arraycopy(x, from + a, col, dst + a, b - a);
@@ -208,7 +210,9 @@ final class FloatConvKernel {
             col[dst + ow] = x[from + ow * stride];
           }
         }
-        Arrays.fill(col, dst + b, dst + outW, 0f);
+        if (b < outW) {
+          Arrays.fill(col, dst + b, dst + outW, 0f);
+        }
       }
     }
   }

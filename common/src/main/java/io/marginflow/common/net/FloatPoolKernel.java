@@ -50,10 +50,10 @@ final class FloatPoolKernel {
         continue;
       }
       if (layer.k == 2 && kind == Activation.Kind.RELU) {
-        maxRelu2(x, xRow, z, zRow, argmax, aRow);
-      } else {
-        maxAny(x, xRow, z, zRow, argmax, aRow);
+        maxRelu2(x, xRow, z, zRow, argmax, aRow, storeDerivative ? derivativeAt : null);
+        continue; // σ' stored at the arg-max already
       }
+      maxAny(x, xRow, z, zRow, argmax, aRow);
       if (storeDerivative) {
         for (int o = 0; o < outSize; o++) {
           derivativeAt[aRow + o] =
@@ -63,31 +63,57 @@ final class FloatPoolKernel {
     }
   }
 
-  /** 2×2 windows on ReLU(x), compared as the int bits of max(x, 0) (order-preserving for ≥ +0). */
-  private void maxRelu2(float[] x, int xRow, float[] z, int zRow, int[] argmax, int aRow) {
+  /** 2×2 windows on ReLU(x), one output row at a time (see {@link #maxRow2Relu}). */
+  private void maxRelu2(
+      float[] x, int xRow, float[] z, int zRow, int[] argmax, int aRow, float[] derivativeAt) {
     int inW = layer.inW;
-    int outW = layer.outW;
-    int stride = layer.stride;
     for (int c = 0; c < layer.channels; c++) {
       int chan = c * layer.inH * inW;
       for (int oh = 0; oh < layer.outH; oh++) {
-        int o = (c * layer.outH + oh) * outW;
-        int rowFirst = chan + oh * stride * inW;
-        for (int ow = 0; ow < outW; ow++) {
-          int p = rowFirst + ow * stride;
-          int q = p + inW;
-          int v0 = reluBits(x[xRow + p]);
-          int v1 = reluBits(x[xRow + p + 1]);
-          int v2 = reluBits(x[xRow + q]);
-          int v3 = reluBits(x[xRow + q + 1]);
-          int best = v1 > v0 ? p + 1 : p;
-          int m = Math.max(v0, v1);
-          best = v2 > m ? q : best;
-          m = Math.max(m, v2);
-          best = v3 > m ? q + 1 : best;
-          z[zRow + o + ow] = Math.max(x[xRow + best], 0f);
-          argmax[aRow + o + ow] = best;
-        }
+        int o = (c * layer.outH + oh) * layer.outW;
+        int rowFirst = chan + oh * layer.stride * inW;
+        maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, derivativeAt);
+      }
+    }
+  }
+
+  /**
+   * One output row of 2×2 windows on ReLU(x), compared as the int bits of max(x, 0) (for floats ≥
+   * +0 the bit order is the value order; a NaN with the sign bit clear wins its window); also
+   * σ'(pre) at the arg-max when {@code derivativeAt != null}. Positions are relative to the image
+   * at xRow.
+   */
+  private void maxRow2Relu(
+      float[] x,
+      int xRow,
+      int rowFirst,
+      float[] z,
+      int zo,
+      int[] argmax,
+      int ao,
+      float[] derivativeAt) {
+    int inW = layer.inW;
+    int stride = layer.stride;
+    int right = inW + 1;
+    for (int ow = 0; ow < layer.outW; ow++) {
+      int p = rowFirst + ow * stride;
+      int v0 = reluBits(x[xRow + p]);
+      int v1 = reluBits(x[xRow + p + 1]);
+      int v2 = reluBits(x[xRow + p + inW]);
+      int v3 = reluBits(x[xRow + p + right]);
+      int best = v1 > v0 ? p + 1 : p;
+      int m = Math.max(v0, v1);
+      best = v2 > m ? p + inW : best;
+      m = Math.max(m, v2);
+      best = v3 > m ? p + right : best;
+      float pre = x[xRow + best];
+      z[zo + ow] = Math.max(pre, 0f);
+      argmax[ao + ow] = best;
+      if (derivativeAt != null) {
+        int c = pre > 0f ? 2 : 0; // PoolLayer#signClass
+        c += pre == 0f ? 1 : 0;
+        c += pre != pre ? 3 : 0;
+        derivativeAt[ao + ow] = derivativeByClass[c];
       }
     }
   }

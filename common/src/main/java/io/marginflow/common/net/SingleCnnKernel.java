@@ -4,6 +4,7 @@ import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.DenseBlock;
 import io.marginflow.common.data.RowBlock;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -55,7 +56,12 @@ final class SingleCnnKernel implements StepKernel {
   private final float[] bias;
 
   private final double[] scale;
+  private final double[] norms;
   private final double[] factor;
+
+  /** factor times the power of two of {@link FloatCoefficients} in the current backward. */
+  private final double[] backFactor;
+
   private double outScale;
 
   private final float[][] pre;
@@ -131,7 +137,9 @@ final class SingleCnnKernel implements StepKernel {
     }
     this.bias = layers[first].biasOffset >= 0 ? new float[layers[first].outBiasCount()] : null;
     this.scale = new double[ordinal];
+    this.norms = new double[ordinal];
     this.factor = new double[ordinal];
+    this.backFactor = new double[ordinal];
     this.col = new float[Math.toIntExact(colSize)];
     this.dcol = new float[Math.toIntExact(colSize)];
     this.convOut = new float[Math.toIntExact(outSize)];
@@ -222,8 +230,9 @@ final class SingleCnnKernel implements StepKernel {
     if (rows == 0) {
       return;
     }
-    for (int r = 0; r < rows; r++) {
-      coefF[r] = (float) coef[r];
+    double coefScale = FloatCoefficients.toFloat(coef, rows, coefF);
+    for (int l = 0; l < factor.length; l++) {
+      backFactor[l] = factor[l] * coefScale;
     }
     for (int i = 0; i < n; i++) {
       if (conv[i] != null) {
@@ -271,7 +280,7 @@ final class SingleCnnKernel implements StepKernel {
           dx,
           dxOrigin,
           g[i],
-          factor[l],
+          backFactor[l],
           grad,
           biasOffset,
           col,
@@ -284,9 +293,9 @@ final class SingleCnnKernel implements StepKernel {
     } else {
       int rows = r1 - r0;
       FloatDenseKernels.backward(layer.inSize, layer.outSize, rows, w[i], x, dz, g[i], dx);
-      addScaled(g[i], factor[l], grad, layer.weightOffset);
+      addScaled(g[i], backFactor[l], grad, layer.weightOffset);
       if (biasOffset >= 0) {
-        FloatDenseKernels.addBiasGradient(layer.outSize, rows, dz, factor[l], grad, biasOffset);
+        FloatDenseKernels.addBiasGradient(layer.outSize, rows, dz, backFactor[l], grad, biasOffset);
       }
     }
     boolean fused = layer instanceof PoolLayer p && p.fusesInputActivation();
@@ -307,7 +316,7 @@ final class SingleCnnKernel implements StepKernel {
   private void flushConvGradients(double[] grad) {
     for (int i = 0; i < n; i++) {
       if (conv[i] != null) {
-        addScaled(g[i], factor[weightOrdinal[i]], grad, layers[i].weightOffset);
+        addScaled(g[i], backFactor[weightOrdinal[i]], grad, layers[i].weightOffset);
         Arrays.fill(g[i], 0f);
       }
     }
@@ -337,7 +346,11 @@ final class SingleCnnKernel implements StepKernel {
 
   /** c_l, the float copies Ŵ_l = W_l / c_l (and b̂), and the double factors Π_{k≠l} c_k. */
   private void normalize(double[] theta) {
-    double[] norms = network.layerNorms(theta);
+    List<ParameterBlock> blocks = network.weightLayers();
+    double[] norms = this.norms;
+    for (int l = 0; l < norms.length; l++) {
+      norms[l] = frobenius(theta, blocks.get(l).offset(), blocks.get(l).length());
+    }
     outScale = 1.0;
     for (int l = 0; l < norms.length; l++) {
       scale[l] = norms[l] == 0.0 ? 1.0 : norms[l];
@@ -366,6 +379,29 @@ final class SingleCnnKernel implements StepKernel {
         }
       }
     }
+  }
+
+  /**
+   * ‖θ[off, off + len)‖₂ with four interleaved partial sums (a single running sum is one dependent
+   * add per entry: ≈ 2.5 ms for Lyu–Li's 1.66 M parameters, every step).
+   */
+  private static double frobenius(double[] theta, int off, int len) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int end = off + len;
+    int i = off;
+    for (; i + 3 < end; i += 4) {
+      s0 += theta[i] * theta[i];
+      s1 += theta[i + 1] * theta[i + 1];
+      s2 += theta[i + 2] * theta[i + 2];
+      s3 += theta[i + 3] * theta[i + 3];
+    }
+    for (; i < end; i++) {
+      s0 += theta[i] * theta[i];
+    }
+    return Math.sqrt((s0 + s1) + (s2 + s3));
   }
 
   /** The block's features rounded to float, row-major (CSR densified). */

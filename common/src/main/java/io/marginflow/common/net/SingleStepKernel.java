@@ -181,14 +181,12 @@ final class SingleStepKernel implements StepKernel {
     if (rows == 0) {
       return;
     }
-    for (int r = 0; r < rows; r++) {
-      coefF[r] = (float) coef[r];
-    }
+    double coefScale = FloatCoefficients.toFloat(coef, rows, coefF);
     for (int l = n - 1; l >= 0; l--) {
       DenseLayer layer = layers[l];
       float[] dz = l == n - 1 ? coefF : buffer(l);
       float[] dx = l > 0 ? buffer(l - 1) : null;
-      double factor = 1.0;
+      double factor = coefScale;
       for (int k = 0; k < n; k++) {
         factor = k == l ? factor : factor * scale[k];
       }

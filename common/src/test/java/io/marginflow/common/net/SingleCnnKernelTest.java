@@ -4,6 +4,7 @@ import static io.marginflow.common.testing.NumericAssert.assertArrayClose;
 import static io.marginflow.common.testing.NumericAssert.assertClose;
 import static io.marginflow.common.testing.NumericAssert.assertVectorClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -271,6 +272,42 @@ class SingleCnnKernelTest {
             });
     assumeTrue(allocated >= 0, "allocation counters unavailable on this JVM");
     assertTrue(allocated < 2000, "allocated " + allocated + " bytes in 20 steps");
+  }
+
+  /**
+   * Loss coefficients from 1 down to e^{−700} (late-training loss weights): those that would be
+   * float subnormals are scaled or dropped ({@link FloatCoefficients}), the sum stays within the
+   * tolerance, and a coefficient vector scaled by 2^{−900} gives the same bits scaled.
+   */
+  @Test
+  void coefficientsSpanningTheDoubleRangeKeepTheTolerance() {
+    Network net = Network.parse(SPECS[1]);
+    int rows = 100;
+    RowBlock block = NetTestData.gaussianBlock(rows, net.inputSize(), 31);
+    double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.7, 32);
+    double[] coef = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      coef[r] = (r % 2 == 0 ? 1 : -1) * Math.exp(-7.0 * r);
+    }
+    double[] tiny = Arrays.stream(coef).map(c -> Math.scalb(c, -900)).toArray();
+    StepKernel dbl = StepKernel.of(net.newWorkspace(), Precision.DOUBLE);
+    StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
+    double[] gradD = new double[theta.length];
+    double[] gradS = new double[theta.length];
+    double[] gradTiny = new double[theta.length];
+    dbl.forward(block, theta, new double[rows]);
+    dbl.backwardWeighted(block, theta, coef, gradD);
+    single.forward(block, theta, new double[rows]);
+    single.backwardWeighted(block, theta, coef, gradS);
+    single.backwardWeighted(block, theta, tiny, gradTiny);
+    assertVectorClose(gradD, gradS, TOLERANCE, 0, "Σ c_r ∇Φ with c_r from 1 to e^-700");
+    for (int j = 0; j < theta.length; j++) {
+      assertEquals(Math.scalb(gradS[j], -900), gradTiny[j], "scaled coefficients, entry " + j);
+    }
+    float[] out = new float[3];
+    double m = FloatCoefficients.toFloat(new double[] {0x1p-66, -3.0, 0x1p-62}, 3, out);
+    assertEquals(2.0, m);
+    assertArrayEquals(new float[] {0f, -1.5f, 0x1p-63f}, out);
   }
 
   /** Single vs double forward and weighted backward on one block. */
