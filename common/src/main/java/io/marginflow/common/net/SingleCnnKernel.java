@@ -32,6 +32,7 @@ final class SingleCnnKernel implements StepKernel {
 
   private final Network network;
   private final NearSupportRows nearSupport;
+  private final StepKernelArgs args;
   private final Layer[] layers;
   private final int n;
   private final int denseStart;
@@ -81,14 +82,11 @@ final class SingleCnnKernel implements StepKernel {
   private float[] coefF = new float[0];
   private int rowCapacity;
 
-  private RowBlock lastBlock;
-  private double[] lastTheta;
-  private int lastRows;
-
   /** A kernel for the network of {@code workspace}, which it uses for the double margins. */
   SingleCnnKernel(Workspace workspace) {
     this.nearSupport = new NearSupportRows(Objects.requireNonNull(workspace, "workspace"));
     this.network = workspace.network;
+    this.args = new StepKernelArgs(network);
     this.layers = network.layers;
     this.n = layers.length;
     int ds = 0;
@@ -155,17 +153,8 @@ final class SingleCnnKernel implements StepKernel {
 
   @Override
   public void forward(RowBlock block, double[] theta, double[] out) {
-    check(block, theta);
-    Objects.requireNonNull(out, "out");
-    int rows = block.rows();
-    if (out.length < rows) {
-      throw new IllegalArgumentException(
-          "out: length must be >= rows " + rows + ", got " + out.length);
-    }
+    int rows = args.forward(block, theta, out);
     ensureRows(rows);
-    lastBlock = block;
-    lastTheta = theta;
-    lastRows = rows;
     if (rows == 0) {
       return;
     }
@@ -208,25 +197,7 @@ final class SingleCnnKernel implements StepKernel {
 
   @Override
   public void backwardWeighted(RowBlock block, double[] theta, double[] coef, double[] gradInOut) {
-    check(block, theta);
-    Objects.requireNonNull(coef, "coef");
-    Objects.requireNonNull(gradInOut, "gradInOut");
-    int rows = block.rows();
-    if (lastBlock != block || lastTheta != theta || lastRows != rows) {
-      throw new IllegalStateException(
-          "backwardWeighted: the last forward on this kernel was not on this block and theta");
-    }
-    if (coef.length < rows) {
-      throw new IllegalArgumentException(
-          "coef: length must be >= rows " + rows + ", got " + coef.length);
-    }
-    if (gradInOut.length != network.parameterCount()) {
-      throw new IllegalArgumentException(
-          "gradInOut: length must be d = "
-              + network.parameterCount()
-              + ", got "
-              + gradInOut.length);
-    }
+    int rows = args.backward(block, theta, coef, gradInOut);
     if (rows == 0) {
       return;
     }
@@ -456,21 +427,5 @@ final class SingleCnnKernel implements StepKernel {
     outF = new float[rows];
     coefF = new float[rows];
     rowCapacity = rows;
-  }
-
-  private void check(RowBlock block, double[] theta) {
-    Objects.requireNonNull(block, "block");
-    Objects.requireNonNull(theta, "theta");
-    if (theta.length != network.parameterCount()) {
-      throw new IllegalArgumentException(
-          "theta: length must be d = " + network.parameterCount() + ", got " + theta.length);
-    }
-    if (block.features() != network.inputSize()) {
-      throw new IllegalArgumentException(
-          "block: features must equal the network input size "
-              + network.inputSize()
-              + ", got "
-              + block.features());
-    }
   }
 }

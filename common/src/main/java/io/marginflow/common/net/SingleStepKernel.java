@@ -39,6 +39,7 @@ final class SingleStepKernel implements StepKernel {
 
   private final Network network;
   private final NearSupportRows nearSupport;
+  private final StepKernelArgs args;
   private final DenseLayer[] layers;
   private final int n;
   private final Activation activation;
@@ -69,14 +70,11 @@ final class SingleStepKernel implements StepKernel {
   private float[] gradB = new float[0];
   private float[] inputF = new float[0];
 
-  private RowBlock lastBlock;
-  private double[] lastTheta;
-  private int lastRows;
-
   /** A kernel for the network of {@code workspace}, which it uses for the double margins. */
   SingleStepKernel(Workspace workspace) {
     this.nearSupport = new NearSupportRows(Objects.requireNonNull(workspace, "workspace"));
     this.network = workspace.network;
+    this.args = new StepKernelArgs(network);
     Layer[] all = network.layers;
     this.n = all.length;
     this.layers = new DenseLayer[n];
@@ -109,17 +107,8 @@ final class SingleStepKernel implements StepKernel {
 
   @Override
   public void forward(RowBlock block, double[] theta, double[] out) {
-    check(block, theta);
-    Objects.requireNonNull(out, "out");
-    int rows = block.rows();
-    if (out.length < rows) {
-      throw new IllegalArgumentException(
-          "out: length must be >= rows " + rows + ", got " + out.length);
-    }
+    int rows = args.forward(block, theta, out);
     ensureRows(rows);
-    lastBlock = block;
-    lastTheta = theta;
-    lastRows = rows;
     if (rows == 0) {
       return;
     }
@@ -159,25 +148,7 @@ final class SingleStepKernel implements StepKernel {
 
   @Override
   public void backwardWeighted(RowBlock block, double[] theta, double[] coef, double[] gradInOut) {
-    check(block, theta);
-    Objects.requireNonNull(coef, "coef");
-    Objects.requireNonNull(gradInOut, "gradInOut");
-    int rows = block.rows();
-    if (lastBlock != block || lastTheta != theta || lastRows != rows) {
-      throw new IllegalStateException(
-          "backwardWeighted: the last forward on this kernel was not on this block and theta");
-    }
-    if (coef.length < rows) {
-      throw new IllegalArgumentException(
-          "coef: length must be >= rows " + rows + ", got " + coef.length);
-    }
-    if (gradInOut.length != network.parameterCount()) {
-      throw new IllegalArgumentException(
-          "gradInOut: length must be d = "
-              + network.parameterCount()
-              + ", got "
-              + gradInOut.length);
-    }
+    int rows = args.backward(block, theta, coef, gradInOut);
     if (rows == 0) {
       return;
     }
@@ -358,21 +329,5 @@ final class SingleStepKernel implements StepKernel {
     gradA = new float[rows * widest];
     gradB = new float[rows * widest];
     rowCapacity = rows;
-  }
-
-  private void check(RowBlock block, double[] theta) {
-    Objects.requireNonNull(block, "block");
-    Objects.requireNonNull(theta, "theta");
-    if (theta.length != network.parameterCount()) {
-      throw new IllegalArgumentException(
-          "theta: length must be d = " + network.parameterCount() + ", got " + theta.length);
-    }
-    if (block.features() != network.inputSize()) {
-      throw new IllegalArgumentException(
-          "block: features must equal the network input size "
-              + network.inputSize()
-              + ", got "
-              + block.features());
-    }
   }
 }

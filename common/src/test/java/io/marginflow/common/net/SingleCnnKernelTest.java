@@ -38,8 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SingleCnnKernelTest {
 
-  /** The stated tolerance of {@code --precision single} (README), outputs and subgradients. */
-  private static final double TOLERANCE = 1e-5;
+  private static final double TOLERANCE = SingleVsDouble.TOLERANCE;
 
   /** Scaling θ by a power of two changes only the double products Π c_l: a few ulps. */
   private static final double SCALING_TOLERANCE = 1e-14;
@@ -85,8 +84,8 @@ class SingleCnnKernelTest {
     assertInstanceOf(
         SingleCnnKernel.class, StepKernel.of(net.newWorkspace(), Precision.SINGLE), "kernel");
     double[] theta = heTheta(net, 41);
-    compare(net, mnistDense, theta, "MNIST IDX dense" + options);
-    compare(net, mnistCsr, theta, "MNIST libsvm CSR" + options);
+    SingleVsDouble.compare(net, mnistDense, theta, "MNIST IDX dense" + options);
+    SingleVsDouble.compare(net, mnistCsr, theta, "MNIST libsvm CSR" + options);
   }
 
   @ParameterizedTest
@@ -98,8 +97,9 @@ class SingleCnnKernelTest {
         Network net = Network.of(spec, e, chunk);
         double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.6, 3 + which);
         String what = SPECS[which] + " chunk=" + chunk + " e=" + e;
-        compare(net, NetTestData.gaussianBlock(11, net.inputSize(), 5), theta, what);
-        compare(net, NetTestData.sparseBlock(7, net.inputSize(), 0.4, 6), theta, what + " CSR");
+        SingleVsDouble.compare(net, NetTestData.gaussianBlock(11, net.inputSize(), 5), theta, what);
+        SingleVsDouble.compare(
+            net, NetTestData.sparseBlock(7, net.inputSize(), 0.4, 6), theta, what + " CSR");
       }
     }
   }
@@ -147,7 +147,7 @@ class SingleCnnKernelTest {
     RowBlock block = NetTestData.gaussianBlock(30, net.inputSize(), 7);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.8, 8);
     double[] out = new double[30];
-    double[] coef = coefficients(30, 9);
+    double[] coef = SingleVsDouble.coefficients(30, 9);
     double[] grad = new double[theta.length];
     single.forward(block, theta, out);
     single.backwardWeighted(block, theta, coef, grad);
@@ -173,7 +173,7 @@ class SingleCnnKernelTest {
     double[] theta = heTheta(net, 12);
     double c = 0x1p100; // layer entries ≈ 1e28, outputs ≈ 1e120: float would overflow
     double[] big = Arrays.stream(theta).map(t -> t * c).toArray();
-    double[] coef = coefficients(rows, 13);
+    double[] coef = SingleVsDouble.coefficients(rows, 13);
     StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
     double[] out = new double[rows];
     double[] outBig = new double[rows];
@@ -190,7 +190,7 @@ class SingleCnnKernelTest {
     }
     double[] scaled = Arrays.stream(grad).map(x -> x * c * c * c).toArray();
     assertVectorClose(scaled, gradBig, SCALING_TOLERANCE, 0, "∇Φ(cθ) = c³∇Φ(θ)");
-    compare(net, block, big, "θ·2¹⁰⁰ against double");
+    SingleVsDouble.compare(net, block, big, "θ·2¹⁰⁰ against double");
   }
 
   @Test
@@ -226,7 +226,7 @@ class SingleCnnKernelTest {
     Network net = Network.of(NetworkSpec.parse(SPECS[0] + "/bias=first"), 0.0, 3);
     RowBlock block = NetTestData.gaussianBlock(40, net.inputSize(), 16);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.9, 17);
-    double[] coef = coefficients(40, 18);
+    double[] coef = SingleVsDouble.coefficients(40, 18);
     double[][] runs = new double[3][];
     double[][] outs = new double[2][40];
     StepKernel first = null;
@@ -310,27 +310,6 @@ class SingleCnnKernelTest {
     assertArrayEquals(new float[] {0f, -1.5f, 0x1p-63f}, out);
   }
 
-  /** Single vs double forward and weighted backward on one block. */
-  private static void compare(Network net, RowBlock block, double[] theta, String what) {
-    int rows = block.rows();
-    double[] coef = coefficients(rows, 21);
-    double[] outD = new double[rows];
-    double[] outS = new double[rows];
-    double[] gradD = new double[net.parameterCount()];
-    double[] gradS = new double[net.parameterCount()];
-    StepKernel dbl = StepKernel.of(net.newWorkspace(), Precision.DOUBLE);
-    StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
-    dbl.forward(block, theta, outD);
-    dbl.backwardWeighted(block, theta, coef, gradD);
-    single.forward(block, theta, outS);
-    single.backwardWeighted(block, theta, coef, gradS);
-    double largest = Arrays.stream(outD).map(Math::abs).max().orElse(0);
-    for (int r = 0; r < rows; r++) {
-      assertClose(outD[r], outS[r], 0, TOLERANCE * largest, what + ": Φ row " + r);
-    }
-    assertVectorClose(gradD, gradS, TOLERANCE, 0, what + ": Σ c_r ∇Φ");
-  }
-
   private static final Pattern WIDTH = Pattern.compile("(?:conv|dense)(\\d+)");
 
   /** He-like scale per weight layer: N(0, 2 / fan-in), the bias too. */
@@ -386,15 +365,5 @@ class SingleCnnKernelTest {
       r[i] = i;
     }
     return r;
-  }
-
-  /** Loss-frame-like coefficients: signed, in [−1, 1]. */
-  private static double[] coefficients(int rows, long seed) {
-    SplittableRandom rnd = new SplittableRandom(seed);
-    double[] c = new double[rows];
-    for (int r = 0; r < rows; r++) {
-      c[r] = (rnd.nextBoolean() ? 1 : -1) * rnd.nextDouble();
-    }
-    return c;
   }
 }
