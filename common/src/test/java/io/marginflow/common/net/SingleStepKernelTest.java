@@ -157,28 +157,7 @@ class SingleStepKernelTest {
     Network net = Network.parse("mlp:12-7-5-1");
     RowBlock block = NetTestData.sparseBlock(200, 12, 0.6, 22);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 4.0, 23);
-    double[] d = new double[200];
-    double[] f = new double[200];
-    net.forward(block, theta, net.newWorkspace(), d);
-    StepKernel.of(net.newWorkspace(), Precision.SINGLE).forward(block, theta, f);
-    double[] y = block.labels();
-    double min = Double.POSITIVE_INFINITY;
-    for (int r = 0; r < 200; r++) {
-      min = Math.min(min, y[r] * d[r]);
-    }
-    int exact = 0;
-    int floatOnly = 0;
-    for (int r = 0; r < 200; r++) {
-      double p = y[r] * d[r];
-      boolean carriesWeight = p < min + 39 && Math.abs(p) > SingleStepKernel.EXACT_ABOVE + 1;
-      if (carriesWeight) {
-        assertClose(d[r], f[r], 1e-14, 0, "double output for row " + r + " (p = " + p + ")");
-        exact++;
-      } else if (p > min + 41 && d[r] != f[r]) {
-        floatOnly++;
-      }
-    }
-    assertTrue(exact > 0 && floatOnly > 0, "both kinds of rows occur: " + exact + ", " + floatOnly);
+    SingleVsDouble.assertNearSupportRowsAreDouble(net, block, theta);
   }
 
   @Test

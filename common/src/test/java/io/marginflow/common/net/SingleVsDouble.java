@@ -2,6 +2,7 @@ package io.marginflow.common.net;
 
 import static io.marginflow.common.testing.NumericAssert.assertClose;
 import static io.marginflow.common.testing.NumericAssert.assertVectorClose;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.data.RowBlock;
 import java.util.Arrays;
@@ -38,6 +39,37 @@ final class SingleVsDouble {
       assertClose(outD[r], outS[r], 0, TOLERANCE * largest, what + ": Φ row " + r);
     }
     assertVectorClose(gradD, gradS, TOLERANCE, 0, what + ": Σ c_r ∇Φ");
+  }
+
+  /**
+   * The rows that carry the loss weight (margin within 39 nats of the smallest, |p| above {@link
+   * SingleStepKernel#EXACT_ABOVE} + 1) get the double outputs; rows far from it keep float ones,
+   * and both kinds occur in {@code block}.
+   */
+  static void assertNearSupportRowsAreDouble(Network net, RowBlock block, double[] theta) {
+    int rows = block.rows();
+    double[] d = new double[rows];
+    double[] f = new double[rows];
+    net.forward(block, theta, net.newWorkspace(), d);
+    StepKernel.of(net.newWorkspace(), Precision.SINGLE).forward(block, theta, f);
+    double[] y = block.labels();
+    double min = Double.POSITIVE_INFINITY;
+    for (int r = 0; r < rows; r++) {
+      min = Math.min(min, y[r] * d[r]);
+    }
+    int exact = 0;
+    int floatOnly = 0;
+    for (int r = 0; r < rows; r++) {
+      double p = y[r] * d[r];
+      boolean carriesWeight = p < min + 39 && Math.abs(p) > SingleStepKernel.EXACT_ABOVE + 1;
+      if (carriesWeight) {
+        assertClose(d[r], f[r], 1e-14, 0, "double output for row " + r + " (p = " + p + ")");
+        exact++;
+      } else if (p > min + 41 && d[r] != f[r]) {
+        floatOnly++;
+      }
+    }
+    assertTrue(exact > 0 && floatOnly > 0, "both kinds of rows occur: " + exact + ", " + floatOnly);
   }
 
   /** Loss-frame-like coefficients: signed, in [−1, 1]. */
