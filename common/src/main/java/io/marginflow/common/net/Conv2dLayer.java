@@ -278,8 +278,14 @@ final class Conv2dLayer extends Layer {
             }
             int src = rowBase + oh * outW;
             int dst = chan + ih * inW + kw - pad;
-            for (int ow = owLo; ow < owHi; ow++) {
-              dx[dst + ow * stride] += dcol[src + ow];
+            if (stride == 1) { // unit stride: a loop C2 vectorizes (same adds, same order)
+              for (int ow = owLo; ow < owHi; ow++) {
+                dx[dst + ow] += dcol[src + ow];
+              }
+            } else {
+              for (int ow = owLo; ow < owHi; ow++) {
+                dx[dst + ow * stride] += dcol[src + ow];
+              }
             }
           }
         }

@@ -231,8 +231,14 @@ final class FloatConvKernel {
         }
         int from = rowBase + oh * outW;
         int to = dxOff + s;
-        for (int ow = a; ow < b; ow++) {
-          dx[to + ow * stride] += dcol[from + ow];
+        if (stride == 1) { // unit stride: a loop C2 vectorizes
+          for (int ow = a; ow < b; ow++) {
+            dx[to + ow] += dcol[from + ow];
+          }
+        } else {
+          for (int ow = a; ow < b; ow++) {
+            dx[to + ow * stride] += dcol[from + ow];
+          }
         }
       }
     }
