@@ -54,7 +54,7 @@ public enum ConfigKey {
   PRECISION(
       "precision",
       "double",
-      "Arithmetic of the training step: double | single (MLPs only: float kernels on "
+      "Arithmetic of the training step: double | single (MLPs and CNNs: float kernels on "
           + "layer-normalized weights, about 2x the arithmetic rate, within 1e-5 of double per "
           + "step, not bit-equal; evaluations and the update stay double)."),
   INIT("init", "he", "Initialization: he | zeros (L = 1 only) | FILE (one value per line)."),

@@ -3,9 +3,7 @@ package io.marginflow.common.config;
 import static io.marginflow.common.config.ConfigKey.*;
 
 import io.marginflow.common.loss.Loss;
-import io.marginflow.common.net.NetworkSpec;
 import io.marginflow.common.net.Precision;
-import io.marginflow.common.net.StepKernel;
 import io.marginflow.common.sample.SamplerConfig;
 import io.marginflow.common.step.LossBasedStep;
 import io.marginflow.common.step.StepRuleConfig;
@@ -149,22 +147,6 @@ public record TrainConfig(
       precision = Precision.parse(s.text(PRECISION));
     } catch (IllegalArgumentException ex) {
       throw s.bad(PRECISION, "double | single");
-    }
-    if (precision == Precision.SINGLE && !s.text(MODEL).isEmpty()) {
-      NetworkSpec spec;
-      try {
-        spec = NetworkSpec.parse(s.text(MODEL));
-      } catch (IllegalArgumentException ex) {
-        spec = null; // reported where the model is built, with the parser's message
-      }
-      if (spec != null && !StepKernel.supportsSingle(spec)) {
-        throw new ConfigException(
-            PRECISION,
-            PRECISION.key()
-                + ": single supports mlp models (dense layers only), but model "
-                + s.text(MODEL)
-                + " has conv or pool layers: use double");
-      }
     }
     ModelSettings model = new ModelSettings(s.text(MODEL), e, init, precision);
     s = s.with(PRECISION, precision.key()); // canonical text in manifests and on resume

@@ -154,7 +154,7 @@ class TrainConfigTest {
   }
 
   @Test
-  void precisionDefaultsToDoubleAndSingleIsRefusedForConvModels() {
+  void precisionDefaultsToDoubleAndSingleAppliesToMlpAndConvModels() {
     assertEquals(Precision.DOUBLE, parse().model().precision());
     assertEquals(
         Precision.SINGLE,
@@ -162,14 +162,11 @@ class TrainConfigTest {
     assertEquals(Precision.SINGLE, parse("--precision", "single").model().precision());
     ConfigException e = assertThrows(ConfigException.class, () -> parse("--precision", "half"));
     assertTrue(e.getMessage().startsWith("precision: expected double | single"), e.getMessage());
-    e =
-        assertThrows(
-            ConfigException.class,
-            () -> parse("--precision", "single", "--model", "cnn:1x8x8-conv2k3-dense1"));
-    assertTrue(
-        e.getMessage().startsWith("precision: single supports mlp models")
-            && e.getMessage().contains("cnn:1x8x8-conv2k3-dense1"),
-        e.getMessage());
+    assertEquals(
+        Precision.SINGLE,
+        parse("--precision", "single", "--model", "cnn:1x8x8-conv2k3-dense1/bias=first")
+            .model()
+            .precision());
   }
 
   @Test
