@@ -5,6 +5,7 @@ import io.marginflow.common.format.KktReport;
 import io.marginflow.common.kkt.KktCheck;
 import io.marginflow.spark.job.KktJob;
 import io.marginflow.spark.report.RunReader;
+import io.marginflow.spark.store.UserFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -85,7 +86,7 @@ final class KktCommand {
     out.println(summary(r));
     if (target != null) {
       Path dest = RunReader.qualify(target, conf);
-      try (OutputStream o = dest.getFileSystem(conf).create(dest, true)) {
+      try (OutputStream o = UserFiles.create(dest, conf)) {
         o.write(r.toJson());
       }
       out.println("marginflow: KKT report written to " + dest);
