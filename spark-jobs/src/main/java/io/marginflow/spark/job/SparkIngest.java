@@ -57,7 +57,10 @@ public final class SparkIngest {
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw unwrap(e);
     }
-    return assemble(files, scans, FileFingerprint.of(sc, files, conf), format, conf);
+    List<String> compressed = compressedFiles(files, scans);
+    List<String> apart =
+        compressed.isEmpty() ? List.of() : FileFingerprint.of(sc, compressed, conf);
+    return assemble(files, scans, digests(files, scans, compressed, apart), format, conf);
   }
 
   /**
@@ -70,7 +73,49 @@ public final class SparkIngest {
     for (LineSplit split : LineSplit.plan(files, Long.MAX_VALUE, conf.get())) {
       scans.add(SplitScan.of(split, format, conf));
     }
-    return assemble(files, scans, FileFingerprint.ofLocal(files, conf), format, conf);
+    List<String> compressed = compressedFiles(files, scans);
+    List<String> apart = FileFingerprint.ofLocal(compressed, conf);
+    return assemble(files, scans, digests(files, scans, compressed, apart), format, conf);
+  }
+
+  /** The files whose splits did not hash their chunks (compressed), skipping failed scans. */
+  private static List<String> compressedFiles(List<String> files, List<SplitScan> scans) {
+    List<String> out = new ArrayList<>();
+    for (SplitScan s : scans) {
+      String uri = files.get(s.split().file());
+      if (s.chunkDigests() == null && s.error() == null && !out.contains(uri)) {
+        out.add(uri);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Each file's fingerprint: from its splits' chunk digests (hashed in the scan), or from {@code
+   * apart} for the {@code compressed} files; null for a file whose scan failed (it is reported).
+   */
+  private static List<String> digests(
+      List<String> files, List<SplitScan> scans, List<String> compressed, List<String> apart) {
+    List<String> out = new ArrayList<>();
+    for (int f = 0; f < files.size(); f++) {
+      int c = compressed.indexOf(files.get(f));
+      if (c >= 0) {
+        out.add(apart.get(c));
+        continue;
+      }
+      List<byte[]> chunks = new ArrayList<>();
+      boolean failed = false;
+      for (SplitScan s : scans) {
+        if (s.split().file() == f) {
+          failed |= s.chunkDigests() == null;
+          if (!failed) {
+            chunks.addAll(s.chunkDigests());
+          }
+        }
+      }
+      out.add(failed ? null : FileFingerprint.hex(chunks));
+    }
+    return out;
   }
 
   private static List<InputFile> assemble(
@@ -104,7 +149,24 @@ public final class SparkIngest {
       total += p.getFileSystem(conf.get()).getFileStatus(p).getLen();
     }
     long perCore = total / (4L * Math.max(1, sc.defaultParallelism()));
-    return Math.max(MIN_SPLIT, Math.min(MAX_SPLIT, perCore));
+    return alignToChunks(Math.max(MIN_SPLIT, Math.min(MAX_SPLIT, perCore)));
+  }
+
+  /**
+   * {@code bytes} rounded down so that split boundaries fall on fingerprint chunk boundaries: a
+   * multiple of the chunk size, or the chunk size halved until it fits (then a split that holds a
+   * chunk's start hashes the chunk past its own end).
+   */
+  static long alignToChunks(long bytes) {
+    long chunk = FileFingerprint.CHUNK_BYTES;
+    if (bytes >= chunk) {
+      return bytes / chunk * chunk;
+    }
+    long b = chunk;
+    while (b > bytes) {
+      b /= 2;
+    }
+    return Math.max(1, b);
   }
 
   /** One file's facts from its split scans; throws for the first bad line of the file. */
@@ -225,18 +287,25 @@ public final class SparkIngest {
       long index = seg.firstRow();
       long end = seg.firstRow() + seg.skip() + seg.take();
       boolean header = split.start() == 0;
+      long skipTo = seg.firstRow() + seg.skip();
       try (SplitLineReader in = new SplitLineReader(split, conf)) {
-        String line;
+        CharSequence line;
         long lines = 0;
         while (index < end && (line = in.next()) != null) {
           lines++;
-          if ((header && lines <= format.headerLines())
-              || !parser.parse(line, split.uri(), seg.lineBase() + lines, row)) {
+          if (header && lines <= format.headerLines()) {
             continue;
           }
-          if (index++ < seg.firstRow() + seg.skip()) {
+          if (index < skipTo) { // rows before the range: the scan validated them, just count
+            if (!isBlank(line)) {
+              index++;
+            }
             continue;
           }
+          if (!parser.parse(line, split.uri(), seg.lineBase() + lines, row)) {
+            continue;
+          }
+          index++;
           if (sparse) {
             builder.addSparse(index - 1, row.label(), row.indices(), row.values(), row.nnz());
           } else {
@@ -254,6 +323,20 @@ public final class SparkIngest {
       }
     }
     return builder.finish();
+  }
+
+  /** True for a line the parsers skip: only spaces, tabs, CR, LF, FF or VT. */
+  static boolean isBlank(CharSequence line) {
+    if (line instanceof ByteLine b) {
+      return b.isBlank();
+    }
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\f' && c != '\u000B') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
