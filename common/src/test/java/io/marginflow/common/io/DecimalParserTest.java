@@ -97,4 +97,68 @@ class DecimalParserTest {
     DataFormatException e = assertThrows(DataFormatException.class, () -> parse("1e400"));
     assertTrue(e.getMessage().contains("overflows double"), e.getMessage());
   }
+
+  /** What a parse gives: the value's bits, or the error message. */
+  private static String outcome(String s, boolean exact) {
+    try {
+      double v =
+          exact
+              ? DecimalParser.parseFinite(s, 0, s.length(), "f", 1, "value", 0, s.length())
+              : DecimalParser.checkFinite(s, 0, s.length(), "f", 1, "value", 0, s.length());
+      return "ok " + Long.toHexString(Double.doubleToRawLongBits(v));
+    } catch (DataFormatException e) {
+      return e.getMessage();
+    }
+  }
+
+  @Test
+  void checkFiniteAcceptsAndRefusesExactlyAsParseFiniteAndKeepsFastPathValues() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    String[] edge = {
+      "1e308",
+      "9.99e307",
+      "1.7976931348623157e308",
+      "1.7976931348623159e308",
+      "1.8e308",
+      "17976931348623157" + "0".repeat(292),
+      "17976931348623159" + "0".repeat(292),
+      "1e309",
+      "0.1e310",
+      "123456789012345678901234567890e280",
+      "-1e400",
+      "1e-400",
+      "4.9e-324",
+      "x",
+      "1e",
+      "--1",
+      "nan",
+      "Infinity",
+      "1.5e99999999",
+      "0.00000000000000000000001234567890123456789"
+    };
+    int slow = 0;
+    for (int t = 0; t < 200_000 + edge.length; t++) {
+      String s;
+      if (t < edge.length) {
+        s = edge[t];
+      } else {
+        double d = Double.longBitsToDouble(rnd.nextLong());
+        s =
+            switch (rnd.nextInt(4)) {
+              case 0 -> Double.toString(d);
+              case 1 -> Double.toString(rnd.nextGaussian());
+              case 2 -> String.format(Locale.ROOT, "%.25e", rnd.nextGaussian());
+              default -> rnd.nextInt(1000) + "e" + (rnd.nextInt(700) - 350);
+            };
+      }
+      String exact = outcome(s, true);
+      String checked = outcome(s, false);
+      if (exact.startsWith("ok") && checked.equals("ok 0") && !exact.equals("ok 0")) {
+        slow++; // a slow-path value left out: accepted by both
+        continue;
+      }
+      assertEquals(exact, checked, s);
+    }
+    assertTrue(slow > 1000, "the slow path was exercised: " + slow);
+  }
 }

@@ -65,7 +65,7 @@ public record SplitScan(
 
   /** Parses and validates every line of {@code split}. */
   static SplitScan of(LineSplit split, LineFormat format, HadoopConf conf) throws IOException {
-    LineFormat.Parser parser = format.parser();
+    LineFormat.Parser parser = format.validator();
     ParsedRow row = new ParsedRow();
     long lines = 0;
     long rows = 0;
