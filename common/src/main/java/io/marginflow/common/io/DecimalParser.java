@@ -8,7 +8,8 @@ package io.marginflow.common.io;
  *
  * <p>Values whose significant digits fit in 2^53 and whose decimal exponent is within ±22 are
  * computed with one correctly rounded IEEE operation (Clinger's fast path), which gives the same
- * bits as {@link Double#parseDouble}; all others fall back to {@link Double#parseDouble} on the
+ * bits as {@link Double#parseDouble}; up to 18 significant digits with other exponents by {@link
+ * EiselLemire} (the same bits again); all others fall back to {@link Double#parseDouble} on the
  * token.
  */
 final class DecimalParser {
@@ -150,6 +151,8 @@ final class DecimalParser {
       value = negative ? -0.0 : 0.0;
     } else if (!exact && digits + e10 <= 308) {
       value = 0.0; // |value| < 10^(digits + e10) ≤ 1e308 < Double.MAX_VALUE: finite, not needed
+    } else if (!truncated && !Double.isNaN(value = EiselLemire.toDouble(mantissa, e10, negative))) {
+      // correctly rounded by Eisel–Lemire (17–18 significant digits, as Java prints doubles)
     } else {
       value = Double.parseDouble(s.subSequence(start, end).toString());
     }

@@ -161,4 +161,37 @@ class DecimalParserTest {
     }
     assertTrue(slow > 1000, "the slow path was exercised: " + slow);
   }
+
+  @Test
+  void seventeenDigitsAndLargeExponentsGiveParseDoublesBits() {
+    SplittableRandom rnd = new SplittableRandom(3);
+    for (int t = 0; t < 300_000; t++) {
+      String s =
+          switch (t % 5) {
+            case 0 -> Double.toString(Double.longBitsToDouble(rnd.nextLong()));
+            case 1 -> Double.toString(rnd.nextGaussian() * Math.pow(10, rnd.nextInt(40) - 20));
+            case 2 -> String.format(Locale.ROOT, "%.17e", rnd.nextGaussian());
+            case 3 -> (1 + rnd.nextLong(999_999_999_999_999_999L)) + "e" + (rnd.nextInt(660) - 340);
+            default -> "0." + (rnd.nextLong(Long.MAX_VALUE) % 100_000_000_000_000_000L);
+          };
+      if (Double.isFinite(Double.parseDouble(s)) && !s.contains("Infinity") && !s.contains("NaN")) {
+        assertSameBits(s);
+      }
+    }
+    assertEquals(0.36303077283030194, EiselLemire.toDouble(36303077283030194L, -17, false));
+    assertEquals(-6.008930517190877E-4, EiselLemire.toDouble(6008930517190877L, -19, true));
+    // halfway cases and neighbours of doubles printed with 17–18 digits
+    for (int t = 0; t < 100_000; t++) {
+      double d = Double.longBitsToDouble(rnd.nextLong() & 0x7FEF_FFFF_FFFF_FFFFL);
+      java.math.BigDecimal a = new java.math.BigDecimal(d);
+      java.math.BigDecimal b = new java.math.BigDecimal(Math.nextUp(d));
+      java.math.BigDecimal mid = a.add(b).divide(java.math.BigDecimal.valueOf(2));
+      for (int digits : new int[] {17, 18}) {
+        String s = mid.round(new java.math.MathContext(digits)).toString();
+        if (Double.isFinite(Double.parseDouble(s))) {
+          assertSameBits(s);
+        }
+      }
+    }
+  }
 }
