@@ -17,13 +17,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * Reads line-oriented data (LIBSVM, CSV) through Spark from any Hadoop file system in two passes
  * over byte-range splits ({@link LineSplit}: plain and bzip2 files are cut, gzip files are read
- * whole). The scan pass parses and validates every line of every split in parallel, counting lines
- * and rows per split, and fingerprints the stored bytes in parallel ({@link FileFingerprint}); a
- * malformed line fails the run, naming file and true line (the lines of the earlier splits plus the
- * line within its split), before anything is written. The load pass gives partition p the global
- * rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) (file order, then line order): its task reads the splits that hold
- * them, skips the rows before its range and streams its rows, in index order, into blocks. No
- * shuffle, no list of rows; the blocks depend only on (files, n, P), not on the split size.
+ * whole). The scan pass validates every line of every split in parallel ({@link
+ * LineFormat#validator}), counting lines and rows per split; uncompressed splits are read as bytes
+ * ({@link RawSplitLines}) and hash the {@link FileFingerprint} chunks that start in them in the
+ * same read, compressed files are fingerprinted by a separate parallel job; a malformed line fails
+ * the run, naming file and true line (the lines of the earlier splits plus the line within its
+ * split), before anything is written. The load pass gives partition p the global rows [⌈p·n/P⌉,
+ * ⌈(p+1)·n/P⌉) (file order, then line order): its task reads the splits that hold them, skips the
+ * rows before its range and streams its rows, in index order, into blocks. No shuffle, no list of
+ * rows; the blocks depend only on (files, n, P), not on the split size.
  */
 public final class SparkIngest {
 
