@@ -6,6 +6,7 @@ import io.marginflow.common.data.Dataset;
 import io.marginflow.common.io.LibsvmReader;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.sample.MinibatchSampler;
+import io.marginflow.common.train.EvalSchedule;
 import io.marginflow.common.train.LocalBackend;
 import io.marginflow.common.train.LocalTrainer;
 import io.marginflow.common.train.Norms;
@@ -91,13 +92,18 @@ public final class ScaleRun {
       double firstMs = median(Arrays.copyOfRange(w, 0, k));
       double lastMs = median(Arrays.copyOfRange(w, w.length - k, w.length));
       double stepSum = Arrays.stream(w).sum() / 1e3;
+      EvalSchedule schedule = new EvalSchedule(0, true, steps);
+      long evalCount =
+          java.util.stream.LongStream.rangeClosed(0, steps).filter(schedule::isEvalStep).count();
+      double perStepMs = (wall - evalCount * eval) / w.length * 1e3;
       System.out.printf(
           "| %s | %,d rows | P = %d | ingest %.1f s (CPU %.1f s), %,.0f rows/s | cached %.1f B/row"
               + " (Spark storage %.1f) |"
               + " peak RSS %,d MB after ingest, %,d MB at end | eval %.2f s (%s), %,.0f rows/s/core"
               + " vs LocalTrainer %,.0f rows/s (1 core): %.2f× | %d steps (%s path): %.1f s wall,"
               + " steps %.1f s, per step median %.3f ms (first %d %.3f, last %d %.3f),"
-              + " evaluations + rest %.1f s |%n",
+              + " evaluations + rest %.1f s; %d evaluations ⇒ (wall − evaluations) / steps = %.3f ms"
+              + " (%s) |%n",
           data,
           rows,
           partitions,
@@ -122,7 +128,10 @@ public final class ScaleRun {
           firstMs,
           k,
           lastMs,
-          wall - stepSum);
+          wall - stepSum,
+          evalCount,
+          perStepMs,
+          run.choice());
     }
     spark.stop();
   }
