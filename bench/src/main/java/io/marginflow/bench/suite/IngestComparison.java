@@ -54,9 +54,10 @@ public final class IngestComparison {
       long t0 = System.nanoTime();
       LineFormat scanFormat = new LineFormat("libsvm", 0, -1, 0);
       List<InputFile> scanned = SparkIngest.scan(sc, files, scanFormat, conf);
+      boolean sparse = PreparedRun.isSparse(scanned, features); // CSR blocks as a run would
       JavaRDD<RowBlock> blocks =
           SparkIngest.load(
-                  sc, scanned, scanFormat.withFeatures(features), partitions, 4096, false, conf)
+                  sc, scanned, scanFormat.withFeatures(features), partitions, 4096, sparse, conf)
               .persist(StorageLevel.MEMORY_AND_DISK());
       List<long[]> stats = blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
       ours.add((System.nanoTime() - t0) / 1e9);

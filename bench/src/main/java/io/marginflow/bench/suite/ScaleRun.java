@@ -92,9 +92,12 @@ public final class ScaleRun {
       double firstMs = median(Arrays.copyOfRange(w, 0, k));
       double lastMs = median(Arrays.copyOfRange(w, w.length - k, w.length));
       double stepSum = Arrays.stream(w).sum() / 1e3;
-      EvalSchedule schedule = new EvalSchedule(0, true, steps);
+      TrainConfig.OutputSettings output =
+          TrainConfig.from(ConfigLoader.parse(argv).settings()).output();
+      EvalSchedule schedule =
+          new EvalSchedule(output.evalEvery(), output.logSpacedEvals(), w.length);
       long evalCount =
-          java.util.stream.LongStream.rangeClosed(0, steps).filter(schedule::isEvalStep).count();
+          java.util.stream.LongStream.rangeClosed(0, w.length).filter(schedule::isEvalStep).count();
       double perStepMs = (wall - evalCount * eval) / w.length * 1e3;
       System.out.printf(
           "| %s | %,d rows | P = %d | ingest %.1f s (CPU %.1f s), %,.0f rows/s | cached %.1f B/row"
