@@ -34,7 +34,7 @@ final class RawSplitLines implements Closeable {
 
   /**
    * Opens {@code split} (an uncompressed range) of a file of {@code fileLength} bytes, hashing the
-   * chunks of {@code chunkBytes} that start in it.
+   * chunks of {@code chunkBytes} that start in it (none when {@code chunkBytes} is 0).
    */
   RawSplitLines(LineSplit split, long fileLength, long chunkBytes, HadoopConf conf)
       throws IOException {
@@ -44,7 +44,7 @@ final class RawSplitLines implements Closeable {
     this.in = stream;
     long start = split.start();
     this.end = start + split.length();
-    this.hasher = new ChunkHasher(start, end, fileLength, chunkBytes);
+    this.hasher = chunkBytes > 0 ? new ChunkHasher(start, end, fileLength, chunkBytes) : null;
     this.bufStart = start;
     if (start > 0) {
       stream.seek(start);
@@ -147,15 +147,23 @@ final class RawSplitLines implements Closeable {
       if (n < 0) {
         eof = true;
       } else {
-        hasher.feed(buf, lim, n);
+        if (hasher != null) {
+          hasher.feed(buf, lim, n);
+        }
         lim += n;
       }
     }
     return lim >= need;
   }
 
-  /** The digests of the chunks that start in the range: reads on past the lines if needed. */
+  /**
+   * The digests of the chunks that start in the range, reading on past the lines if needed; null
+   * when not hashing.
+   */
   java.util.List<byte[]> chunkDigests() throws IOException {
+    if (hasher == null) {
+      return null;
+    }
     byte[] scratch = new byte[BUFFER];
     while (!hasher.done()) {
       int want = (int) Math.min(scratch.length, hasher.hashEnd() - hasher.position());

@@ -290,7 +290,7 @@ public final class SparkIngest {
       long end = seg.firstRow() + seg.skip() + seg.take();
       boolean header = split.start() == 0;
       long skipTo = seg.firstRow() + seg.skip();
-      try (SplitLineReader in = new SplitLineReader(split, conf)) {
+      try (SplitLineReader in = new SplitLineReader(split, conf, false)) {
         CharSequence line;
         long lines = 0;
         while (index < end && (line = in.next()) != null) {

@@ -29,13 +29,19 @@ final class SplitLineReader implements Closeable {
   private final LongWritable key = new LongWritable();
   private final Text value = new Text();
 
+  /** A reader that hashes the fingerprint chunks of uncompressed splits (the scan pass). */
   SplitLineReader(LineSplit split, HadoopConf conf) throws IOException {
+    this(split, conf, true);
+  }
+
+  /** A reader that hashes the fingerprint chunks of uncompressed splits if {@code hash}. */
+  SplitLineReader(LineSplit split, HadoopConf conf, boolean hash) throws IOException {
     Path path = new Path(split.uri());
     FileSystem fs = path.getFileSystem(conf.get());
     if (split.splittable() && new CompressionCodecFactory(conf.get()).getCodec(path) == null) {
       raw =
           new RawSplitLines(
-              split, fs.getFileStatus(path).getLen(), FileFingerprint.CHUNK_BYTES, conf);
+              split, fs.getFileStatus(path).getLen(), hash ? FileFingerprint.CHUNK_BYTES : 0, conf);
       lines = null;
       whole = null;
     } else if (split.splittable()) {
@@ -71,7 +77,7 @@ final class SplitLineReader implements Closeable {
 
   /**
    * The SHA-256 digests of the fingerprint chunks that start in this split (reading on past its
-   * lines if needed), or null when the split is compressed (fingerprinted apart).
+   * lines if needed), or null when the split is compressed (fingerprinted apart) or not hashed.
    */
   List<byte[]> chunkDigests() throws IOException {
     return raw == null ? null : raw.chunkDigests();
