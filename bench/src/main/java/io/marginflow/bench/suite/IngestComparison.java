@@ -44,23 +44,29 @@ public final class IngestComparison {
     List<String> files = InputFiles.expand(List.of(data), sc.hadoopConfiguration());
     List<Double> ours = new ArrayList<>();
     List<Double> theirs = new ArrayList<>();
+    List<Double> ourCpu = new ArrayList<>();
+    List<Double> theirCpu = new ArrayList<>();
     long rows = 0;
     double ourBytes = 0;
     double theirBytes = 0;
     for (int r = 0; r < repeats; r++) {
+      double c0 = CpuClock.seconds();
       long t0 = System.nanoTime();
       LineFormat scanFormat = new LineFormat("libsvm", 0, -1, 0);
       List<InputFile> scanned = SparkIngest.scan(sc, files, scanFormat, conf);
+      boolean sparse = PreparedRun.isSparse(scanned, features); // CSR blocks as a run would
       JavaRDD<RowBlock> blocks =
           SparkIngest.load(
-                  sc, scanned, scanFormat.withFeatures(features), partitions, 4096, false, conf)
+                  sc, scanned, scanFormat.withFeatures(features), partitions, 4096, sparse, conf)
               .persist(StorageLevel.MEMORY_AND_DISK());
       List<long[]> stats = blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
       ours.add((System.nanoTime() - t0) / 1e9);
+      ourCpu.add(CpuClock.seconds() - c0);
       rows = stats.stream().mapToLong(s -> s[0]).sum();
       ourBytes = (double) stats.stream().mapToLong(s -> s[1]).sum() / rows;
       blocks.unpersist(true);
 
+      c0 = CpuClock.seconds();
       t0 = System.nanoTime();
       Dataset<Row> df =
           spark
@@ -71,6 +77,7 @@ public final class IngestComparison {
               .persist(StorageLevel.MEMORY_AND_DISK());
       long n = df.count();
       theirs.add((System.nanoTime() - t0) / 1e9);
+      theirCpu.add(CpuClock.seconds() - c0);
       long cached = 0;
       for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
         cached += info.memSize() + info.diskSize();
@@ -101,6 +108,15 @@ public final class IngestComparison {
         b / a,
         ourBytes,
         theirBytes);
+    System.out.printf(
+        "CPU seconds (this JVM, all threads): marginflow median %.2f (%s), Spark %s median %.2f"
+            + " (%s), CPU rate marginflow/Spark %.2f×%n",
+        CpuClock.median(ourCpu),
+        ourCpu,
+        "libsvm",
+        CpuClock.median(theirCpu),
+        theirCpu,
+        CpuClock.median(theirCpu) / CpuClock.median(ourCpu));
     spark.stop();
   }
 

@@ -45,12 +45,15 @@ public final class ParquetIngestComparison {
     List<String> files = InputFiles.expand(List.of(data), sc.hadoopConfiguration());
     List<Double> ours = new ArrayList<>();
     List<Double> theirs = new ArrayList<>();
+    List<Double> ourCpu = new ArrayList<>();
+    List<Double> theirCpu = new ArrayList<>();
     long rows = 0;
     long nnz = 0;
     double doubleBytes = 0;
     double floatBytes = 0;
     double sparkBytes = 0;
     for (int r = 0; r < repeats; r++) {
+      double c0 = CpuClock.seconds();
       long t0 = System.nanoTime();
       List<InputFile> scanned = ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf);
       int features = scanned.stream().mapToInt(InputFile::maxIndex).max().orElse(1);
@@ -60,6 +63,7 @@ public final class ParquetIngestComparison {
               .persist(StorageLevel.MEMORY_AND_DISK());
       List<long[]> stats = blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
       ours.add((System.nanoTime() - t0) / 1e9);
+      ourCpu.add(CpuClock.seconds() - c0);
       rows = stats.stream().mapToLong(s -> s[0]).sum();
       nnz = scanned.stream().mapToLong(InputFile::nonZeros).sum();
       doubleBytes = (double) stats.stream().mapToLong(s -> s[1]).sum() / rows;
@@ -70,10 +74,12 @@ public final class ParquetIngestComparison {
       }
       blocks.unpersist(true);
 
+      c0 = CpuClock.seconds();
       t0 = System.nanoTime();
       Dataset<Row> df = spark.read().parquet(data).persist(StorageLevel.MEMORY_AND_DISK());
       long n = df.count();
       theirs.add((System.nanoTime() - t0) / 1e9);
+      theirCpu.add(CpuClock.seconds() - c0);
       long cached = 0;
       for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
         cached += info.memSize() + info.diskSize();
@@ -108,6 +114,15 @@ public final class ParquetIngestComparison {
         sparkBytes,
         csr,
         floatBytes / csr);
+    System.out.printf(
+        "CPU seconds (this JVM, all threads): marginflow median %.2f (%s), Spark %s median %.2f"
+            + " (%s), CPU rate marginflow/Spark %.2f×%n",
+        CpuClock.median(ourCpu),
+        ourCpu,
+        "parquet",
+        CpuClock.median(theirCpu),
+        theirCpu,
+        CpuClock.median(theirCpu) / CpuClock.median(ourCpu));
     spark.stop();
   }
 

@@ -108,6 +108,19 @@ public final class PreparedRun implements AutoCloseable {
     return network;
   }
 
+  /** Seconds of each of {@code repeats} full-data evaluations at θ₀ (as the loop's evaluation). */
+  public double[] evaluationSeconds(int repeats) {
+    double[] theta = LocalTrainer.initialTheta(config, network);
+    double normPowL = Math.pow(io.marginflow.common.train.Norms.l2(theta), network.degree());
+    double[] out = new double[repeats];
+    for (int r = 0; r < repeats; r++) {
+      long t0 = System.nanoTime();
+      backend.evaluate(false, theta, normPowL, null, Double.NaN);
+      out[r] = (System.nanoTime() - t0) / 1e9;
+    }
+    return out;
+  }
+
   /** One run of the configured steps from step 0. */
   public Times run() {
     InMemoryRecorder rec = new InMemoryRecorder();

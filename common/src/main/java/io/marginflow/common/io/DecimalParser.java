@@ -8,7 +8,8 @@ package io.marginflow.common.io;
  *
  * <p>Values whose significant digits fit in 2^53 and whose decimal exponent is within ±22 are
  * computed with one correctly rounded IEEE operation (Clinger's fast path), which gives the same
- * bits as {@link Double#parseDouble}; all others fall back to {@link Double#parseDouble} on the
+ * bits as {@link Double#parseDouble}; up to 18 significant digits with other exponents by {@link
+ * EiselLemire} (the same bits again); all others fall back to {@link Double#parseDouble} on the
  * token.
  */
 final class DecimalParser {
@@ -38,6 +39,37 @@ final class DecimalParser {
       String what,
       int tokenStart,
       int tokenEnd) {
+    return parse(s, start, end, file, line, what, tokenStart, tokenEnd, true);
+  }
+
+  /**
+   * Checks {@code s[start, end)} as {@link #parseFinite} does — the same tokens accepted, the same
+   * errors — without computing values outside the fast path exactly: such a value is returned as
+   * 0.0 when its decimal exponent shows it is finite (it is not needed; only validation is). Falls
+   * back to {@link Double#parseDouble} only at the edge of double's range.
+   */
+  static double checkFinite(
+      CharSequence s,
+      int start,
+      int end,
+      String file,
+      long line,
+      String what,
+      int tokenStart,
+      int tokenEnd) {
+    return parse(s, start, end, file, line, what, tokenStart, tokenEnd, false);
+  }
+
+  private static double parse(
+      CharSequence s,
+      int start,
+      int end,
+      String file,
+      long line,
+      String what,
+      int tokenStart,
+      int tokenEnd,
+      boolean exact) {
     int i = start;
     boolean negative = false;
     if (i < end && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
@@ -117,6 +149,10 @@ final class DecimalParser {
       }
     } else if (mantissa == 0 && !truncated) {
       value = negative ? -0.0 : 0.0;
+    } else if (!exact && digits + e10 <= 308) {
+      value = 0.0; // |value| < 10^(digits + e10) ≤ 1e308 < Double.MAX_VALUE: finite, not needed
+    } else if (!truncated && !Double.isNaN(value = EiselLemire.toDouble(mantissa, e10, negative))) {
+      // correctly rounded by Eisel–Lemire (17–18 significant digits, as Java prints doubles)
     } else {
       value = Double.parseDouble(s.subSequence(start, end).toString());
     }

@@ -113,4 +113,65 @@ class LibsvmLineParserTest {
   void refusesNonPositiveDeclaredCount() {
     assertThrows(IllegalArgumentException.class, () -> new LibsvmLineParser(0));
   }
+
+  /** Label, indices, non-zeros and which line is blank, or the error message. */
+  private static String outcome(LibsvmLineParser p, String line) {
+    ParsedRow r = new ParsedRow();
+    try {
+      if (!p.parse(line, "f", 7, r)) {
+        return "blank";
+      }
+      return r.label()
+          + " "
+          + r.zeroLabelToken()
+          + " "
+          + Arrays.toString(Arrays.copyOf(r.indices(), r.nnz()))
+          + " max "
+          + r.maxIndex();
+    } catch (DataFormatException e) {
+      return e.getMessage();
+    }
+  }
+
+  @Test
+  void theValidatorAcceptsRefusesAndCountsExactlyAsTheParser() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    String[] tokens = {
+      "0.1234567890123456789",
+      "-6.008930517190877E-4",
+      "1e309",
+      "1e308",
+      "nan",
+      "x",
+      "",
+      "1:",
+      "-3.5",
+      "0",
+      "2.5e-400",
+      "36303077283030194",
+      "1.8e308",
+      "+.5",
+      "1e"
+    };
+    for (int t = 0; t < 20_000; t++) {
+      StringBuilder line =
+          new StringBuilder(rnd.nextInt(10) == 0 ? "2" : rnd.nextBoolean() ? "+1" : "0");
+      int index = 0;
+      for (int k = rnd.nextInt(6); k > 0; k--) {
+        index += rnd.nextInt(10) == 0 ? 0 : 1 + rnd.nextInt(4);
+        line.append(' ').append(index).append(':');
+        line.append(
+            rnd.nextBoolean()
+                ? Double.toString(rnd.nextGaussian())
+                : tokens[rnd.nextInt(tokens.length)]);
+      }
+      if (rnd.nextInt(20) == 0) {
+        line.setLength(0);
+        line.append("   ");
+      }
+      String l = line.toString();
+      assertEquals(
+          outcome(new LibsvmLineParser(20), l), outcome(LibsvmLineParser.validator(20), l), l);
+    }
+  }
 }

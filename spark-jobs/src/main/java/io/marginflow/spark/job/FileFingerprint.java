@@ -92,6 +92,11 @@ public final class FileFingerprint {
     return out;
   }
 
+  /** The hex fingerprint of a file from its chunk digests, in order. */
+  static String hex(List<byte[]> chunkDigests) {
+    return HexFormat.of().formatHex(combine(chunkDigests));
+  }
+
   /** The file digest from its chunk digests, by the scheme. */
   static byte[] combine(List<byte[]> chunkDigests) {
     if (chunkDigests.size() == 1) {

@@ -80,6 +80,19 @@ public record LineFormat(
     return p::parse;
   }
 
+  /**
+   * A parser for the scan pass: it accepts and refuses exactly as {@link #parser} and gives the
+   * same labels, indices and counts, but LIBSVM feature values are only checked, not all converted.
+   */
+  public Parser validator() {
+    if (kind.equals("libsvm")) {
+      LibsvmLineParser p =
+          LibsvmLineParser.validator(features == 0 ? UNBOUNDED_FEATURES : features);
+      return p::parse;
+    }
+    return parser();
+  }
+
   /** Parses one line; false for a blank line. */
   @FunctionalInterface
   public interface Parser {

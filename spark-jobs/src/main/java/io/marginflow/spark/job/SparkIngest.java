@@ -17,13 +17,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * Reads line-oriented data (LIBSVM, CSV) through Spark from any Hadoop file system in two passes
  * over byte-range splits ({@link LineSplit}: plain and bzip2 files are cut, gzip files are read
- * whole). The scan pass parses and validates every line of every split in parallel, counting lines
- * and rows per split, and fingerprints the stored bytes in parallel ({@link FileFingerprint}); a
- * malformed line fails the run, naming file and true line (the lines of the earlier splits plus the
- * line within its split), before anything is written. The load pass gives partition p the global
- * rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) (file order, then line order): its task reads the splits that hold
- * them, skips the rows before its range and streams its rows, in index order, into blocks. No
- * shuffle, no list of rows; the blocks depend only on (files, n, P), not on the split size.
+ * whole). The scan pass validates every line of every split in parallel ({@link
+ * LineFormat#validator}), counting lines and rows per split; uncompressed splits are read as bytes
+ * ({@link RawSplitLines}) and hash the {@link FileFingerprint} chunks that start in them in the
+ * same read, compressed files are fingerprinted by a separate parallel job; a malformed line fails
+ * the run, naming file and true line (the lines of the earlier splits plus the line within its
+ * split), before anything is written. The load pass gives partition p the global rows [⌈p·n/P⌉,
+ * ⌈(p+1)·n/P⌉) (file order, then line order): its task reads the splits that hold them, skips the
+ * rows before its range and streams its rows, in index order, into blocks. No shuffle, no list of
+ * rows; the blocks depend only on (files, n, P), not on the split size.
  */
 public final class SparkIngest {
 
@@ -57,7 +59,10 @@ public final class SparkIngest {
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw unwrap(e);
     }
-    return assemble(files, scans, FileFingerprint.of(sc, files, conf), format, conf);
+    List<String> compressed = compressedFiles(files, scans);
+    List<String> apart =
+        compressed.isEmpty() ? List.of() : FileFingerprint.of(sc, compressed, conf);
+    return assemble(files, scans, digests(files, scans, compressed, apart), format, conf);
   }
 
   /**
@@ -70,7 +75,49 @@ public final class SparkIngest {
     for (LineSplit split : LineSplit.plan(files, Long.MAX_VALUE, conf.get())) {
       scans.add(SplitScan.of(split, format, conf));
     }
-    return assemble(files, scans, FileFingerprint.ofLocal(files, conf), format, conf);
+    List<String> compressed = compressedFiles(files, scans);
+    List<String> apart = FileFingerprint.ofLocal(compressed, conf);
+    return assemble(files, scans, digests(files, scans, compressed, apart), format, conf);
+  }
+
+  /** The files whose splits did not hash their chunks (compressed), skipping failed scans. */
+  private static List<String> compressedFiles(List<String> files, List<SplitScan> scans) {
+    List<String> out = new ArrayList<>();
+    for (SplitScan s : scans) {
+      String uri = files.get(s.split().file());
+      if (s.chunkDigests() == null && s.error() == null && !out.contains(uri)) {
+        out.add(uri);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Each file's fingerprint: from its splits' chunk digests (hashed in the scan), or from {@code
+   * apart} for the {@code compressed} files; null for a file whose scan failed (it is reported).
+   */
+  private static List<String> digests(
+      List<String> files, List<SplitScan> scans, List<String> compressed, List<String> apart) {
+    List<String> out = new ArrayList<>();
+    for (int f = 0; f < files.size(); f++) {
+      int c = compressed.indexOf(files.get(f));
+      if (c >= 0) {
+        out.add(apart.get(c));
+        continue;
+      }
+      List<byte[]> chunks = new ArrayList<>();
+      boolean failed = false;
+      for (SplitScan s : scans) {
+        if (s.split().file() == f) {
+          failed |= s.chunkDigests() == null;
+          if (!failed) {
+            chunks.addAll(s.chunkDigests());
+          }
+        }
+      }
+      out.add(failed ? null : FileFingerprint.hex(chunks));
+    }
+    return out;
   }
 
   private static List<InputFile> assemble(
@@ -104,7 +151,24 @@ public final class SparkIngest {
       total += p.getFileSystem(conf.get()).getFileStatus(p).getLen();
     }
     long perCore = total / (4L * Math.max(1, sc.defaultParallelism()));
-    return Math.max(MIN_SPLIT, Math.min(MAX_SPLIT, perCore));
+    return alignToChunks(Math.max(MIN_SPLIT, Math.min(MAX_SPLIT, perCore)));
+  }
+
+  /**
+   * {@code bytes} rounded down so that split boundaries fall on fingerprint chunk boundaries: a
+   * multiple of the chunk size, or the chunk size halved until it fits (then a split that holds a
+   * chunk's start hashes the chunk past its own end).
+   */
+  static long alignToChunks(long bytes) {
+    long chunk = FileFingerprint.CHUNK_BYTES;
+    if (bytes >= chunk) {
+      return bytes / chunk * chunk;
+    }
+    long b = chunk;
+    while (b > bytes) {
+      b /= 2;
+    }
+    return Math.max(1, b);
   }
 
   /** One file's facts from its split scans; throws for the first bad line of the file. */
@@ -225,18 +289,25 @@ public final class SparkIngest {
       long index = seg.firstRow();
       long end = seg.firstRow() + seg.skip() + seg.take();
       boolean header = split.start() == 0;
-      try (SplitLineReader in = new SplitLineReader(split, conf)) {
-        String line;
+      long skipTo = seg.firstRow() + seg.skip();
+      try (SplitLineReader in = new SplitLineReader(split, conf, false)) {
+        CharSequence line;
         long lines = 0;
         while (index < end && (line = in.next()) != null) {
           lines++;
-          if ((header && lines <= format.headerLines())
-              || !parser.parse(line, split.uri(), seg.lineBase() + lines, row)) {
+          if (header && lines <= format.headerLines()) {
             continue;
           }
-          if (index++ < seg.firstRow() + seg.skip()) {
+          if (index < skipTo) { // rows before the range: the scan validated them, just count
+            if (!isBlank(line)) {
+              index++;
+            }
             continue;
           }
+          if (!parser.parse(line, split.uri(), seg.lineBase() + lines, row)) {
+            continue;
+          }
+          index++;
           if (sparse) {
             builder.addSparse(index - 1, row.label(), row.indices(), row.values(), row.nnz());
           } else {
@@ -254,6 +325,20 @@ public final class SparkIngest {
       }
     }
     return builder.finish();
+  }
+
+  /** True for a line the parsers skip: only spaces, tabs, CR, LF, FF or VT. */
+  static boolean isBlank(CharSequence line) {
+    if (line instanceof ByteLine b) {
+      return b.isBlank();
+    }
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\f' && c != '\u000B') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -4,6 +4,7 @@ import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.ParsedRow;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * What the scan pass learned about one {@link LineSplit}. Line numbers here are local to the split
@@ -23,6 +24,9 @@ import java.io.Serializable;
  * @param firstMinusOne local line of the first negative row written {@code -1}, 0 if none
  * @param errorLine local line of the first malformed line, 0 if none
  * @param error what is wrong with it (without the {@code file:line:} prefix), null if none
+ * @param chunkDigests SHA-256 digests of the {@link FileFingerprint} chunks that start in the
+ *     split, hashed in the same read (uncompressed files); null for compressed files or after an
+ *     error
  */
 public record SplitScan(
     LineSplit split,
@@ -36,7 +40,8 @@ public record SplitScan(
     long firstZero,
     long firstMinusOne,
     long errorLine,
-    String error)
+    String error,
+    List<byte[]> chunkDigests)
     implements Serializable {
 
   /** A damaged compressed stream while reading a split (bad gzip block, cut-off file). */
@@ -48,7 +53,7 @@ public record SplitScan(
     }
   }
 
-  private static String nextLine(SplitLineReader in) throws IOException {
+  private static CharSequence nextLine(SplitLineReader in) throws IOException {
     try {
       return in.next();
     } catch (java.io.FileNotFoundException e) {
@@ -60,7 +65,7 @@ public record SplitScan(
 
   /** Parses and validates every line of {@code split}. */
   static SplitScan of(LineSplit split, LineFormat format, HadoopConf conf) throws IOException {
-    LineFormat.Parser parser = format.parser();
+    LineFormat.Parser parser = format.validator();
     ParsedRow row = new ParsedRow();
     long lines = 0;
     long rows = 0;
@@ -73,9 +78,10 @@ public record SplitScan(
     long firstMinusOne = 0;
     long errorLine = 0;
     String error = null;
+    List<byte[]> chunkDigests = null;
     boolean header = split.start() == 0;
     try (SplitLineReader in = new SplitLineReader(split, conf)) {
-      String line;
+      CharSequence line;
       while ((line = nextLine(in)) != null) {
         lines++;
         if (header && lines <= format.headerLines()) {
@@ -87,7 +93,7 @@ public record SplitScan(
           }
         } catch (DataFormatException e) {
           errorLine = lines;
-          error = e.detail();
+          error = detail(parser, line.toString(), split.uri(), lines, e);
           break;
         }
         if (row.label() == -1.0) {
@@ -105,8 +111,11 @@ public record SplitScan(
         maxIndex = Math.max(maxIndex, row.maxIndex() + 1); // 0-based index → feature count
         if (csvColumns < 0) {
           firstRowLine = lines;
-          csvColumns = line.split(",", -1).length - 1;
+          csvColumns = line.toString().split(",", -1).length - 1;
         }
+      }
+      if (error == null) {
+        chunkDigests = in.chunkDigests();
       }
     } catch (UnreadableData e) {
       // Named like a malformed line: file:line of the first line that could not be read.
@@ -125,6 +134,21 @@ public record SplitScan(
         firstZero,
         firstMinusOne,
         errorLine,
-        error);
+        error,
+        chunkDigests);
+  }
+
+  /**
+   * The message for a bad line as the decoded text gives it (a line read as bytes quotes non-ASCII
+   * bytes one by one; the message must quote the line as written).
+   */
+  private static String detail(
+      LineFormat.Parser parser, String text, String file, long line, DataFormatException e) {
+    try {
+      parser.parse(text, file, line, new ParsedRow());
+    } catch (DataFormatException decoded) {
+      return decoded.detail();
+    }
+    return e.detail();
   }
 }

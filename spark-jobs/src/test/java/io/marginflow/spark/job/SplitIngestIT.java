@@ -68,6 +68,10 @@ class SplitIngestIT {
 
     List<InputFile> whole = SparkIngest.scan(sc, files, scanFormat, conf, WHOLE);
     assertEquals(List.of(1, 1, 1), whole.stream().map(f -> f.splits().size()).toList());
+    assertEquals(
+        FileFingerprint.of(sc, files, conf),
+        whole.stream().map(InputFile::sha256).toList(),
+        "hashed in the scan's read (plain) or apart (gzip, bzip2): the scheme's fingerprints");
     List<long[]> expected = reference(List.of(plain, gz, bz2), 3, 50);
     for (boolean sparse : new boolean[] {true, false}) {
       assertBlocksEqual(

@@ -1,0 +1,33 @@
+package io.marginflow.bench.suite;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * This JVM's CPU seconds (all threads: tasks, GC, JIT), for comparisons on a shared machine where
+ * wall time swings with other processes' load: in {@code local[*]} mode the driver and the executor
+ * are this JVM, so the CPU time of a phase is its whole cost.
+ */
+public final class CpuClock {
+
+  private CpuClock() {}
+
+  /** CPU seconds of this process so far, or NaN where the platform does not tell. */
+  public static double seconds() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      long ns = os.getProcessCpuTime();
+      return ns < 0 ? Double.NaN : ns / 1e9;
+    }
+    return Double.NaN;
+  }
+
+  /** The median of {@code v} (the upper one for an even count). */
+  public static double median(List<Double> v) {
+    List<Double> s = new ArrayList<>(v);
+    Collections.sort(s);
+    return s.get(s.size() / 2);
+  }
+}
