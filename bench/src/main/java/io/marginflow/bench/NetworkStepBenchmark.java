@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.State;
  * One block through the step kernel's forward and weighted backward (the per-partition work of an
  * SGD step), and forward alone. One operation = one block of {@link Workload#rows()} rows. {@code
  * precision} is {@code double} by default; {@code -p precision=single} times the float kernels of
- * {@code --precision single} (MLP workloads only).
+ * {@code --precision single} (every workload; the CNN's since session 6).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

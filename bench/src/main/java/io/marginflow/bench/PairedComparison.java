@@ -14,7 +14,7 @@ import java.util.function.DoubleSupplier;
  * median over many repetitions are compared. A complement to the JMH numbers, not a replacement.
  *
  * <pre>
- * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps] [cnn]
+ * java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar io.marginflow.bench.PairedComparison [reps] [cnn [single]]
  * </pre>
  */
 public final class PairedComparison {
@@ -25,7 +25,7 @@ public final class PairedComparison {
   public static void main(String[] args) {
     int reps = args.length > 0 ? Integer.parseInt(args[0]) : 400;
     if (args.length > 1 && args[1].equals(Workload.CNN.key())) {
-      System.out.print(cnnReport(reps));
+      System.out.print(cnnReport(reps, args.length > 2 ? args[2] : "double"));
     } else {
       System.out.print(report(reps));
     }
@@ -33,9 +33,17 @@ public final class PairedComparison {
 
   /** The CNN's double step against {@link CnnGemmBenchmark}, interleaved; the Markdown summary. */
   public static String cnnReport(int reps) {
+    return cnnReport(reps, "double");
+  }
+
+  /**
+   * The CNN's step in {@code precision} (double or single) against {@link CnnGemmBenchmark}'s
+   * DGEMMs of the same flops, interleaved; the Markdown summary.
+   */
+  public static String cnnReport(int reps, String precision) {
     NetworkStepBenchmark net = new NetworkStepBenchmark();
     net.workload = Workload.CNN.key();
-    net.precision = "double";
+    net.precision = precision;
     net.setUp();
     CnnGemmBenchmark blas = new CnnGemmBenchmark();
     blas.setUp();
@@ -44,7 +52,7 @@ public final class PairedComparison {
         blas::step,
         blas::forward,
         Workload.CNN,
-        "double",
+        precision,
         "DGEMM",
         new double[] {CnnGemmBenchmark.stepFlops(), CnnGemmBenchmark.forwardFlops()},
         reps);

@@ -18,11 +18,13 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Issue 11's goals 1 and 3 side by side in one JVM and one Spark session: per-step time of {@link
  * LocalTrainer} (one process, one core), the per-step job path and the rows path on the same
- * config, repetitions alternated (local, job, rows, local, job, rows, …), medians of the per-step
- * wall_ms with the first 10 % of steps skipped. Also prints the auto choice and its reason.
+ * config, repetitions alternated (local, job, rows, local, job, rows, …, and over the workloads
+ * given: a, b, a, b, …), medians of the per-step wall_ms with the first 10 % of steps skipped. Also
+ * prints the auto choice and its reason.
  *
- * <p>Usage: {@code RowsPathComparison MASTER REPS STEPS [a9a|mnist|cnn]...} ({@code cnn}: Lyu–Li's
- * CNN on MNIST 0-vs-1, issue 11's goal 4).
+ * <p>Usage: {@code RowsPathComparison MASTER REPS STEPS [a9a|mnist|cnn][:single]...} ({@code cnn}:
+ * Lyu–Li's CNN on MNIST 0-vs-1, issue 11's goal 4; {@code :single} runs all three sides with {@code
+ * --precision single}, e.g. {@code cnn cnn:single} for double and single in one run).
  */
 public final class RowsPathComparison {
 
@@ -43,13 +45,111 @@ public final class RowsPathComparison {
             "| workload | master | LocalTrainer ms/step | job path ms/step | rows path ms/step |"
                 + " job / local | rows / local | job / rows |%n|---|---|---|---|---|---|---|---|%n"));
     List<String> reasons = new ArrayList<>();
-    for (int a = 3; a < args.length; a++) {
-      String[] w = workload(args[a], datasets);
-      String file = w[0];
-      int features = Integer.parseInt(w[1]);
+    List<Side> sides = new ArrayList<>();
+    try {
+      for (int a = 3; a < args.length; a++) {
+        sides.add(Side.prepare(spark, master, steps, args[a], datasets));
+        Side side = sides.get(sides.size() - 1);
+        reasons.add(
+            args[a]
+                + " on "
+                + master
+                + ": "
+                + side.auto.choice().path()
+                + " — "
+                + side.auto.choice().reason());
+      }
+      // repetitions alternate over every workload too (a, b, a, b, …): load drifts hit all alike
+      double[][][] ms = new double[sides.size()][3][reps];
+      for (int r = 0; r < reps; r++) {
+        for (int k = 0; k < sides.size(); k++) {
+          Side side = sides.get(k);
+          InMemoryRecorder rec = new InMemoryRecorder();
+          new LocalTrainer(side.cfg, side.features).run(side.local, null, rec, null);
+          ms[k][0][r] =
+              Samples.medianOf(rec.steps().stream().mapToDouble(StepRow::wallMs).toArray(), 0.1);
+          ms[k][1][r] = Samples.medianOf(side.job.run().wallMs(), 0.1);
+          ms[k][2][r] = Samples.medianOf(side.rows.run().wallMs(), 0.1);
+          System.err.printf(
+              Locale.ROOT,
+              "%s rep %d: local %.3f, job %.3f, rows %.3f ms/step%n",
+              args[k + 3],
+              r,
+              ms[k][0][r],
+              ms[k][1][r],
+              ms[k][2][r]);
+        }
+      }
+      for (int k = 0; k < sides.size(); k++) {
+        Side side = sides.get(k);
+        double l = median(ms[k][0]);
+        double j = median(ms[k][1]);
+        double rr = median(ms[k][2]);
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| %s `%s` %s, n_b=100 iid, %s steps × %d reps | %s | %.3f | %.3f | %.3f | %.1f× |"
+                    + " %.2f× | %.1f× |%n",
+                side.name,
+                side.model,
+                side.precision,
+                steps,
+                reps,
+                master,
+                l,
+                j,
+                rr,
+                j / l,
+                rr / l,
+                j / rr));
+      }
+    } finally {
+      for (Side side : sides) {
+        side.close();
+      }
+    }
+    System.out.println(out);
+    for (String r : reasons) {
+      System.out.println("- auto choice, " + r);
+    }
+    spark.stop();
+  }
+
+  /** One workload token ({@code name[:precision]}): its config, local data and prepared runs. */
+  private static final class Side implements AutoCloseable {
+    final String name;
+    final String precision;
+    final String model;
+    final int features;
+    final TrainConfig cfg;
+    final Dataset local;
+    final PreparedRun job;
+    final PreparedRun rows;
+    final PreparedRun auto;
+
+    private Side(String name, String precision, String[] w, String[] flags, SparkSession spark)
+        throws Exception {
+      this.name = name;
+      this.precision = precision;
+      this.model = w[2];
+      this.features = Integer.parseInt(w[1]);
+      this.cfg = TrainConfig.from(ConfigLoader.parse(flags).settings());
+      this.local = LibsvmReader.read(Path.of(w[0]), features, true, 1024);
+      this.job = new PreparedRun(spark, concat(flags, "--step-path", "job"));
+      this.rows = new PreparedRun(spark, concat(flags, "--step-path", "rows"));
+      this.auto = new PreparedRun(spark, concat(flags, "--step-path", "auto"));
+    }
+
+    static Side prepare(
+        SparkSession spark, String master, String steps, String token, Path datasets)
+        throws Exception {
+      String[] parts = token.split(":", 2);
+      String name = parts[0];
+      String precision = parts.length > 1 ? parts[1] : "double";
+      String[] w = workload(name, datasets);
       String[] flags = {
         "--data",
-        file,
+        w[0],
         "--features",
         w[1],
         "--model",
@@ -69,67 +169,22 @@ public final class RowsPathComparison {
         "--partitions",
         "2",
         "--master",
-        master
+        master,
+        "--precision",
+        precision
       };
-      if (args[a].equals("cnn")) { // pixels 0–255 here: γ = 1 diverges
+      if (name.equals("cnn")) { // pixels 0–255 here: γ = 1 diverges
         flags = concat(flags, "--step", "1e-5");
       }
-      TrainConfig cfg = TrainConfig.from(ConfigLoader.parse(flags).settings());
-      Dataset local = LibsvmReader.read(Path.of(file), features, true, 1024);
-      double[][] ms = new double[3][reps];
-      try (PreparedRun job = new PreparedRun(spark, concat(flags, "--step-path", "job"));
-          PreparedRun rows = new PreparedRun(spark, concat(flags, "--step-path", "rows"));
-          PreparedRun auto = new PreparedRun(spark, concat(flags, "--step-path", "auto"))) {
-        reasons.add(
-            args[a]
-                + " on "
-                + master
-                + ": "
-                + auto.choice().path()
-                + " — "
-                + auto.choice().reason());
-        for (int r = 0; r < reps; r++) {
-          InMemoryRecorder rec = new InMemoryRecorder();
-          new LocalTrainer(cfg, features).run(local, null, rec, null);
-          ms[0][r] =
-              Samples.medianOf(rec.steps().stream().mapToDouble(StepRow::wallMs).toArray(), 0.1);
-          ms[1][r] = Samples.medianOf(job.run().wallMs(), 0.1);
-          ms[2][r] = Samples.medianOf(rows.run().wallMs(), 0.1);
-          System.err.printf(
-              Locale.ROOT,
-              "%s rep %d: local %.3f, job %.3f, rows %.3f ms/step%n",
-              args[a],
-              r,
-              ms[0][r],
-              ms[1][r],
-              ms[2][r]);
-        }
-      }
-      double l = median(ms[0]);
-      double j = median(ms[1]);
-      double rr = median(ms[2]);
-      out.append(
-          String.format(
-              Locale.ROOT,
-              "| %s `%s` n_b=100 iid, %s steps × %d reps | %s | %.3f | %.3f | %.3f | %.1f× | %.2f× |"
-                  + " %.1f× |%n",
-              args[a],
-              w[2],
-              steps,
-              reps,
-              master,
-              l,
-              j,
-              rr,
-              j / l,
-              rr / l,
-              j / rr));
+      return new Side(name, precision, w, flags, spark);
     }
-    System.out.println(out);
-    for (String r : reasons) {
-      System.out.println("- auto choice, " + r);
+
+    @Override
+    public void close() throws Exception {
+      job.close();
+      rows.close();
+      auto.close();
     }
-    spark.stop();
   }
 
   private static String[] workload(String name, Path datasets) {

@@ -54,7 +54,7 @@ public enum ConfigKey {
   PRECISION(
       "precision",
       "double",
-      "Arithmetic of the training step: double | single (MLPs only: float kernels on "
+      "Arithmetic of the training step: double | single (MLPs and CNNs: float kernels on "
           + "layer-normalized weights, about 2x the arithmetic rate, within 1e-5 of double per "
           + "step, not bit-equal; evaluations and the update stay double)."),
   INIT("init", "he", "Initialization: he | zeros (L = 1 only) | FILE (one value per line)."),
@@ -72,6 +72,16 @@ public enum ConfigKey {
       "schedule",
       "constant",
       "Step rule: constant | vanishing:P (γ/(k+1)^P) | loss-based (Lyu–Li)."),
+  ABORT_BATCH_LOSS(
+      "abort-batch-loss",
+      "Infinity",
+      "Loss-based only: abort and roll back the epoch (α ÷ 2^{1/10}) as soon as a batch loss"
+          + " (1/n_b) Σ ℓ(p_i) exceeds this (Lyu–Li: 600). Infinity: never."),
+  MIN_ALPHA(
+      "min-alpha",
+      "0",
+      "Loss-based only: stop the run (reason min-alpha) once α falls below this (Lyu–Li:"
+          + " 1e-50). 0: never."),
   STEPS("steps", "2000", "Total number of SGD steps."),
   EVAL_EVERY(
       "eval-every", "100", "Full-data evaluation every K steps (0: only log-spaced and final)."),

@@ -3,10 +3,9 @@ package io.marginflow.common.config;
 import static io.marginflow.common.config.ConfigKey.*;
 
 import io.marginflow.common.loss.Loss;
-import io.marginflow.common.net.NetworkSpec;
 import io.marginflow.common.net.Precision;
-import io.marginflow.common.net.StepKernel;
 import io.marginflow.common.sample.SamplerConfig;
+import io.marginflow.common.step.LossBasedStep;
 import io.marginflow.common.step.StepRuleConfig;
 import java.util.List;
 import java.util.Locale;
@@ -149,22 +148,6 @@ public record TrainConfig(
     } catch (IllegalArgumentException ex) {
       throw s.bad(PRECISION, "double | single");
     }
-    if (precision == Precision.SINGLE && !s.text(MODEL).isEmpty()) {
-      NetworkSpec spec;
-      try {
-        spec = NetworkSpec.parse(s.text(MODEL));
-      } catch (IllegalArgumentException ex) {
-        spec = null; // reported where the model is built, with the parser's message
-      }
-      if (spec != null && !StepKernel.supportsSingle(spec)) {
-        throw new ConfigException(
-            PRECISION,
-            PRECISION.key()
-                + ": single supports mlp models (dense layers only), but model "
-                + s.text(MODEL)
-                + " has conv or pool layers: use double");
-      }
-    }
     ModelSettings model = new ModelSettings(s.text(MODEL), e, init, precision);
     s = s.with(PRECISION, precision.key()); // canonical text in manifests and on resume
 
@@ -200,6 +183,7 @@ public record TrainConfig(
     } catch (IllegalArgumentException ex) {
       throw new ConfigException(SCHEDULE, SCHEDULE.key() + ": " + ex.getMessage());
     }
+    schedule = withLossBasedLimits(s, schedule);
     OptimizerSettings optimizer =
         new OptimizerSettings(
             loss, sampler, schedule, s.longValue(STEPS, 0), s.longValue(SEED, Long.MIN_VALUE));
@@ -242,6 +226,32 @@ public record TrainConfig(
             stepPath,
             s.bytes(PREFETCH_BYTES, 1));
     return new TrainConfig(data, model, optimizer, output, cluster, s);
+  }
+
+  /** Applies {@code abort-batch-loss} and {@code min-alpha}, which only the loss-based rule has. */
+  private static StepRuleConfig withLossBasedLimits(Settings s, StepRuleConfig schedule) {
+    double abort = s.real(ABORT_BATCH_LOSS);
+    if (!(abort > 0)) {
+      throw s.bad(ABORT_BATCH_LOSS, "a batch loss > 0 (Infinity: never abort)");
+    }
+    double minAlpha = s.real(MIN_ALPHA);
+    if (!(minAlpha >= 0) || Double.isInfinite(minAlpha)) {
+      throw s.bad(MIN_ALPHA, "a finite α ≥ 0 (0: never stop)");
+    }
+    if (schedule instanceof LossBasedStep lb) {
+      return lb.withLimits(abort, minAlpha);
+    }
+    ConfigKey set =
+        abort != Double.POSITIVE_INFINITY ? ABORT_BATCH_LOSS : minAlpha != 0 ? MIN_ALPHA : null;
+    if (set != null) {
+      throw new ConfigException(
+          set,
+          set.key()
+              + ": only the loss-based schedule has epochs to abort and an α to stop at, but"
+              + " schedule is "
+              + schedule.describe());
+    }
+    return schedule;
   }
 
   private static boolean featureStorage(Settings s) {

@@ -15,15 +15,15 @@ import java.util.Arrays;
  */
 final class Conv2dLayer extends Layer {
 
-  private final int inC;
-  private final int inH;
-  private final int inW;
-  private final int outC;
-  private final int k;
-  private final int stride;
-  private final int pad;
-  private final int outH;
-  private final int outW;
+  final int inC;
+  final int inH;
+  final int inW;
+  final int outC;
+  final int k;
+  final int stride;
+  final int pad;
+  final int outH;
+  final int outW;
 
   /** inC·K·K, the GEMM inner dimension. */
   final int colRows;
@@ -278,8 +278,14 @@ final class Conv2dLayer extends Layer {
             }
             int src = rowBase + oh * outW;
             int dst = chan + ih * inW + kw - pad;
-            for (int ow = owLo; ow < owHi; ow++) {
-              dx[dst + ow * stride] += dcol[src + ow];
+            if (stride == 1) { // unit stride: a loop C2 vectorizes (same adds, same order)
+              for (int ow = owLo; ow < owHi; ow++) {
+                dx[dst + ow] += dcol[src + ow];
+              }
+            } else {
+              for (int ow = owLo; ow < owHi; ow++) {
+                dx[dst + ow * stride] += dcol[src + ow];
+              }
             }
           }
         }

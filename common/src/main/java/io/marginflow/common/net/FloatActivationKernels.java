@@ -43,13 +43,19 @@ final class FloatActivationKernels {
 
   /** d[i] ← d[i]·σ'(pre[i]) for from ≤ i &lt; to, with σ'(0) = e (identity: unchanged). */
   static void backward(Activation act, float e, float[] pre, float[] d, int from, int to) {
+    backward(act, e, pre, from, d, from, to - from);
+  }
+
+  /** d[dOff + j] ← d[dOff + j]·σ'(pre[preOff + j]) for 0 ≤ j &lt; len (identity: unchanged). */
+  static void backward(
+      Activation act, float e, float[] pre, int preOff, float[] d, int dOff, int len) {
     if (act.kind() == Activation.Kind.IDENTITY) {
       return;
     }
     float a = (float) act.slope();
-    for (int i = from; i < to; i++) {
-      float s = Math.min(Math.max(pre[i] * LIFT * LIFT, -1f), 1f);
-      d[i] *= Math.max(s, 0f) + a * Math.max(-s, 0f) + e * (1f - s * s);
+    for (int j = 0; j < len; j++) {
+      float s = Math.min(Math.max(pre[preOff + j] * LIFT * LIFT, -1f), 1f);
+      d[dOff + j] *= Math.max(s, 0f) + a * Math.max(-s, 0f) + e * (1f - s * s);
     }
   }
 }

@@ -21,22 +21,22 @@ import java.util.Arrays;
  */
 final class PoolLayer extends Layer {
 
-  private final boolean max;
-  private final int channels;
-  private final int inH;
-  private final int inW;
-  private final int k;
-  private final int stride;
-  private final int outH;
-  private final int outW;
+  final boolean max;
+  final int channels;
+  final int inH;
+  final int inW;
+  final int k;
+  final int stride;
+  final int outH;
+  final int outW;
 
   /** σ of the previous layer when fused into this max pool (null: not fused). */
-  private final Activation inputActivation;
+  final Activation inputActivation;
 
   private final double reluDerivativeAtZero;
 
   /** σ' of the fused activation per {@link #signClass} (null when not fused). */
-  private final double[] derivativeByClass;
+  final double[] derivativeByClass;
 
   /**
    * A pool layer; {@code inputActivation} is σ of the previous layer when that layer is activated

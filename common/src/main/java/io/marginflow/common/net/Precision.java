@@ -10,9 +10,10 @@ public enum Precision {
   /** Every kernel in double (the default; bit-reproducible across runs and resumes). */
   DOUBLE,
   /**
-   * The step's forward and backward passes of an MLP in float (SGEMM, float sparse kernels) on
-   * layer-normalized weights, with double outputs for the rows that carry the loss weight: about
-   * twice the arithmetic rate, within 1e-5 of double per step (README), not bit-equal to double.
+   * The step's forward and backward passes in float (SGEMM, float sparse kernels for a CSR first
+   * layer of an MLP, im2col + SGEMM and float pools for a CNN) on layer-normalized weights, with
+   * double outputs for the rows that carry the loss weight: within 1e-5 of double per step
+   * (README), not bit-equal to double.
    */
   SINGLE;
 

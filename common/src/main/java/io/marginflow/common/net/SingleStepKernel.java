@@ -7,9 +7,10 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The single-precision {@link StepKernel} of an MLP (dense layers only): the forward and backward
- * passes run in float (SGEMM/SGEMV, {@link FloatSparseKernels} for a CSR first layer) and the layer
- * gradients are added to the double gradient.
+ * The single-precision {@link StepKernel} of an MLP (dense layers only; {@link SingleCnnKernel}
+ * does conv/pool networks by the same rules): the forward and backward passes run in float
+ * (SGEMM/SGEMV, {@link FloatSparseKernels} for a CSR first layer) and the layer gradients are added
+ * to the double gradient.
  *
  * <p>Range: each weight layer is divided by its Frobenius norm c_l (layer 1 with its bias) before
  * it is rounded to float. A bias-free ReLU-type layer is positively 1-homogeneous in its own
@@ -36,13 +37,9 @@ final class SingleStepKernel implements StepKernel {
   /** Up to this |p| the float margin's absolute error (≈ 1e-7·|p|) is left as it is. */
   static final double EXACT_ABOVE = 4;
 
-  /** A bound on the float output's relative error, widening the cut-off band. */
-  private static final double FLOAT_OUTPUT_ERROR = 1e-5;
-
   private final Network network;
-  private final Workspace doubleWorkspace;
-  private int[] exactRows = new int[0];
-  private double[] exactOut = new double[0];
+  private final NearSupportRows nearSupport;
+  private final StepKernelArgs args;
   private final DenseLayer[] layers;
   private final int n;
   private final Activation activation;
@@ -73,21 +70,19 @@ final class SingleStepKernel implements StepKernel {
   private float[] gradB = new float[0];
   private float[] inputF = new float[0];
 
-  private RowBlock lastBlock;
-  private double[] lastTheta;
-  private int lastRows;
-
   /** A kernel for the network of {@code workspace}, which it uses for the double margins. */
   SingleStepKernel(Workspace workspace) {
-    this.doubleWorkspace = Objects.requireNonNull(workspace, "workspace");
+    this.nearSupport = new NearSupportRows(Objects.requireNonNull(workspace, "workspace"));
     this.network = workspace.network;
+    this.args = new StepKernelArgs(network);
     Layer[] all = network.layers;
     this.n = all.length;
     this.layers = new DenseLayer[n];
     for (int l = 0; l < n; l++) {
       if (!(all[l] instanceof DenseLayer d)) {
         throw new IllegalArgumentException(
-            "precision single: supports mlp models (dense layers only), got " + network.spec());
+            "SingleStepKernel: dense layers only (conv/pool: SingleCnnKernel), got "
+                + network.spec());
       }
       layers[l] = d;
     }
@@ -112,17 +107,8 @@ final class SingleStepKernel implements StepKernel {
 
   @Override
   public void forward(RowBlock block, double[] theta, double[] out) {
-    check(block, theta);
-    Objects.requireNonNull(out, "out");
-    int rows = block.rows();
-    if (out.length < rows) {
-      throw new IllegalArgumentException(
-          "out: length must be >= rows " + rows + ", got " + out.length);
-    }
+    int rows = args.forward(block, theta, out);
     ensureRows(rows);
-    lastBlock = block;
-    lastTheta = theta;
-    lastRows = rows;
     if (rows == 0) {
       return;
     }
@@ -157,74 +143,21 @@ final class SingleStepKernel implements StepKernel {
     for (int r = 0; r < rows; r++) {
       out[r] = outScale * outF[r];
     }
-    exactNearSupport(block, theta, out, rows);
-  }
-
-  /** Replaces the outputs of the rows that carry the loss weight by double ones (class doc). */
-  private void exactNearSupport(RowBlock block, double[] theta, double[] out, int rows) {
-    double[] y = block.labels();
-    double min = Double.POSITIVE_INFINITY;
-    for (int r = 0; r < rows; r++) {
-      min = Math.min(min, y[r] * out[r]);
-    }
-    if (!Double.isFinite(min)) {
-      return; // NaN or ±∞ margins: the step is refused downstream anyway
-    }
-    double cut =
-        min + WEIGHT_CUTOFF_NATS + 2 * FLOAT_OUTPUT_ERROR * (Math.abs(min) + WEIGHT_CUTOFF_NATS);
-    if (exactRows.length < rows) {
-      exactRows = new int[rows];
-      exactOut = new double[rows];
-    }
-    int count = 0;
-    for (int r = 0; r < rows; r++) {
-      double p = y[r] * out[r];
-      if (p <= cut && Math.abs(p) > EXACT_ABOVE) {
-        exactRows[count++] = r;
-      }
-    }
-    if (count == 0) {
-      return;
-    }
-    RowBlock sub = count == rows ? block : block.select(exactRows, count);
-    network.forward(sub, theta, doubleWorkspace, exactOut);
-    for (int k = 0; k < count; k++) {
-      out[exactRows[k]] = exactOut[k];
-    }
+    nearSupport.replace(block, theta, out, rows);
   }
 
   @Override
   public void backwardWeighted(RowBlock block, double[] theta, double[] coef, double[] gradInOut) {
-    check(block, theta);
-    Objects.requireNonNull(coef, "coef");
-    Objects.requireNonNull(gradInOut, "gradInOut");
-    int rows = block.rows();
-    if (lastBlock != block || lastTheta != theta || lastRows != rows) {
-      throw new IllegalStateException(
-          "backwardWeighted: the last forward on this kernel was not on this block and theta");
-    }
-    if (coef.length < rows) {
-      throw new IllegalArgumentException(
-          "coef: length must be >= rows " + rows + ", got " + coef.length);
-    }
-    if (gradInOut.length != network.parameterCount()) {
-      throw new IllegalArgumentException(
-          "gradInOut: length must be d = "
-              + network.parameterCount()
-              + ", got "
-              + gradInOut.length);
-    }
+    int rows = args.backward(block, theta, coef, gradInOut);
     if (rows == 0) {
       return;
     }
-    for (int r = 0; r < rows; r++) {
-      coefF[r] = (float) coef[r];
-    }
+    double coefScale = FloatCoefficients.toFloat(coef, rows, coefF);
     for (int l = n - 1; l >= 0; l--) {
       DenseLayer layer = layers[l];
       float[] dz = l == n - 1 ? coefF : buffer(l);
       float[] dx = l > 0 ? buffer(l - 1) : null;
-      double factor = 1.0;
+      double factor = coefScale;
       for (int k = 0; k < n; k++) {
         factor = k == l ? factor : factor * scale[k];
       }
@@ -246,14 +179,8 @@ final class SingleStepKernel implements StepKernel {
         }
       }
       if (layer.biasOffset >= 0) {
-        int m = layer.outSize;
-        for (int o = 0; o < m; o++) {
-          double s = 0;
-          for (int r = 0; r < rows; r++) {
-            s += dz[r * m + o];
-          }
-          gradInOut[layer.biasOffset + o] += factor * s;
-        }
+        FloatDenseKernels.addBiasGradient(
+            layer.outSize, rows, dz, factor, gradInOut, layer.biasOffset);
       }
       if (dx != null && network.activated[l - 1]) {
         FloatActivationKernels.backward(
@@ -262,48 +189,17 @@ final class SingleStepKernel implements StepKernel {
     }
   }
 
-  /** z = Ŵ_l·x (+ b̂₁ on layer 0) for dense row-major x: SGEMV for one output, else SGEMM. */
+  /** z = Ŵ_l·x (+ b̂₁ on layer 0) for dense row-major x. */
   private void dense(int l, int rows, float[] x, float[] z) {
     DenseLayer layer = layers[l];
-    int in = layer.inSize;
-    int out = layer.outSize;
-    float beta = 0f;
-    if (l == 0 && bias0 != null) {
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(bias0, 0, z, r * out, out);
-      }
-      beta = 1f;
-    }
-    if (out == 1) {
-      Blas.INSTANCE.sgemv("T", in, rows, 1f, x, 0, in, w[l], 0, 1, beta, z, 0, 1);
-    } else {
-      Blas.INSTANCE.sgemm("T", "N", out, rows, in, 1f, w[l], 0, in, x, 0, in, beta, z, 0, out);
-    }
+    float[] bias = l == 0 ? bias0 : null;
+    FloatDenseKernels.forward(layer.inSize, layer.outSize, rows, w[l], bias, x, z);
   }
 
   /** gw[l] = dZᵀ·X and, when dx != null, dX = dZ·Ŵ_l (before the activation backward). */
   private void denseBackward(int l, int rows, float[] x, float[] dz, float[] dx) {
     DenseLayer layer = layers[l];
-    int in = layer.inSize;
-    int out = layer.outSize;
-    if (out == 1) {
-      Blas.INSTANCE.sgemv("N", in, rows, 1f, x, 0, in, dz, 0, 1, 0f, gw[l], 0, 1);
-      if (dx != null) {
-        float[] wl = w[l];
-        for (int r = 0; r < rows; r++) {
-          float d = dz[r];
-          int base = r * in;
-          for (int j = 0; j < in; j++) {
-            dx[base + j] = d * wl[j];
-          }
-        }
-      }
-      return;
-    }
-    Blas.INSTANCE.sgemm("N", "T", in, out, rows, 1f, x, 0, in, dz, 0, out, 0f, gw[l], 0, in);
-    if (dx != null) {
-      Blas.INSTANCE.sgemm("N", "N", in, rows, out, 1f, w[l], 0, in, dz, 0, out, 0f, dx, 0, in);
-    }
+    FloatDenseKernels.backward(layer.inSize, layer.outSize, rows, w[l], x, dz, gw[l], dx);
   }
 
   /** Layer 0 on a CSR block through W₁ᵀ: float accumulation, then added transposed in double. */
@@ -433,21 +329,5 @@ final class SingleStepKernel implements StepKernel {
     gradA = new float[rows * widest];
     gradB = new float[rows * widest];
     rowCapacity = rows;
-  }
-
-  private void check(RowBlock block, double[] theta) {
-    Objects.requireNonNull(block, "block");
-    Objects.requireNonNull(theta, "theta");
-    if (theta.length != network.parameterCount()) {
-      throw new IllegalArgumentException(
-          "theta: length must be d = " + network.parameterCount() + ", got " + theta.length);
-    }
-    if (block.features() != network.inputSize()) {
-      throw new IllegalArgumentException(
-          "block: features must equal the network input size "
-              + network.inputSize()
-              + ", got "
-              + block.features());
-    }
   }
 }

@@ -8,7 +8,7 @@ import io.marginflow.common.data.RowBlock;
  * scratch: one instance per thread. {@link #backwardWeighted} requires that the last {@link
  * #forward} was on the same block and θ (same objects). NaN in θ or x propagates to the outputs.
  */
-public sealed interface StepKernel permits DoubleStepKernel, SingleStepKernel {
+public sealed interface StepKernel permits DoubleStepKernel, SingleStepKernel, SingleCnnKernel {
 
   /** out[r] = Φ(x_r; θ) for every row r &lt; block.rows(). */
   void forward(RowBlock block, double[] theta, double[] out);
@@ -21,20 +21,21 @@ public sealed interface StepKernel permits DoubleStepKernel, SingleStepKernel {
 
   /**
    * A kernel for the network of {@code workspace} in {@code precision}; the double kernel works in
-   * {@code workspace} itself (so it shares it with the caller's other passes), the single one in
-   * float scratch of its own and in {@code workspace} for its double margins.
-   *
-   * @throws IllegalArgumentException for {@link Precision#SINGLE} with a conv or pool layer
+   * {@code workspace} itself (so it shares it with the caller's other passes), the single ones
+   * ({@link SingleStepKernel} for MLPs, {@link SingleCnnKernel} with conv or pool layers) in float
+   * scratch of their own and in {@code workspace} for their double margins.
    */
   static StepKernel of(Workspace workspace, Precision precision) {
     return switch (precision) {
       case DOUBLE -> new DoubleStepKernel(workspace);
-      case SINGLE -> new SingleStepKernel(workspace);
+      case SINGLE ->
+          isMlp(workspace.network.spec())
+              ? new SingleStepKernel(workspace)
+              : new SingleCnnKernel(workspace);
     };
   }
 
-  /** Whether {@link Precision#SINGLE} supports {@code network} (dense layers only). */
-  static boolean supportsSingle(NetworkSpec spec) {
+  private static boolean isMlp(NetworkSpec spec) {
     return spec.layers().stream().allMatch(l -> l instanceof LayerSpec.Dense);
   }
 }

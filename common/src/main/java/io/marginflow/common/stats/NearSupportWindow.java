@@ -104,11 +104,26 @@ final class NearSupportWindow implements Serializable {
     }
   }
 
-  /** Moves all but the EXACT_CAPACITY smallest kept values into the histogram. */
+  /**
+   * Moves all but the EXACT_CAPACITY smallest kept values into the histogram, leaving those sorted
+   * (the same array a full sort would leave; only the EXACT_CAPACITY kept ones are sorted).
+   */
   private void spill() {
-    Arrays.sort(values, 0, size);
+    OrderStatistics.select(values, 0, size, EXACT_CAPACITY);
+    Arrays.sort(values, 0, EXACT_CAPACITY);
+    // bin indices sorted, then one map update per distinct bin (not one boxed update per value)
+    long[] bins = new long[size - EXACT_CAPACITY];
     for (int i = EXACT_CAPACITY; i < size; i++) {
-      binned.merge(binOf(values[i]), 1L, Long::sum);
+      bins[i - EXACT_CAPACITY] = binOf(values[i]);
+    }
+    Arrays.sort(bins);
+    for (int i = 0; i < bins.length; ) {
+      int j = i;
+      while (j < bins.length && bins[j] == bins[i]) {
+        j++;
+      }
+      binned.merge(bins[i], (long) (j - i), Long::sum);
+      i = j;
     }
     size = EXACT_CAPACITY;
   }

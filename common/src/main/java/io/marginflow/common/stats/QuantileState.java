@@ -107,7 +107,7 @@ final class QuantileState implements Serializable {
     }
     int[] levels = MarginQuantiles.LEVELS_PER_10K;
     double[] q = new double[levels.length];
-    double[] sorted = sketch == null ? sortedExact() : null;
+    double[] sorted = sketch == null ? selectedExact(levels) : null;
     for (int j = 0; j < levels.length; j++) {
       double v;
       if (levels[j] == 0) {
@@ -135,9 +135,26 @@ final class QuantileState implements Serializable {
     return sketch;
   }
 
-  private double[] sortedExact() {
+  /**
+   * A copy of the exact values in which every nearest-rank index of {@code levels} holds the value
+   * a full sort would put there (successive quickselects on shrinking ranges: O(n) per level
+   * instead of sorting the whole array at every evaluation).
+   */
+  private double[] selectedExact(int[] levels) {
     double[] s = Arrays.copyOf(exact, exactCount);
-    Arrays.sort(s);
+    int[] idx =
+        Arrays.stream(levels) // 0 and 10⁴ are the min and max, kept elsewhere
+            .filter(l -> l > 0 && l < 10_000)
+            .map(l -> nearestRankIndex(l, exactCount))
+            .sorted()
+            .toArray();
+    int from = 0;
+    for (int k : idx) {
+      if (k >= from) {
+        OrderStatistics.select(s, from, exactCount, k);
+        from = k + 1;
+      }
+    }
     return s;
   }
 

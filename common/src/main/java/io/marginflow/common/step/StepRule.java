@@ -92,14 +92,48 @@ public final class StepRule {
               atEpochStart.epochs() + 1,
               atEpochStart.rollbacks()));
     }
-    return new EpochOutcome(
-        false,
-        new StepRuleState(
-            atEpochEnd.step(),
-            atEpochStart.logAlpha() - Math.log(lb.decrease()),
-            atEpochStart.referenceLogLoss(),
-            atEpochStart.epochs(),
-            atEpochStart.rollbacks() + 1));
+    return new EpochOutcome(false, rolledBack(lb, atEpochStart, atEpochEnd.step()));
+  }
+
+  /**
+   * True if a batch log loss of {@code batchLogLoss} aborts the current epoch (loss-based with an
+   * {@code abort-batch-loss}; false for every other rule and for NaN).
+   */
+  public boolean abortsEpoch(double batchLogLoss) {
+    return config instanceof LossBasedStep lb && lb.abortsOn(batchLogLoss);
+  }
+
+  /** True if the run must stop in this state (loss-based with α below {@code min-alpha}). */
+  public boolean belowMinAlpha(StepRuleState state) {
+    return config instanceof LossBasedStep lb && lb.stopsAt(state.logAlpha());
+  }
+
+  /**
+   * The state after an epoch aborted on a batch loss (Lyu–Li's code): exactly a rolled-back epoch
+   * (log α −= log(decrease), rollbacks + 1, the epoch start's reference loss) whose step counter
+   * continues at {@code nextStep}.
+   *
+   * @throws IllegalStateException if the rule is not loss-based
+   */
+  public StepRuleState abortEpoch(StepRuleState atEpochStart, long nextStep) {
+    if (!(config instanceof LossBasedStep lb)) {
+      throw new IllegalStateException(
+          "abortEpoch: only the loss-based schedule has epochs, schedule is " + config.describe());
+    }
+    if (nextStep < atEpochStart.step()) {
+      throw new IllegalArgumentException(
+          "abortEpoch: next step " + nextStep + " precedes epoch start " + atEpochStart.step());
+    }
+    return rolledBack(lb, atEpochStart, nextStep);
+  }
+
+  private static StepRuleState rolledBack(LossBasedStep lb, StepRuleState atStart, long step) {
+    return new StepRuleState(
+        step,
+        atStart.logAlpha() - Math.log(lb.decrease()),
+        atStart.referenceLogLoss(),
+        atStart.epochs(),
+        atStart.rollbacks() + 1);
   }
 
   /**

@@ -62,7 +62,10 @@ public sealed interface StepRuleConfig extends java.io.Serializable
     return gamma;
   }
 
-  /** The canonical schedule string: {@code parse(describe(), baseStep())} equals this config. */
+  /**
+   * The canonical schedule string: {@code parse(describe(), baseStep())} equals this config (for
+   * loss-based: with its abort and stop limits off, as they have keys of their own).
+   */
   String describe();
 
   /** γ for constant and vanishing, α_0 for loss-based: the value of the {@code step} key. */

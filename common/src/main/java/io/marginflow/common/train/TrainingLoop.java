@@ -1,6 +1,7 @@
 package io.marginflow.common.train;
 
 import io.marginflow.common.config.TrainConfig;
+import io.marginflow.common.loss.LossFrame;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.sample.MinibatchSampler;
 import io.marginflow.common.stats.LateStageMonitor;
@@ -25,6 +26,9 @@ public final class TrainingLoop {
 
   /** The end reason of a run stopped on request ({@link RunRecorder#stopRequested()}). */
   public static final String STOP_REQUESTED = "stop-requested";
+
+  /** The end reason of a loss-based run whose α fell below {@code min-alpha}. */
+  public static final String MIN_ALPHA = "min-alpha";
 
   private final TrainConfig config;
   private final Network network;
@@ -102,21 +106,35 @@ public final class TrainingLoop {
 
     String reason = "steps";
     long loopStartStep = s.step();
+    if (rule.belowMinAlpha(s.rule()) && s.step() < steps) {
+      // A run resumed after its min-alpha stop: nothing more to do.
+      recorder.finished(s, MIN_ALPHA);
+      LOG.info("run finished at step {} ({}: α = {})", s.step(), MIN_ALPHA, alpha(s));
+      return s;
+    }
     while (s.step() < steps) {
-      s = step(s);
+      long before = s.step();
+      BatchGradient sum = batchSum(s);
+      double batchLogLoss = LossFrame.batchLogLoss(sum.logFrame(), (int) sum.count());
+      boolean aborted = rule.abortsEpoch(batchLogLoss);
+      s = aborted ? abortEpoch(s, batchLogLoss) : step(s, sum);
       long k = s.step();
-      boolean epochEnd = lossBased && k % stepsPerEpoch == 0;
-      if (epochEnd) {
+      boolean epochEnd = lossBased && (aborted || k % stepsPerEpoch == 0);
+      if (epochEnd && !aborted) {
         s = endEpoch(s);
       }
-      boolean evalNow = schedule.isEvalStep(k);
+      // An abort jumps over the rest of its epoch: evaluate and checkpoint at the jump's end if
+      // the skipped steps held an evaluation or a checkpoint.
+      boolean evalNow = schedule.isEvalStep(k) || (aborted && evalIn(before + 1, k));
       boolean checkpointNow =
           k == steps
               || (config.output().checkpointEvery() > 0
-                  && k % config.output().checkpointEvery() == 0);
+                  && k / config.output().checkpointEvery()
+                      != before / config.output().checkpointEvery());
       boolean overTime = maxWallNanos > 0 && System.nanoTime() - wallStart > maxWallNanos;
       boolean stopAsked = k < steps && recorder.stopRequested();
-      if (overTime || stopAsked) {
+      boolean alphaStop = k < steps && rule.belowMinAlpha(s.rule());
+      if (overTime || stopAsked || alphaStop) {
         evalNow = true;
         checkpointNow = true;
       }
@@ -153,19 +171,21 @@ public final class TrainingLoop {
         reason = STOP_REQUESTED;
         break;
       }
+      if (alphaStop) {
+        reason = MIN_ALPHA;
+        LOG.info("step {}: α = {} fell below min-alpha: the run stops", k, alpha(s));
+        break;
+      }
     }
     recorder.finished(s, reason);
     LOG.info("run finished at step {} ({})", s.step(), reason);
     return s;
   }
 
-  /** One SGD step k → k + 1 (θ updated in place); records the step row on its schedule. */
-  private TrainingState step(TrainingState s) {
+  /** The minibatch sum of step k = {@code s.step()} at θ_k; NaN/Inf stops the run. */
+  private BatchGradient batchSum(TrainingState s) {
     long k = s.step();
-    double[] theta = s.theta();
-    double logGamma = rule.logStepSize(s.rule());
-    long t0 = System.nanoTime();
-    BatchGradient sum = backend.batchSum(k, theta);
+    BatchGradient sum = backend.batchSum(k, s.theta());
     if (sum.nonFinite()) {
       throw new NonFiniteException(
           "step "
@@ -173,6 +193,18 @@ public final class TrainingLoop {
               + ": the minibatch margins or subgradient are NaN/Inf; the run stops here and "
               + "the last checkpoint is left as it was");
     }
+    return sum;
+  }
+
+  /**
+   * One SGD step k → k + 1 with the step's minibatch sum (θ updated in place); records the step row
+   * on its schedule.
+   */
+  private TrainingState step(TrainingState s, BatchGradient sum) {
+    long k = s.step();
+    double[] theta = s.theta();
+    double logGamma = rule.logStepSize(s.rule());
+    long t0 = System.nanoTime();
     ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, logGamma, network.degree());
     if (!allFinite(theta)) {
       throw new NonFiniteException(
@@ -216,6 +248,43 @@ public final class TrainingLoop {
         newLogLoss,
         epochStart.rule().referenceLogLoss());
     return s.rolledBackTo(s.step(), outcome.state());
+  }
+
+  /**
+   * Lyu–Li's abort: the batch loss of step k exceeded {@code abort-batch-loss}, so the epoch is
+   * abandoned before the update and rolled back exactly as a failed epoch (the whole state of the
+   * epoch start, α ÷ decrease, rollbacks + 1). The step counter jumps to the next epoch boundary
+   * (or the step budget): the skipped steps count like the steps of a rolled-back epoch, so epochs
+   * stay aligned with the sampler's permutations and step numbers stay monotone. The aborted step
+   * writes no step row.
+   */
+  private TrainingState abortEpoch(TrainingState s, double batchLogLoss) {
+    TrainingState epochStart = s.epochStart();
+    long next =
+        Math.min((s.step() / stepsPerEpoch + 1) * stepsPerEpoch, config.optimizer().steps());
+    StepRuleState newRule = rule.abortEpoch(epochStart.rule(), next);
+    LOG.info(
+        "step {}: batch log loss {} > log(abort-batch-loss): loss-based epoch aborted and rolled"
+            + " back to step {}, continuing at step {}",
+        s.step(),
+        batchLogLoss,
+        epochStart.step(),
+        next);
+    return s.rolledBackTo(next, newRule);
+  }
+
+  /** True if a step of [from, to] is on the evaluation schedule. */
+  private boolean evalIn(long from, long to) {
+    for (long j = from; j <= to; j++) {
+      if (schedule.isEvalStep(j)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static double alpha(TrainingState s) {
+    return Math.exp(s.rule().logAlpha());
   }
 
   private double fullLogLoss(double[] theta) {

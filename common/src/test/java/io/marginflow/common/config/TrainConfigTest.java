@@ -126,7 +126,35 @@ class TrainConfigTest {
   }
 
   @Test
-  void precisionDefaultsToDoubleAndSingleIsRefusedForConvModels() {
+  void lossBasedAbortAndMinAlphaParseAndAreRefusedElsewhere() {
+    TrainConfig lb =
+        parse("--schedule", "loss-based", "--abort-batch-loss", "600", "--min-alpha", "1e-50");
+    assertEquals(
+        LossBasedStep.defaults().withLimits(600, 1e-50), lb.optimizer().schedule(), "limits set");
+    assertEquals(
+        LossBasedStep.defaults(), parse("--schedule", "loss-based").optimizer().schedule());
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> parse("--abort-batch-loss", "600"));
+    assertTrue(
+        e.getMessage().startsWith("abort-batch-loss: only the loss-based schedule"),
+        e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("--min-alpha", "1e-50"));
+    assertTrue(e.getMessage().startsWith("min-alpha: only the loss-based"), e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> parse("--schedule", "loss-based", "--abort-batch-loss", "-3"));
+    assertEquals(
+        "abort-batch-loss: expected a batch loss > 0 (Infinity: never abort), got '-3'",
+        e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class, () -> parse("--schedule", "loss-based", "--min-alpha", "x"));
+    assertTrue(e.getMessage().startsWith("min-alpha: expected"), e.getMessage());
+  }
+
+  @Test
+  void precisionDefaultsToDoubleAndSingleAppliesToMlpAndConvModels() {
     assertEquals(Precision.DOUBLE, parse().model().precision());
     assertEquals(
         Precision.SINGLE,
@@ -134,14 +162,11 @@ class TrainConfigTest {
     assertEquals(Precision.SINGLE, parse("--precision", "single").model().precision());
     ConfigException e = assertThrows(ConfigException.class, () -> parse("--precision", "half"));
     assertTrue(e.getMessage().startsWith("precision: expected double | single"), e.getMessage());
-    e =
-        assertThrows(
-            ConfigException.class,
-            () -> parse("--precision", "single", "--model", "cnn:1x8x8-conv2k3-dense1"));
-    assertTrue(
-        e.getMessage().startsWith("precision: single supports mlp models")
-            && e.getMessage().contains("cnn:1x8x8-conv2k3-dense1"),
-        e.getMessage());
+    assertEquals(
+        Precision.SINGLE,
+        parse("--precision", "single", "--model", "cnn:1x8x8-conv2k3-dense1/bias=first")
+            .model()
+            .precision());
   }
 
   @Test

@@ -14,7 +14,6 @@ import io.marginflow.common.io.LibsvmReader;
 import io.marginflow.common.testing.SharedDatasets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,16 +23,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * to float rounding (the README's stated tolerance) on dense, sparse (transposed and gather paths)
  * and real MNIST blocks, for every MLP option; σ'(0) = e at an exact kink; Euler's identity holds;
  * its subgradient scales exactly with θ and nothing overflows at ‖θ‖ far beyond float range; the
- * rows near the smallest margin get double outputs; it is deterministic and refuses conv networks.
+ * rows near the smallest margin get double outputs; it is deterministic and leaves conv networks to
+ * {@link SingleCnnKernel}.
  */
 class SingleStepKernelTest {
 
-  /**
-   * Float rounding: a dot product of k terms carries ≈ √k·2⁻²⁴ relative error per layer; the
-   * measured error on MNIST 784-256-256-1 is 5e-7 (outputs, relative to the largest) and 2e-7
-   * (gradient, in norm). The stated tolerance is 1e-5 for both.
-   */
-  private static final double TOLERANCE = 1e-5;
+  private static final double TOLERANCE = SingleVsDouble.TOLERANCE;
 
   /**
    * Exact scaling of the float path by a power of two changes only the double products Π c_l: a few
@@ -51,13 +46,14 @@ class SingleStepKernelTest {
     for (double e : new double[] {0.0, 0.5}) {
       Network net = Network.of(NetworkSpec.parse(spec), e);
       double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.7, 3);
-      compare(net, NetTestData.gaussianBlock(70, 12, 1), theta, spec + " dense e=" + e);
+      SingleVsDouble.compare(
+          net, NetTestData.gaussianBlock(70, 12, 1), theta, spec + " dense e=" + e);
       CsrBlock wide = NetTestData.sparseBlock(70, 12, 0.5, 2);
       assertTrue(SparseKernels.useTransposed(wide));
-      compare(net, wide, theta, spec + " sparse e=" + e);
+      SingleVsDouble.compare(net, wide, theta, spec + " sparse e=" + e);
       CsrBlock few = NetTestData.sparseBlock(3, 12, 0.2, 4);
       assertTrue(!SparseKernels.useTransposed(few));
-      compare(net, few, theta, spec + " sparse gather e=" + e);
+      SingleVsDouble.compare(net, few, theta, spec + " sparse gather e=" + e);
     }
   }
 
@@ -68,7 +64,7 @@ class SingleStepKernelTest {
             SharedDatasets.resolve("mnist-t10k/mnist-t10k-0vs1.libsvm.gz"), 784, true, 1024);
     Network net = Network.parse("mlp:784-256-256-1");
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.05, 9);
-    compare(net, mnist.blocks().get(0), theta, "MNIST 0-vs-1");
+    SingleVsDouble.compare(net, mnist.blocks().get(0), theta, "MNIST 0-vs-1");
   }
 
   /** As NetworkIdentitiesTest's kink test: z₁ = (0, 2) exactly, so unit 1 takes σ'(0) = e. */
@@ -112,7 +108,7 @@ class SingleStepKernelTest {
     RowBlock block = NetTestData.gaussianBlock(40, 12, 7);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.8, 8);
     double[] out = new double[40];
-    double[] coef = coefficients(40, 9);
+    double[] coef = SingleVsDouble.coefficients(40, 9);
     double[] grad = new double[net.parameterCount()];
     single.forward(block, theta, out);
     single.backwardWeighted(block, theta, coef, grad);
@@ -136,7 +132,7 @@ class SingleStepKernelTest {
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 1.0, 12);
     double c = 0x1p100; // layer entries ≈ 1e30, outputs ≈ 1e90: float would overflow
     double[] big = Arrays.stream(theta).map(t -> t * c).toArray();
-    double[] coef = coefficients(30, 13);
+    double[] coef = SingleVsDouble.coefficients(30, 13);
     StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
     double[] out = new double[30];
     double[] outBig = new double[30];
@@ -153,7 +149,7 @@ class SingleStepKernelTest {
     }
     double[] scaledGrad = Arrays.stream(grad).map(g -> g * c * c).toArray();
     assertVectorClose(scaledGrad, gradBig, SCALING_TOLERANCE, 0, "∇Φ(cθ) = c²∇Φ(θ)");
-    compare(net, block, big, "θ·2¹⁰⁰ against double");
+    SingleVsDouble.compare(net, block, big, "θ·2¹⁰⁰ against double");
   }
 
   @Test
@@ -161,28 +157,7 @@ class SingleStepKernelTest {
     Network net = Network.parse("mlp:12-7-5-1");
     RowBlock block = NetTestData.sparseBlock(200, 12, 0.6, 22);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 4.0, 23);
-    double[] d = new double[200];
-    double[] f = new double[200];
-    net.forward(block, theta, net.newWorkspace(), d);
-    StepKernel.of(net.newWorkspace(), Precision.SINGLE).forward(block, theta, f);
-    double[] y = block.labels();
-    double min = Double.POSITIVE_INFINITY;
-    for (int r = 0; r < 200; r++) {
-      min = Math.min(min, y[r] * d[r]);
-    }
-    int exact = 0;
-    int floatOnly = 0;
-    for (int r = 0; r < 200; r++) {
-      double p = y[r] * d[r];
-      boolean carriesWeight = p < min + 39 && Math.abs(p) > SingleStepKernel.EXACT_ABOVE + 1;
-      if (carriesWeight) {
-        assertClose(d[r], f[r], 1e-14, 0, "double output for row " + r + " (p = " + p + ")");
-        exact++;
-      } else if (p > min + 41 && d[r] != f[r]) {
-        floatOnly++;
-      }
-    }
-    assertTrue(exact > 0 && floatOnly > 0, "both kinds of rows occur: " + exact + ", " + floatOnly);
+    SingleVsDouble.assertNearSupportRowsAreDouble(net, block, theta);
   }
 
   @Test
@@ -191,7 +166,7 @@ class SingleStepKernelTest {
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 1.0, 14);
     ParameterBlock second = net.weightLayers().get(1);
     Arrays.fill(theta, second.offset(), second.offset() + second.length(), 0.0);
-    compare(net, NetTestData.gaussianBlock(20, 12, 15), theta, "W2 = 0");
+    SingleVsDouble.compare(net, NetTestData.gaussianBlock(20, 12, 15), theta, "W2 = 0");
   }
 
   @Test
@@ -199,7 +174,7 @@ class SingleStepKernelTest {
     Network net = Network.parse("mlp:12-7-5-1/bias=first");
     RowBlock block = NetTestData.sparseBlock(50, 12, 0.6, 16);
     double[] theta = NetTestData.gaussianTheta(net.parameterCount(), 0.9, 17);
-    double[] coef = coefficients(50, 18);
+    double[] coef = SingleVsDouble.coefficients(50, 18);
     double[][] runs = new double[2][];
     for (int k = 0; k < 2; k++) {
       StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
@@ -212,13 +187,13 @@ class SingleStepKernelTest {
   }
 
   @Test
-  void refusesConvNetworksAndStaleBackward() {
+  void refusesStaleBackwardAndLeavesConvNetworksToTheCnnKernel() {
     Network cnn = Network.parse("cnn:1x6x6-conv2k3-dense1");
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> StepKernel.of(cnn.newWorkspace(), Precision.SINGLE));
-    assertTrue(e.getMessage().contains("precision single"), e.getMessage());
+            IllegalArgumentException.class, () -> new SingleStepKernel(cnn.newWorkspace()));
+    assertTrue(e.getMessage().contains("dense layers only"), e.getMessage());
+    assertTrue(StepKernel.of(cnn.newWorkspace(), Precision.SINGLE) instanceof SingleCnnKernel);
     Network net = Network.parse("mlp:12-3-1");
     StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
     RowBlock block = NetTestData.gaussianBlock(4, 12, 19);
@@ -227,36 +202,5 @@ class SingleStepKernelTest {
         IllegalStateException.class,
         () ->
             single.backwardWeighted(block, theta, new double[4], new double[net.parameterCount()]));
-  }
-
-  /** Single vs double forward and weighted backward on one block. */
-  private static void compare(Network net, RowBlock block, double[] theta, String what) {
-    int rows = block.rows();
-    double[] coef = coefficients(rows, 21);
-    double[] outD = new double[rows];
-    double[] outS = new double[rows];
-    double[] gradD = new double[net.parameterCount()];
-    double[] gradS = new double[net.parameterCount()];
-    StepKernel dbl = StepKernel.of(net.newWorkspace(), Precision.DOUBLE);
-    StepKernel single = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
-    dbl.forward(block, theta, outD);
-    dbl.backwardWeighted(block, theta, coef, gradD);
-    single.forward(block, theta, outS);
-    single.backwardWeighted(block, theta, coef, gradS);
-    double largest = Arrays.stream(outD).map(Math::abs).max().orElse(0);
-    for (int r = 0; r < rows; r++) {
-      assertClose(outD[r], outS[r], 0, TOLERANCE * largest, what + ": Φ row " + r);
-    }
-    assertVectorClose(gradD, gradS, TOLERANCE, 0, what + ": Σ c_r ∇Φ");
-  }
-
-  /** Loss-frame-like coefficients: signed, in [−1, 1]. */
-  private static double[] coefficients(int rows, long seed) {
-    SplittableRandom rnd = new SplittableRandom(seed);
-    double[] c = new double[rows];
-    for (int r = 0; r < rows; r++) {
-      c[r] = (rnd.nextBoolean() ? 1 : -1) * rnd.nextDouble();
-    }
-    return c;
   }
 }

@@ -128,6 +128,53 @@ class StepRuleTest {
   }
 
   @Test
+  void anAbortedEpochIsARolledBackEpochContinuingAtTheGivenStep() {
+    StepRule rule = new StepRule(LossBasedStep.defaults().withLimits(600, 1e-50));
+    StepRuleState start = advance(rule, StepRuleState.initial(rule.config(), Math.log(0.3)), 20);
+    StepRuleState end = advance(rule, start, 10);
+    StepRuleState aborted = rule.abortEpoch(start, 40);
+    assertEquals(40, aborted.step(), "continues at the given step");
+    StepRuleState failed = rule.endEpoch(start, end, Math.log(0.4)).state();
+    assertEquals(failed.logAlpha(), aborted.logAlpha(), "α ÷ 2^{1/10} as a failed epoch");
+    assertEquals(failed.referenceLogLoss(), aborted.referenceLogLoss());
+    assertEquals(failed.rollbacks(), aborted.rollbacks());
+    assertEquals(failed.epochs(), aborted.epochs());
+    assertThrows(IllegalArgumentException.class, () -> rule.abortEpoch(start, 19));
+    assertThrows(
+        IllegalStateException.class, () -> new StepRule(new ConstantStep(1)).abortEpoch(start, 40));
+
+    // the abort threshold is on the batch loss itself, compared in log space; NaN never aborts
+    assertTrue(rule.abortsEpoch(Math.log(600) + 1e-12));
+    assertFalse(rule.abortsEpoch(Math.log(600)));
+    assertFalse(rule.abortsEpoch(Double.NaN));
+    assertFalse(new StepRule(LossBasedStep.defaults()).abortsEpoch(1e300), "off by default");
+    assertFalse(new StepRule(new ConstantStep(1)).abortsEpoch(1e300));
+
+    // the stop: α strictly below min-alpha
+    StepRuleState low = new StepRuleState(5, Math.log(1e-50) - 1e-9, 0, 0, 0);
+    assertTrue(rule.belowMinAlpha(low));
+    assertFalse(rule.belowMinAlpha(new StepRuleState(5, Math.log(2e-50), 0, 0, 0)));
+    assertFalse(new StepRule(LossBasedStep.defaults()).belowMinAlpha(low), "off by default");
+    assertFalse(new StepRule(new ConstantStep(1e-60)).belowMinAlpha(low));
+  }
+
+  @Test
+  void lossBasedLimitsAreValidatedNamingTheirKeys() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> LossBasedStep.defaults().withLimits(0, 0));
+    assertTrue(e.getMessage().startsWith("abort-batch-loss:"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> LossBasedStep.defaults().withLimits(600, Double.NaN));
+    assertTrue(e.getMessage().startsWith("min-alpha:"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> LossBasedStep.defaults().withLimits(600, -1));
+    assertEquals("loss-based", LossBasedStep.defaults().withLimits(600, 1e-50).describe());
+  }
+
+  @Test
   void endEpochRefusals() {
     StepRule constant = new StepRule(new ConstantStep(0.1));
     StepRuleState c = StepRuleState.initial(constant.config());

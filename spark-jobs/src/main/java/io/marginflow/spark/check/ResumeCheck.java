@@ -38,6 +38,7 @@ public final class ResumeCheck {
           ConfigKey.CHECKPOINT_EVERY,
           ConfigKey.SNAPSHOT_MARGINS_AT,
           ConfigKey.TARGET_LOG_LOSS,
+          ConfigKey.MIN_ALPHA,
           ConfigKey.MAX_WALL,
           ConfigKey.MASTER,
           ConfigKey.STEP_PATH,

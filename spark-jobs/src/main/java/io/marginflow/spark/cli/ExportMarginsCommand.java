@@ -5,6 +5,7 @@ import io.marginflow.spark.report.MarginExport;
 import io.marginflow.spark.report.MarginSnapshot;
 import io.marginflow.spark.report.MarginSnapshotReader;
 import io.marginflow.spark.report.RunReader;
+import io.marginflow.spark.store.UserFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -64,7 +65,7 @@ final class ExportMarginsCommand {
       return 0;
     }
     Path dest = RunReader.qualify(target, conf);
-    try (OutputStream o = dest.getFileSystem(conf).create(dest, true)) {
+    try (OutputStream o = UserFiles.create(dest, conf)) {
       MarginExport.write(snap, format, o);
     }
     out.println(

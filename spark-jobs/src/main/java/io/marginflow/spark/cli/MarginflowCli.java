@@ -56,6 +56,7 @@ public final class MarginflowCli {
         case "report" -> ReportCommand.run(rest, out);
         case "runs" -> RunsCommand.run(rest, out);
         case "export-margins" -> ExportMarginsCommand.run(rest, out);
+        case "kkt" -> KktCommand.run(rest, out);
         case "generate" -> GenerateCommand.run(rest, out);
         default -> {
           err.println("marginflow: unknown command '" + args[0] + "'\n" + usage());
@@ -82,6 +83,7 @@ public final class MarginflowCli {
                marginflow report RUN_DIR [RUN_DIR ...] --out FILE.html
                marginflow runs ROOT [--json]
                marginflow export-margins RUN_DIR [--step K] --out FILE.jsonl|FILE.csv
+               marginflow kkt RUN_DIR [--step K] [--tolerance t] [--out FILE.json]
                marginflow generate --rows N --features P --out URI [--format libsvm|parquet]""";
   }
 

@@ -51,6 +51,11 @@ public final class SparkSessions {
     return session(master, "marginflow-sweep", true);
   }
 
+  /** A session for a tool command such as {@code kkt} (FIFO scheduling). */
+  public static SparkSession forTool(String master, String appName) {
+    return session(master, appName, false);
+  }
+
   private static SparkSession session(String master, String appName, boolean fair) {
     SparkConf conf = new SparkConf(true);
     if (!conf.contains("spark.master")) {

@@ -22,10 +22,11 @@ import scala.runtime.AbstractFunction2;
  *
  * <p>A window is bounded by bytes: each partition stops adding steps before its rows would pass its
  * share of the budget (always at least one step), and the window is the steps every partition
- * covered. Windows start small after a miss and grow fourfold up to {@link #MAX_WINDOW_STEPS}. A
- * request for a step outside the current and next window (resume, a jump) discards both and fetches
- * from that step. A job that finds a cached block gone is rerun after re-caching, with the same
- * bits (the rows are a pure function of the seed, the step and the cached data).
+ * covered. Windows start small after a miss and grow fourfold up to {@link #MAX_WINDOW_STEPS}, and
+ * stop at the run's last step (no rows are gathered for steps that will not run). A request for a
+ * step outside the current and next window (resume, a jump) discards both and fetches from that
+ * step. A job that finds a cached block gone is rerun after re-caching, with the same bits (the
+ * rows are a pure function of the seed, the step and the cached data).
  */
 final class RowsPrefetcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RowsPrefetcher.class);
@@ -75,25 +76,29 @@ final class RowsPrefetcher implements AutoCloseable {
   private final ModelKey key;
   private final CachedJobs jobs;
   private final long partitionBytes;
+  private final long lastStep;
   private final ExecutorService fetcher;
   private Window current;
   private Future<Window> next;
   private volatile boolean closed;
   private long windows;
+  private long fetchedSteps;
   private long maxWindowBytes;
   private int maxWindowSteps;
 
   /**
    * A prefetcher over {@code partitions} partitions with at most {@code partitionBytes} of rows per
-   * partition and window.
+   * partition and window, never fetching steps at or after {@code lastStep} (the run's step budget:
+   * rows nobody will ask for are not gathered).
    */
-  RowsPrefetcher(ModelKey key, CachedJobs jobs, long partitionBytes) {
+  RowsPrefetcher(ModelKey key, CachedJobs jobs, long partitionBytes, long lastStep) {
     if (partitionBytes < 1) {
       throw new IllegalArgumentException("partitionBytes: expected ≥ 1, got " + partitionBytes);
     }
     this.key = key;
     this.jobs = jobs;
     this.partitionBytes = partitionBytes;
+    this.lastStep = lastStep;
     this.fetcher =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -114,18 +119,40 @@ final class RowsPrefetcher implements AutoCloseable {
         if (current != null || w != null) {
           LOG.info("rows path: step {} is outside the fetched windows; fetching from it", step);
         }
-        current = fetch(step, FIRST_WINDOW_STEPS);
+        current = fetch(step, (int) Math.max(1, Math.min(FIRST_WINDOW_STEPS, lastStep - step)));
       }
-      long from = current.first() + current.steps();
-      int steps = (int) Math.min(MAX_WINDOW_STEPS, 4L * current.requested());
-      next = fetcher.submit(() -> fetch(from, steps));
+      prefetchAfter(current);
     }
     return current.rowsOf(step);
+  }
+
+  /**
+   * Makes {@code w} (fetched by {@link #fetch}, e.g. to measure the path) the current window and
+   * starts fetching the next one.
+   */
+  void adopt(Window w) {
+    if (next != null) {
+      next.cancel(false);
+    }
+    current = w;
+    prefetchAfter(w);
+  }
+
+  /** Starts fetching the window after {@code w}, four times longer, unless the run ends first. */
+  private void prefetchAfter(Window w) {
+    long from = w.first() + w.steps();
+    long steps = Math.min(Math.min(MAX_WINDOW_STEPS, 4L * w.requested()), lastStep - from);
+    next = steps < 1 ? null : fetcher.submit(() -> fetch(from, (int) steps));
   }
 
   /** Windows fetched so far. */
   synchronized long windows() {
     return windows;
+  }
+
+  /** Steps whose rows were fetched so far (over all windows). */
+  synchronized long fetchedSteps() {
+    return fetchedSteps;
   }
 
   /** The largest window fetched, in bytes of rows. */
@@ -161,6 +188,7 @@ final class RowsPrefetcher implements AutoCloseable {
     Window window = new Window(first, covered, steps, parts);
     synchronized (this) {
       windows++;
+      fetchedSteps += covered;
       maxWindowBytes = Math.max(maxWindowBytes, window.bytes());
       maxWindowSteps = Math.max(maxWindowSteps, covered);
     }

@@ -80,6 +80,8 @@ public final class SparkBackend implements TrainingBackend {
   private RDD<BatchGradient> stepRdd;
   private CachedBlockReader reader;
   private RowsPrefetcher prefetcher;
+  private long lastStep = Long.MAX_VALUE;
+  private int driverThreads = Runtime.getRuntime().availableProcessors();
   private RowsStepper stepper;
 
   /** A backend over cached, materialized block RDDs ({@code test} may be null). */
@@ -239,9 +241,29 @@ public final class SparkBackend implements TrainingBackend {
               return onCachedBlocks(
                   "rows prefetch", () -> RowsPrefetcher.runOn(reader(), f), wanted);
             },
-            perPartition);
-    stepper =
-        new RowsStepper(key, partitions, treeDepth, Runtime.getRuntime().availableProcessors());
+            perPartition,
+            lastStep);
+    stepper = new RowsStepper(key, partitions, treeDepth, driverThreads);
+  }
+
+  /**
+   * Sets the run's step budget: the rows path fetches no rows for steps at or after it. Call before
+   * {@link #useRowsPath}.
+   */
+  public void limitSteps(long steps) {
+    this.lastStep = steps;
+  }
+
+  /**
+   * Sets how many driver threads sum a rows-path step (default: the driver's cores; a sweep running
+   * several runs at once gives each fewer). Call before {@link #useRowsPath}; the bits do not
+   * depend on it.
+   */
+  public void driverThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("driver threads: expected ≥ 1, got " + threads);
+    }
+    this.driverThreads = threads;
   }
 
   /** Serves {@link #batchSum} with one Spark job per step (the default). */

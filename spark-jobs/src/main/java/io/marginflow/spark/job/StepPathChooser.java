@@ -124,11 +124,48 @@ public final class StepPathChooser {
             tJob,
             theta.length,
             backend.partitions());
-    if (!rows) {
+    if (rows) {
+      prefetcher.adopt(probe); // its rows are the run's first steps: not fetched twice
+    } else {
       backend.useJobPath();
     }
     LOG.debug("step path probes: job {} ms, driver {} ms", jobMs, driverMs);
     return new Choice(rows ? "rows" : "job", reason);
+  }
+
+  /**
+   * As {@link #choose}, measuring once per {@code key} in {@code shared}: a run whose key was
+   * measured by another run on the same cached data takes that choice (the reason says so).
+   */
+  public static Choice chooseShared(
+      SharedSetup shared,
+      String key,
+      SparkBackend backend,
+      String setting,
+      long windowBytes,
+      long step,
+      double[] theta,
+      boolean blasAgrees) {
+    if (!"auto".equals(setting)) {
+      return choose(backend, setting, windowBytes, step, theta, blasAgrees);
+    }
+    boolean[] measured = {false};
+    Choice c =
+        shared.get(
+            key,
+            () -> {
+              measured[0] = true;
+              return choose(backend, setting, windowBytes, step, theta, blasAgrees);
+            });
+    if (measured[0]) {
+      return c;
+    }
+    if (c.path().equals("rows")) {
+      backend.useRowsPath(windowBytes);
+    } else {
+      backend.useJobPath();
+    }
+    return new Choice(c.path(), "shared with an earlier run on the same data: " + c.reason());
   }
 
   /** The smallest of all but the first (warm-up) value. */

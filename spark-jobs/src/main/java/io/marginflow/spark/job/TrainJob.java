@@ -85,7 +85,14 @@ public final class TrainJob {
           ingest(config, loader, trainFiles, testFiles, features, plan.sparse(), plan.blockRows());
       train = data.train();
       test = data.test();
-      return runOn(config, spark, store, resume ? null : runId, data, UnaryOperator.identity());
+      return runOn(
+          config,
+          spark,
+          store,
+          resume ? null : runId,
+          data,
+          UnaryOperator.identity(),
+          RunOptions.ALONE);
     } catch (Exception | Error e) {
       // Exception, not only RuntimeException: Spark throws its checked SparkException undeclared
       // (a job cancelled because the SparkContext was stopped, e.g. the YARN application killed).
@@ -165,8 +172,10 @@ public final class TrainJob {
   /**
    * Runs (or resumes, when {@code runId} is null) one run on data already ingested: writes the
    * manifest, builds the backend and drives {@link TrainingLoop} with a {@link
-   * RunDirectoryRecorder} passed through {@code decorate}. Neither the data nor the store are
-   * released here; the caller owns them (and writes a failed status if this throws).
+   * RunDirectoryRecorder} passed through {@code decorate}, placed by {@code options} (driver
+   * threads; the BLAS check and step-path cost model shared with other runs on the same data).
+   * Neither the data nor the store are released here; the caller owns them (and writes a failed
+   * status if this throws).
    */
   public static Outcome runOn(
       TrainConfig config,
@@ -174,13 +183,15 @@ public final class TrainJob {
       RunStore store,
       String runId,
       Ingested data,
-      UnaryOperator<RunRecorder> decorate)
+      UnaryOperator<RunRecorder> decorate,
+      RunOptions options)
       throws IOException {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     IngestedData train = data.train();
     IngestedData test = data.test();
     Network network = LocalTrainer.buildNetwork(config, train.features());
-    String blas = blasImplementations(sc, train);
+    SharedSetup shared = options.shared() == null ? new SharedSetup() : options.shared();
+    String blas = shared.get("blas", () -> blasImplementations(sc, train));
     TrainingState start;
     if (runId == null) {
       start = resumeState(store);
@@ -205,9 +216,15 @@ public final class TrainJob {
             config.cluster().treeDepth(),
             thetaShipping(config, network),
             snapshots);
+    backend.limitSteps(config.optimizer().steps());
+    if (options.driverThreads() > 0) {
+      backend.driverThreads(options.driverThreads());
+    }
     try {
       StepPathChooser.Choice path =
-          StepPathChooser.choose(
+          StepPathChooser.chooseShared(
+              shared,
+              pathKey(config, network),
               backend,
               config.cluster().stepPath(),
               config.cluster().prefetchBytes(),
@@ -229,6 +246,31 @@ public final class TrainJob {
         backend.release(); // a stopped context (application killed) has nothing left to release
       }
     }
+  }
+
+  /**
+   * How a run is placed besides its config.
+   *
+   * @param driverThreads driver threads summing a rows-path step (0: the driver's cores)
+   * @param shared measurements shared with other runs on the same cached data (null: none)
+   */
+  public record RunOptions(int driverThreads, SharedSetup shared) {
+    /** A run on its own. */
+    public static final RunOptions ALONE = new RunOptions(0, null);
+  }
+
+  /** What the step-path cost model depends on besides the data: model, batch, sampler, path. */
+  private static String pathKey(TrainConfig config, Network network) {
+    return "step-path "
+        + network.spec()
+        + " "
+        + config.model().precision()
+        + " "
+        + config.optimizer().sampler()
+        + " "
+        + config.cluster().stepPath()
+        + " "
+        + config.cluster().prefetchBytes();
   }
 
   static TrainingState resumeState(RunStore store) throws IOException {

@@ -1,5 +1,6 @@
 package io.marginflow.spark.report;
 
+import io.marginflow.spark.store.UserFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -59,8 +59,7 @@ public record Report(List<RunData> runs, List<ReportCharts.Section> sections, St
    */
   public Path write(String out, Configuration conf) throws IOException {
     Path p = RunReader.qualify(out, conf);
-    FileSystem fs = p.getFileSystem(conf);
-    try (OutputStream o = fs.create(p, true)) {
+    try (OutputStream o = UserFiles.create(p, conf)) {
       o.write(html.getBytes(StandardCharsets.UTF_8));
     }
     return p;

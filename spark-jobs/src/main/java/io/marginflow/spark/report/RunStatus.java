@@ -12,8 +12,8 @@ import java.util.Set;
  * Where a run stands, from its {@code status.json} ({@code {"state": "finished"|"failed", "reason",
  * "step"}}), which the job writes only when it ends. No file means the run is still going (or was
  * killed before it could write one). A run that ended on a stop rule ({@code target-log-loss},
- * {@code max-wall}) or on a stop request ({@code stop-requested}) is {@link State#STOPPED}; one
- * that used its whole step budget is {@link State#FINISHED}.
+ * {@code max-wall}, the loss-based {@code min-alpha}) or on a stop request ({@code stop-requested})
+ * is {@link State#STOPPED}; one that used its whole step budget is {@link State#FINISHED}.
  *
  * @param state the state
  * @param reason the reason recorded by the job (empty while running)
@@ -40,7 +40,7 @@ public record RunStatus(State state, String reason, long step) {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Set<String> STOP_REASONS =
-      Set.of("target-log-loss", "max-wall", "stop-requested");
+      Set.of("target-log-loss", "max-wall", "stop-requested", "min-alpha");
 
   /** Validates that state and reason are present. */
   public RunStatus {

@@ -6,6 +6,7 @@ import static io.marginflow.spark.report.Html.num;
 import io.marginflow.common.format.SweepManifest;
 import io.marginflow.common.stats.EvalRow;
 import io.marginflow.spark.store.SweepStore;
+import io.marginflow.spark.store.UserFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -476,7 +477,7 @@ public record SweepReport(
   /** Writes the HTML to {@code out} (a URI or a local path), replacing it. */
   public Path write(String out, Configuration conf) throws IOException {
     Path p = RunReader.qualify(out, conf);
-    try (OutputStream o = p.getFileSystem(conf).create(p, true)) {
+    try (OutputStream o = UserFiles.create(p, conf)) {
       o.write(html.getBytes(StandardCharsets.UTF_8));
     }
     return p;

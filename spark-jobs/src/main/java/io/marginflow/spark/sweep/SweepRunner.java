@@ -10,6 +10,7 @@ import io.marginflow.common.train.TrainingLoop;
 import io.marginflow.spark.job.DataLoader;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.RunDirectoryRecorder;
+import io.marginflow.spark.job.SharedSetup;
 import io.marginflow.spark.job.TrainJob;
 import io.marginflow.spark.report.RunLister;
 import io.marginflow.spark.store.RunStore;
@@ -181,6 +182,11 @@ public final class SweepRunner {
             + " partitions) for "
             + group.size()
             + " run(s)");
+    // Runs that go at once share the driver's cores: each sums its rows-path steps on its share
+    // (a thread hand-off per step for a sub-millisecond sum only costs; the bits do not change).
+    int driverThreads =
+        Math.max(1, Runtime.getRuntime().availableProcessors() / Math.min(parallel, group.size()));
+    SharedSetup shared = new SharedSetup(); // the group's runs share one cached data set
     AtomicInteger slots = new AtomicInteger();
     ExecutorService pool =
         Executors.newFixedThreadPool(
@@ -198,7 +204,7 @@ public final class SweepRunner {
                 () -> {
                   sc.setLocalProperty(
                       "spark.scheduler.pool", "run-" + Thread.currentThread().getName());
-                  runOne(i, configs.get(i), resumes.get(i), data);
+                  runOne(i, configs.get(i), resumes.get(i), data, driverThreads, shared);
                 }));
       }
       for (Future<?> f : futures) {
@@ -220,7 +226,13 @@ public final class SweepRunner {
     }
   }
 
-  private void runOne(int index, TrainConfig config, boolean resume, TrainJob.Ingested data) {
+  private void runOne(
+      int index,
+      TrainConfig config,
+      boolean resume,
+      TrainJob.Ingested data,
+      int driverThreads,
+      SharedSetup shared) {
     SweepManifest.Run r = manifest.get().runs().get(index);
     URI dir = store.runDir(r.id());
     if (stopRequested()) {
@@ -244,7 +256,8 @@ public final class SweepRunner {
               rs,
               runId,
               data,
-              rec -> events[0] = new SweepEvents(rec, progress, r.id()));
+              rec -> events[0] = new SweepEvents(rec, progress, r.id()),
+              new TrainJob.RunOptions(driverThreads, shared));
       double secs = (System.nanoTime() - t0) / 1e9;
       EvalRow last = events[0].lastTrain();
       finals.put(

@@ -29,24 +29,24 @@ class ResumeCheckTest {
 
   @TempDir Path tmp;
 
-  private Path recordedRun() throws IOException {
+  private Path recordedRun(String... extra) throws IOException {
     Path dir = tmp.resolve("run");
+    List<String> flags =
+        new ArrayList<>(
+            List.of(
+                "--batch",
+                "32",
+                "--seed",
+                "9",
+                "--steps",
+                "100",
+                "--loss",
+                "exp",
+                "--precision",
+                "SINGLE"));
+    flags.addAll(List.of(extra));
     TrainConfig original =
-        TrainConfig.from(
-            ConfigLoader.parse(
-                    new String[] {
-                      "--batch",
-                      "32",
-                      "--seed",
-                      "9",
-                      "--steps",
-                      "100",
-                      "--loss",
-                      "exp",
-                      "--precision",
-                      "SINGLE"
-                    })
-                .settings());
+        TrainConfig.from(ConfigLoader.parse(flags.toArray(String[]::new)).settings());
     Map<String, Object> cfg = new LinkedHashMap<>(original.settings().asMap());
     cfg.put("step", "1.0"); // the job records the resolved step size
     cfg.put("resolved_model", "mlp:20-32-1"); // and extra keys that are not flags
@@ -114,6 +114,22 @@ class ResumeCheckTest {
         assertThrows(
             ConfigException.class, () -> merge("--resume", run.toString(), "--loss", "logistic"));
     assertTrue(e.getMessage().contains("--loss cannot change on resume"), e.getMessage());
+  }
+
+  @Test
+  void minAlphaIsAStopCriterionThatMayChangeButTheAbortThresholdMayNot() throws IOException {
+    Path run = recordedRun("--schedule", "loss-based", "--abort-batch-loss", "600");
+    TrainConfig c = merge("--resume", run.toString(), "--min-alpha", "1e-50");
+    assertEquals(
+        new io.marginflow.common.step.LossBasedStep(1.0)
+            .withLimits(600, 1e-50), // α₀ = recorded step
+        c.optimizer().schedule());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> merge("--resume", run.toString(), "--abort-batch-loss", "100"));
+    assertTrue(
+        e.getMessage().contains("--abort-batch-loss cannot change on resume"), e.getMessage());
   }
 
   @Test

@@ -36,9 +36,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The rows path (windows of gathered rows fetched by one Spark job, steps computed on the driver)
- * gives the same bits as one Spark job per step: whole runs through {@link TrainJob}, the rows of
- * each step against the sampler, the byte bound of a window, and a resume in the middle of one. One
- * shared local[2] session.
+ * gives the same bits as one Spark job per step: whole runs through {@link TrainJob} (MLPs in both
+ * precisions, single-precision CNNs on real MNIST), the rows of each step against the sampler, the
+ * byte bound of a window, and a resume in the middle of one. One shared local[2] session.
  */
 class RowsPathIT {
 
@@ -88,6 +88,31 @@ class RowsPathIT {
       "40",
       "--eval-every",
       "20",
+      "--checkpoint-every",
+      "0"
+    };
+    return new Case(name, concat(base, flags));
+  }
+
+  /** Real MNIST 0-vs-1 (IDX, dense blocks) through a small CNN in single precision. */
+  private static Case mnistCnn(String name, String... flags) {
+    String[] base = {
+      "--data",
+      SharedDatasets.resolve("mnist-t10k/t10k-images-idx3-ubyte.gz").toString(),
+      "--format",
+      "idx",
+      "--idx-labels",
+      SharedDatasets.resolve("mnist-t10k/t10k-labels-idx1-ubyte.gz").toString(),
+      "--labels",
+      "0vs1",
+      "--precision",
+      "single",
+      "--batch",
+      "50",
+      "--steps",
+      "30",
+      "--eval-every",
+      "15",
       "--checkpoint-every",
       "0"
     };
@@ -181,7 +206,27 @@ class RowsPathIT {
             "--steps",
             "180",
             "--eval-every",
-            "60"));
+            "60"),
+        mnistCnn(
+            "mnist cnn iid logistic single P2 d2 (first-layer bias)",
+            "--model",
+            "cnn:1x28x28-conv4k5-maxpool2-conv6k3-maxpool2-dense8-dense1/bias=first",
+            "--partitions",
+            "2"),
+        mnistCnn(
+            "mnist cnn reshuffle exp single P3 d1",
+            "--model",
+            "cnn:1x28x28-conv4k5s2-maxpool2-dense8-dense1",
+            "--partitions",
+            "3",
+            "--tree-depth",
+            "1",
+            "--sampler",
+            "reshuffle",
+            "--loss",
+            "exp",
+            "--step",
+            "0.2"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -319,6 +364,24 @@ class RowsPathIT {
       assertNull(backend.prefetcher());
       rdd.unpersist(true);
     }
+  }
+
+  @Test
+  void noRowsAreFetchedPastTheStepBudget() {
+    List<RowBlock> blocks = denseBlocks(300, 5, 64, 12);
+    JavaRDD<RowBlock> rdd = cache(blocks, 2);
+    ModelKey key = new ModelKey("mlp:5-3-1", 0.0, "logistic", "iid", 20, 300, 7L, "double");
+    SparkBackend backend = backend(rdd, 300, key, 2);
+    backend.limitSteps(150);
+    backend.useRowsPath(1 << 20);
+    for (long step = 0; step < 150; step++) {
+      assertEquals(2, backend.prefetcher().rowsOf(step).size());
+    }
+    // windows of 64 and then 4 × 64 = 256 steps, the second cut at the budget: 64 + 86
+    assertEquals(2, backend.prefetcher().windows());
+    assertEquals(150, backend.prefetcher().fetchedSteps());
+    backend.release();
+    rdd.unpersist(true);
   }
 
   @Test
