@@ -49,8 +49,7 @@ def main(constant, loss_based, out):
                 lines.append(f"| {rule} | {name} | {epoch} | {fmt(tr.get('layer_normalized_margin'))} | "
                              f"{fmt(tr['normalized_margin'])} | {fmt(tr['log_loss'] / LN10, '.4g')} | "
                              f"{fmt(te['error_rate'] if te else None)} |")
-            tr = row_at(rows, "train", last)
-            finals.setdefault(rule, []).append(tr.get("layer_normalized_margin"))
+            finals.setdefault(rule, []).append(rows)
             first = []
             for threshold in (10, 120, 800):
                 hit = next((r["step"] for r in rows if r.get("split", "train") == "train"
@@ -60,9 +59,16 @@ def main(constant, loss_based, out):
     lines += ["", "| rule | run | epochs run | first epoch with loss < 1e−10 | < 1e−120 | < 1e−800 |",
               "|---|---|---|---|---|---|"] + firsts
     c, l = finals.get("constant", []), finals.get("loss-based", [])
-    if c and l and all(v is not None for v in c + l):
-        ratio = (sum(l) / len(l)) / (sum(c) / len(c))
-        lines += ["", f"Ratio of the final layer-normalized margins, loss-based / constant (means over seeds): {ratio:.3g}"]
+    if c and l:
+        # compare at the last evaluation every run reached (runs stopped early end at different steps)
+        common = min(max(r["step"] for r in rows if r.get("split", "train") == "train") for rows in c + l)
+        at = lambda runs: [row_at(rows, "train", common).get("layer_normalized_margin") for rows in runs]
+        cv, lv = at(c), at(l)
+        if all(v is not None for v in cv + lv):
+            ratio = (sum(lv) / len(lv)) / (sum(cv) / len(cv))
+            lines += ["", f"Ratio of the layer-normalized margins at step {common} (epoch "
+                      f"{common / STEPS_PER_EPOCH:.0f}, the last evaluation every run reached), "
+                      f"loss-based / constant (means over seeds): {ratio:.3g}"]
     text = "\n".join(lines) + "\n"
     with open(out, "w", encoding="utf-8") as f:
         f.write(text)
