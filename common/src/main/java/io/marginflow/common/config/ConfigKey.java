@@ -24,7 +24,10 @@ public enum ConfigKey {
   FEATURES(
       "features", "0", "Declared feature count (0: the largest index seen / the column count)."),
   LABELS("labels", "", "Digit→±1 mapping for IDX data, e.g. 0vs1, 3,5vs8 or odd-even."),
-  IDX_LABELS("idx-labels", "", "IDX label files matching --data (and --test-data after a comma: train,test)."),
+  IDX_LABELS(
+      "idx-labels",
+      "",
+      "IDX label files matching --data (and --test-data after a comma: train,test)."),
   CSV_LABEL_COLUMN("csv-label-column", "-1", "CSV: 0-based label column, -1 for the last."),
   CSV_HEADER("csv-header", "false", "CSV: skip the first line."),
   LABEL_COLUMN("label-column", "label", "Parquet: the numeric label column (±1 or 0/1)."),
