@@ -114,10 +114,11 @@ public final class TrainingLoop {
     }
     while (s.step() < steps) {
       long before = s.step();
+      long stepStart = System.nanoTime(); // wall_ms covers the batch sum and the update
       BatchGradient sum = batchSum(s);
       double batchLogLoss = LossFrame.batchLogLoss(sum.logFrame(), (int) sum.count());
       boolean aborted = rule.abortsEpoch(batchLogLoss);
-      s = aborted ? abortEpoch(s, batchLogLoss) : step(s, sum);
+      s = aborted ? abortEpoch(s, batchLogLoss) : step(s, sum, stepStart);
       long k = s.step();
       boolean epochEnd = lossBased && (aborted || k % stepsPerEpoch == 0);
       if (epochEnd && !aborted) {
@@ -198,13 +199,12 @@ public final class TrainingLoop {
 
   /**
    * One SGD step k → k + 1 with the step's minibatch sum (θ updated in place); records the step row
-   * on its schedule.
+   * on its schedule, its {@code wall_ms} measured from {@code stepStart} (before the batch sum).
    */
-  private TrainingState step(TrainingState s, BatchGradient sum) {
+  private TrainingState step(TrainingState s, BatchGradient sum, long stepStart) {
     long k = s.step();
     double[] theta = s.theta();
     double logGamma = rule.logStepSize(s.rule());
-    long t0 = System.nanoTime();
     ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, logGamma, network.degree());
     if (!allFinite(theta)) {
       throw new NonFiniteException(
@@ -214,7 +214,7 @@ public final class TrainingLoop {
               + logGamma
               + "); the run stops here and the last checkpoint is left as it was");
     }
-    double wallMs = (System.nanoTime() - t0) / 1e6;
+    double wallMs = (System.nanoTime() - stepStart) / 1e6;
     if ((k % config.output().logStepsEvery()) == 0) {
       recorder.step(MetricRows.stepRow(k, r, sum, wallMs));
     }
