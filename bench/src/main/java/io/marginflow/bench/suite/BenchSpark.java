@@ -56,7 +56,7 @@ public final class BenchSpark {
               .collect(Collectors.joining(" "));
       conf.set("spark.executor.extraClassPath", absoluteClassPath())
           .set("spark.executor.extraJavaOptions", flags)
-          .set("spark.executor.memory", "1g");
+          .set("spark.executor.memory", System.getProperty("bench.executorMemory", "1g"));
     }
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     int executors = executors(master);

@@ -103,6 +103,11 @@ public final class PreparedRun implements AutoCloseable {
     return train;
   }
 
+  /** The backend over the cached blocks. */
+  public SparkBackend backend() {
+    return backend;
+  }
+
   /** The resolved network. */
   public Network network() {
     return network;

@@ -26,6 +26,7 @@ public final class RowBlockBuilder {
   private final boolean sparse;
   private final int blockRows;
   private final List<RowBlock> blocks = new ArrayList<>();
+  private long drainedRows;
   private boolean finished;
 
   private int rows;
@@ -67,7 +68,7 @@ public final class RowBlockBuilder {
 
   /** Rows added so far. */
   public long rowsAdded() {
-    long done = 0;
+    long done = drainedRows;
     for (RowBlock b : blocks) {
       done += b.rows();
     }
@@ -169,8 +170,25 @@ public final class RowBlockBuilder {
   }
 
   /**
-   * Emits the last partial block and returns every block in row order (unmodifiable). The builder
-   * accepts no rows afterwards.
+   * Removes and returns the full blocks emitted since the last call, in row order, so that a caller
+   * streaming rows can hand each block on as soon as it is complete instead of holding them all;
+   * {@link #finish} then returns only the blocks not drained yet.
+   */
+  public List<RowBlock> drainEmitted() {
+    if (blocks.isEmpty()) {
+      return List.of();
+    }
+    List<RowBlock> out = List.copyOf(blocks);
+    for (RowBlock b : out) {
+      drainedRows += b.rows();
+    }
+    blocks.clear();
+    return out;
+  }
+
+  /**
+   * Emits the last partial block and returns every block not yet {@linkplain #drainEmitted drained}
+   * in row order (unmodifiable). The builder accepts no rows afterwards.
    */
   public List<RowBlock> finish() {
     checkOpen();

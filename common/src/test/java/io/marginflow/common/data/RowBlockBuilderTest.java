@@ -149,4 +149,41 @@ class RowBlockBuilderTest {
     List<RowBlock> blocks = new ArrayList<>(b.finish());
     assertEquals(1000, ((DenseBlock) blocks.get(0)).values().length);
   }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void drainingFullBlocksAsTheyComeGivesTheBlocksOfOneFinish(boolean sparse) {
+    double[][] x = randomRows(11);
+    List<RowBlock> whole = build(x, sparse, 5, false);
+    RowBlockBuilder b = new RowBlockBuilder(FEATURES, sparse, 5);
+    List<RowBlock> streamed = new ArrayList<>();
+    for (int i = 0; i < x.length; i++) {
+      b.addDense(FIRST_INDEX + i, label(i), x[i]);
+      List<RowBlock> full = b.drainEmitted();
+      // a block is handed over with the row that fills it, never later and never partial
+      assertEquals((i + 1) % 5 == 0 ? 1 : 0, full.size(), "after row " + i);
+      streamed.addAll(full);
+      assertEquals(i + 1, b.rowsAdded());
+      assertTrue(b.drainEmitted().isEmpty());
+    }
+    streamed.addAll(b.finish());
+    assertEquals(whole.size(), streamed.size());
+    for (int k = 0; k < whole.size(); k++) {
+      RowBlock w = whole.get(k);
+      RowBlock s = streamed.get(k);
+      assertEquals(w.getClass(), s.getClass());
+      assertEquals(w.rows(), s.rows());
+      assertArrayEquals(w.rowIndex(), s.rowIndex());
+      assertArrayEquals(w.labels(), s.labels());
+      if (w instanceof DenseBlock d) {
+        assertArrayEquals(d.values(), ((DenseBlock) s).values());
+      } else {
+        CsrBlock c = (CsrBlock) w;
+        CsrBlock t = (CsrBlock) s;
+        assertArrayEquals(c.rowPtr(), t.rowPtr());
+        assertArrayEquals(c.colIdx(), t.colIdx());
+        assertArrayEquals(c.values(), t.values());
+      }
+    }
+  }
 }

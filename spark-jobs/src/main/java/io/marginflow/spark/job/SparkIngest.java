@@ -1,13 +1,11 @@
 package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlock;
-import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.LabelConventionCheck;
 import io.marginflow.common.io.ParsedRow;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
@@ -269,62 +267,7 @@ public final class SparkIngest {
     List<PartitionPlan> plans = PartitionPlan.of(files, partitions);
     int features = format.features();
     return sc.parallelize(plans, partitions)
-        .flatMap(plan -> readBlocks(plan, format, features, sparse, blockRows, conf).iterator());
-  }
-
-  private static List<RowBlock> readBlocks(
-      PartitionPlan plan,
-      LineFormat format,
-      int features,
-      boolean sparse,
-      int blockRows,
-      HadoopConf conf)
-      throws IOException {
-    RowBlockBuilder builder = new RowBlockBuilder(features, sparse, blockRows);
-    double[] dense = sparse ? null : new double[features];
-    LineFormat.Parser parser = format.parser();
-    ParsedRow row = new ParsedRow();
-    for (PartitionPlan.Segment seg : plan.segments()) {
-      LineSplit split = seg.split();
-      long index = seg.firstRow();
-      long end = seg.firstRow() + seg.skip() + seg.take();
-      boolean header = split.start() == 0;
-      long skipTo = seg.firstRow() + seg.skip();
-      try (SplitLineReader in = new SplitLineReader(split, conf, false)) {
-        CharSequence line;
-        long lines = 0;
-        while (index < end && (line = in.next()) != null) {
-          lines++;
-          if (header && lines <= format.headerLines()) {
-            continue;
-          }
-          if (index < skipTo) { // rows before the range: the scan validated them, just count
-            if (!isBlank(line)) {
-              index++;
-            }
-            continue;
-          }
-          if (!parser.parse(line, split.uri(), seg.lineBase() + lines, row)) {
-            continue;
-          }
-          index++;
-          if (sparse) {
-            builder.addSparse(index - 1, row.label(), row.indices(), row.values(), row.nnz());
-          } else {
-            Arrays.fill(dense, 0.0);
-            for (int j = 0; j < row.nnz(); j++) {
-              dense[row.indices()[j]] = row.values()[j];
-            }
-            builder.addDense(index - 1, row.label(), dense);
-          }
-        }
-      }
-      if (index < end) {
-        throw new IllegalStateException(
-            split.uri() + ": split " + split.index() + " holds fewer rows than the scan counted");
-      }
-    }
-    return builder.finish();
+        .flatMap(plan -> new PlanBlockStream(plan, format, features, sparse, blockRows, conf));
   }
 
   /** True for a line the parsers skip: only spaces, tabs, CR, LF, FF or VT. */
