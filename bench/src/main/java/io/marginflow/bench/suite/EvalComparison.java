@@ -224,6 +224,7 @@ public final class EvalComparison {
                     == one.accumulator().summarize(normPowL).minMargin());
       }
       pool.shutdown();
+      driverMerge(perPart.get(0).evaluate(parts.get(0), theta, normPowL, null, Double.NaN), config);
       double sr = CpuClock.median(sparkRate);
       double sc = CpuClock.median(sparkCpuRate);
       double lr = CpuClock.median(localRate);
@@ -238,6 +239,42 @@ public final class EvalComparison {
       probe(spark, executors, "after the comparison (blocks collected once)");
     }
     spark.stop();
+  }
+
+  /**
+   * The driver's share of an evaluation as a function of the partition count P (not of n): one
+   * partition's result, Java-serialized as its task ships it, deserialized P times and merged in
+   * order through the configured tree depth, then summarized.
+   */
+  static void driverMerge(EvaluationPass one, TrainConfig config) throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(one);
+    }
+    byte[] wire = bytes.toByteArray();
+    for (int p : new int[] {2, 16, 64, 128}) {
+      long t0 = System.nanoTime();
+      List<EvaluationPass> passes = new ArrayList<>();
+      for (int i = 0; i < p; i++) {
+        try (java.io.ObjectInputStream in =
+            new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(wire))) {
+          passes.add((EvaluationPass) in.readObject());
+        }
+      }
+      long t1 = System.nanoTime();
+      EvaluationPass merged =
+          OrderedTreeAggregate.mergeInOrder(
+              passes,
+              EvaluationPass::merge,
+              config.cluster().treeDepth(),
+              new EvaluationPass(one.accumulator().loss(), one.accumulator().parameterCount()));
+      merged.accumulator().summarize(1.0);
+      long t2 = System.nanoTime();
+      System.out.printf(
+          "driver side, P = %d partition results of %,d B each: deserialize %.1f ms, merge +"
+              + " summarize %.1f ms%n",
+          p, wire.length, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+    }
   }
 
   /** True if every component of the two summaries has the same bits (arrays and nested too). */

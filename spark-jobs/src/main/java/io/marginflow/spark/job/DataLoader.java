@@ -4,7 +4,6 @@ import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.data.Dataset;
 import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
-import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DigitLabels;
 import io.marginflow.common.io.TeacherStudentConfig;
 import io.marginflow.common.io.TeacherStudentGenerator;
@@ -167,26 +166,8 @@ public final class DataLoader {
       long hi = RangeIndexPartitioner.firstIndex(n, p, i + 1);
       ranges.add(new long[] {lo, hi});
     }
-    int features = gen.config().features();
     return sc.parallelize(ranges, p)
-        .flatMap(
-            r -> {
-              RowBlockBuilder b = new RowBlockBuilder(features, sparse, blockRows);
-              double[] x = new double[features];
-              int[] idx = new int[features];
-              for (int j = 0; j < features; j++) {
-                idx[j] = j;
-              }
-              for (long i = r[0]; i < r[1]; i++) {
-                double y = gen.row(i, x);
-                if (sparse) {
-                  b.addSparse(i, y, idx, x, features);
-                } else {
-                  b.addDense(i, y, x);
-                }
-              }
-              return b.finish().iterator();
-            });
+        .flatMap(r -> new GeneratedBlockStream(gen, r[0], r[1], sparse, blockRows));
   }
 
   private Dataset readIdx(List<String> uris, boolean test, int blockRows) throws IOException {
