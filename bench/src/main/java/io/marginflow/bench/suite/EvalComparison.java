@@ -6,6 +6,7 @@ import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.sample.MinibatchSampler;
+import io.marginflow.common.stats.MarginAccumulator;
 import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.common.train.LocalTrainer;
 import io.marginflow.common.train.Norms;
@@ -180,12 +181,7 @@ public final class EvalComparison {
           passes.add(f.get());
         }
         long w3 = System.nanoTime();
-        EvaluationPass merged =
-            OrderedTreeAggregate.mergeInOrder(
-                passes,
-                EvaluationPass::merge,
-                config.cluster().treeDepth(),
-                new EvaluationPass(loss, theta.length));
+        EvaluationPass merged = mergeInOrder(passes, config);
         double mergeMs = (System.nanoTime() - w3) / 1e6;
         double pw = (System.nanoTime() - w2) / 1e9;
         sparkRate.add(rows / sw / cores);
@@ -262,12 +258,7 @@ public final class EvalComparison {
         }
       }
       long t1 = System.nanoTime();
-      EvaluationPass merged =
-          OrderedTreeAggregate.mergeInOrder(
-              passes,
-              EvaluationPass::merge,
-              config.cluster().treeDepth(),
-              new EvaluationPass(one.accumulator().loss(), one.accumulator().parameterCount()));
+      EvaluationPass merged = mergeInOrder(passes, config);
       merged.accumulator().summarize(1.0);
       long t2 = System.nanoTime();
       System.out.printf(
@@ -275,6 +266,16 @@ public final class EvalComparison {
               + " summarize %.1f ms%n",
           p, wire.length, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
     }
+  }
+
+  /** The passes merged as Spark's evaluation merges its partitions' (non-empty list). */
+  static EvaluationPass mergeInOrder(List<EvaluationPass> passes, TrainConfig config) {
+    MarginAccumulator first = passes.get(0).accumulator();
+    return OrderedTreeAggregate.mergeInOrder(
+        passes,
+        EvaluationPass::merge,
+        config.cluster().treeDepth(),
+        new EvaluationPass(first.loss(), first.parameterCount()));
   }
 
   /** True if every component of the two summaries has the same bits (arrays and nested too). */

@@ -1,11 +1,7 @@
 package io.marginflow.spark.job;
 
-import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.TeacherStudentGenerator;
-import java.util.ArrayDeque;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
  * The teacher–student rows [lo, hi) as a lazy stream of blocks, each handed on as soon as it is
@@ -13,7 +9,7 @@ import java.util.NoSuchElementException;
  * most one block beyond what Spark's memory store has unrolled. Row i is {@code gen.row(i)}, so the
  * blocks equal those of building the whole range at once. Not thread-safe.
  */
-final class GeneratedBlockStream implements Iterator<RowBlock> {
+final class GeneratedBlockStream extends BlockStream {
 
   private final TeacherStudentGenerator gen;
   private final long hi;
@@ -21,9 +17,7 @@ final class GeneratedBlockStream implements Iterator<RowBlock> {
   private final RowBlockBuilder builder;
   private final double[] x;
   private final int[] idx;
-  private final ArrayDeque<RowBlock> ready = new ArrayDeque<>();
   private long next;
-  private boolean finished;
 
   GeneratedBlockStream(
       TeacherStudentGenerator gen, long lo, long hi, boolean sparse, int blockRows) {
@@ -41,13 +35,8 @@ final class GeneratedBlockStream implements Iterator<RowBlock> {
   }
 
   @Override
-  public boolean hasNext() {
-    while (ready.isEmpty() && !finished) {
-      if (next >= hi) {
-        ready.addAll(builder.finish());
-        finished = true;
-        break;
-      }
+  boolean fill() {
+    while (next < hi) {
       double y = gen.row(next, x);
       if (sparse) {
         builder.addSparse(next, y, idx, x, x.length);
@@ -55,16 +44,12 @@ final class GeneratedBlockStream implements Iterator<RowBlock> {
         builder.addDense(next, y, x);
       }
       next++;
-      ready.addAll(builder.drainEmitted());
+      offer(builder.drainEmitted());
+      if (hasReady()) {
+        return true;
+      }
     }
-    return !ready.isEmpty();
-  }
-
-  @Override
-  public RowBlock next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    return ready.poll();
+    offer(builder.finish());
+    return false;
   }
 }

@@ -1,15 +1,11 @@
 package io.marginflow.spark.job;
 
-import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.ParsedRow;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import org.apache.spark.TaskContext;
 
 /**
@@ -23,7 +19,7 @@ import org.apache.spark.TaskContext;
  * <p>The open split is closed when the stream ends, on {@link #close}, or when the Spark task
  * completes (failed or not). Not thread-safe.
  */
-final class PlanBlockStream implements Iterator<RowBlock>, Closeable {
+final class PlanBlockStream extends BlockStream implements Closeable {
 
   private final Iterator<PartitionPlan.Segment> segments;
   private final LineFormat.Parser parser;
@@ -33,8 +29,6 @@ final class PlanBlockStream implements Iterator<RowBlock>, Closeable {
   private final RowBlockBuilder builder;
   private final double[] dense;
   private final ParsedRow row = new ParsedRow();
-  private final ArrayDeque<RowBlock> ready = new ArrayDeque<>();
-  private boolean finished;
 
   // the segment being read
   private PartitionPlan.Segment seg;
@@ -66,33 +60,17 @@ final class PlanBlockStream implements Iterator<RowBlock>, Closeable {
   }
 
   @Override
-  public boolean hasNext() {
-    try {
-      while (ready.isEmpty() && !finished) {
-        fill();
-      }
-    } catch (IOException e) {
-      closeQuietly();
-      throw new UncheckedIOException(e);
-    }
-    return !ready.isEmpty();
-  }
-
-  @Override
-  public RowBlock next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    return ready.poll();
+  void failed() {
+    closeQuietly();
   }
 
   /** Reads rows until at least one block is complete or the plan is exhausted. */
-  private void fill() throws IOException {
+  @Override
+  boolean fill() throws IOException {
     if (in == null) {
       if (!segments.hasNext()) {
-        ready.addAll(builder.finish());
-        finished = true;
-        return;
+        offer(builder.finish());
+        return false;
       }
       open(segments.next());
     }
@@ -121,8 +99,9 @@ final class PlanBlockStream implements Iterator<RowBlock>, Closeable {
         }
         builder.addDense(index - 1, row.label(), dense);
       }
-      if (rowsCompleteABlock()) {
-        return;
+      offer(builder.drainEmitted());
+      if (hasReady()) {
+        return true;
       }
     }
     LineSplit split = seg.split();
@@ -132,15 +111,6 @@ final class PlanBlockStream implements Iterator<RowBlock>, Closeable {
       throw new IllegalStateException(
           split.uri() + ": split " + split.index() + " holds fewer rows than the scan counted");
     }
-  }
-
-  /** Moves the builder's full blocks to the ready queue; true if there were any. */
-  private boolean rowsCompleteABlock() {
-    var full = builder.drainEmitted();
-    if (full.isEmpty()) {
-      return false;
-    }
-    ready.addAll(full);
     return true;
   }
 
