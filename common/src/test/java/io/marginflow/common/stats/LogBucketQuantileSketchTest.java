@@ -264,6 +264,27 @@ class LogBucketQuantileSketchTest {
   }
 
   @Test
+  void theBucketsTravelInAFewBytesEachAndACorruptedEncodingIsRefused() throws Exception {
+    // values from 1e-9 to 1e9 of both signs: keys of both signs, dense runs and gaps
+    LogBucketQuantileSketch original = feed(MIXED, LogBucketQuantileSketch.DEFAULT_MAX_BUCKETS);
+    byte[] bytes = serialize(original);
+    int buckets = original.bucketCount();
+    assertTrue(buckets > 10_000, "enough buckets to measure: " + buckets);
+    assertTrue(bytes.length < 4L * buckets + 1000, bytes.length + " bytes, " + buckets);
+    assertEquals(original, deserialize(bytes));
+    assertArrayEquals(quantileBits(original), quantileBits(deserialize(bytes)));
+    // the encoding sits at the end of the stream (the positive store is written last): cutting a
+    // varint's continuation bit off leaves bytes the decoder must refuse, not misread
+    byte[] broken = bytes.clone();
+    int last = broken.length - 1;
+    while (last > 0 && (broken[last - 1] & 0x80) == 0) {
+      last--;
+    }
+    broken[last - 1] &= 0x7F;
+    assertThrows(java.io.InvalidObjectException.class, () -> deserialize(broken));
+  }
+
+  @Test
   void rejectsBadArguments() {
     LogBucketQuantileSketch s = feed(new double[] {1, 2, 3}, 8);
     for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, -1 / 0.0}) {
