@@ -16,6 +16,7 @@ import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.spark.job.FileFingerprint;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.LineSplit;
+import io.marginflow.spark.job.ParquetIngest;
 import io.marginflow.spark.job.ParquetScan;
 import io.marginflow.spark.job.PartitionPlan;
 import io.marginflow.spark.job.RowChunk;
@@ -68,6 +69,7 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(WindowRows.class, new WindowRowsSerializer());
     kryo.register(WindowRows[].class);
     kryo.register(ParquetScan.class, java);
+    kryo.register(ParquetIngest.unitClass(), java);
     // Spark's schema inference ships the StructType of Spark ML's Parquet files (a vector column);
     // spark-mllib is optional (only Parquet in Spark ML's layout needs it).
     try {

@@ -1,0 +1,172 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.io.DataFormatException;
+import io.marginflow.common.io.LabelParser;
+import io.marginflow.common.io.ParsedRow;
+import java.io.Serializable;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarArray;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+/**
+ * Turns row i of a column batch of one Parquet file ({@link ParquetBatchReader}, columns: the
+ * label, then the vector column or the feature columns of the {@link ParquetLayout}) into a {@link
+ * ParsedRow}: the label mapped as LIBSVM's tokens are ({@link LabelParser#ofValue}), numeric
+ * columns read as Spark's {@code cast(double)} reads them, a Spark ML vector (the struct {@code
+ * (type: byte, size: int, indices: array<int>, values: array<double>)} of {@code VectorUDT}, type 0
+ * sparse, 1 dense) read without spark-mllib's classes: a sparse vector's entries as stored, a dense
+ * vector's or the columns' non-zeros. A null, NaN or infinite value throws a {@link
+ * DataFormatException} naming the file, the 1-based row and the column.
+ */
+final class ParquetBatchDecoder implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The vector column's storage type ({@code VectorUDT.sqlType}). */
+  static final StructType VECTOR_STRUCT =
+      new StructType()
+          .add("type", DataTypes.ByteType, false)
+          .add("size", DataTypes.IntegerType, true)
+          .add("indices", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+          .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false), true);
+
+  private static final byte DENSE = 1;
+
+  private final ParquetLayout layout;
+  private final StructType requested;
+  private final DataType[] types;
+
+  /** The decoder of a file with Spark schema {@code schema} in layout {@code layout}. */
+  ParquetBatchDecoder(ParquetLayout layout, StructType schema) {
+    this.layout = layout;
+    StructType req = new StructType().add(field(schema, layout.label()));
+    if (layout.isVector()) {
+      StructField v = field(schema, layout.vector());
+      req = req.add(v.name(), VECTOR_STRUCT, v.nullable());
+    } else {
+      for (String c : layout.columns()) {
+        req = req.add(field(schema, c));
+      }
+    }
+    this.requested = req;
+    this.types = new DataType[req.size()];
+    for (int k = 0; k < types.length; k++) {
+      types[k] = req.fields()[k].dataType();
+    }
+  }
+
+  /** The columns to read, in the order the decoder expects them. */
+  StructType requested() {
+    return requested;
+  }
+
+  private static StructField field(StructType schema, String name) {
+    return schema.fields()[schema.fieldIndex(name)];
+  }
+
+  /** Decodes row {@code i} of {@code b}, the 1-based row {@code row} of {@code file}. */
+  void decode(ColumnarBatch b, int i, String file, long row, ParsedRow out) {
+    out.clear();
+    ColumnVector label = b.column(0);
+    if (label.isNullAt(i)) {
+      throw new DataFormatException(file, row, "column '" + layout.label() + "' is null");
+    }
+    double v = number(label, types[0], i);
+    out.setLabel(LabelParser.ofValue(v, file, row, layout.label()), v == 0.0);
+    if (layout.isVector()) {
+      vector(b.column(1), i, file, row, out);
+      return;
+    }
+    for (int j = 0; j < layout.columnCount(); j++) {
+      ColumnVector c = b.column(j + 1);
+      if (c.isNullAt(i)) {
+        throw new DataFormatException(
+            file, row, "column '" + layout.columns().get(j) + "' is null");
+      }
+      double x = number(c, types[j + 1], i);
+      if (x != 0.0) {
+        out.append(j, finite(x, file, row, layout.columns().get(j)));
+      }
+    }
+  }
+
+  /**
+   * The width every row of its kind stores: the column count, a dense vector's size, or 0 for a
+   * sparse vector (whose width is its largest index) or a null one.
+   */
+  int storedWidth(ColumnarBatch b, int i) {
+    if (!layout.isVector()) {
+      return layout.columnCount();
+    }
+    ColumnVector v = b.column(1);
+    return v.isNullAt(i) || v.getChild(0).getByte(i) != DENSE
+        ? 0
+        : v.getChild(3).getArray(i).numElements();
+  }
+
+  private void vector(ColumnVector v, int i, String file, long row, ParsedRow out) {
+    String column = layout.vector();
+    if (v.isNullAt(i)) {
+      throw new DataFormatException(file, row, "column '" + column + "' is null");
+    }
+    ColumnarArray values = v.getChild(3).getArray(i);
+    if (v.getChild(0).getByte(i) == DENSE) {
+      for (int j = 0; j < values.numElements(); j++) {
+        double x = values.getDouble(j);
+        if (x != 0.0) {
+          out.append(j, finite(x, file, row, column + "[" + j + "]"));
+        }
+      }
+      return;
+    }
+    ColumnarArray idx = v.getChild(2).getArray(i);
+    int prev = -1;
+    for (int k = 0; k < idx.numElements(); k++) {
+      int j = idx.getInt(k);
+      if (j <= prev) {
+        throw new DataFormatException(
+            file, row, "column '" + column + "': indices not increasing at entry " + k);
+      }
+      out.append(j, finite(values.getDouble(k), file, row, column + "[" + j + "]"));
+      prev = j;
+    }
+  }
+
+  /** Element i of a numeric column as Spark's {@code cast(double)} gives it. */
+  private static double number(ColumnVector c, DataType t, int i) {
+    if (t instanceof DoubleType) {
+      return c.getDouble(i);
+    } else if (t instanceof FloatType) {
+      return c.getFloat(i);
+    } else if (t instanceof LongType) {
+      return c.getLong(i);
+    } else if (t instanceof IntegerType) {
+      return c.getInt(i);
+    } else if (t instanceof ShortType) {
+      return c.getShort(i);
+    } else if (t instanceof ByteType) {
+      return c.getByte(i);
+    } else if (t instanceof DecimalType d) {
+      return c.getDecimal(i, d.precision(), d.scale()).toDouble();
+    }
+    throw new IllegalStateException("not a numeric column type: " + t.simpleString());
+  }
+
+  static double finite(double x, String file, long row, String column) {
+    if (!Double.isFinite(x)) {
+      throw new DataFormatException(
+          file, row, "column '" + column + "': value must be finite (got " + x + ")");
+    }
+    return x;
+  }
+}
