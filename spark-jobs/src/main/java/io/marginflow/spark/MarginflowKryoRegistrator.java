@@ -23,6 +23,8 @@ import io.marginflow.spark.job.RowChunk;
 import io.marginflow.spark.job.SplitScan;
 import io.marginflow.spark.job.WindowRows;
 import org.apache.spark.serializer.KryoRegistrator;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Registers every class marginflow ships through Spark with Kryo, so that jobs can run with {@code
@@ -70,6 +72,20 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(WindowRows[].class);
     kryo.register(ParquetScan.class, java);
     kryo.register(ParquetIngest.unitClass(), java);
+    // Spark's Parquet schema inference ships the schema of files without Spark's footer schema (and
+    // Spark's own reads of numeric columns of any width); Spark registers only some of the types.
+    for (DataType t :
+        new DataType[] {
+          DataTypes.ByteType,
+          DataTypes.ShortType,
+          DataTypes.IntegerType,
+          DataTypes.LongType,
+          DataTypes.FloatType,
+          DataTypes.DoubleType,
+          DataTypes.createDecimalType()
+        }) {
+      kryo.register(t.getClass());
+    }
     // Spark's schema inference ships the StructType of Spark ML's Parquet files (a vector column);
     // spark-mllib is optional (only Parquet in Spark ML's layout needs it).
     try {

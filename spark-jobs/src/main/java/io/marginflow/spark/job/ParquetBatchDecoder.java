@@ -142,6 +142,126 @@ final class ParquetBatchDecoder implements Serializable {
     }
   }
 
+  /** True for the column layout, whose batches are checked and copied column by column. */
+  boolean columnar() {
+    return !layout.isVector();
+  }
+
+  /**
+   * What {@link #check} found in a batch of the column layout.
+   *
+   * @param bad first row (0-based) with a null, non-finite value or bad label, or -1
+   * @param nonZeros non-zero feature values (of every row when there is no bad row)
+   * @param positives rows labelled 1
+   * @param firstZero first row labelled 0, or -1
+   * @param firstMinusOne first row labelled −1, or -1
+   */
+  record BatchCheck(int bad, long nonZeros, int positives, int firstZero, int firstMinusOne) {}
+
+  /**
+   * Checks every row of {@code b} (column layout) column by column: the row-wise {@link #decode} of
+   * the first bad row gives its error message.
+   */
+  BatchCheck check(ColumnarBatch b) {
+    int n = b.numRows();
+    int bad = n;
+    long nnz = 0;
+    int positives = 0;
+    int firstZero = -1;
+    int firstMinusOne = -1;
+    for (int k = 0; k < types.length; k++) {
+      ColumnVector c = b.column(k);
+      bad = firstNull(c, bad);
+      double[] x = doubles(c, types[k], bad);
+      if (k == 0) {
+        for (int i = 0; i < bad; i++) {
+          double v = x[i];
+          if (v == 1.0) {
+            positives++;
+          } else if (v == 0.0) {
+            firstZero = firstZero < 0 ? i : firstZero;
+          } else if (v == -1.0) {
+            firstMinusOne = firstMinusOne < 0 ? i : firstMinusOne;
+          } else {
+            bad = i;
+          }
+        }
+        continue;
+      }
+      for (int i = 0; i < bad; i++) {
+        double v = x[i];
+        if (v - v != 0.0) { // NaN or infinite
+          bad = i;
+          break;
+        }
+        nnz += v != 0.0 ? 1 : 0;
+      }
+    }
+    return new BatchCheck(bad == n ? -1 : bad, nnz, positives, firstZero, firstMinusOne);
+  }
+
+  /**
+   * Copies rows [{@code from}, {@code to}) of {@code b} (column layout) row-major into {@code rows}
+   * ({@code features} values per row, the columns first; −0.0 stored as 0.0, as {@link #decode}
+   * drops it) and their ±1 labels into {@code labels}. Returns false, copying nothing, when a
+   * column holds a null or {@code features} is below the column count (then {@link #decode} reports
+   * it).
+   */
+  boolean copyRows(
+      ColumnarBatch b,
+      int from,
+      int to,
+      int features,
+      double[] rows,
+      double[] labels,
+      String file,
+      long firstRow) {
+    if (features < types.length - 1) {
+      return false;
+    }
+    for (int k = 0; k < types.length; k++) {
+      if (b.column(k).hasNull()) {
+        return false;
+      }
+    }
+    double[] y = doubles(b.column(0), types[0], to);
+    for (int i = from; i < to; i++) {
+      labels[i - from] = LabelParser.ofValue(y[i], file, firstRow + i - from, layout.label());
+    }
+    for (int j = 0; j + 1 < types.length; j++) {
+      double[] x = doubles(b.column(j + 1), types[j + 1], to);
+      for (int i = from; i < to; i++) {
+        double v = x[i];
+        rows[(i - from) * features + j] = v == 0.0 ? 0.0 : v;
+      }
+    }
+    return true;
+  }
+
+  /** The first null row of {@code c} below {@code limit}, else {@code limit}. */
+  private static int firstNull(ColumnVector c, int limit) {
+    if (c.hasNull()) {
+      for (int i = 0; i < limit; i++) {
+        if (c.isNullAt(i)) {
+          return i;
+        }
+      }
+    }
+    return limit;
+  }
+
+  /** Rows [0, n) of a numeric column as doubles (a copy). */
+  private static double[] doubles(ColumnVector c, DataType t, int n) {
+    if (t instanceof DoubleType) {
+      return c.getDoubles(0, n);
+    }
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = c.isNullAt(i) ? 0.0 : number(c, t, i);
+    }
+    return x;
+  }
+
   /** Element i of a numeric column as Spark's {@code cast(double)} gives it. */
   private static double number(ColumnVector c, DataType t, int i) {
     if (t instanceof DoubleType) {

@@ -238,6 +238,28 @@ public final class ParquetIngest {
         new ParquetBatchReader(u.uri(), u.start(), u.length(), decoder.requested(), conf.get())) {
       ColumnarBatch b;
       while ((b = in.next()) != null) {
+        if (decoder.columnar()) {
+          ParquetBatchDecoder.BatchCheck c = decoder.check(b);
+          long base = u.rowBase() + rows + 1; // row number of the batch's first row
+          if (c.bad() >= 0) {
+            try {
+              decoder.decode(b, c.bad(), u.uri(), base + c.bad(), row);
+            } catch (DataFormatException e) {
+              return new ParquetScan(u.file(), rows, 0, 0, 0, 0, 0, base + c.bad(), e.detail());
+            }
+            throw new IllegalStateException(u.uri() + ": row " + (base + c.bad()) + " passed");
+          }
+          rows += b.numRows();
+          positives += c.positives();
+          nnz += c.nonZeros();
+          maxIndex = decoder.storedWidth(b, 0);
+          firstZero = firstZero == 0 && c.firstZero() >= 0 ? base + c.firstZero() : firstZero;
+          firstMinusOne =
+              firstMinusOne == 0 && c.firstMinusOne() >= 0
+                  ? base + c.firstMinusOne()
+                  : firstMinusOne;
+          continue;
+        }
         for (int i = 0; i < b.numRows(); i++) {
           long number = u.rowBase() + rows + 1;
           try {
@@ -281,6 +303,9 @@ public final class ParquetIngest {
       throws IOException {
     RowBlockBuilder builder = new RowBlockBuilder(features, sparse, blockRows);
     ParsedRow row = new ParsedRow();
+    double[] rows = new double[ParquetBatchReader.BATCH_ROWS * features];
+    double[] labels = new double[ParquetBatchReader.BATCH_ROWS];
+    double[] x = new double[features];
     for (PartitionPlan.Segment seg : plan.segments()) {
       LineSplit split = seg.split();
       ParquetBatchDecoder decoder = decoders.get(split.file());
@@ -293,6 +318,26 @@ public final class ParquetIngest {
         ColumnarBatch b;
         while (at < end && (b = in.next()) != null) {
           int n = b.numRows();
+          int from = (int) Math.max(0, first - at);
+          int to = (int) Math.min(n, end - at);
+          if (decoder.columnar()
+              && from < to
+              && decoder.copyRows(
+                  b,
+                  from,
+                  to,
+                  features,
+                  rows,
+                  labels,
+                  split.uri(),
+                  seg.lineBase() + at + from + 1)) {
+            for (int i = from; i < to; i++) {
+              System.arraycopy(rows, (i - from) * features, x, 0, features);
+              builder.addDense(seg.firstRow() + at + i, labels[i - from], x);
+            }
+            at += n;
+            continue;
+          }
           for (int i = (int) Math.max(0, first - at); i < n && at + i < end; i++) {
             long r = at + i;
             decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row);
