@@ -1,5 +1,6 @@
 package io.marginflow.spark.job;
 
+import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.LabelParser;
 import io.marginflow.common.io.ParsedRow;
@@ -201,39 +202,42 @@ final class ParquetBatchDecoder implements Serializable {
   }
 
   /**
-   * Copies rows [{@code from}, {@code to}) of {@code b} (column layout) row-major into {@code rows}
-   * ({@code features} values per row, the columns first; −0.0 stored as 0.0, as {@link #decode}
-   * drops it) and their ±1 labels into {@code labels}. Returns false, copying nothing, when a
-   * column holds a null or {@code features} is below the column count (then {@link #decode} reports
-   * it).
+   * Adds rows [{@code from}, {@code to}) of {@code b} (column layout), whose first has the global
+   * index {@code firstIndex} and the 1-based row {@code firstRow} of {@code file}, to {@code
+   * builder} as dense rows ({@code x}: scratch of the builder's width; the columns first, −0.0 as
+   * 0.0, as {@link #decode} drops it). Returns false, adding nothing, when a column holds a null or
+   * {@code x} is narrower than the columns (then {@link #decode} reports it).
    */
-  boolean copyRows(
+  boolean addRows(
       ColumnarBatch b,
       int from,
       int to,
-      int features,
-      double[] rows,
-      double[] labels,
+      long firstIndex,
+      long firstRow,
       String file,
-      long firstRow) {
-    if (features < types.length - 1) {
+      double[] x,
+      RowBlockBuilder builder) {
+    int p = types.length - 1;
+    if (x.length < p) {
       return false;
     }
-    for (int k = 0; k < types.length; k++) {
+    for (int k = 0; k <= p; k++) {
       if (b.column(k).hasNull()) {
         return false;
       }
     }
     double[] y = doubles(b.column(0), types[0], to);
-    for (int i = from; i < to; i++) {
-      labels[i - from] = LabelParser.ofValue(y[i], file, firstRow + i - from, layout.label());
+    double[][] cols = new double[p][];
+    for (int j = 0; j < p; j++) {
+      cols[j] = doubles(b.column(j + 1), types[j + 1], to);
     }
-    for (int j = 0; j + 1 < types.length; j++) {
-      double[] x = doubles(b.column(j + 1), types[j + 1], to);
-      for (int i = from; i < to; i++) {
-        double v = x[i];
-        rows[(i - from) * features + j] = v == 0.0 ? 0.0 : v;
+    for (int i = from; i < to; i++) {
+      double label = LabelParser.ofValue(y[i], file, firstRow + i - from, layout.label());
+      for (int j = 0; j < p; j++) {
+        double v = cols[j][i];
+        x[j] = v == 0.0 ? 0.0 : v;
       }
+      builder.addDense(firstIndex + i - from, label, x);
     }
     return true;
   }

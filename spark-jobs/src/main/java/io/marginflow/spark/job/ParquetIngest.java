@@ -30,10 +30,11 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * scan pass reads every row group in parallel, column batch by column batch, and validates every
  * row (null, NaN or infinite value, bad label: an error naming the file, the 1-based row and the
  * column) before anything is written; the files are fingerprinted like any input ({@link
- * FileFingerprint}). The load pass gives partition p the global rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) as
- * {@link SparkIngest}'s does ({@link PartitionPlan}, a row group standing for a split): its task
- * reads the row groups that hold them, skips the rows before its range and streams its rows, in
- * index order, into blocks. No shuffle and no row object per row.
+ * FileFingerprint}, its chunks hashed by tasks of the same job). The load pass gives partition p
+ * the global rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) as {@link SparkIngest}'s does ({@link PartitionPlan}, a
+ * row group standing for a split): its task reads the row groups that hold them, skips the rows
+ * before its range and streams its rows, in index order, into blocks. No shuffle and no row object
+ * per row.
  */
 public final class ParquetIngest {
 
@@ -66,23 +67,35 @@ public final class ParquetIngest {
     }
     List<ParquetBatchDecoder> decoders = resolved.decoders();
     HadoopConf readConf = readerConf(spark, conf);
-    sc.setJobDescription("marginflow: scan " + files.size() + " parquet files");
-    List<ParquetScan> parts;
+    // One job: the row groups to scan and the fingerprint chunks to hash, as tasks side by side.
+    List<FileFingerprint.Chunk> chunks =
+        FileFingerprint.chunks(files, conf, FileFingerprint.CHUNK_BYTES);
+    List<Object> tasks = new ArrayList<>(units);
+    tasks.addAll(chunks);
+    sc.setJobDescription("marginflow: scan and fingerprint " + files.size() + " parquet files");
+    List<Object> results;
     try {
-      parts =
-          units.isEmpty()
-              ? List.of()
-              : sc.parallelize(units, units.size())
-                  .map(u -> scanGroup(u, decoders.get(u.file()), readConf))
-                  .collect();
+      results =
+          sc.parallelize(tasks, tasks.size())
+              .map(
+                  t ->
+                      t instanceof Unit u
+                          ? (Object) scanGroup(u, decoders.get(u.file()), readConf)
+                          : FileFingerprint.digest((FileFingerprint.Chunk) t, conf))
+              .collect();
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw SparkIngest.unwrap(e);
     }
     ParquetScan[] perFile = new ParquetScan[files.size()];
-    for (ParquetScan s : parts) {
-      perFile[s.file()] = perFile[s.file()] == null ? s : perFile[s.file()].merge(s);
+    List<byte[]> chunkDigests = new ArrayList<>();
+    for (Object r : results) {
+      if (r instanceof ParquetScan s) {
+        perFile[s.file()] = perFile[s.file()] == null ? s : perFile[s.file()].merge(s);
+      } else {
+        chunkDigests.add((byte[]) r);
+      }
     }
-    List<String> digests = FileFingerprint.of(sc, files, conf);
+    List<String> digests = FileFingerprint.assemble(files.size(), chunks, chunkDigests);
     ParquetLayout layout = resolved.layout();
     List<InputFile> out = new ArrayList<>();
     long total = 0;
@@ -303,8 +316,6 @@ public final class ParquetIngest {
       throws IOException {
     RowBlockBuilder builder = new RowBlockBuilder(features, sparse, blockRows);
     ParsedRow row = new ParsedRow();
-    double[] rows = new double[ParquetBatchReader.BATCH_ROWS * features];
-    double[] labels = new double[ParquetBatchReader.BATCH_ROWS];
     double[] x = new double[features];
     for (PartitionPlan.Segment seg : plan.segments()) {
       LineSplit split = seg.split();
@@ -322,19 +333,15 @@ public final class ParquetIngest {
           int to = (int) Math.min(n, end - at);
           if (decoder.columnar()
               && from < to
-              && decoder.copyRows(
+              && decoder.addRows(
                   b,
                   from,
                   to,
-                  features,
-                  rows,
-                  labels,
+                  seg.firstRow() + at + from,
+                  seg.lineBase() + at + from + 1,
                   split.uri(),
-                  seg.lineBase() + at + from + 1)) {
-            for (int i = from; i < to; i++) {
-              System.arraycopy(rows, (i - from) * features, x, 0, features);
-              builder.addDense(seg.firstRow() + at + i, labels[i - from], x);
-            }
+                  x,
+                  builder)) {
             at += n;
             continue;
           }

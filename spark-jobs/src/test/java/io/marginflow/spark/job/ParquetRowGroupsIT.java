@@ -11,8 +11,12 @@ import io.marginflow.common.io.DataFormatException;
 import io.marginflow.spark.testing.SparkFixture;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.ml.linalg.VectorUDT;
@@ -33,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * longer than one column batch, so that partition ranges start and end inside row groups and
  * batches: the same blocks for several partition counts, dense and CSR, in the column layout (every
  * numeric type, zeros and −0.0) and Spark ML's vector layout (dense and sparse vectors); a bad
- * value deep in a later row group is reported with its true row.
+ * value deep in a later row group is reported with its true row; the fingerprints follow the
+ * documented scheme.
  */
 class ParquetRowGroupsIT {
 
@@ -59,6 +64,10 @@ class ParquetRowGroupsIT {
           ParquetIngest.scan(spark, files, new ParquetColumns("label", cols), conf);
       assertEquals(ROWS, scanned.stream().mapToLong(InputFile::rows).sum());
       assertEquals(COLUMNS.length, scanned.get(0).maxIndex());
+      // the fingerprint scheme is unchanged: a file under 64 MiB has the SHA-256 of its bytes
+      assertEquals(
+          FileFingerprint.ofLocal(files, conf), scanned.stream().map(InputFile::sha256).toList());
+      assertEquals(sha256(files.get(1)), scanned.get(1).sha256());
       List<double[]> reference = reference(files, cols);
       assertEquals(
           reference.stream().mapToLong(r -> nonZeros(r)).sum(),
@@ -221,6 +230,17 @@ class ParquetRowGroupsIT {
       }
     }
     return out;
+  }
+
+  private static String sha256(String uri) throws IOException {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(Files.readAllBytes(Path.of(java.net.URI.create(uri)))));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static long nonZeros(double[] r) {
