@@ -173,10 +173,10 @@ final class ParquetBatchDecoder implements Serializable {
     for (int k = 0; k < types.length; k++) {
       ColumnVector c = b.column(k);
       bad = firstNull(c, bad);
-      double[] x = doubles(c, types[k], bad);
+      DataType t = types[k];
       if (k == 0) {
         for (int i = 0; i < bad; i++) {
-          double v = x[i];
+          double v = number(c, t, i);
           if (v == 1.0) {
             positives++;
           } else if (v == 0.0) {
@@ -190,7 +190,7 @@ final class ParquetBatchDecoder implements Serializable {
         continue;
       }
       for (int i = 0; i < bad; i++) {
-        double v = x[i];
+        double v = number(c, t, i);
         if (v - v != 0.0) { // NaN or infinite
           bad = i;
           break;
@@ -226,15 +226,15 @@ final class ParquetBatchDecoder implements Serializable {
         return false;
       }
     }
-    double[] y = doubles(b.column(0), types[0], to);
-    double[][] cols = new double[p][];
-    for (int j = 0; j < p; j++) {
-      cols[j] = doubles(b.column(j + 1), types[j + 1], to);
+    ColumnVector[] cols = new ColumnVector[p + 1];
+    for (int k = 0; k <= p; k++) {
+      cols[k] = b.column(k);
     }
     for (int i = from; i < to; i++) {
-      double label = LabelParser.ofValue(y[i], file, firstRow + i - from, layout.label());
+      double y = number(cols[0], types[0], i);
+      double label = LabelParser.ofValue(y, file, firstRow + i - from, layout.label());
       for (int j = 0; j < p; j++) {
-        double v = cols[j][i];
+        double v = number(cols[j + 1], types[j + 1], i);
         x[j] = v == 0.0 ? 0.0 : v;
       }
       builder.addDense(firstIndex + i - from, label, x);
@@ -252,18 +252,6 @@ final class ParquetBatchDecoder implements Serializable {
       }
     }
     return limit;
-  }
-
-  /** Rows [0, n) of a numeric column as doubles (a copy). */
-  private static double[] doubles(ColumnVector c, DataType t, int n) {
-    if (t instanceof DoubleType) {
-      return c.getDoubles(0, n);
-    }
-    double[] x = new double[n];
-    for (int i = 0; i < n; i++) {
-      x[i] = c.isNullAt(i) ? 0.0 : number(c, t, i);
-    }
-    return x;
   }
 
   /** Element i of a numeric column as Spark's {@code cast(double)} gives it. */
