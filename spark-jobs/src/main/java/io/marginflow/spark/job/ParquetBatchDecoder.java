@@ -75,8 +75,24 @@ final class ParquetBatchDecoder implements Serializable {
     return schema.fields()[schema.fieldIndex(name)];
   }
 
+  /**
+   * The bulk view of {@code b}'s vector column (vector layout; {@link ParquetVectorRows#of}), or
+   * null: {@link #decode} then reads the vectors entry by entry.
+   */
+  ParquetVectorRows vectorRows(ColumnarBatch b) {
+    return layout.isVector()
+        ? ParquetVectorRows.of(b.column(1), b.numRows(), layout.vector())
+        : null;
+  }
+
   /** Decodes row {@code i} of {@code b}, the 1-based row {@code row} of {@code file}. */
   void decode(ColumnarBatch b, int i, String file, long row, ParsedRow out) {
+    decode(b, i, file, row, out, null);
+  }
+
+  /** The same, the vector entries from {@code view} (of {@link #vectorRows}) if not null. */
+  void decode(
+      ColumnarBatch b, int i, String file, long row, ParsedRow out, ParquetVectorRows view) {
     out.clear();
     ColumnVector label = b.column(0);
     if (label.isNullAt(i)) {
@@ -84,6 +100,10 @@ final class ParquetBatchDecoder implements Serializable {
     }
     double v = number(label, types[0], i);
     out.setLabel(LabelParser.ofValue(v, file, row, layout.label()), v == 0.0);
+    if (view != null) {
+      view.decode(i, file, row, out);
+      return;
+    }
     if (layout.isVector()) {
       vector(b.column(1), i, file, row, out);
       return;
@@ -105,9 +125,12 @@ final class ParquetBatchDecoder implements Serializable {
    * The width every row of its kind stores: the column count, a dense vector's size, or 0 for a
    * sparse vector (whose width is its largest index) or a null one.
    */
-  int storedWidth(ColumnarBatch b, int i) {
+  int storedWidth(ColumnarBatch b, int i, ParquetVectorRows view) {
     if (!layout.isVector()) {
       return layout.columnCount();
+    }
+    if (view != null) {
+      return view.storedWidth(i);
     }
     ColumnVector v = b.column(1);
     return v.isNullAt(i) || v.getChild(0).getByte(i) != DENSE
@@ -121,11 +144,15 @@ final class ParquetBatchDecoder implements Serializable {
       throw new DataFormatException(file, row, "column '" + column + "' is null");
     }
     ColumnarArray values = v.getChild(3).getArray(i);
+    int n = values.numElements();
     if (v.getChild(0).getByte(i) == DENSE) {
-      for (int j = 0; j < values.numElements(); j++) {
+      for (int j = 0; j < n; j++) {
         double x = values.getDouble(j);
         if (x != 0.0) {
-          out.append(j, finite(x, file, row, column + "[" + j + "]"));
+          if (x - x != 0.0) { // NaN or infinite: the message only now
+            finite(x, file, row, column + "[" + j + "]");
+          }
+          out.append(j, x);
         }
       }
       return;
@@ -134,11 +161,15 @@ final class ParquetBatchDecoder implements Serializable {
     int prev = -1;
     for (int k = 0; k < idx.numElements(); k++) {
       int j = idx.getInt(k);
+      double x = values.getDouble(k);
       if (j <= prev) {
         throw new DataFormatException(
             file, row, "column '" + column + "': indices not increasing at entry " + k);
       }
-      out.append(j, finite(values.getDouble(k), file, row, column + "[" + j + "]"));
+      if (x - x != 0.0) {
+        finite(x, file, row, column + "[" + j + "]");
+      }
+      out.append(j, x);
       prev = j;
     }
   }

@@ -265,7 +265,7 @@ public final class ParquetIngest {
           rows += b.numRows();
           positives += c.positives();
           nnz += c.nonZeros();
-          maxIndex = decoder.storedWidth(b, 0);
+          maxIndex = decoder.storedWidth(b, 0, null);
           firstZero = firstZero == 0 && c.firstZero() >= 0 ? base + c.firstZero() : firstZero;
           firstMinusOne =
               firstMinusOne == 0 && c.firstMinusOne() >= 0
@@ -273,10 +273,11 @@ public final class ParquetIngest {
                   : firstMinusOne;
           continue;
         }
+        ParquetVectorRows view = decoder.vectorRows(b);
         for (int i = 0; i < b.numRows(); i++) {
           long number = u.rowBase() + rows + 1;
           try {
-            decoder.decode(b, i, u.uri(), number, row);
+            decoder.decode(b, i, u.uri(), number, row, view);
           } catch (DataFormatException e) {
             return new ParquetScan(
                 u.file(),
@@ -291,7 +292,8 @@ public final class ParquetIngest {
           }
           rows++;
           nnz += row.nnz();
-          maxIndex = Math.max(maxIndex, Math.max(row.maxIndex() + 1, decoder.storedWidth(b, i)));
+          maxIndex =
+              Math.max(maxIndex, Math.max(row.maxIndex() + 1, decoder.storedWidth(b, i, view)));
           if (row.label() > 0) {
             positives++;
           } else if (row.zeroLabelToken()) {
@@ -345,9 +347,10 @@ public final class ParquetIngest {
             at += n;
             continue;
           }
-          for (int i = (int) Math.max(0, first - at); i < n && at + i < end; i++) {
+          ParquetVectorRows view = from < to ? decoder.vectorRows(b) : null;
+          for (int i = from; i < to; i++) {
             long r = at + i;
-            decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row);
+            decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
             builder.addSparse(
                 seg.firstRow() + r, row.label(), row.indices(), row.values(), row.nnz());
           }
