@@ -19,7 +19,6 @@ import io.marginflow.spark.job.LineSplit;
 import io.marginflow.spark.job.ParquetIngest;
 import io.marginflow.spark.job.ParquetScan;
 import io.marginflow.spark.job.PartitionPlan;
-import io.marginflow.spark.job.RowChunk;
 import io.marginflow.spark.job.SplitScan;
 import io.marginflow.spark.job.WindowRows;
 import org.apache.spark.serializer.KryoRegistrator;
@@ -93,7 +92,6 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     } catch (ClassNotFoundException absent) {
       // no Spark ML on the classpath: no vector columns to ship
     }
-    kryo.register(RowChunk.class, new RowChunkSerializer());
   }
 
   /** Kryo serializer of {@link FloatDenseBlock}. */
@@ -151,28 +149,6 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
       float[] v = in.readFloats(in.readInt(true));
       byte[] y = in.readBytes(in.readInt(true));
       return new FloatCsrBlock(rows, features, ptr, col, v, y, in.readLong());
-    }
-  }
-
-  /** Kryo serializer of rows in transit: first index, labels, then CSR arrays. */
-  static final class RowChunkSerializer extends Serializer<RowChunk> {
-    RowChunkSerializer() {
-      setImmutable(true);
-    }
-
-    @Override
-    public void write(Kryo kryo, Output out, RowChunk c) {
-      out.writeLong(c.first());
-      writeDoubles(out, c.labels());
-      writeInts(out, c.rowPtr());
-      writeInts(out, c.indices());
-      writeDoubles(out, c.values());
-    }
-
-    @Override
-    public RowChunk read(Kryo kryo, Input in, Class<RowChunk> type) {
-      return new RowChunk(
-          in.readLong(), readDoubles(in), readInts(in), readInts(in), readDoubles(in));
     }
   }
 
