@@ -16,9 +16,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * What the footer of one Parquet file says, read on the driver without a Spark job: the Spark
- * schema Spark wrote into it (null for files written by other tools) and the row groups in file
- * order, with their rows and byte ranges (a range holds exactly the row group's midpoint, which is
- * how Parquet's readers assign row groups to byte ranges).
+ * schema Spark wrote into it (null for files written by other tools, or when this Spark cannot read
+ * it) and the row groups in file order, with their rows and byte ranges (a range holds exactly the
+ * row group's midpoint, which is how Parquet's readers assign row groups to byte ranges).
  *
  * @param uri the file
  * @param schema the Spark schema stored in the footer, or null
@@ -60,8 +60,12 @@ public record ParquetFileMeta(String uri, StructType schema, List<RowGroup> grou
     }
     String json = footer.getFileMetaData().getKeyValueMetaData().get(SPARK_SCHEMA_KEY);
     StructType schema = null;
-    if (json != null && DataType.fromJson(json) instanceof StructType s) {
-      schema = s;
+    try {
+      if (json != null && DataType.fromJson(json) instanceof StructType s) {
+        schema = s;
+      }
+    } catch (RuntimeException unreadable) {
+      // a type this Spark does not know: the caller asks Spark's source for the schema
     }
     return new ParquetFileMeta(uri, schema, groups);
   }
