@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
+import io.marginflow.spark.testing.HdfsFixture;
 import io.marginflow.spark.testing.SparkFixture;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * batches: the same blocks for several partition counts, dense and CSR, in the column layout (every
  * numeric type, zeros and −0.0) and Spark ML's vector layout (dense and sparse vectors); a bad
  * value deep in a later row group is reported with its true row; the fingerprints follow the
- * documented scheme.
+ * documented scheme; part files on HDFS ({@code MiniDFSCluster}) give the same blocks.
  */
 class ParquetRowGroupsIT {
 
@@ -98,6 +99,31 @@ class ParquetRowGroupsIT {
         }
       }
     }
+  }
+
+  @Test
+  void partFilesOnHdfsIngestToTheSameBlocksAsOnLocalDisk() throws IOException {
+    List<String> local = write(data(-1).drop("v"), "hdfs-src", true);
+    String dir = HdfsFixture.uri("/parquet/row-groups").toString();
+    for (int f = 0; f < local.size(); f++) {
+      String name = local.get(f).substring(local.get(f).lastIndexOf('/') + 1);
+      HdfsFixture.copyFromLocal(
+          Path.of(java.net.URI.create(local.get(f))), "/parquet/row-groups/" + name);
+    }
+    HadoopConf hdfs = new HadoopConf(HdfsFixture.conf());
+    List<String> remote = InputFiles.expand(List.of(dir), hdfs.get());
+    assertEquals(2, remote.size());
+    assertTrue(remote.get(0).startsWith("hdfs://"), remote.get(0));
+    ParquetColumns cols = new ParquetColumns("label", List.of(COLUMNS));
+    List<InputFile> a = ParquetIngest.scan(spark, local, cols, conf);
+    List<InputFile> b = ParquetIngest.scan(spark, remote, cols, hdfs);
+    assertEquals(
+        a.stream().map(InputFile::sha256).toList(), b.stream().map(InputFile::sha256).toList());
+    assertEquals(a.get(1).nonZeros(), b.get(1).nonZeros());
+    ParquetIngestIT.assertBlocksEqual(
+        ParquetIngest.load(spark, a, cols, COLUMNS.length, 3, 700, false).collect(),
+        ParquetIngest.load(spark, b, cols, COLUMNS.length, 3, 700, false).collect(),
+        "HDFS vs local disk");
   }
 
   @Test
