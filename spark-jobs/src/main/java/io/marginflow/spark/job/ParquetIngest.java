@@ -40,8 +40,8 @@ public final class ParquetIngest {
 
   private ParquetIngest() {}
 
-  /** One row group to scan: file index, row group index, rows before it in its file. */
-  record Unit(String uri, int file, int group, long start, long length, long rowBase)
+  /** One row group to scan: file index, row group index, byte range, rows before it, its rows. */
+  record Unit(String uri, int file, int group, long start, long length, long rowBase, long rows)
       implements Serializable {}
 
   /** The class of the scan tasks (for Kryo registration). */
@@ -61,7 +61,7 @@ public final class ParquetIngest {
       List<ParquetFileMeta.RowGroup> groups = resolved.metas().get(f).groups();
       for (int g = 0; g < groups.size(); g++) {
         ParquetFileMeta.RowGroup rg = groups.get(g);
-        units.add(new Unit(files.get(f), f, g, rg.start(), rg.length(), base));
+        units.add(new Unit(files.get(f), f, g, rg.start(), rg.length(), base, rg.rows()));
         base += rg.rows();
       }
     }
@@ -303,6 +303,16 @@ public final class ParquetIngest {
           }
         }
       }
+    }
+    if (rows != u.rows()) {
+      throw new IllegalStateException(
+          u.uri()
+              + ": row group "
+              + u.group()
+              + " read "
+              + rows
+              + " rows, its footer says "
+              + u.rows());
     }
     return new ParquetScan(
         u.file(), rows, positives, nnz, maxIndex, firstZero, firstMinusOne, 0, null);
