@@ -101,6 +101,10 @@ class ParameterUpdateTest {
                 where + " #" + i);
           }
           org.junit.jupiter.api.Assertions.assertArrayEquals(expected, theta, where + ": θ");
+          org.junit.jupiter.api.Assertions.assertEquals(
+              java.util.Arrays.stream(expected).allMatch(Double::isFinite),
+              r.thetaFinite(),
+              where + ": θ finite");
         }
       }
     }
@@ -114,6 +118,34 @@ class ParameterUpdateTest {
     ParameterUpdate.Result r = ParameterUpdate.apply(zero, sum, 0.0, 2);
     org.junit.jupiter.api.Assertions.assertTrue(
         Double.isNaN(r.tangentialStep()), "θ = 0: no direction, tangential step NaN");
+  }
+
+  @Test
+  void thetaFiniteReportsExactlyAnUpdateThatLeftNaNOrInfinity() {
+    Dataset data = TrainFixtures.teacher(3, 200, 6, 64);
+    Network net = Network.parse("mlp:6-7-1");
+    PartitionContext ctx =
+        new PartitionContext(
+            net,
+            Loss.parse("logistic"),
+            MinibatchSampler.create(SamplerConfig.parse("iid", 50), data.rows(), 2));
+    double[] theta = Initializer.initialize(net, "he", 4);
+    BatchGradient sum = ctx.batchSum(data.blocks(), 0, theta);
+    // log γ = 800: γ·G overflows to ±∞ in some entries (and only there, not in the sums' order)
+    double[] overflow = theta.clone();
+    org.junit.jupiter.api.Assertions.assertFalse(
+        ParameterUpdate.apply(overflow, sum, 800.0, net.degree()).thetaFinite(), "γ = e^800");
+    org.junit.jupiter.api.Assertions.assertTrue(
+        java.util.Arrays.stream(overflow).anyMatch(v -> !Double.isFinite(v)), "θ did overflow");
+    for (int j : new int[] {0, theta.length / 2, theta.length - 1}) {
+      for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, -Double.MAX_VALUE}) {
+        double[] t = theta.clone();
+        t[j] = bad;
+        boolean finite = ParameterUpdate.apply(t, sum, Math.log(0.1), net.degree()).thetaFinite();
+        boolean expected = java.util.Arrays.stream(t).allMatch(Double::isFinite);
+        org.junit.jupiter.api.Assertions.assertEquals(expected, finite, "θ[" + j + "] = " + bad);
+      }
+    }
   }
 
   /** ‖θ‖, ‖Δ‖², ‖Δ‖ and ‖Δ_⊥‖/‖θ‖ by the one-sum forms, updating θ (the pre-fusion code). */
