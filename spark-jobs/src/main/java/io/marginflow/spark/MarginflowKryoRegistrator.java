@@ -16,12 +16,14 @@ import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.spark.job.FileFingerprint;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.LineSplit;
+import io.marginflow.spark.job.ParquetIngest;
 import io.marginflow.spark.job.ParquetScan;
 import io.marginflow.spark.job.PartitionPlan;
-import io.marginflow.spark.job.RowChunk;
 import io.marginflow.spark.job.SplitScan;
 import io.marginflow.spark.job.WindowRows;
 import org.apache.spark.serializer.KryoRegistrator;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Registers every class marginflow ships through Spark with Kryo, so that jobs can run with {@code
@@ -68,6 +70,21 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     kryo.register(WindowRows.class, new WindowRowsSerializer());
     kryo.register(WindowRows[].class);
     kryo.register(ParquetScan.class, java);
+    kryo.register(ParquetIngest.unitClass(), java);
+    // Spark's Parquet schema inference ships the schema of files without Spark's footer schema (and
+    // Spark's own reads of numeric columns of any width); Spark registers only some of the types.
+    for (DataType t :
+        new DataType[] {
+          DataTypes.ByteType,
+          DataTypes.ShortType,
+          DataTypes.IntegerType,
+          DataTypes.LongType,
+          DataTypes.FloatType,
+          DataTypes.DoubleType,
+          DataTypes.createDecimalType()
+        }) {
+      kryo.register(t.getClass());
+    }
     // Spark's schema inference ships the StructType of Spark ML's Parquet files (a vector column);
     // spark-mllib is optional (only Parquet in Spark ML's layout needs it).
     try {
@@ -75,7 +92,6 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
     } catch (ClassNotFoundException absent) {
       // no Spark ML on the classpath: no vector columns to ship
     }
-    kryo.register(RowChunk.class, new RowChunkSerializer());
   }
 
   /** Kryo serializer of {@link FloatDenseBlock}. */
@@ -133,28 +149,6 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
       float[] v = in.readFloats(in.readInt(true));
       byte[] y = in.readBytes(in.readInt(true));
       return new FloatCsrBlock(rows, features, ptr, col, v, y, in.readLong());
-    }
-  }
-
-  /** Kryo serializer of rows in transit: first index, labels, then CSR arrays. */
-  static final class RowChunkSerializer extends Serializer<RowChunk> {
-    RowChunkSerializer() {
-      setImmutable(true);
-    }
-
-    @Override
-    public void write(Kryo kryo, Output out, RowChunk c) {
-      out.writeLong(c.first());
-      writeDoubles(out, c.labels());
-      writeInts(out, c.rowPtr());
-      writeInts(out, c.indices());
-      writeDoubles(out, c.values());
-    }
-
-    @Override
-    public RowChunk read(Kryo kryo, Input in, Class<RowChunk> type) {
-      return new RowChunk(
-          in.readLong(), readDoubles(in), readInts(in), readInts(in), readDoubles(in));
     }
   }
 

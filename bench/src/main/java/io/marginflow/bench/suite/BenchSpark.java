@@ -21,6 +21,12 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class BenchSpark {
 
+  /**
+   * System property with the executor heap of {@code local-cluster[...]} sessions (default 1g; the
+   * M of {@code local-cluster[N,C,M]} must leave room for it).
+   */
+  public static final String EXECUTOR_MEMORY_PROPERTY = "marginflow.bench.executor-memory";
+
   /** How long {@link #start} waits for local-cluster executors to register. */
   private static final long EXECUTOR_WAIT_MS = 120_000;
 
@@ -56,7 +62,7 @@ public final class BenchSpark {
               .collect(Collectors.joining(" "));
       conf.set("spark.executor.extraClassPath", absoluteClassPath())
           .set("spark.executor.extraJavaOptions", flags)
-          .set("spark.executor.memory", System.getProperty("bench.executorMemory", "1g"));
+          .set("spark.executor.memory", System.getProperty(EXECUTOR_MEMORY_PROPERTY, "1g"));
     }
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     int executors = executors(master);

@@ -24,6 +24,24 @@ public final class CpuClock {
     return Double.NaN;
   }
 
+  /**
+   * CPU seconds so far of this JVM plus, for a {@code local-cluster[N,…]} or cluster session with
+   * {@code executors} > 0, of every executor JVM (read inside them by {@link ExecutorProbe}): the
+   * whole cost of a phase when executors are separate processes. The probe's own tasks sleep and
+   * cost next to nothing, but take ≈ 0.1 s of wall time: read wall clocks outside this call.
+   */
+  public static double clusterSeconds(org.apache.spark.SparkContext sc, int executors) {
+    double total = seconds();
+    if (executors > 0) {
+      for (ExecutorProbe.Sample s : ExecutorProbe.probe(sc, executors)) {
+        if (!"driver".equals(s.executorId())) {
+          total += s.cpuSeconds();
+        }
+      }
+    }
+    return total;
+  }
+
   /** The median of {@code v} (the upper one for an even count). */
   public static double median(List<Double> v) {
     List<Double> s = new ArrayList<>(v);

@@ -37,7 +37,8 @@ import org.apache.spark.sql.SparkSession;
  * mlp:p-32-1}.
  *
  * <p>Usage: {@code EvalComparison DATA FEATURES MASTER PARTITIONS REPEATS [train flags...]}. For
- * {@code local-cluster[...]} the executor heap is {@code -Dbench.executorMemory} (default 1g).
+ * {@code local-cluster[...]} the executor heap is {@code -Dmarginflow.bench.executor-memory}
+ * (default 1g).
  */
 public final class EvalComparison {
 

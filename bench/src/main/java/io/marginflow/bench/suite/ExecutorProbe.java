@@ -37,6 +37,7 @@ public final class ExecutorProbe {
    * @param storageUsedBytes storage memory in use (cached blocks and broadcasts)
    * @param storageMaxBytes on-heap storage memory available
    * @param heapMaxBytes the JVM's maximum heap
+   * @param cpuSeconds the JVM's CPU seconds so far, all threads (NaN where unsupported)
    */
   public record Sample(
       String executorId,
@@ -46,7 +47,8 @@ public final class ExecutorProbe {
       long rssKb,
       long storageUsedBytes,
       long storageMaxBytes,
-      long heapMaxBytes) {
+      long heapMaxBytes,
+      double cpuSeconds) {
 
     /** Tab-separated, for the trip from executor to driver (Kryo cannot write records). */
     String encode() {
@@ -59,7 +61,8 @@ public final class ExecutorProbe {
           "" + rssKb,
           "" + storageUsedBytes,
           "" + storageMaxBytes,
-          "" + heapMaxBytes);
+          "" + heapMaxBytes,
+          "" + cpuSeconds);
     }
 
     static Sample decode(String line) {
@@ -72,7 +75,8 @@ public final class ExecutorProbe {
           Long.parseLong(f[4]),
           Long.parseLong(f[5]),
           Long.parseLong(f[6]),
-          Long.parseLong(f[7]));
+          Long.parseLong(f[7]),
+          Double.parseDouble(f[8]));
     }
   }
 
@@ -118,7 +122,8 @@ public final class ExecutorProbe {
         ProcStatus.rssKb(),
         env.memoryManager().onHeapStorageMemoryUsed(),
         env.memoryManager().maxOnHeapStorageMemory(),
-        Runtime.getRuntime().maxMemory());
+        Runtime.getRuntime().maxMemory(),
+        CpuClock.seconds());
   }
 
   /** Counts executors removed (lost, killed or failed) while it is registered. */

@@ -39,6 +39,7 @@ public final class IngestComparison {
     SparkSession spark =
         BenchSpark.start(master, new File(System.getProperty("java.io.tmpdir"), "mf-ingest"));
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int executors = BenchSpark.executors(master);
     int partitions = args.length > 4 ? Integer.parseInt(args[4]) : sc.defaultParallelism();
     HadoopConf conf = new HadoopConf(sc.hadoopConfiguration());
     List<String> files = InputFiles.expand(List.of(data), sc.hadoopConfiguration());
@@ -50,7 +51,7 @@ public final class IngestComparison {
     double ourBytes = 0;
     double theirBytes = 0;
     for (int r = 0; r < repeats; r++) {
-      double c0 = CpuClock.seconds();
+      double c0 = CpuClock.clusterSeconds(spark.sparkContext(), executors);
       long t0 = System.nanoTime();
       LineFormat scanFormat = new LineFormat("libsvm", 0, -1, 0);
       List<InputFile> scanned = SparkIngest.scan(sc, files, scanFormat, conf);
@@ -61,12 +62,12 @@ public final class IngestComparison {
               .persist(StorageLevel.MEMORY_AND_DISK());
       List<long[]> stats = blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
       ours.add((System.nanoTime() - t0) / 1e9);
-      ourCpu.add(CpuClock.seconds() - c0);
+      ourCpu.add(CpuClock.clusterSeconds(spark.sparkContext(), executors) - c0);
       rows = stats.stream().mapToLong(s -> s[0]).sum();
       ourBytes = (double) stats.stream().mapToLong(s -> s[1]).sum() / rows;
       blocks.unpersist(true);
 
-      c0 = CpuClock.seconds();
+      c0 = CpuClock.clusterSeconds(spark.sparkContext(), executors);
       t0 = System.nanoTime();
       Dataset<Row> df =
           spark
@@ -77,7 +78,7 @@ public final class IngestComparison {
               .persist(StorageLevel.MEMORY_AND_DISK());
       long n = df.count();
       theirs.add((System.nanoTime() - t0) / 1e9);
-      theirCpu.add(CpuClock.seconds() - c0);
+      theirCpu.add(CpuClock.clusterSeconds(spark.sparkContext(), executors) - c0);
       long cached = 0;
       for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
         cached += info.memSize() + info.diskSize();
@@ -109,7 +110,7 @@ public final class IngestComparison {
         ourBytes,
         theirBytes);
     System.out.printf(
-        "CPU seconds (this JVM, all threads): marginflow median %.2f (%s), Spark %s median %.2f"
+        "CPU seconds (this JVM and its executors' JVMs, all threads): marginflow median %.2f (%s), Spark %s median %.2f"
             + " (%s), CPU rate marginflow/Spark %.2f×%n",
         CpuClock.median(ourCpu),
         ourCpu,

@@ -21,12 +21,13 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * Ingestion of a Parquet directory, alternated in one JVM and one Spark session: marginflow's scan
- * (validate + fingerprint) and load (dense blocks cached {@code MEMORY_AND_DISK}, counted) against
- * Spark's own {@code parquet} source (persisted {@code MEMORY_AND_DISK}, counted). Prints seconds,
- * rows/s, and cached bytes per row of marginflow's double and float storage, Spark's cache and
- * minimal CSR in double (12 bytes per non-zero, 4 per row pointer, 8 per label).
+ * (validate + fingerprint) and load (dense or CSR blocks cached {@code MEMORY_AND_DISK}, counted)
+ * against Spark's own {@code parquet} source (persisted {@code MEMORY_AND_DISK}, counted). Prints
+ * seconds, rows/s, and cached bytes per row of marginflow's double and float storage, Spark's cache
+ * and minimal CSR in double (12 bytes per non-zero, 4 per row pointer, 8 per label).
  *
- * <p>Usage: {@code ParquetIngestComparison DIR [REPEATS] [MASTER] [PARTITIONS]}.
+ * <p>Usage: {@code ParquetIngestComparison DIR [REPEATS] [MASTER] [PARTITIONS] [BLOCKS]}, BLOCKS
+ * {@code dense} (default) or {@code sparse} (CSR blocks, for sparse data such as a9a).
  */
 public final class ParquetIngestComparison {
 
@@ -41,6 +42,7 @@ public final class ParquetIngestComparison {
         BenchSpark.start(master, new File(System.getProperty("java.io.tmpdir"), "mf-pq-ingest"));
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int partitions = args.length > 3 ? Integer.parseInt(args[3]) : sc.defaultParallelism();
+    boolean sparse = args.length > 4 && args[4].equals("sparse");
     HadoopConf conf = new HadoopConf(sc.hadoopConfiguration());
     List<String> files = InputFiles.expand(List.of(data), sc.hadoopConfiguration());
     List<Double> ours = new ArrayList<>();
@@ -59,7 +61,7 @@ public final class ParquetIngestComparison {
       int features = scanned.stream().mapToInt(InputFile::maxIndex).max().orElse(1);
       JavaRDD<RowBlock> blocks =
           ParquetIngest.load(
-                  spark, scanned, ParquetColumns.DEFAULT, features, partitions, 4096, false)
+                  spark, scanned, ParquetColumns.DEFAULT, features, partitions, 4096, sparse)
               .persist(StorageLevel.MEMORY_AND_DISK());
       List<long[]> stats = blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
       ours.add((System.nanoTime() - t0) / 1e9);

@@ -21,11 +21,12 @@ import org.apache.spark.storage.RDDInfo;
 
 /**
  * One scale measurement of a large LIBSVM data set, in one JVM and one Spark session: ingestion
- * into cached blocks (wall and CPU seconds, rows/s, cached bytes/row), peak RSS of this JVM (the
- * driver, and the executor in {@code local[*]} mode), full-data evaluation rows/s per core against
- * {@link LocalBackend}'s evaluation on one core (on the first {@code LOCAL_FILE}), and a training
- * run at n_b = 100 with log-spaced evaluations (wall time, per-step time: median of the whole run,
- * of its first and of its last thousand steps).
+ * into cached blocks (wall and CPU seconds — of the executors' JVMs too on a {@code local-cluster}
+ * master —, rows/s, cached bytes/row), peak RSS of this JVM (the driver, and the executor in {@code
+ * local[*]} mode) and of each executor JVM (with its cached bytes), full-data evaluation rows/s per
+ * core against {@link LocalBackend}'s evaluation on one core (on the first {@code LOCAL_FILE}), and
+ * a training run at n_b = 100 with log-spaced evaluations (wall time, per-step time: median of the
+ * whole run, of its first and of its last thousand steps).
  *
  * <p>Usage: {@code ScaleRun DATA FEATURES MASTER PARTITIONS STEPS LOCAL_FILE [train flags...]}.
  */
@@ -65,12 +66,13 @@ public final class ScaleRun {
     SparkSession spark =
         BenchSpark.start(master, new File(System.getProperty("java.io.tmpdir"), "mf-scale"));
     int cores = spark.sparkContext().defaultParallelism();
+    int executors = BenchSpark.executors(master);
 
-    double c0 = CpuClock.seconds();
+    double c0 = CpuClock.clusterSeconds(spark.sparkContext(), executors);
     long t0 = System.nanoTime();
     try (PreparedRun run = new PreparedRun(spark, argv)) {
       double ingest = (System.nanoTime() - t0) / 1e9;
-      double ingestCpu = CpuClock.seconds() - c0;
+      double ingestCpu = CpuClock.clusterSeconds(spark.sparkContext(), executors) - c0;
       long rows = run.rows();
       long cached = run.data().cachedBytes();
       long stored = 0;
@@ -78,6 +80,7 @@ public final class ScaleRun {
         stored += info.memSize() + info.diskSize();
       }
       long rssAfterIngest = ProcStatus.peakRssKb();
+      String executorsAfterIngest = executorMemory(spark, executors);
       double[] evals = run.evaluationSeconds(3);
       double eval = median(evals);
       double localRate =
@@ -135,8 +138,38 @@ public final class ScaleRun {
           evalCount,
           perStepMs,
           run.choice());
+      if (executors > 0) {
+        System.out.printf(
+            "executors after ingestion: %s%nexecutors at the end: %s%n",
+            executorsAfterIngest, executorMemory(spark, executors));
+      }
     }
     spark.stop();
+  }
+
+  /**
+   * Each executor's peak RSS (VmHWM), current RSS and storage memory in use, against the cached
+   * bytes it holds: "" for local masters, where this JVM is the executor.
+   */
+  private static String executorMemory(SparkSession spark, int executors) {
+    if (executors == 0) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder();
+    for (ExecutorProbe.Sample e : ExecutorProbe.probe(spark.sparkContext(), executors)) {
+      out.append(
+          String.format(
+              "[executor %s: peak RSS %,d MB, RSS %,d MB, storage used %,d MB of %,d MB, heap max"
+                  + " %,d MB, peak RSS / storage used %.2f] ",
+              e.executorId(),
+              e.peakRssKb() / 1024,
+              e.rssKb() / 1024,
+              e.storageUsedBytes() >> 20,
+              e.storageMaxBytes() >> 20,
+              e.heapMaxBytes() >> 20,
+              e.peakRssKb() * 1024.0 / e.storageUsedBytes()));
+    }
+    return out.toString().trim();
   }
 
   /** LocalBackend's full-data evaluation rate at θ₀ on one core over {@code file} (median of 3). */

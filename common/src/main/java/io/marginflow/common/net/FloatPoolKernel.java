@@ -16,9 +16,18 @@ final class FloatPoolKernel {
   private final Activation.Kind kind;
   private final float slope;
   private final float[] derivativeByClass;
+  private final FloatMaxPool2 maxPool2;
+  private final int[] maxPoolScratch;
 
   FloatPoolKernel(PoolLayer layer) {
+    this(layer, FloatMaxPool2.get());
+  }
+
+  /** A kernel whose 2×2 stride-2 ReLU max pool runs on {@code maxPool2} (tests pick one). */
+  FloatPoolKernel(PoolLayer layer, FloatMaxPool2 maxPool2) {
     this.layer = layer;
+    this.maxPool2 = maxPool2;
+    this.maxPoolScratch = new int[maxPool2.scratchSize()];
     this.kind = layer.inputActivation == null ? null : layer.inputActivation.kind();
     this.slope = layer.inputActivation == null ? 1f : (float) layer.inputActivation.slope();
     double[] table = layer.derivativeByClass;
@@ -72,7 +81,23 @@ final class FloatPoolKernel {
       for (int oh = 0; oh < layer.outH; oh++) {
         int o = (c * layer.outH + oh) * layer.outW;
         int rowFirst = chan + oh * layer.stride * inW;
-        maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, derivativeAt);
+        int done =
+            layer.stride == 2
+                ? maxPool2.row(
+                    x,
+                    xRow + rowFirst,
+                    xRow,
+                    inW,
+                    layer.outW,
+                    z,
+                    zRow + o,
+                    argmax,
+                    aRow + o,
+                    derivativeAt,
+                    derivativeByClass,
+                    maxPoolScratch)
+                : 0;
+        maxRow2Relu(x, xRow, rowFirst, done, z, zRow + o, argmax, aRow + o, derivativeAt);
       }
     }
   }
@@ -81,12 +106,13 @@ final class FloatPoolKernel {
    * One output row of 2×2 windows on ReLU(x), compared as the int bits of max(x, 0) (for floats ≥
    * +0 the bit order is the value order; a NaN with the sign bit clear wins its window); also
    * σ'(pre) at the arg-max when {@code derivativeAt != null}. Positions are relative to the image
-   * at xRow.
+   * at xRow. Starts at window {@code from} (the ones before are done by {@link #maxPool2}).
    */
   private void maxRow2Relu(
       float[] x,
       int xRow,
       int rowFirst,
+      int from,
       float[] z,
       int zo,
       int[] argmax,
@@ -95,7 +121,7 @@ final class FloatPoolKernel {
     int inW = layer.inW;
     int stride = layer.stride;
     int right = inW + 1;
-    for (int ow = 0; ow < layer.outW; ow++) {
+    for (int ow = from; ow < layer.outW; ow++) {
       int p = rowFirst + ow * stride;
       int v0 = reluBits(x[xRow + p]);
       int v1 = reluBits(x[xRow + p + 1]);

@@ -206,7 +206,7 @@ public final class TrainingLoop {
     double[] theta = s.theta();
     double logGamma = rule.logStepSize(s.rule());
     ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, logGamma, network.degree());
-    if (!allFinite(theta)) {
+    if (!r.thetaFinite()) {
       throw new NonFiniteException(
           "step "
               + k

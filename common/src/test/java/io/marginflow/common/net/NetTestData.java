@@ -57,9 +57,11 @@ final class NetTestData {
   }
 
   /**
-   * Bytes this thread allocates while running {@code body} {@code calls} times, measured on a
-   * second round after a first that warms up (workspace growth, JIT); −1 when the JVM has no
-   * per-thread allocation counter.
+   * Bytes this thread allocates while running {@code body} {@code calls} times, after a first round
+   * that warms up (workspace growth, JIT): the least over up to {@link #MEASURED_ROUNDS} further
+   * rounds, stopping at the first that allocates nothing — Vector API kernels allocate until C2 has
+   * compiled them, which on a loaded machine can take more than one round, while a real per-call
+   * allocation shows in every round. −1 when the JVM has no per-thread allocation counter.
    */
   static long allocatedAfterWarmUp(int calls, java.util.function.IntConsumer body) {
     java.lang.management.ThreadMXBean bean =
@@ -69,16 +71,20 @@ final class NetTestData {
       return -1;
     }
     long tid = Thread.currentThread().getId();
-    long allocated = 0;
-    for (int round = 0; round < 2; round++) {
+    long allocated = Long.MAX_VALUE;
+    for (int round = 0; round <= MEASURED_ROUNDS && allocated > 0; round++) {
       long before = mx.getThreadAllocatedBytes(tid);
       for (int i = 0; i < calls; i++) {
         body.accept(i);
       }
-      allocated = mx.getThreadAllocatedBytes(tid) - before;
+      long bytes = mx.getThreadAllocatedBytes(tid) - before;
+      allocated = round == 0 ? Long.MAX_VALUE : Math.min(allocated, bytes);
     }
     return allocated;
   }
+
+  /** Rounds {@link #allocatedAfterWarmUp} measures at most after its warm-up round. */
+  static final int MEASURED_ROUNDS = 5;
 
   /** Row r of a dense block as its own array. */
   static double[] row(DenseBlock block, int r) {

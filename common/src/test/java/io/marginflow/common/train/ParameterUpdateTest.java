@@ -73,6 +73,98 @@ class ParameterUpdateTest {
     }
   }
 
+  @Test
+  void fusedPassesGiveTheBitsOfTheOneSumForms() {
+    // apply() sums ‖θ‖², ‖G‖², ⟨G,θ⟩ and ‖G − cθ‖² in two fused passes; each sum must keep the
+    // order of its one-sum form (Norms.perpendicularNorm), so θ and every measurement are the
+    // same bits as the unfused update — the metrics of earlier runs stay reproducible.
+    Dataset data = TrainFixtures.teacher(13, 400, 12, 64);
+    for (String spec : new String[] {"mlp:12-32-1", "mlp:12-8-8-1/act=leaky:0.1"}) {
+      Network net = Network.parse(spec);
+      for (Loss loss : new Loss[] {Loss.parse("exp"), Loss.parse("logistic")}) {
+        MinibatchSampler sampler =
+            MinibatchSampler.create(SamplerConfig.parse("iid", 60), data.rows(), 5);
+        PartitionContext ctx = new PartitionContext(net, loss, sampler);
+        double[] theta = Initializer.initialize(net, "he", 17);
+        for (int k = 0; k < 6; k++) {
+          BatchGradient sum = ctx.batchSum(data.blocks(), k, theta);
+          double logGamma = Math.log(0.3 + k);
+          double[] expected = theta.clone();
+          double[] want = unfused(expected, sum, logGamma, net.degree());
+          ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, logGamma, net.degree());
+          double[] got = {r.normBefore(), r.radialStepTerm(), r.stepNorm(), r.tangentialStep()};
+          String where = spec + " " + loss + " step " + k;
+          for (int i = 0; i < want.length; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(
+                Double.doubleToLongBits(want[i]),
+                Double.doubleToLongBits(got[i]),
+                where + " #" + i);
+          }
+          org.junit.jupiter.api.Assertions.assertArrayEquals(expected, theta, where + ": θ");
+          org.junit.jupiter.api.Assertions.assertEquals(
+              java.util.Arrays.stream(expected).allMatch(Double::isFinite),
+              r.thetaFinite(),
+              where + ": θ finite");
+        }
+      }
+    }
+    double[] zero = new double[Network.parse("mlp:12-32-1").parameterCount()];
+    BatchGradient sum =
+        new PartitionContext(
+                Network.parse("mlp:12-32-1"),
+                Loss.parse("exp"),
+                MinibatchSampler.create(SamplerConfig.parse("iid", 60), data.rows(), 5))
+            .batchSum(data.blocks(), 0, zero);
+    ParameterUpdate.Result r = ParameterUpdate.apply(zero, sum, 0.0, 2);
+    org.junit.jupiter.api.Assertions.assertTrue(
+        Double.isNaN(r.tangentialStep()), "θ = 0: no direction, tangential step NaN");
+  }
+
+  @Test
+  void thetaFiniteReportsExactlyAnUpdateThatLeftNaNOrInfinity() {
+    Dataset data = TrainFixtures.teacher(3, 200, 6, 64);
+    Network net = Network.parse("mlp:6-7-1");
+    PartitionContext ctx =
+        new PartitionContext(
+            net,
+            Loss.parse("logistic"),
+            MinibatchSampler.create(SamplerConfig.parse("iid", 50), data.rows(), 2));
+    double[] theta = Initializer.initialize(net, "he", 4);
+    BatchGradient sum = ctx.batchSum(data.blocks(), 0, theta);
+    // log γ = 800: γ·G overflows to ±∞ in some entries (and only there, not in the sums' order)
+    double[] overflow = theta.clone();
+    org.junit.jupiter.api.Assertions.assertFalse(
+        ParameterUpdate.apply(overflow, sum, 800.0, net.degree()).thetaFinite(), "γ = e^800");
+    org.junit.jupiter.api.Assertions.assertTrue(
+        java.util.Arrays.stream(overflow).anyMatch(v -> !Double.isFinite(v)), "θ did overflow");
+    for (int j : new int[] {0, theta.length / 2, theta.length - 1}) {
+      for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, -Double.MAX_VALUE}) {
+        double[] t = theta.clone();
+        t[j] = bad;
+        boolean finite = ParameterUpdate.apply(t, sum, Math.log(0.1), net.degree()).thetaFinite();
+        boolean expected = java.util.Arrays.stream(t).allMatch(Double::isFinite);
+        org.junit.jupiter.api.Assertions.assertEquals(expected, finite, "θ[" + j + "] = " + bad);
+      }
+    }
+  }
+
+  /** ‖θ‖, ‖Δ‖², ‖Δ‖ and ‖Δ_⊥‖/‖θ‖ by the one-sum forms, updating θ (the pre-fusion code). */
+  private static double[] unfused(double[] theta, BatchGradient sum, double logGamma, int l) {
+    double scale = Math.exp(logGamma + sum.logFrame() - Math.log(sum.count()));
+    double[] g = sum.gradient();
+    double norm = Norms.l2(theta);
+    double gSq = 0;
+    for (double x : g) {
+      gSq += x * x;
+    }
+    double stepSq = scale * scale * gSq;
+    double tangential = norm > 0 ? scale * Norms.perpendicularNorm(g, theta) : Double.NaN;
+    for (int j = 0; j < theta.length; j++) {
+      theta[j] += scale * g[j];
+    }
+    return new double[] {norm, stepSq, Math.sqrt(stepSq), tangential / norm};
+  }
+
   private static double sq(double[] v) {
     double s = 0;
     for (double x : v) {

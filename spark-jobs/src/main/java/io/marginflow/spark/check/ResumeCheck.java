@@ -82,7 +82,7 @@ public final class ResumeCheck {
     Settings recorded = Settings.defaults();
     for (Map.Entry<String, Object> e : m.config().entrySet()) {
       var key = ConfigKey.byName(e.getKey());
-      if (key.isPresent()) {
+      if (key.isPresent() && e.getValue() != null) { // null: not set, the default holds
         recorded = recorded.with(key.get(), String.valueOf(e.getValue()));
       }
     }

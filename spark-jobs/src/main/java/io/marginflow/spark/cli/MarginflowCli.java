@@ -10,6 +10,7 @@ import io.marginflow.spark.job.DataScanner;
 import io.marginflow.spark.job.TrainJob;
 import io.marginflow.spark.store.Checkpoint;
 import io.marginflow.spark.store.RunStore;
+import io.marginflow.spark.sweep.SweepSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -50,7 +51,10 @@ public final class MarginflowCli {
     try {
       return switch (args[0]) {
         case "train" -> train(rest, out, err, false);
-        case "check" -> train(rest, out, err, true);
+        case "check" ->
+            SweepSpec.isSweep(rest)
+                ? SweepCommand.run(dryRun(rest), out)
+                : train(rest, out, err, true);
         case "sweep" -> SweepCommand.run(rest, out);
         case "weights" -> weights(rest, out);
         case "report" -> ReportCommand.run(rest, out);
@@ -75,7 +79,7 @@ public final class MarginflowCli {
   static String usage() {
     return """
         usage: marginflow train [--config FILE.yaml] [--key value ...] [--dry-run]   (train --help)
-               marginflow check [--config FILE.yaml] [--key value ...]    (validate, print the plan)
+               marginflow check [--config FILE.yaml] [--key value ...]    (validate, print the plan; a sweep file: every run)
                marginflow sweep [--config FILE.yaml] --grid KEY=V1,V2 --seeds 1-5 --out ROOT \
                                 [--parallel N]                  (marginflow sweep --help)
                marginflow sweep --resume ROOT/SWEEP_ID
@@ -105,6 +109,15 @@ public final class MarginflowCli {
         + "                the manifest without reading them again (default: scan them and\n"
         + "                compare their SHA-256 too)\n\n"
         + "flags (also config-file keys):\n";
+  }
+
+  /** {@code args} with {@code --dry-run} added (once). */
+  private static String[] dryRun(String[] args) {
+    List<String> a = new ArrayList<>(Arrays.asList(args));
+    if (!a.contains(SweepCommand.DRY_RUN)) {
+      a.add(SweepCommand.DRY_RUN);
+    }
+    return a.toArray(String[]::new);
   }
 
   static int train(String[] args, PrintStream out, PrintStream err, boolean checkOnly)

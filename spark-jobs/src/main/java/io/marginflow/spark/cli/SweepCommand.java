@@ -5,6 +5,7 @@ import io.marginflow.common.config.ConfigKey;
 import io.marginflow.common.format.SweepManifest;
 import io.marginflow.spark.job.InputFiles;
 import io.marginflow.spark.store.SweepStore;
+import io.marginflow.spark.sweep.SweepDryRun;
 import io.marginflow.spark.sweep.SweepProgress;
 import io.marginflow.spark.sweep.SweepRunner;
 import io.marginflow.spark.sweep.SweepSpec;
@@ -12,6 +13,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
@@ -25,11 +29,16 @@ final class SweepCommand {
   static final String USAGE =
       """
       usage: marginflow sweep [--config FILE.yaml] [--grid KEY=V1,V2,… ...] [--seeds 1-5]
-                              [--out ROOT] [--parallel N] [--name ID] [--key value ...]
+                              [--out ROOT] [--parallel N] [--name ID] [--key value ...] [--dry-run]
              marginflow sweep --resume ROOT/SWEEP_ID [--parallel N] [--master URL]
       The YAML file may hold grid: (key: [values]), seeds: (1-5 or a list), parallel:, name: and
       out: (the sweep root) next to the run keys; flags override it. Runs go to
-      ROOT/SWEEP_ID/RUN_ID; ROOT/SWEEP_ID/sweep.json lists them with their status.""";
+      ROOT/SWEEP_ID/RUN_ID; ROOT/SWEEP_ID/sweep.json lists them with their status.
+      --dry-run (or marginflow check with the same arguments) prints the runs and checks each one's
+      config, data and output directory as marginflow check does, and writes nothing.""";
+
+  /** Checks the sweep and prints its runs without starting it. */
+  static final String DRY_RUN = "--dry-run";
 
   private SweepCommand() {}
 
@@ -40,8 +49,15 @@ final class SweepCommand {
         return 0;
       }
     }
-    SweepProgress progress = new SweepProgress(out);
     Configuration conf = new Configuration();
+    List<String> rest = new ArrayList<>(Arrays.asList(args));
+    if (rest.remove(DRY_RUN)) {
+      if (resumeDir(args) != null) {
+        throw new ConfigException("sweep: --dry-run checks a new sweep, not --resume\n" + USAGE);
+      }
+      return SweepDryRun.check(SweepSpec.parse(rest.toArray(String[]::new)), conf, out) ? 0 : 2;
+    }
+    SweepProgress progress = new SweepProgress(out);
     SweepStore store;
     SweepManifest m;
     String master;

@@ -64,7 +64,8 @@ public final class FileFingerprint {
     return assemble(files.size(), chunks, digests);
   }
 
-  private static List<Chunk> chunks(List<String> files, HadoopConf conf, long chunkBytes)
+  /** The chunks of {@code files} to hash, in file and byte order. */
+  static List<Chunk> chunks(List<String> files, HadoopConf conf, long chunkBytes)
       throws IOException {
     List<Chunk> chunks = new ArrayList<>();
     for (int f = 0; f < files.size(); f++) {
@@ -79,7 +80,8 @@ public final class FileFingerprint {
     return chunks;
   }
 
-  private static List<String> assemble(int files, List<Chunk> chunks, List<byte[]> digests) {
+  /** Each file's hex fingerprint from the digests of {@link #chunks}, in the same order. */
+  static List<String> assemble(int files, List<Chunk> chunks, List<byte[]> digests) {
     List<String> out = new ArrayList<>();
     int i = 0;
     for (int f = 0; f < files; f++) {
@@ -107,7 +109,8 @@ public final class FileFingerprint {
     return sha.digest();
   }
 
-  private static byte[] digest(Chunk c, HadoopConf conf) throws IOException {
+  /** The SHA-256 of one chunk's bytes. */
+  static byte[] digest(Chunk c, HadoopConf conf) throws IOException {
     Path path = new Path(c.uri());
     FileSystem fs = path.getFileSystem(conf.get());
     MessageDigest sha = sha256();

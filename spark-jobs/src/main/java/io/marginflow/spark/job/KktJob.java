@@ -13,6 +13,7 @@ import io.marginflow.common.net.NetworkSpec;
 import io.marginflow.common.stats.MarginSummary;
 import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.common.train.LocalTrainer;
+import io.marginflow.spark.check.ResumeCheck;
 import io.marginflow.spark.store.Checkpoint;
 import io.marginflow.spark.store.RunStore;
 import java.io.FileNotFoundException;
@@ -21,7 +22,6 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -153,13 +153,11 @@ public final class KktJob {
 
   /** The run's config from its manifest (data and model keys; not out, resume or master). */
   static TrainConfig configOf(Manifest manifest) {
-    Settings s = Settings.defaults();
-    for (Map.Entry<String, Object> kv : manifest.config().entrySet()) {
-      var key = ConfigKey.byName(kv.getKey());
-      if (key.isPresent() && !NOT_REPLAYED.contains(key.get()) && kv.getValue() != null) {
-        s = s.with(key.get(), String.valueOf(kv.getValue()));
-      }
+    Settings recorded = ResumeCheck.recorded(manifest);
+    Settings defaults = Settings.defaults();
+    for (ConfigKey k : NOT_REPLAYED) {
+      recorded = recorded.with(k, defaults.text(k));
     }
-    return TrainConfig.from(s);
+    return TrainConfig.from(recorded);
   }
 }

@@ -1,74 +1,102 @@
 package io.marginflow.spark.job;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.LabelConventionCheck;
 import io.marginflow.common.io.ParsedRow;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
-import scala.Tuple2;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
- * Reads Parquet input through Spark's Parquet source: Spark ML's layout (a numeric label and a
- * vector column) or numeric columns ({@link ParquetLayout}). The files are the part files of the
- * input in name order ({@link InputFiles#expand}); row r of file f gets the global index (rows of
- * the files before f) + r, with r from Spark's {@code _metadata.row_index}, so the same rows in the
- * same order give the same blocks, hence the same bits, as the LIBSVM file they came from.
+ * Reads Parquet input with Spark's vectorized Parquet reader ({@link ParquetBatchReader}): Spark
+ * ML's layout (a numeric label and a vector column) or numeric columns ({@link ParquetLayout}). The
+ * files are the part files of the input in name order ({@link InputFiles#expand}); their rows are
+ * numbered in (file, row group, row) order, so the same rows in the same order give the same
+ * blocks, hence the same bits, as the LIBSVM file they came from.
  *
- * <p>The scan pass resolves each file's layout on the driver (missing or non-numeric column: an
- * error naming the file) and validates every row in parallel (null, NaN or infinite value, bad
- * label: an error naming the file, the 1-based row and the column), before anything is written; the
- * files are fingerprinted like any input ({@link FileFingerprint}). The load pass sends each row to
- * the partition of its global index ({@link RangeIndexPartitioner}), sorts by index and stacks the
- * rows into blocks exactly as {@link SparkIngest}'s load pass does.
+ * <p>On the driver, each file's footer gives its schema and row groups ({@link ParquetFileMeta});
+ * the layout is resolved per file (a missing or non-numeric column: an error naming the file). The
+ * scan pass reads every row group in parallel, column batch by column batch, and validates every
+ * row (null, NaN or infinite value, bad label: an error naming the file, the 1-based row and the
+ * column) before anything is written; the files are fingerprinted like any input ({@link
+ * FileFingerprint}, its chunks hashed by tasks of the same job). The load pass gives partition p
+ * the global rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) as {@link SparkIngest}'s does ({@link PartitionPlan}, a
+ * row group standing for a split): its task reads the row groups that hold them, skips the rows
+ * before its range and streams its rows, in index order, into blocks. No shuffle and no row object
+ * per row.
  */
 public final class ParquetIngest {
 
   private ParquetIngest() {}
+
+  /** One row group to scan: file index, row group index, byte range, rows before it, its rows. */
+  record Unit(String uri, int file, int group, long start, long length, long rowBase, long rows)
+      implements Serializable {}
+
+  /** The class of the scan tasks (for Kryo registration). */
+  public static Class<?> unitClass() {
+    return Unit.class;
+  }
 
   /** The scan pass on the session's executors: one {@link InputFile} per part file, in order. */
   public static List<InputFile> scan(
       SparkSession spark, List<String> files, ParquetColumns cols, HadoopConf conf)
       throws IOException {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Resolved resolved = resolve(spark, files, cols);
-    ParquetLayout layout = resolved.layout();
-    ParquetRowDecoder decoder = new ParquetRowDecoder(layout);
-    List<String> names = List.copyOf(files);
-    sc.setJobDescription("marginflow: scan " + files.size() + " parquet files");
-    List<ParquetScan> parts;
+    Resolved resolved = resolve(spark, files, cols, conf.get());
+    List<Unit> units = new ArrayList<>();
+    for (int f = 0; f < files.size(); f++) {
+      long base = 0;
+      List<ParquetFileMeta.RowGroup> groups = resolved.metas().get(f).groups();
+      for (int g = 0; g < groups.size(); g++) {
+        ParquetFileMeta.RowGroup rg = groups.get(g);
+        units.add(new Unit(files.get(f), f, g, rg.start(), rg.length(), base, rg.rows()));
+        base += rg.rows();
+      }
+    }
+    List<ParquetBatchDecoder> decoders = resolved.decoders();
+    HadoopConf readConf = readerConf(spark, conf);
+    // One job: the row groups to scan and the fingerprint chunks to hash, as tasks side by side.
+    List<FileFingerprint.Chunk> chunks =
+        FileFingerprint.chunks(files, conf, FileFingerprint.CHUNK_BYTES);
+    List<Object> tasks = new ArrayList<>(units);
+    tasks.addAll(chunks);
+    sc.setJobDescription("marginflow: scan and fingerprint " + files.size() + " parquet files");
+    List<Object> results;
     try {
-      parts =
-          frame(spark, files, resolved)
-              .queryExecution()
-              .toRdd()
-              .toJavaRDD()
-              .mapPartitions(it -> scanPartition(it, decoder, names))
+      results =
+          sc.parallelize(tasks, tasks.size())
+              .map(
+                  t ->
+                      t instanceof Unit u
+                          ? (Object) scanGroup(u, decoders.get(u.file()), readConf)
+                          : FileFingerprint.digest((FileFingerprint.Chunk) t, conf))
               .collect();
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw SparkIngest.unwrap(e);
     }
     ParquetScan[] perFile = new ParquetScan[files.size()];
-    for (ParquetScan s : parts) {
-      perFile[s.file()] = perFile[s.file()] == null ? s : perFile[s.file()].merge(s);
+    List<byte[]> chunkDigests = new ArrayList<>();
+    for (Object r : results) {
+      if (r instanceof ParquetScan s) {
+        perFile[s.file()] = perFile[s.file()] == null ? s : perFile[s.file()].merge(s);
+      } else {
+        chunkDigests.add((byte[]) r);
+      }
     }
-    List<String> digests = FileFingerprint.of(sc, files, conf);
+    List<String> digests = FileFingerprint.assemble(files.size(), chunks, chunkDigests);
+    ParquetLayout layout = resolved.layout();
     List<InputFile> out = new ArrayList<>();
     long total = 0;
     for (int f = 0; f < files.size(); f++) {
@@ -92,11 +120,26 @@ public final class ParquetIngest {
               s.positives(),
               width,
               s.nonZeros(),
-              List.of()));
+              splits(f, resolved.metas().get(f))));
       total += s.rows();
     }
     if (total == 0) {
       throw new DataFormatException(String.join(",", files), 0, "no data rows");
+    }
+    return out;
+  }
+
+  /** The row groups of file {@code f} as splits of one row per line (for {@link PartitionPlan}). */
+  private static List<InputFile.Split> splits(int f, ParquetFileMeta meta) {
+    List<InputFile.Split> out = new ArrayList<>();
+    List<ParquetFileMeta.RowGroup> groups = meta.groups();
+    for (int g = 0; g < groups.size(); g++) {
+      ParquetFileMeta.RowGroup rg = groups.get(g);
+      out.add(
+          new InputFile.Split(
+              new LineSplit(meta.uri(), f, g, rg.start(), rg.length(), true),
+              rg.rows(),
+              rg.rows()));
     }
     return out;
   }
@@ -125,7 +168,10 @@ public final class ParquetIngest {
     }
   }
 
-  /** The load pass: blocks of P partitions with contiguous global row ranges, in index order. */
+  /**
+   * The load pass: blocks of P partitions with contiguous global row ranges, in index order, from
+   * the files of the scan pass (whose splits are their row groups).
+   */
   public static JavaRDD<RowBlock> load(
       SparkSession spark,
       List<InputFile> files,
@@ -134,38 +180,37 @@ public final class ParquetIngest {
       int partitions,
       int blockRows,
       boolean sparse) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<String> uris = files.stream().map(InputFile::uri).toList();
-    Resolved resolved = resolve(spark, uris, cols);
-    ParquetRowDecoder decoder = new ParquetRowDecoder(resolved.layout());
-    long[] offsets = new long[files.size()];
-    long n = 0;
-    for (int f = 0; f < files.size(); f++) {
-      offsets[f] = n;
-      n += files.get(f).rows();
+    Configuration hadoop = sc.hadoopConfiguration();
+    Resolved resolved;
+    try {
+      resolved = resolve(spark, uris, cols, hadoop);
+    } catch (IOException e) {
+      throw new IllegalStateException("reading the parquet footers again: " + e.getMessage(), e);
     }
-    RangeIndexPartitioner target = new RangeIndexPartitioner(n, partitions);
-    return frame(spark, uris, resolved)
-        .queryExecution()
-        .toRdd()
-        .toJavaRDD()
-        .mapPartitionsToPair(it -> indexed(it, decoder, uris, offsets, target))
-        .repartitionAndSortWithinPartitions(target)
-        .mapPartitions(it -> blocks(it, features, sparse, blockRows));
+    List<ParquetBatchDecoder> decoders = resolved.decoders();
+    HadoopConf readConf = readerConf(spark, new HadoopConf(hadoop));
+    List<PartitionPlan> plans = PartitionPlan.of(files, partitions);
+    return sc.parallelize(plans, partitions)
+        .flatMap(
+            plan -> readBlocks(plan, decoders, readConf, features, sparse, blockRows).iterator());
   }
 
-  /** The layout of every file (they must agree); errors name the file. */
-  static ParquetLayout layout(SparkSession spark, List<String> files, ParquetColumns cols) {
-    return resolve(spark, files, cols).layout();
-  }
+  /** The files' layout, footers and decoders (one per file: column types may differ). */
+  private record Resolved(
+      ParquetLayout layout, List<ParquetFileMeta> metas, List<ParquetBatchDecoder> decoders) {}
 
-  /** The files' layout and each file's schema (read once: Spark runs a job per schema). */
-  private record Resolved(ParquetLayout layout, List<StructType> schemas) {}
-
-  private static Resolved resolve(SparkSession spark, List<String> files, ParquetColumns cols) {
+  private static Resolved resolve(
+      SparkSession spark, List<String> files, ParquetColumns cols, Configuration conf)
+      throws IOException {
     ParquetLayout first = null;
-    List<StructType> schemas = new ArrayList<>();
+    List<ParquetFileMeta> metas = new ArrayList<>();
+    List<ParquetBatchDecoder> decoders = new ArrayList<>();
     for (String f : files) {
-      StructType schema = spark.read().parquet(f).schema();
+      ParquetFileMeta meta = ParquetFileMeta.read(f, conf);
+      // Files not written by Spark carry no Spark schema: Spark's source converts theirs.
+      StructType schema = meta.schema() != null ? meta.schema() : spark.read().parquet(f).schema();
       ParquetLayout l = ParquetLayout.of(schema, cols, f);
       if (first == null) {
         first = l;
@@ -180,167 +225,156 @@ public final class ParquetIngest {
                 + " vs "
                 + first.describe());
       }
-      schemas.add(schema);
+      metas.add(meta);
+      decoders.add(new ParquetBatchDecoder(l, schema));
     }
     if (first == null) {
       throw new IllegalArgumentException("data: no parquet files");
     }
-    return new Resolved(first, schemas);
+    return new Resolved(first, metas, decoders);
   }
 
-  /** One frame over all files: file index, row index in the file, label, features. */
-  private static Dataset<Row> frame(SparkSession spark, List<String> files, Resolved resolved) {
-    ParquetLayout layout = resolved.layout();
-    Dataset<Row> all = null;
-    for (int f = 0; f < files.size(); f++) {
-      List<Column> cols = new ArrayList<>();
-      cols.add(lit(f).as("file"));
-      cols.add(col("_metadata.row_index").as("row_index"));
-      cols.add(col(layout.label()).cast("double").as("label"));
-      if (layout.isVector()) {
-        cols.add(col(layout.vector()));
-      } else {
-        for (String c : layout.columns()) {
-          cols.add(col(c).cast("double"));
-        }
-      }
-      Dataset<Row> one =
-          spark
-              .read()
-              .schema(resolved.schemas().get(f))
-              .parquet(files.get(f))
-              .select(cols.toArray(Column[]::new));
-      all = all == null ? one : all.union(one);
-    }
-    return all;
+  private static HadoopConf readerConf(SparkSession spark, HadoopConf conf) {
+    return new HadoopConf(ParquetBatchReader.configure(spark, conf.get()));
   }
 
-  private static Iterator<ParquetScan> scanPartition(
-      Iterator<InternalRow> it, ParquetRowDecoder decoder, List<String> files) {
+  private static ParquetScan scanGroup(Unit u, ParquetBatchDecoder decoder, HadoopConf conf)
+      throws IOException {
     ParsedRow row = new ParsedRow();
-    int file = -1;
     long rows = 0;
     long positives = 0;
     long nnz = 0;
     int maxIndex = 0;
     long firstZero = 0;
     long firstMinusOne = 0;
-    while (it.hasNext()) {
-      InternalRow r = it.next();
-      file = r.getInt(0);
-      long number = ParquetRowDecoder.rowNumber(r);
-      try {
-        decoder.decode(r, files.get(file), row);
-      } catch (DataFormatException e) {
-        return List.of(
-                new ParquetScan(
-                    file,
-                    rows,
-                    positives,
-                    nnz,
-                    maxIndex,
-                    firstZero,
-                    firstMinusOne,
-                    number,
-                    e.detail()))
-            .iterator();
-      }
-      rows++;
-      nnz += row.nnz();
-      maxIndex = Math.max(maxIndex, row.maxIndex() + 1);
-      if (row.label() > 0) {
-        positives++;
-      } else if (row.zeroLabelToken()) {
-        firstZero = firstZero == 0 ? number : Math.min(firstZero, number);
-      } else {
-        firstMinusOne = firstMinusOne == 0 ? number : Math.min(firstMinusOne, number);
-      }
-      maxIndex = Math.max(maxIndex, decoder.storedWidth(r));
-    }
-    if (file < 0) {
-      return List.<ParquetScan>of().iterator();
-    }
-    return List.of(
-            new ParquetScan(
-                file, rows, positives, nnz, maxIndex, firstZero, firstMinusOne, 0, null))
-        .iterator();
-  }
-
-  /** Rows per shuffled chunk (a few MiB at most for dense rows of a few hundred features). */
-  static final int CHUNK_ROWS = 2048;
-
-  /**
-   * The rows of one Spark partition as chunks of consecutive global indices, each within one target
-   * partition, keyed by its first index.
-   */
-  private static Iterator<Tuple2<Long, RowChunk>> indexed(
-      Iterator<InternalRow> it,
-      ParquetRowDecoder decoder,
-      List<String> files,
-      long[] offsets,
-      RangeIndexPartitioner target) {
-    ParsedRow row = new ParsedRow();
-    RowChunk.Builder chunk = new RowChunk.Builder(CHUNK_ROWS);
-    List<Tuple2<Long, RowChunk>> ready = new ArrayList<>();
-    return new Iterator<>() {
-      private int part = -1;
-
-      @Override
-      public boolean hasNext() {
-        fill();
-        return !ready.isEmpty();
-      }
-
-      @Override
-      public Tuple2<Long, RowChunk> next() {
-        fill();
-        if (ready.isEmpty()) {
-          throw new java.util.NoSuchElementException();
-        }
-        return ready.remove(0);
-      }
-
-      private void fill() {
-        while (ready.isEmpty() && it.hasNext()) {
-          InternalRow r = it.next();
-          int f = r.getInt(0);
-          decoder.decode(r, files.get(f), row);
-          long index = offsets[f] + r.getLong(1);
-          int p = target.getPartition(index);
-          if (chunk.breaksAt(index) || (!chunk.isEmpty() && p != part)) {
-            RowChunk c = chunk.take();
-            ready.add(new Tuple2<>(c.first(), c));
+    try (ParquetBatchReader in =
+        new ParquetBatchReader(u.uri(), u.start(), u.length(), decoder.requested(), conf.get())) {
+      ColumnarBatch b;
+      while ((b = in.next()) != null) {
+        if (decoder.columnar()) {
+          ParquetBatchDecoder.BatchCheck c = decoder.check(b);
+          long base = u.rowBase() + rows + 1; // row number of the batch's first row
+          if (c.bad() >= 0) {
+            try {
+              decoder.decode(b, c.bad(), u.uri(), base + c.bad(), row);
+            } catch (DataFormatException e) {
+              return new ParquetScan(u.file(), rows, 0, 0, 0, 0, 0, base + c.bad(), e.detail());
+            }
+            throw new IllegalStateException(u.uri() + ": row " + (base + c.bad()) + " passed");
           }
-          part = p;
-          chunk.add(index, row.label(), row.indices(), row.values(), row.nnz());
+          rows += b.numRows();
+          positives += c.positives();
+          nnz += c.nonZeros();
+          maxIndex = decoder.storedWidth(b, 0, null);
+          firstZero = firstZero == 0 && c.firstZero() >= 0 ? base + c.firstZero() : firstZero;
+          firstMinusOne =
+              firstMinusOne == 0 && c.firstMinusOne() >= 0
+                  ? base + c.firstMinusOne()
+                  : firstMinusOne;
+          continue;
         }
-        if (ready.isEmpty() && !it.hasNext() && !chunk.isEmpty()) {
-          RowChunk c = chunk.take();
-          ready.add(new Tuple2<>(c.first(), c));
+        ParquetVectorRows view = decoder.vectorRows(b);
+        for (int i = 0; i < b.numRows(); i++) {
+          long number = u.rowBase() + rows + 1;
+          try {
+            decoder.decode(b, i, u.uri(), number, row, view);
+          } catch (DataFormatException e) {
+            return new ParquetScan(
+                u.file(),
+                rows,
+                positives,
+                nnz,
+                maxIndex,
+                firstZero,
+                firstMinusOne,
+                number,
+                e.detail());
+          }
+          rows++;
+          nnz += row.nnz();
+          maxIndex =
+              Math.max(maxIndex, Math.max(row.maxIndex() + 1, decoder.storedWidth(b, i, view)));
+          if (row.label() > 0) {
+            positives++;
+          } else if (row.zeroLabelToken()) {
+            firstZero = firstZero == 0 ? number : firstZero;
+          } else {
+            firstMinusOne = firstMinusOne == 0 ? number : firstMinusOne;
+          }
         }
-      }
-    };
-  }
-
-  private static Iterator<RowBlock> blocks(
-      Iterator<Tuple2<Long, RowChunk>> it, int features, boolean sparse, int blockRows) {
-    RowBlockBuilder builder = new RowBlockBuilder(features, sparse, blockRows);
-    int[] idx = new int[16];
-    double[] val = new double[16];
-    while (it.hasNext()) {
-      RowChunk c = it.next()._2();
-      for (int r = 0; r < c.rows(); r++) {
-        int from = c.rowPtr()[r];
-        int nnz = c.rowPtr()[r + 1] - from;
-        if (nnz > idx.length) {
-          idx = new int[Math.max(nnz, 2 * idx.length)];
-          val = new double[idx.length];
-        }
-        System.arraycopy(c.indices(), from, idx, 0, nnz);
-        System.arraycopy(c.values(), from, val, 0, nnz);
-        builder.addSparse(c.first() + r, c.labels()[r], idx, val, nnz);
       }
     }
-    return builder.finish().iterator();
+    if (rows != u.rows()) {
+      throw new IllegalStateException(
+          u.uri()
+              + ": row group "
+              + u.group()
+              + " read "
+              + rows
+              + " rows, its footer says "
+              + u.rows());
+    }
+    return new ParquetScan(
+        u.file(), rows, positives, nnz, maxIndex, firstZero, firstMinusOne, 0, null);
+  }
+
+  private static List<RowBlock> readBlocks(
+      PartitionPlan plan,
+      List<ParquetBatchDecoder> decoders,
+      HadoopConf conf,
+      int features,
+      boolean sparse,
+      int blockRows)
+      throws IOException {
+    RowBlockBuilder builder = new RowBlockBuilder(features, sparse, blockRows);
+    ParsedRow row = new ParsedRow();
+    double[] x = new double[features];
+    for (PartitionPlan.Segment seg : plan.segments()) {
+      LineSplit split = seg.split();
+      ParquetBatchDecoder decoder = decoders.get(split.file());
+      long first = seg.skip();
+      long end = seg.skip() + seg.take();
+      long at = 0; // row of the row group
+      try (ParquetBatchReader in =
+          new ParquetBatchReader(
+              split.uri(), split.start(), split.length(), decoder.requested(), conf.get())) {
+        ColumnarBatch b;
+        while (at < end && (b = in.next()) != null) {
+          int n = b.numRows();
+          int from = (int) Math.max(0, first - at);
+          int to = (int) Math.min(n, end - at);
+          if (decoder.columnar()
+              && from < to
+              && decoder.addRows(
+                  b,
+                  from,
+                  to,
+                  seg.firstRow() + at + from,
+                  seg.lineBase() + at + from + 1,
+                  split.uri(),
+                  x,
+                  builder)) {
+            at += n;
+            continue;
+          }
+          ParquetVectorRows view = from < to ? decoder.vectorRows(b) : null;
+          for (int i = from; i < to; i++) {
+            long r = at + i;
+            decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
+            builder.addSparse(
+                seg.firstRow() + r, row.label(), row.indices(), row.values(), row.nnz());
+          }
+          at += n;
+        }
+      }
+      if (at < end) {
+        throw new IllegalStateException(
+            split.uri()
+                + ": row group "
+                + split.index()
+                + " holds fewer rows than its footer says");
+      }
+    }
+    return builder.finish();
   }
 }

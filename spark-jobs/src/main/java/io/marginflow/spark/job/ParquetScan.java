@@ -3,8 +3,8 @@ package io.marginflow.spark.job;
 import java.io.Serializable;
 
 /**
- * What the scan of one Spark partition of a Parquet file found (see {@link ParquetIngest}); a
- * file's partitions merge into its {@link InputFile}. Row numbers are 1-based (0: none).
+ * What the scan of one row group of a Parquet file found (see {@link ParquetIngest}); a file's row
+ * groups merge into its {@link InputFile}. Row numbers are 1-based in the file (0: none).
  *
  * @param file index of the file in the input list
  * @param rows data rows

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -148,7 +147,7 @@ public final class RunStore implements Closeable {
 
   private RunStore(FileSystem owned, Path root, Options options) {
     this.owned = owned;
-    this.fs = owned instanceof ChecksumFileSystem c ? c.getRawFileSystem() : owned;
+    this.fs = UserFiles.withoutChecksumFiles(owned);
     this.root = root;
     this.options = options;
     this.steps = new MetricStream(fs, new Path(root, STEPS), STEPS);

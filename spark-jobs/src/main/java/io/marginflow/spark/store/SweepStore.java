@@ -7,7 +7,6 @@ import java.net.URI;
 import java.nio.file.FileAlreadyExistsException;
 import java.time.Duration;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -27,7 +26,7 @@ public final class SweepStore {
   private final FileOps ops;
 
   private SweepStore(FileSystem fs, Path root) {
-    this.fs = fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
+    this.fs = UserFiles.withoutChecksumFiles(fs);
     this.root = root;
     this.ops = new FileOps(this.fs, Duration.ofMinutes(2));
   }

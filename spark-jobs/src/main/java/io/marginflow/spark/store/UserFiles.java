@@ -23,7 +23,7 @@ public final class UserFiles {
   public static OutputStream create(Path path, Configuration conf) throws IOException {
     FileSystem fs = path.getFileSystem(conf);
     if (fs instanceof ChecksumFileSystem checksummed) {
-      FileSystem raw = checksummed.getRawFileSystem();
+      FileSystem raw = withoutChecksumFiles(fs);
       Path crc = checksummed.getChecksumFile(path);
       if (raw.exists(crc)) {
         raw.delete(crc, false);
@@ -31,5 +31,13 @@ public final class UserFiles {
       return raw.create(path, true);
     }
     return fs.create(path, true);
+  }
+
+  /**
+   * The file system that writes no {@code .crc} sidecar files: the raw one under a checksummed file
+   * system (the local one), {@code fs} itself otherwise (HDFS keeps its checksums inside).
+   */
+  public static FileSystem withoutChecksumFiles(FileSystem fs) {
+    return fs instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : fs;
   }
 }

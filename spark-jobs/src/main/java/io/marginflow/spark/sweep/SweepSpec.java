@@ -78,6 +78,36 @@ public record SweepSpec(
     }
   }
 
+  /**
+   * True if {@code args} describe a sweep rather than one run: a {@code --grid}, {@code --seeds} or
+   * {@code --parallel} flag, or a {@code --config} file with a {@code grid:}, {@code seeds:} or
+   * {@code parallel:} key ({@code marginflow check} then checks the sweep).
+   */
+  public static boolean isSweep(String[] args) throws IOException {
+    Set<String> marks = Set.of("grid", "seeds", "parallel");
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        continue;
+      }
+      int eq = a.indexOf('=');
+      String name = eq > 0 ? a.substring(2, eq) : a.substring(2);
+      if (marks.contains(name)) {
+        return true;
+      }
+      if (name.equals("config")) {
+        String file = eq > 0 ? a.substring(eq + 1) : i + 1 < args.length ? args[i + 1] : null;
+        if (file != null && Files.isRegularFile(Path.of(file))) {
+          ObjectNode tree = ConfigLoader.readYaml(Path.of(file));
+          if (marks.stream().anyMatch(tree::has)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   /** Parses {@code marginflow sweep} arguments (without {@code --resume}). */
   public static SweepSpec parse(String[] args) throws IOException {
     List<String> runArgs = new ArrayList<>();
