@@ -1,7 +1,6 @@
 package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlock;
-import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.LabelConventionCheck;
 import io.marginflow.common.io.ParsedRow;
@@ -194,7 +193,7 @@ public final class ParquetIngest {
     List<PartitionPlan> plans = PartitionPlan.of(files, partitions);
     return sc.parallelize(plans, partitions)
         .flatMap(
-            plan -> readBlocks(plan, decoders, readConf, features, sparse, blockRows).iterator());
+            plan -> new ParquetBlockStream(plan, decoders, readConf, features, sparse, blockRows));
   }
 
   /** The files' layout, footers and decoders (one per file: column types may differ). */
@@ -316,65 +315,5 @@ public final class ParquetIngest {
     }
     return new ParquetScan(
         u.file(), rows, positives, nnz, maxIndex, firstZero, firstMinusOne, 0, null);
-  }
-
-  private static List<RowBlock> readBlocks(
-      PartitionPlan plan,
-      List<ParquetBatchDecoder> decoders,
-      HadoopConf conf,
-      int features,
-      boolean sparse,
-      int blockRows)
-      throws IOException {
-    RowBlockBuilder builder = new RowBlockBuilder(features, sparse, blockRows);
-    ParsedRow row = new ParsedRow();
-    double[] x = new double[features];
-    for (PartitionPlan.Segment seg : plan.segments()) {
-      LineSplit split = seg.split();
-      ParquetBatchDecoder decoder = decoders.get(split.file());
-      long first = seg.skip();
-      long end = seg.skip() + seg.take();
-      long at = 0; // row of the row group
-      try (ParquetBatchReader in =
-          new ParquetBatchReader(
-              split.uri(), split.start(), split.length(), decoder.requested(), conf.get())) {
-        ColumnarBatch b;
-        while (at < end && (b = in.next()) != null) {
-          int n = b.numRows();
-          int from = (int) Math.max(0, first - at);
-          int to = (int) Math.min(n, end - at);
-          if (decoder.columnar()
-              && from < to
-              && decoder.addRows(
-                  b,
-                  from,
-                  to,
-                  seg.firstRow() + at + from,
-                  seg.lineBase() + at + from + 1,
-                  split.uri(),
-                  x,
-                  builder)) {
-            at += n;
-            continue;
-          }
-          ParquetVectorRows view = from < to ? decoder.vectorRows(b) : null;
-          for (int i = from; i < to; i++) {
-            long r = at + i;
-            decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
-            builder.addSparse(
-                seg.firstRow() + r, row.label(), row.indices(), row.values(), row.nnz());
-          }
-          at += n;
-        }
-      }
-      if (at < end) {
-        throw new IllegalStateException(
-            split.uri()
-                + ": row group "
-                + split.index()
-                + " holds fewer rows than its footer says");
-      }
-    }
-    return builder.finish();
   }
 }

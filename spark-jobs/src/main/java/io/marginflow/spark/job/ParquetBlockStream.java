@@ -1,0 +1,141 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.data.RowBlockBuilder;
+import io.marginflow.common.io.ParsedRow;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+/**
+ * The rows of one {@link PartitionPlan} over Parquet row groups as a lazy stream of blocks, one
+ * column batch at a time: the Parquet counterpart of {@link PlanBlockStream}, so that the task
+ * caching a partition never holds the partition's blocks (or, with float storage, their double
+ * form) before Spark's memory store sees them. Rows, blocks and row indices are those of a
+ * whole-partition read. The open row group's reader is closed when the stream ends, on {@link
+ * #close}, or when the Spark task completes. Not thread-safe.
+ */
+final class ParquetBlockStream extends BlockStream implements Closeable {
+
+  private final Iterator<PartitionPlan.Segment> segments;
+  private final List<ParquetBatchDecoder> decoders;
+  private final HadoopConf conf;
+  private final RowBlockBuilder builder;
+  private final double[] x;
+  private final ParsedRow row = new ParsedRow();
+
+  // the segment (row group) being read
+  private PartitionPlan.Segment seg;
+  private ParquetBatchDecoder decoder;
+  private ParquetBatchReader in;
+  private long first;
+  private long end;
+  private long at; // row of the row group
+
+  ParquetBlockStream(
+      PartitionPlan plan,
+      List<ParquetBatchDecoder> decoders,
+      HadoopConf conf,
+      int features,
+      boolean sparse,
+      int blockRows) {
+    this.segments = plan.segments().iterator();
+    this.decoders = decoders;
+    this.conf = conf;
+    this.builder = new RowBlockBuilder(features, sparse, blockRows);
+    this.x = new double[features];
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      task.addTaskCompletionListener(
+          (org.apache.spark.util.TaskCompletionListener) context -> closeQuietly());
+    }
+  }
+
+  @Override
+  void failed() {
+    closeQuietly();
+  }
+
+  /** Decodes one column batch (or finishes a row group, or the plan). */
+  @Override
+  boolean fill() throws IOException {
+    if (in == null) {
+      if (!segments.hasNext()) {
+        offer(builder.finish());
+        return false;
+      }
+      open(segments.next());
+    }
+    ColumnarBatch b = at < end ? in.next() : null;
+    if (b == null) {
+      LineSplit split = seg.split();
+      close();
+      if (at < end) {
+        throw new IllegalStateException(
+            split.uri()
+                + ": row group "
+                + split.index()
+                + " holds fewer rows than its footer says");
+      }
+      return true;
+    }
+    LineSplit split = seg.split();
+    int n = b.numRows();
+    int from = (int) Math.max(0, first - at);
+    int to = (int) Math.min(n, end - at);
+    boolean columnar =
+        decoder.columnar()
+            && from < to
+            && decoder.addRows(
+                b,
+                from,
+                to,
+                seg.firstRow() + at + from,
+                seg.lineBase() + at + from + 1,
+                split.uri(),
+                x,
+                builder);
+    if (!columnar) {
+      ParquetVectorRows view = from < to ? decoder.vectorRows(b) : null;
+      for (int i = from; i < to; i++) {
+        long r = at + i;
+        decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
+        builder.addSparse(seg.firstRow() + r, row.label(), row.indices(), row.values(), row.nnz());
+      }
+    }
+    at += n;
+    offer(builder.drainEmitted());
+    return true;
+  }
+
+  private void open(PartitionPlan.Segment next) throws IOException {
+    seg = next;
+    LineSplit split = next.split();
+    decoder = decoders.get(split.file());
+    first = next.skip();
+    end = next.skip() + next.take();
+    at = 0;
+    in =
+        new ParquetBatchReader(
+            split.uri(), split.start(), split.length(), decoder.requested(), conf.get());
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (in != null) {
+      ParquetBatchReader r = in;
+      in = null;
+      r.close();
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (IOException ignored) {
+      // the task is over; nothing more is read from this row group
+    }
+  }
+}
