@@ -27,6 +27,12 @@ public final class BenchSpark {
    */
   public static final String EXECUTOR_MEMORY_PROPERTY = "marginflow.bench.executor-memory";
 
+  /**
+   * System property with {@code spark.memory.fraction} for the session (Spark's default 0.6 when
+   * unset): the share of (heap − 300 MiB) that execution and cached blocks may use.
+   */
+  public static final String MEMORY_FRACTION_PROPERTY = "marginflow.bench.memory-fraction";
+
   /** How long {@link #start} waits for local-cluster executors to register. */
   private static final long EXECUTOR_WAIT_MS = 120_000;
 
@@ -63,6 +69,10 @@ public final class BenchSpark {
       conf.set("spark.executor.extraClassPath", absoluteClassPath())
           .set("spark.executor.extraJavaOptions", flags)
           .set("spark.executor.memory", System.getProperty(EXECUTOR_MEMORY_PROPERTY, "1g"));
+    }
+    String fraction = System.getProperty(MEMORY_FRACTION_PROPERTY);
+    if (fraction != null) {
+      conf.set("spark.memory.fraction", fraction);
     }
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     int executors = executors(master);
