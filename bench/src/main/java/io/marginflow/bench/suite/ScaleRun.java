@@ -106,7 +106,7 @@ public final class ScaleRun {
           "| %s | %,d rows | P = %d | ingest %.1f s (CPU %.1f s), %,.0f rows/s | cached %.1f B/row"
               + " (Spark storage %.1f) |"
               + " peak RSS %,d MB after ingest, %,d MB at end | eval %.2f s (%s), %,.0f rows/s/core"
-              + " vs LocalTrainer %,.0f rows/s (1 core): %.2f× | %d steps (%s path): %.1f s wall,"
+              + " vs LocalTrainer %,.0f rows/s (1 core): %.2f× | %d steps: %.1f s wall,"
               + " steps %.1f s, per step median %.3f ms (first %d %.3f, last %d %.3f),"
               + " evaluations + rest %.1f s; %d evaluations ⇒ (wall − evaluations) / steps = %.3f ms"
               + " (%s) |%n",
@@ -126,7 +126,6 @@ public final class ScaleRun {
           localRate,
           rows / eval / cores / localRate,
           w.length,
-          run.stepPath(),
           wall,
           stepSum,
           stepMs,
