@@ -2,11 +2,9 @@ package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.ParsedRow;
-import java.io.Closeable;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.TaskContext;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
@@ -17,7 +15,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * whole-partition read. The open row group's reader is closed when the stream ends, on {@link
  * #close}, or when the Spark task completes. Not thread-safe.
  */
-final class ParquetBlockStream extends BlockStream implements Closeable {
+final class ParquetBlockStream extends SourceBlockStream {
 
   private final Iterator<PartitionPlan.Segment> segments;
   private final List<ParquetBatchDecoder> decoders;
@@ -46,16 +44,6 @@ final class ParquetBlockStream extends BlockStream implements Closeable {
     this.conf = conf;
     this.builder = new RowBlockBuilder(features, sparse, blockRows);
     this.x = new double[features];
-    TaskContext task = TaskContext.get();
-    if (task != null) {
-      task.addTaskCompletionListener(
-          (org.apache.spark.util.TaskCompletionListener) context -> closeQuietly());
-    }
-  }
-
-  @Override
-  void failed() {
-    closeQuietly();
   }
 
   /** Decodes one column batch (or finishes a row group, or the plan). */
@@ -128,14 +116,6 @@ final class ParquetBlockStream extends BlockStream implements Closeable {
       ParquetBatchReader r = in;
       in = null;
       r.close();
-    }
-  }
-
-  private void closeQuietly() {
-    try {
-      close();
-    } catch (IOException ignored) {
-      // the task is over; nothing more is read from this row group
     }
   }
 }

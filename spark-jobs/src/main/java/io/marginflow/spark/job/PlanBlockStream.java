@@ -2,11 +2,9 @@ package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.ParsedRow;
-import java.io.Closeable;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Iterator;
-import org.apache.spark.TaskContext;
 
 /**
  * The rows of one {@link PartitionPlan} as a lazy stream of blocks: each block is handed on as soon
@@ -19,7 +17,7 @@ import org.apache.spark.TaskContext;
  * <p>The open split is closed when the stream ends, on {@link #close}, or when the Spark task
  * completes (failed or not). Not thread-safe.
  */
-final class PlanBlockStream extends BlockStream implements Closeable {
+final class PlanBlockStream extends SourceBlockStream {
 
   private final Iterator<PartitionPlan.Segment> segments;
   private final LineFormat.Parser parser;
@@ -52,16 +50,6 @@ final class PlanBlockStream extends BlockStream implements Closeable {
     this.conf = conf;
     this.builder = new RowBlockBuilder(features, sparse, blockRows);
     this.dense = sparse ? null : new double[features];
-    TaskContext task = TaskContext.get();
-    if (task != null) {
-      task.addTaskCompletionListener(
-          (org.apache.spark.util.TaskCompletionListener) context -> closeQuietly());
-    }
-  }
-
-  @Override
-  void failed() {
-    closeQuietly();
   }
 
   /** Reads rows until at least one block is complete or the plan is exhausted. */
@@ -129,14 +117,6 @@ final class PlanBlockStream extends BlockStream implements Closeable {
       SplitLineReader r = in;
       in = null;
       r.close();
-    }
-  }
-
-  private void closeQuietly() {
-    try {
-      close();
-    } catch (IOException ignored) {
-      // the task is over; nothing more is read from this split
     }
   }
 }
