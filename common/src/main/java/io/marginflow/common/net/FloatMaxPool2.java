@@ -9,9 +9,9 @@ import org.slf4j.LoggerFactory;
  * An implementation handles a prefix of the row and returns its length; {@link FloatPoolKernel}
  * does the rest in scalar code, with the same rules (first maximum in scan order p, p+1, p+W,
  * p+W+1, compared as the bits of ReLU(x); z = max(x[best], 0); σ'(pre) at the arg-max). Two
- * implementations give the same bits: Vector API ({@link VectorFloatMaxPool2}, under the rule of
- * {@link VectorKernelChoice}) and none ({@link ScalarFloatMaxPool2}, which leaves the row to the
- * scalar loop).
+ * implementations give the same bits: Vector API ({@link VectorFloatMaxPool2}, opt-in by {@link
+ * #OPT_IN_PROPERTY}, then under the rule of {@link VectorKernelChoice}) and none ({@link
+ * ScalarFloatMaxPool2}, which leaves the row to the scalar loop).
  */
 sealed interface FloatMaxPool2 permits ScalarFloatMaxPool2, VectorFloatMaxPool2 {
 
@@ -42,6 +42,15 @@ sealed interface FloatMaxPool2 permits ScalarFloatMaxPool2, VectorFloatMaxPool2 
   /** Ints of the caller's scratch array {@link #row} needs (one per thread). */
   int scratchSize();
 
+  /**
+   * System property that opts in to the vector pool ({@code true}; then {@link
+   * VectorKernelChoice}'s rule applies). Off by default: on JDK 17's incubating Vector API the pool
+   * allocates boxed vectors wherever C2 has not inlined all of it — ≈ 80 MB per step before C2
+   * compiles it, and 2.3 MB per step in one compiled state seen in the full test suite — so the
+   * scalar loop is the safe default.
+   */
+  String OPT_IN_PROPERTY = "marginflow.kernels.vector-pool";
+
   /** The implementation chosen for this JVM. */
   static FloatMaxPool2 get() {
     return Holder.INSTANCE;
@@ -55,6 +64,14 @@ sealed interface FloatMaxPool2 permits ScalarFloatMaxPool2, VectorFloatMaxPool2 
     private Holder() {}
 
     private static FloatMaxPool2 select() {
+      if (!Boolean.getBoolean(OPT_IN_PROPERTY)) {
+        FloatMaxPool2 scalar = new ScalarFloatMaxPool2();
+        LOG.info(
+            "Single-precision 2×2 max pool: {} (the vector pool is opt-in: -D{}=true)",
+            scalar.name(),
+            OPT_IN_PROPERTY);
+        return scalar;
+      }
       // a lambda, not a method reference: the vector class must not be resolved before the check
       return VectorKernelChoice.choose(
           () -> VectorFloatMaxPool2.createIfUseful(),
