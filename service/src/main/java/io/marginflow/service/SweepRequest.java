@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.marginflow.common.config.ConfigException;
-import io.marginflow.common.config.ConfigKey;
 import io.marginflow.common.config.Settings;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.format.SweepManifest;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Instant;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -108,10 +106,7 @@ public record SweepRequest(String id, URI sweepDir, String yaml, int runs) {
         throw ApiException.badRequest(
             RunRequest.keyOf(msg), "run " + r.id() + " (" + r.point() + "): " + msg);
       }
-      Settings s = Settings.defaults();
-      for (Map.Entry<String, String> e : r.config().entrySet()) {
-        s = s.with(ConfigKey.byName(e.getKey()).orElseThrow(), e.getValue());
-      }
+      Settings s = r.settings();
       RunRequest.checkPaths(TrainConfig.from(s), s, policy);
     }
     return new SweepRequest(id, policy.runDir(id), yaml, plan.runs().size());

@@ -84,27 +84,9 @@ public final class EvalComparison {
     String master = args[2];
     int partitions = Integer.parseInt(args[3]);
     int repeats = Integer.parseInt(args[4]);
-    List<String> flags =
-        new ArrayList<>(
-            List.of(
-                "--data",
-                data,
-                "--features",
-                String.valueOf(features),
-                "--model",
-                "mlp:" + features + "-32-1",
-                "--batch",
-                "100",
-                "--steps",
-                "1",
-                "--eval-every",
-                "0",
-                "--partitions",
-                String.valueOf(partitions),
-                "--master",
-                master));
-    flags.addAll(List.of(args).subList(5, args.length));
-    String[] argv = flags.toArray(String[]::new);
+    String[] argv =
+        PreparedRun.scaleFlags(
+            data, features, master, partitions, 1, List.of(args).subList(5, args.length));
     SparkSession spark =
         BenchSpark.start(master, new File(System.getProperty("java.io.tmpdir"), "mf-evalcmp"));
     TaskCpu taskCpu = new TaskCpu();

@@ -17,6 +17,7 @@ import io.marginflow.spark.job.ModelKey;
 import io.marginflow.spark.job.SparkBackend;
 import io.marginflow.spark.job.StepPathChooser;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -37,6 +38,35 @@ public final class PreparedRun implements AutoCloseable {
   private final Network network;
   private final SparkBackend backend;
   private final StepPathChooser.Choice choice;
+
+  /**
+   * The train flags of the scale benchmarks ({@code ScaleRun}, {@code EvalComparison}): the data as
+   * given, model {@code mlp:p-32-1}, n_b = 100, no periodic evaluations, then {@code extra}.
+   */
+  public static String[] scaleFlags(
+      String data, int features, String master, int partitions, long steps, List<String> extra) {
+    List<String> flags =
+        new ArrayList<>(
+            List.of(
+                "--data",
+                data,
+                "--features",
+                String.valueOf(features),
+                "--model",
+                "mlp:" + features + "-32-1",
+                "--batch",
+                "100",
+                "--steps",
+                String.valueOf(steps),
+                "--eval-every",
+                "0",
+                "--partitions",
+                String.valueOf(partitions),
+                "--master",
+                master));
+    flags.addAll(extra);
+    return flags.toArray(String[]::new);
+  }
 
   /** Ingests and caches the data of the run given by CLI flags (as {@code marginflow train}). */
   public PreparedRun(SparkSession spark, String... flags) throws IOException {

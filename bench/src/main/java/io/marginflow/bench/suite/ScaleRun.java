@@ -13,9 +13,7 @@ import io.marginflow.common.train.Norms;
 import io.marginflow.common.train.TrainingLoop;
 import java.io.File;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.RDDInfo;
 
@@ -42,27 +40,9 @@ public final class ScaleRun {
     int partitions = Integer.parseInt(args[3]);
     long steps = Long.parseLong(args[4]);
     String localFile = args[5];
-    List<String> flags =
-        new ArrayList<>(
-            List.of(
-                "--data",
-                data,
-                "--features",
-                String.valueOf(features),
-                "--model",
-                "mlp:" + features + "-32-1",
-                "--batch",
-                "100",
-                "--steps",
-                String.valueOf(steps),
-                "--eval-every",
-                "0",
-                "--partitions",
-                String.valueOf(partitions),
-                "--master",
-                master));
-    flags.addAll(Arrays.asList(args).subList(6, args.length));
-    String[] argv = flags.toArray(String[]::new);
+    String[] argv =
+        PreparedRun.scaleFlags(
+            data, features, master, partitions, steps, Arrays.asList(args).subList(6, args.length));
     SparkSession spark =
         BenchSpark.start(master, new File(System.getProperty("java.io.tmpdir"), "mf-scale"));
     int cores = spark.sparkContext().defaultParallelism();

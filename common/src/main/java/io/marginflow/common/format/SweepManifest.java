@@ -2,6 +2,9 @@ package io.marginflow.common.format;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.marginflow.common.config.ConfigException;
+import io.marginflow.common.config.ConfigKey;
+import io.marginflow.common.config.Settings;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -151,6 +154,25 @@ public record SweepManifest(
     /** A copy in another state. */
     public Run with(String newStatus, String newReason, long newStep, double wall) {
       return new Run(id, point, seed, config, newStatus, newReason, newStep, wall);
+    }
+
+    /**
+     * The run's recorded config as settings, every other key at its default.
+     *
+     * @throws ConfigException naming the run and the key when a key is unknown
+     */
+    public Settings settings() {
+      Settings s = Settings.defaults();
+      for (Map.Entry<String, String> e : config.entrySet()) {
+        ConfigKey k =
+            ConfigKey.byName(e.getKey())
+                .orElseThrow(
+                    () ->
+                        new ConfigException(
+                            "sweep.json: run " + id + ": unknown key '" + e.getKey() + "'"));
+        s = s.with(k, e.getValue());
+      }
+      return s;
     }
 
     /** True once the run will not be started again by a resume (finished or failed). */

@@ -1,7 +1,6 @@
 package io.marginflow.spark.sweep;
 
 import io.marginflow.common.config.ConfigKey;
-import io.marginflow.common.config.Settings;
 import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.format.SweepManifest;
 import io.marginflow.spark.check.RunValidator;
@@ -66,11 +65,7 @@ public final class SweepDryRun {
 
   /** The problems of one run, as {@code marginflow check} states them; "" when it would start. */
   private static String problems(SweepManifest.Run r, String dir, RunValidator validator) {
-    Settings s = Settings.defaults();
-    for (Map.Entry<String, String> e : r.config().entrySet()) {
-      s = s.with(ConfigKey.byName(e.getKey()).orElseThrow(), e.getValue());
-    }
-    TrainConfig config = TrainConfig.from(s.with(ConfigKey.OUT, dir + "/" + r.id()));
+    TrainConfig config = TrainConfig.from(r.settings().with(ConfigKey.OUT, dir + "/" + r.id()));
     ValidationReport report = validator.validate(config, ValidationOptions.DEFAULTS);
     return report.ok() ? "" : report.problemsText();
   }

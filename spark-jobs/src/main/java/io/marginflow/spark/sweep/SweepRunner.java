@@ -349,16 +349,7 @@ public final class SweepRunner {
 
   /** The run's config: its recorded settings, with its directory as out (or resume). */
   TrainConfig configFor(SweepManifest.Run r, boolean resume) {
-    Settings s = Settings.defaults();
-    for (Map.Entry<String, String> e : r.config().entrySet()) {
-      ConfigKey k =
-          ConfigKey.byName(e.getKey())
-              .orElseThrow(
-                  () ->
-                      new ConfigException(
-                          "sweep.json: run " + r.id() + ": unknown key '" + e.getKey() + "'"));
-      s = s.with(k, e.getValue());
-    }
+    Settings s = r.settings();
     String dir = store.runDir(r.id()).toString();
     s = resume ? s.with(ConfigKey.RESUME, dir).with(ConfigKey.OUT, "") : s.with(ConfigKey.OUT, dir);
     return TrainConfig.from(s);

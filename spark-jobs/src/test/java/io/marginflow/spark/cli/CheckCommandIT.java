@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.spark.testing.SparkFixture;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,23 +26,13 @@ class CheckCommandIT {
 
   @TempDir Path tmp;
 
-  private record Result(int code, String out, String err) {}
-
   @BeforeAll
   static void session() {
     SparkFixture.spark();
   }
 
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        MarginflowCli.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   /** Every path under {@code root} with its size and modification time. */
@@ -73,7 +60,7 @@ class CheckCommandIT {
       Map<String, String> runsBefore = tree(runs);
       List<String> all = new ArrayList<>(List.of(command));
       all.addAll(List.of(args));
-      Result r = run(all.toArray(String[]::new));
+      CliRun r = run(all.toArray(String[]::new));
       assertEquals(2, r.code(), command + " " + all + ": " + r.err() + r.out());
       for (String e : expected) {
         assertTrue(r.err().contains(e), command + ": expected '" + e + "' in: " + r.err());
@@ -207,7 +194,7 @@ class CheckCommandIT {
     List<String> first = new ArrayList<>(List.of("train"));
     first.addAll(List.of(base));
     first.addAll(List.of("--out", run.toString()));
-    Result r = run(first.toArray(String[]::new));
+    CliRun r = run(first.toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
     assertRefused(
         new String[] {"--resume", run.toString(), "--steps", "9", "--seed", "7"},
@@ -215,7 +202,7 @@ class CheckCommandIT {
     assertRefused(
         new String[] {"--resume", run.toString(), "--out", tmp.resolve("elsewhere").toString()},
         "differs from the run being resumed");
-    Result ok = run("check", "--resume", run.toString(), "--steps", "9", "--out", run.toString());
+    CliRun ok = run("check", "--resume", run.toString(), "--steps", "9", "--out", run.toString());
     assertEquals(0, ok.code(), ok.err());
     assertTrue(ok.out().contains("resume from step 6"), ok.out());
   }
@@ -223,7 +210,7 @@ class CheckCommandIT {
   @Test
   void helpDocumentsCheckDryRunAndTrustData() {
     for (String command : new String[] {"train", "check"}) {
-      Result r = run(command, "--help");
+      CliRun r = run(command, "--help");
       assertEquals(0, r.code());
       for (String s : new String[] {"marginflow check", "--dry-run", "--trust-data", "--steps V"}) {
         assertTrue(r.out().contains(s), command + " --help lacks " + s + ":\n" + r.out());
@@ -236,7 +223,7 @@ class CheckCommandIT {
     Path data = libsvm("good.libsvm", GOOD);
     Path out = tmp.resolve("out");
     Map<String, String> before = tree(tmp);
-    Result r =
+    CliRun r =
         run(
             "check",
             "--data",
@@ -274,7 +261,7 @@ class CheckCommandIT {
       assertTrue(r.out().contains(s), "expected '" + s + "' in:\n" + r.out());
     }
     assertEquals(before, tree(tmp));
-    Result dry =
+    CliRun dry =
         run(
             "train",
             "--dry-run",

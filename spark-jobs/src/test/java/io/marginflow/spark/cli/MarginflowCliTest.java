@@ -3,10 +3,7 @@ package io.marginflow.spark.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,25 +14,15 @@ class MarginflowCliTest {
 
   @TempDir Path tmp;
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        MarginflowCli.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void unknownConfigKeyFailsNamingTheKeyAndTheFile() throws IOException {
     Path cfg = tmp.resolve("run.yaml");
     Files.writeString(cfg, "steps: 10\nbatchsize: 5\n");
-    Result r = run("train", "--config", cfg.toString());
+    CliRun r = run("train", "--config", cfg.toString());
     assertEquals(2, r.code());
     assertTrue(
         r.err().contains("unknown key 'batchsize'") && r.err().contains("run.yaml"), r.err());
@@ -44,7 +31,7 @@ class MarginflowCliTest {
 
   @Test
   void badValuesFailNamingTheKeyAndWhatIsAllowed() throws IOException {
-    Result r = run("train", "--batch", "zero");
+    CliRun r = run("train", "--batch", "zero");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("batch: expected an integer"), r.err());
     r = run("train", "--loss", "hinge");
@@ -66,7 +53,7 @@ class MarginflowCliTest {
 
   @Test
   void helpDocumentsEveryFlag() {
-    Result r = run("train", "--help");
+    CliRun r = run("train", "--help");
     assertEquals(0, r.code());
     for (String flag :
         new String[] {
@@ -102,14 +89,14 @@ class MarginflowCliTest {
 
   @Test
   void weightsOfAMissingRunFailsClearly() {
-    Result r = run("weights", tmp.resolve("nope").toString());
+    CliRun r = run("weights", tmp.resolve("nope").toString());
     assertEquals(1, r.code());
     assertTrue(r.err().contains("nope"), r.err());
   }
 
   @Test
   void generateRejectsBadArgumentsBeforeSparkStarts() {
-    Result r = run("generate", "--features", "3", "--out", tmp.resolve("g").toString());
+    CliRun r = run("generate", "--features", "3", "--out", tmp.resolve("g").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--rows is required"), r.err());
     r = run("generate", "--rows", "x", "--features", "3", "--out", "o");

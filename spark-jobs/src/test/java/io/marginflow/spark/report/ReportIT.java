@@ -11,14 +11,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marginflow.common.stats.EvalRow;
 import io.marginflow.common.stats.MetricsJson;
 import io.marginflow.common.stats.StepRow;
-import io.marginflow.spark.cli.MarginflowCli;
+import io.marginflow.spark.cli.CliRun;
 import io.marginflow.spark.testing.ReportRunFixture;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -276,9 +273,9 @@ class ReportIT {
     // Export as JSON lines and as CSV; both read back to the same doubles.
     java.nio.file.Path jsonl = tmp.resolve("m.jsonl");
     java.nio.file.Path csv = tmp.resolve("m.csv");
-    assertEquals(0, cli("export-margins", dir.toString(), "--out", jsonl.toString()).code);
+    assertEquals(0, cli("export-margins", dir.toString(), "--out", jsonl.toString()).code());
     assertEquals(
-        0, cli("export-margins", dir.toString(), "--step", "300", "--out", csv.toString()).code);
+        0, cli("export-margins", dir.toString(), "--step", "300", "--out", csv.toString()).code());
     List<String> jl = Files.readAllLines(jsonl);
     List<String> cl = Files.readAllLines(csv);
     assertEquals(s.size(), jl.size());
@@ -293,11 +290,11 @@ class ReportIT {
       assertEquals(s.label()[i], Double.parseDouble(f[1]), 0);
       assertEquals(s.margin()[i], Double.parseDouble(f[2]), 0);
     }
-    Cli bad = cli("export-margins", dir.toString(), "--step", "7", "--out", csv.toString());
-    assertEquals(1, bad.code);
+    CliRun bad = cli("export-margins", dir.toString(), "--step", "7", "--out", csv.toString());
+    assertEquals(1, bad.code());
     assertTrue(
-        bad.err.contains("no margin snapshot at step 7") && bad.err.contains("[0, 100, 300]"),
-        bad.err);
+        bad.err().contains("no margin snapshot at step 7") && bad.err().contains("[0, 100, 300]"),
+        bad.err());
   }
 
   @Test
@@ -366,9 +363,9 @@ class ReportIT {
   @Test
   void theRunsCommandListsTheRunAsTableAndJson() throws IOException {
     java.nio.file.Path root = dir.getParent();
-    Cli table = cli("runs", root.toString());
-    assertEquals(0, table.code, table.err);
-    String[] lines = table.out.split("\n");
+    CliRun table = cli("runs", root.toString());
+    assertEquals(0, table.code(), table.err());
+    String[] lines = table.out().split("\n");
     assertTrue(
         lines[0].startsWith("id") && lines[0].contains("last m(u)") && lines[0].contains("status"),
         lines[0]);
@@ -377,8 +374,8 @@ class ReportIT {
         new String[] {"mlp:784-16-1", " exp ", " iid ", " 0.1 ", " 50 ", " 300 ", "finished"}) {
       assertTrue(row.contains(cell), "'" + cell + "' in " + row);
     }
-    Cli json = cli("runs", root.toString(), "--json");
-    JsonNode arr = new ObjectMapper().readTree(json.out);
+    CliRun json = cli("runs", root.toString(), "--json");
+    JsonNode arr = new ObjectMapper().readTree(json.out());
     JsonNode r = arr.get(0);
     assertEquals("mnist01", r.get("id").asText());
     assertEquals(300, r.get("steps_done").asLong());
@@ -399,9 +396,9 @@ class ReportIT {
     byte[] eval = Files.readAllBytes(dir.resolve("metrics/eval.jsonl"));
     Files.write(live.resolve("metrics/eval.jsonl"), Arrays.copyOf(eval, eval.length - 300));
     java.nio.file.Path out = tmp.resolve("both.html");
-    Cli r = cli("report", dir.toString(), live.toString(), "--out", out.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.contains("report of 2 run(s), " + CHART_IDS.size() + " charts"), r.out);
+    CliRun r = cli("report", dir.toString(), live.toString(), "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("report of 2 run(s), " + CHART_IDS.size() + " charts"), r.out());
     String html = Files.readString(out);
     assertTrue(
         html.contains("incomplete last line") && html.contains(">running<"), "live run marked");
@@ -420,21 +417,11 @@ class ReportIT {
         run.evals().size() - 1,
         both.runs().get(1).evals().size(),
         "the live copy lacks the last (test) evaluation");
-    Cli listing = cli("runs", tmp.resolve("runs").toString());
-    assertTrue(listing.out.contains("running"), listing.out);
+    CliRun listing = cli("runs", tmp.resolve("runs").toString());
+    assertTrue(listing.out().contains("running"), listing.out());
   }
 
-  private record Cli(int code, String out, String err) {}
-
-  private static Cli cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        MarginflowCli.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Cli(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 }

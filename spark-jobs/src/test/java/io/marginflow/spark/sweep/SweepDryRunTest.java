@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.testing.SharedDatasets;
-import io.marginflow.spark.cli.MarginflowCli;
-import java.io.ByteArrayOutputStream;
+import io.marginflow.spark.cli.CliRun;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -23,18 +20,8 @@ class SweepDryRunTest {
 
   @TempDir Path tmp;
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        MarginflowCli.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private Path sweepFile(String grid) throws IOException {
@@ -60,21 +47,21 @@ class SweepDryRunTest {
   @Test
   void checkOfASweepFileListsAndChecksEveryRunAndWritesNothing() throws IOException {
     Path cfg = sweepFile("  step: [0.5, 1]");
-    Result r = run("check", "--config", cfg.toString());
+    CliRun r = run("check", "--config", cfg.toString());
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("4 run(s)"), r.out());
     assertEquals(4, r.out().lines().filter(l -> l.endsWith(": ok")).count(), r.out());
     assertTrue(r.out().contains("step=0.5") && r.out().contains("seed 2"), r.out());
     assertTrue(r.out().contains("the sweep would start (nothing was written)"), r.out());
     assertFalse(Files.exists(tmp.resolve("sweeps")), "a dry run must not create the sweep root");
-    Result same = run("sweep", "--config", cfg.toString(), "--dry-run");
+    CliRun same = run("sweep", "--config", cfg.toString(), "--dry-run");
     assertEquals(r.out(), same.out());
   }
 
   @Test
   void aModelThatDoesNotFitTheDataFailsOnlyItsRuns() throws IOException {
     Path cfg = sweepFile("  model: [mlp:123-8-1, mlp:22-8-1]");
-    Result r = run("check", "--config", cfg.toString());
+    CliRun r = run("check", "--config", cfg.toString());
     assertEquals(2, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("2 of 4 run(s) would fail"), r.out());
     assertEquals(2, r.out().lines().filter(l -> l.endsWith(": ok")).count(), r.out());
@@ -86,7 +73,7 @@ class SweepDryRunTest {
 
   @Test
   void aBadGridValueIsNamedWithItsRun() throws IOException {
-    Result r = run("sweep", "--config", sweepFile("  step: [1, -1]").toString(), "--dry-run");
+    CliRun r = run("sweep", "--config", sweepFile("  step: [1, -1]").toString(), "--dry-run");
     assertEquals(2, r.code(), r.out() + r.err());
     assertTrue(
         r.out().lines().filter(l -> l.contains("step=-1")).allMatch(l -> l.contains("step")),
@@ -101,7 +88,7 @@ class SweepDryRunTest {
         cfg,
         Files.readString(cfg)
             .replace(SharedDatasets.resolve("a9a/a9a.gz").toString(), "/nonexistent/a9a"));
-    Result r = run("check", "--config", cfg.toString());
+    CliRun r = run("check", "--config", cfg.toString());
     assertEquals(2, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("/nonexistent/a9a"), r.out());
   }
