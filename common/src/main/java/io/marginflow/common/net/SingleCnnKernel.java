@@ -3,7 +3,9 @@ package io.marginflow.common.net;
 import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.DenseBlock;
 import io.marginflow.common.data.RowBlock;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -47,23 +49,29 @@ final class SingleCnnKernel implements StepKernel {
   /** Ordinal of the weight layer (index into {@link #scale}), −1 for pools. */
   private final int[] weightOrdinal;
 
-  /** Normalized W of each weight layer (conv: outC × inC·K·K, dense: out × in). */
-  private final float[][] w;
+  /** This kernel's float copy of θ. */
+  private final FloatWeights own;
+
+  /** The copy the current step computes with: {@link #own}, or one another kernel shared. */
+  private FloatWeights cur;
+
+  /** Set by {@link #share}: used instead of {@link #own} until shared again. */
+  private FloatWeights shared;
+
+  /**
+   * Whether the current {@link #backwardWeightedInto} writes each dense layer's weight gradient
+   * instead of adding it (the rest of the gradient was zeroed).
+   */
+  private boolean overwriteDense;
+
+  /** [from, to) ranges of θ outside the dense layers' weights (zeroed by backwardWeightedInto). */
+  private final int[] zeroRanges;
 
   /** Float weight-gradient scratch of each weight layer. */
   private final float[][] g;
 
-  /** Normalized bias of the first weight layer, or null. */
-  private final float[] bias;
-
-  private final double[] scale;
-  private final double[] norms;
-  private final double[] factor;
-
   /** factor times the power of two of {@link FloatCoefficients} in the current backward. */
   private final double[] backFactor;
-
-  private double outScale;
 
   private final float[][] pre;
   private final float[][] post;
@@ -105,7 +113,6 @@ final class SingleCnnKernel implements StepKernel {
     this.conv = new FloatConvKernel[n];
     this.pool = new FloatPoolKernel[n];
     this.weightOrdinal = new int[n];
-    this.w = new float[n][];
     this.g = new float[n][];
     this.pre = new float[n][];
     this.post = new float[n][];
@@ -118,7 +125,6 @@ final class SingleCnnKernel implements StepKernel {
       Layer layer = layers[i];
       weightOrdinal[i] = layer.weightCount > 0 ? ordinal++ : -1;
       if (layer.weightCount > 0) {
-        w[i] = new float[layer.weightCount];
         g[i] = new float[layer.weightCount];
       }
       if (layer instanceof Conv2dLayer c) {
@@ -133,10 +139,9 @@ final class SingleCnnKernel implements StepKernel {
         post[i] = pre[i];
       }
     }
-    this.bias = layers[first].biasOffset >= 0 ? new float[layers[first].outBiasCount()] : null;
-    this.scale = new double[ordinal];
-    this.norms = new double[ordinal];
-    this.factor = new double[ordinal];
+    this.own = new FloatWeights(network, weightOrdinal, first);
+    this.cur = own;
+    this.zeroRanges = outsideDenseWeights(layers, network.parameterCount());
     this.backFactor = new double[ordinal];
     this.col = new float[Math.toIntExact(colSize)];
     this.dcol = new float[Math.toIntExact(colSize)];
@@ -158,7 +163,12 @@ final class SingleCnnKernel implements StepKernel {
     if (rows == 0) {
       return;
     }
-    normalize(theta);
+    if (shared != null) {
+      cur = shared;
+    } else {
+      cur = own;
+      own.fill(theta);
+    }
     fillInput(block, rows);
     for (int r0 = 0; r0 < rows && denseStart > 0; r0 += chunk) {
       int r1 = Math.min(rows, r0 + chunk);
@@ -170,7 +180,7 @@ final class SingleCnnKernel implements StepKernel {
       forwardLayer(i, 0, rows);
     }
     for (int r = 0; r < rows; r++) {
-      out[r] = outScale * outF[r];
+      out[r] = cur.outScale * outF[r];
     }
     nearSupport.replace(block, theta, out, rows);
   }
@@ -181,13 +191,13 @@ final class SingleCnnKernel implements StepKernel {
     int zOrigin = network.chunkLocal[i] ? r0 : 0;
     float[] x = i > 0 ? post[i - 1] : input;
     int xOrigin = i > 0 && network.chunkLocal[i - 1] ? r0 : 0;
-    float[] b = i == firstWeight ? bias : null;
+    float[] b = i == firstWeight ? cur.bias : null;
     if (conv[i] != null) {
-      conv[i].forward(r0, r1, x, xOrigin, w[i], b, z, zOrigin, col, convOut);
+      conv[i].forward(r0, r1, x, xOrigin, cur.w[i], b, z, zOrigin, col, convOut);
     } else if (pool[i] != null) {
       pool[i].forward(r0, r1, x, xOrigin, z, zOrigin, argmax[i], derivativeAt[i]);
     } else {
-      FloatDenseKernels.forward(layer.inSize, layer.outSize, r1 - r0, w[i], b, x, z);
+      FloatDenseKernels.forward(layer.inSize, layer.outSize, r1 - r0, cur.w[i], b, x, z);
     }
     if (network.activated[i] && !network.activationFused[i]) {
       FloatActivationKernels.forward(
@@ -202,8 +212,8 @@ final class SingleCnnKernel implements StepKernel {
       return;
     }
     double coefScale = FloatCoefficients.toFloat(coef, rows, coefF);
-    for (int l = 0; l < factor.length; l++) {
-      backFactor[l] = factor[l] * coefScale;
+    for (int l = 0; l < backFactor.length; l++) {
+      backFactor[l] = cur.factor[l] * coefScale;
     }
     for (int i = 0; i < n; i++) {
       if (conv[i] != null) {
@@ -229,6 +239,52 @@ final class SingleCnnKernel implements StepKernel {
     }
   }
 
+  /**
+   * gradOut = Σ_r coef[r]·∇_θΦ(x_r; θ), whatever gradOut held: the dense layers' weight gradients
+   * (nearly all of θ here) are written rather than added, so the 13 MB of Lyu–Li's dense layer are
+   * neither zeroed nor read first; the same bits as {@link #backwardWeighted} onto zeros.
+   */
+  @Override
+  public void backwardWeightedInto(
+      RowBlock block, double[] theta, double[] coef, double[] gradOut) {
+    if (args.backward(block, theta, coef, gradOut) == 0) {
+      Arrays.fill(gradOut, 0.0);
+      return;
+    }
+    for (int k = 0; k < zeroRanges.length; k += 2) {
+      Arrays.fill(gradOut, zeroRanges[k], zeroRanges[k + 1], 0.0);
+    }
+    overwriteDense = true;
+    try {
+      backwardWeighted(block, theta, coef, gradOut);
+    } finally {
+      overwriteDense = false;
+    }
+  }
+
+  @Override
+  public PreparedTheta prepare(double[] theta) {
+    if (theta.length != network.parameterCount()) {
+      throw new IllegalArgumentException(
+          "theta: expected length " + network.parameterCount() + ", got " + theta.length);
+    }
+    own.fill(theta);
+    return own;
+  }
+
+  @Override
+  public void share(PreparedTheta prepared) {
+    if (prepared == null) {
+      shared = null;
+      return;
+    }
+    if (!(prepared instanceof FloatWeights f) || !f.sameLayout(own)) {
+      throw new IllegalArgumentException(
+          "prepared θ of another network or precision: " + prepared.getClass().getSimpleName());
+    }
+    shared = f;
+  }
+
   private void backwardLayer(int i, int r0, int r1, double[] grad) {
     Layer layer = layers[i];
     float[] dz = i == n - 1 ? coefF : gradientBuffer(i);
@@ -245,7 +301,7 @@ final class SingleCnnKernel implements StepKernel {
           r1,
           x,
           xOrigin,
-          w[i],
+          cur.w[i],
           dz,
           dzOrigin,
           dx,
@@ -263,8 +319,12 @@ final class SingleCnnKernel implements StepKernel {
       }
     } else {
       int rows = r1 - r0;
-      FloatDenseKernels.backward(layer.inSize, layer.outSize, rows, w[i], x, dz, g[i], dx);
-      addScaled(g[i], backFactor[l], grad, layer.weightOffset);
+      FloatDenseKernels.backward(layer.inSize, layer.outSize, rows, cur.w[i], x, dz, g[i], dx);
+      if (overwriteDense) {
+        putScaled(g[i], backFactor[l], grad, layer.weightOffset);
+      } else {
+        addScaled(g[i], backFactor[l], grad, layer.weightOffset);
+      }
       if (biasOffset >= 0) {
         FloatDenseKernels.addBiasGradient(layer.outSize, rows, dz, backFactor[l], grad, biasOffset);
       }
@@ -299,6 +359,35 @@ final class SingleCnnKernel implements StepKernel {
     }
   }
 
+  /** As {@link #addScaled} onto zeros, without reading them: 0.0 + x is x with −0 made +0. */
+  private static void putScaled(float[] src, double f, double[] grad, int off) {
+    for (int j = 0; j < src.length; j++) {
+      grad[off + j] = 0.0 + f * src[j];
+    }
+  }
+
+  /** [from, to) pairs covering [0, d) minus the dense layers' weight ranges, in order. */
+  private static int[] outsideDenseWeights(Layer[] layers, int d) {
+    List<int[]> dense = new ArrayList<>();
+    for (Layer layer : layers) {
+      if (layer instanceof DenseLayer && layer.weightCount > 0) {
+        dense.add(new int[] {layer.weightOffset, layer.weightOffset + layer.weightCount});
+      }
+    }
+    dense.sort(Comparator.comparingInt(r -> r[0]));
+    int[] out = new int[2 * (dense.size() + 1)];
+    int k = 0;
+    int from = 0;
+    for (int[] r : dense) {
+      out[k++] = from;
+      out[k++] = r[0];
+      from = r[1];
+    }
+    out[k++] = from;
+    out[k] = d;
+    return out;
+  }
+
   /** As Network#gradientBuffer: ∂/∂(output of layer i) for i &lt; n − 1. */
   private float[] gradientBuffer(int i) {
     if (i == denseStart - 1) {
@@ -313,66 +402,6 @@ final class SingleCnnKernel implements StepKernel {
 
   private int gradientOrigin(int i, int r0) {
     return i < denseStart - 1 ? r0 : 0;
-  }
-
-  /** c_l, the float copies Ŵ_l = W_l / c_l (and b̂), and the double factors Π_{k≠l} c_k. */
-  private void normalize(double[] theta) {
-    List<ParameterBlock> blocks = network.weightLayers();
-    double[] norms = this.norms;
-    for (int l = 0; l < norms.length; l++) {
-      norms[l] = frobenius(theta, blocks.get(l).offset(), blocks.get(l).length());
-    }
-    outScale = 1.0;
-    for (int l = 0; l < norms.length; l++) {
-      scale[l] = norms[l] == 0.0 ? 1.0 : norms[l];
-      outScale *= scale[l];
-    }
-    for (int l = 0; l < norms.length; l++) {
-      double f = 1.0;
-      for (int k = 0; k < norms.length; k++) {
-        f = k == l ? f : f * scale[k];
-      }
-      factor[l] = f;
-    }
-    for (int i = 0; i < n; i++) {
-      if (w[i] == null) {
-        continue;
-      }
-      double inv = 1.0 / scale[weightOrdinal[i]];
-      float[] wi = w[i];
-      int off = layers[i].weightOffset;
-      for (int j = 0; j < wi.length; j++) {
-        wi[j] = (float) (theta[off + j] * inv);
-      }
-      if (i == firstWeight && bias != null) {
-        for (int o = 0; o < bias.length; o++) {
-          bias[o] = (float) (theta[layers[i].biasOffset + o] * inv);
-        }
-      }
-    }
-  }
-
-  /**
-   * ‖θ[off, off + len)‖₂ with four interleaved partial sums (a single running sum is one dependent
-   * add per entry: ≈ 2.5 ms for Lyu–Li's 1.66 M parameters, every step).
-   */
-  private static double frobenius(double[] theta, int off, int len) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int end = off + len;
-    int i = off;
-    for (; i + 3 < end; i += 4) {
-      s0 += theta[i] * theta[i];
-      s1 += theta[i + 1] * theta[i + 1];
-      s2 += theta[i + 2] * theta[i + 2];
-      s3 += theta[i + 3] * theta[i + 3];
-    }
-    for (; i < end; i++) {
-      s0 += theta[i] * theta[i];
-    }
-    return Math.sqrt((s0 + s1) + (s2 + s3));
   }
 
   /** The block's features rounded to float, row-major (CSR densified). */

@@ -1,6 +1,7 @@
 package io.marginflow.common.net;
 
 import io.marginflow.common.data.RowBlock;
+import java.util.Arrays;
 
 /**
  * The subgradient oracle of one training step on a row block, in a given {@link Precision}: the
@@ -15,6 +16,33 @@ public sealed interface StepKernel permits DoubleStepKernel, SingleStepKernel, S
 
   /** gradInOut += Σ_r coef[r]·∇_θΦ(x_r; θ) at the block and θ of the last forward. */
   void backwardWeighted(RowBlock block, double[] theta, double[] coef, double[] gradInOut);
+
+  /**
+   * gradOut = Σ_r coef[r]·∇_θΦ(x_r; θ), whatever gradOut held before: the same bits as {@link
+   * #backwardWeighted} onto zeros. Kernels may write parts of the gradient without zeroing and
+   * reading them first (callers that reuse one buffer per step).
+   */
+  default void backwardWeightedInto(
+      RowBlock block, double[] theta, double[] coef, double[] gradOut) {
+    Arrays.fill(gradOut, 0.0);
+    backwardWeighted(block, theta, coef, gradOut);
+  }
+
+  /**
+   * Does now the θ-dependent work this kernel repeats for every θ and returns it for the kernels of
+   * other threads ({@link #share}), or null when there is none. The result is valid for this θ
+   * until this kernel's next prepare or forward without a share.
+   */
+  default PreparedTheta prepare(double[] theta) {
+    return null;
+  }
+
+  /**
+   * From now on, the forward passes use {@code prepared} (from {@link #prepare} on a kernel of the
+   * same network and precision, for the θ they are given) instead of redoing that work; null
+   * returns to doing it. A no-op for kernels that prepare nothing.
+   */
+  default void share(PreparedTheta prepared) {}
 
   /** The network this kernel evaluates. */
   Network network();

@@ -31,6 +31,13 @@ public final class BatchGradient implements Serializable {
   /** Allocated on first use, so an empty sum (e.g. Spark's zero value) stays tiny on the wire. */
   private double[] gradient;
 
+  /**
+   * True when the last merge wrote every entry of {@link #gradient} and found them all finite, so
+   * {@link #nonFinite()} needs no pass of its own (a merged 13 MB gradient is memory-bound to
+   * scan).
+   */
+  private transient boolean checkedFinite;
+
   /** An empty sum for a network with {@code parameterCount} parameters. */
   public BatchGradient(int parameterCount) {
     this.parameterCount = parameterCount;
@@ -87,6 +94,27 @@ public final class BatchGradient implements Serializable {
       double[] theta,
       double[] margins,
       double[] weights) {
+    return addRows(kernel, loss, rows, theta, margins, weights, null);
+  }
+
+  /**
+   * As {@link #addRows(StepKernel, Loss, RowBlock, double[], double[], double[])}, with the block's
+   * subgradient written into {@code target} (length d, any content; it becomes part of this sum, so
+   * the caller must not touch it while the sum is in use) instead of a new array: for callers that
+   * sum every step into the same buffers. Null means a new array. Same bits either way.
+   */
+  public BatchGradient addRows(
+      StepKernel kernel,
+      Loss loss,
+      RowBlock rows,
+      double[] theta,
+      double[] margins,
+      double[] weights,
+      double[] target) {
+    if (target != null && target.length != parameterCount) {
+      throw new IllegalArgumentException(
+          "target: expected length " + parameterCount + ", got " + target.length);
+    }
     int m = rows.rows();
     if (m == 0) {
       return this;
@@ -115,8 +143,13 @@ public final class BatchGradient implements Serializable {
       weights[i] *= y[i]; // coefficient of ∇Φ: e^{s_i − F}·y_i
     }
     BatchGradient part = new BatchGradient(parameterCount);
-    part.gradient = new double[parameterCount];
-    kernel.backwardWeighted(rows, theta, weights, part.gradient);
+    if (target == null) {
+      part.gradient = new double[parameterCount];
+      kernel.backwardWeighted(rows, theta, weights, part.gradient);
+    } else {
+      part.gradient = target;
+      kernel.backwardWeightedInto(rows, theta, weights, target);
+    }
     part.count = m;
     part.logFrame = frame;
     part.logSumNegDerivative = frame + Math.log(sumW);
@@ -153,15 +186,15 @@ public final class BatchGradient implements Serializable {
       weightedMarginSum = other.weightedMarginSum;
       nonFinite |= other.nonFinite;
       gradient = other.gradient == null || take ? other.gradient : other.gradient.clone();
+      checkedFinite = other.checkedFinite && gradient != null;
       return this;
     }
     double f = LogSpace.logAddExp(logFrame, other.logFrame);
     double a = Math.exp(logFrame - f);
     double b = Math.exp(other.logFrame - f);
-    gradient();
-    for (int j = 0; j < gradient.length; j++) {
-      gradient[j] = a * gradient[j] + b * other.gradient()[j];
-    }
+    boolean finite = combine(gradient(), a, other.gradient(), b);
+    checkedFinite = finite;
+    nonFinite |= !finite;
     weightedMarginSum = a * weightedMarginSum + b * other.weightedMarginSum;
     logFrame = f;
     logSumNegDerivative = LogSpace.logAddExp(logSumNegDerivative, other.logSumNegDerivative);
@@ -169,6 +202,38 @@ public final class BatchGradient implements Serializable {
     count += other.count;
     nonFinite |= other.nonFinite || Double.isNaN(f);
     return this;
+  }
+
+  /**
+   * g ← a·g + b·o entry by entry, and whether every result is finite: x·0 is 0 for finite x and NaN
+   * for ±∞ and NaN, so four such sums (independent chains, so the check hides under the loop's
+   * memory traffic) are all 0 exactly when every entry is finite, in any order.
+   */
+  private static boolean combine(double[] g, double a, double[] o, double b) {
+    double z0 = 0;
+    double z1 = 0;
+    double z2 = 0;
+    double z3 = 0;
+    int j = 0;
+    for (; j + 3 < g.length; j += 4) {
+      double u0 = a * g[j] + b * o[j];
+      double u1 = a * g[j + 1] + b * o[j + 1];
+      double u2 = a * g[j + 2] + b * o[j + 2];
+      double u3 = a * g[j + 3] + b * o[j + 3];
+      g[j] = u0;
+      g[j + 1] = u1;
+      g[j + 2] = u2;
+      g[j + 3] = u3;
+      z0 += u0 * 0.0;
+      z1 += u1 * 0.0;
+      z2 += u2 * 0.0;
+      z3 += u3 * 0.0;
+    }
+    for (; j < g.length; j++) {
+      g[j] = a * g[j] + b * o[j];
+      z0 += g[j] * 0.0;
+    }
+    return z0 == 0.0 && z1 == 0.0 && z2 == 0.0 && z3 == 0.0;
   }
 
   /** Rows summed. */
@@ -208,6 +273,9 @@ public final class BatchGradient implements Serializable {
   public boolean nonFinite() {
     if (nonFinite) {
       return true;
+    }
+    if (checkedFinite) {
+      return false;
     }
     for (double g : gradient()) {
       if (!Double.isFinite(g)) {

@@ -6,6 +6,7 @@ import io.marginflow.common.data.RowBlocks;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.net.Precision;
+import io.marginflow.common.net.PreparedTheta;
 import io.marginflow.common.net.StepKernel;
 import io.marginflow.common.net.Workspace;
 import io.marginflow.common.sample.MinibatchSampler;
@@ -129,12 +130,39 @@ public final class PartitionContext {
    * #gatherBatch} returns): an empty sum for an empty list.
    */
   public BatchGradient sumRows(List<RowBlock> parts, double[] theta) {
+    return sumRows(parts, theta, null, null);
+  }
+
+  /**
+   * As {@link #sumRows(List, double[])}, with the kernel's θ-dependent work taken from {@code
+   * prepared} ({@link #prepare} of a context of the same model, for this θ; null: done here) and
+   * the first block's subgradient written into {@code buffer} (length d, any content, null: a new
+   * array), which the returned sum then holds. Same bits as without them.
+   */
+  public BatchGradient sumRows(
+      List<RowBlock> parts, double[] theta, PreparedTheta prepared, double[] buffer) {
     BatchGradient sum = new BatchGradient(network.parameterCount());
-    for (RowBlock part : parts) {
-      ensureScratch(part.rows());
-      sum.addRows(stepKernel, loss, part, theta, a, b);
+    stepKernel.share(prepared);
+    try {
+      double[] target = buffer;
+      for (RowBlock part : parts) {
+        ensureScratch(part.rows());
+        sum.addRows(stepKernel, loss, part, theta, a, b, target);
+        target = sum.count() > 0 ? null : target;
+      }
+    } finally {
+      stepKernel.share(null);
     }
     return sum;
+  }
+
+  /**
+   * The step kernel's θ-dependent work for θ (the single kernels' normalized float weights), for
+   * the {@link #sumRows(List, double[], PreparedTheta, double[])} of other contexts on other
+   * threads; null when the kernel has none.
+   */
+  public PreparedTheta prepare(double[] theta) {
+    return stepKernel.prepare(theta);
   }
 
   /** Above this many members, a partition's minibatch is processed block by block. */

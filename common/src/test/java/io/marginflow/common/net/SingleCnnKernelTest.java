@@ -227,6 +227,64 @@ class SingleCnnKernelTest {
     assertTrue(Arrays.stream(runs[0]).anyMatch(v -> v != 0.0));
   }
 
+  /**
+   * The rows path's form of a step: a second kernel computes with the float weights a first one
+   * prepared, and writes its gradient into a buffer full of garbage. Outputs and gradient have the
+   * bits of a kernel on its own summing onto zeros (Lyu–Li's CNN on real MNIST rows, and a small
+   * CNN whose first layer has a bias); an empty block writes zeros; weights prepared for another
+   * network are refused.
+   */
+  @Test
+  void sharedPreparedWeightsAndOverwrittenGradientGiveTheBitsOfAKernelOnItsOwn() {
+    for (String spec : new String[] {LYU_LI, SPECS[1]}) {
+      Network net = Network.parse(spec);
+      boolean mnist = spec.equals(LYU_LI);
+      RowBlock block =
+          mnist
+              ? mnistDense.select(range(20), 20)
+              : NetTestData.gaussianBlock(20, net.inputSize(), 41);
+      double[] theta =
+          mnist ? heTheta(net, 9) : NetTestData.gaussianTheta(net.parameterCount(), 0.8, 42);
+      double[] coef = SingleVsDouble.coefficients(20, 43);
+      StepKernel alone = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
+      double[] outAlone = new double[20];
+      double[] gradAlone = new double[theta.length];
+      alone.forward(block, theta, outAlone);
+      alone.backwardWeighted(block, theta, coef, gradAlone);
+
+      StepKernel preparer = StepKernel.of(Network.parse(spec).newWorkspace(), Precision.SINGLE);
+      StepKernel user = StepKernel.of(Network.parse(spec).newWorkspace(), Precision.SINGLE);
+      // the user kernel first computes at another θ, so stale weights of its own would show
+      user.forward(block, NetTestData.gaussianTheta(theta.length, 2.0, 44), new double[20]);
+      PreparedTheta prepared = preparer.prepare(theta);
+      user.share(prepared);
+      double[] out = new double[20];
+      double[] grad = new double[theta.length];
+      Arrays.fill(grad, Double.NaN);
+      user.forward(block, theta, out);
+      user.backwardWeightedInto(block, theta, coef, grad);
+      assertArrayEquals(outAlone, out, spec);
+      assertArrayEquals(gradAlone, grad, spec);
+      preparer.share(prepared);
+      Arrays.fill(grad, 3.0);
+      preparer.forward(block, theta, out);
+      preparer.backwardWeightedInto(block, theta, coef, grad);
+      assertArrayEquals(outAlone, out, spec + ": the preparing kernel itself");
+      assertArrayEquals(gradAlone, grad, spec + ": the preparing kernel itself");
+      user.share(null);
+      RowBlock empty = block.select(new int[0], 0);
+      user.forward(empty, theta, out);
+      Arrays.fill(grad, Double.NaN);
+      user.backwardWeightedInto(empty, theta, coef, grad);
+      assertTrue(Arrays.stream(grad).allMatch(v -> Double.doubleToRawLongBits(v) == 0L), spec);
+    }
+    StepKernel small = StepKernel.of(Network.parse(SPECS[0]).newWorkspace(), Precision.SINGLE);
+    PreparedTheta other =
+        StepKernel.of(Network.parse(SPECS[2]).newWorkspace(), Precision.SINGLE)
+            .prepare(new double[Network.parse(SPECS[2]).parameterCount()]);
+    assertThrows(IllegalArgumentException.class, () -> small.share(other));
+  }
+
   @Test
   void noAllocationPerStepAfterWarmUpAndStaleBackwardIsRefused() {
     Network net = Network.parse(LYU_LI);
@@ -252,6 +310,17 @@ class SingleCnnKernelTest {
             });
     assumeTrue(allocated >= 0, "allocation counters unavailable on this JVM");
     assertTrue(allocated < 2000, "allocated " + allocated + " bytes in 20 steps");
+    StepKernel user = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
+    long shared =
+        NetTestData.allocatedAfterWarmUp(
+            20,
+            i -> {
+              user.share(single.prepare(small));
+              user.forward(block, small, out);
+              user.backwardWeightedInto(block, small, coef, grad);
+              user.share(null);
+            });
+    assertTrue(shared < 2000, "allocated " + shared + " bytes in 20 shared steps");
   }
 
   /**

@@ -2,12 +2,19 @@ package io.marginflow.common.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Merging partial sums: {@code mergeTaking} gives the same numbers as {@code merge}, copy-free. */
+/**
+ * Merging partial sums: {@code mergeTaking} gives the same numbers as {@code merge}, copy-free; the
+ * merge's entries are a·g + b·o as one loop forms them, and its built-in finiteness check finds a
+ * NaN or ±∞ in any position of either part (so {@code nonFinite} needs no pass of its own).
+ */
 class BatchGradientTest {
 
   private static BatchGradient part(double frame, double... g) {
@@ -30,5 +37,57 @@ class BatchGradientTest {
     assertSame(firstAgain.gradientOrNull(), taken.gradientOrNull(), "adopted, not copied");
     assertNotSame(first.gradientOrNull(), copied.gradientOrNull(), "merge copies");
     assertArrayEquals(new double[] {1.0, -2.0, 3.0}, first.gradient(), "merge leaves its input");
+  }
+
+  @Test
+  void mergedEntriesHaveTheBitsOfTheEntryByEntryFormula() {
+    SplittableRandom rnd = new SplittableRandom(3);
+    for (int d : new int[] {1, 3, 4, 5, 8, 1023}) {
+      double[] g = rnd.doubles(d, -1e3, 1e3).toArray();
+      double[] o = rnd.doubles(d, -1e-3, 1e-3).toArray();
+      g[0] = -0.0;
+      o[0] = 0.0;
+      BatchGradient merged = new BatchGradient(d).merge(part(0.3, g)).merge(part(-2.0, o));
+      double f = io.marginflow.common.loss.LogSpace.logAddExp(0.3, -2.0);
+      double a = Math.exp(0.3 - f);
+      double b = Math.exp(-2.0 - f);
+      double[] expected = new double[d];
+      for (int j = 0; j < d; j++) {
+        expected[j] = a * g[j] + b * o[j];
+      }
+      assertArrayEquals(expected, merged.gradient(), "d = " + d);
+      assertFalse(merged.nonFinite(), "d = " + d);
+    }
+  }
+
+  @Test
+  void aNonFiniteEntryAnywhereInEitherPartIsFoundByTheMerge() {
+    int d = 11;
+    for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, -Double.MAX_VALUE}) {
+      for (int pos = 0; pos < d; pos++) {
+        for (int side = 0; side < 2; side++) {
+          double[] g = new double[d];
+          double[] o = new double[d];
+          java.util.Arrays.fill(g, 1.5);
+          java.util.Arrays.fill(o, -0.5);
+          (side == 0 ? g : o)[pos] = bad;
+          // frames 0 and 0: a = b = 1/2, so −MAX_VALUE/2 stays finite: only NaN and ∞ count
+          BatchGradient merged = new BatchGradient(d).mergeTaking(part(0.0, g));
+          assertFalse(merged.nonFinite() && Double.isFinite(bad));
+          merged.merge(part(0.0, o));
+          assertEquals(
+              !Double.isFinite(bad),
+              merged.nonFinite(),
+              "bad " + bad + " at " + pos + " in part " + side);
+        }
+      }
+    }
+  }
+
+  @Test
+  void anAdoptedArrayIsStillScannedForNonFiniteEntries() {
+    double[] g = {1.0, Double.NaN, 2.0};
+    BatchGradient sum = new BatchGradient(3).mergeTaking(part(0.0, g));
+    assertTrue(sum.nonFinite(), "a taken part's entries were never merged, so they are scanned");
   }
 }

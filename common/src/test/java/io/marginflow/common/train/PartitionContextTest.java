@@ -99,6 +99,74 @@ class PartitionContextTest {
     }
   }
 
+  /**
+   * The rows path's form of the partition sum — the kernel's θ work prepared by another context
+   * (another thread's, in the rows path) and the gradient written into a reused buffer full of
+   * garbage — has the bits of the plain sum: double and single, MLP and CNN, one gathered block and
+   * a large batch summed block by block (the buffer then holds the first block's part only).
+   */
+  @Test
+  void preparedThetaAndAReusedBufferGiveThePlainSumsBits() {
+    String[][] models = {
+      {"mlp:9-4-1", "9"}, {"cnn:1x3x3-conv2k2-maxpool2-dense3-dense1/bias=first", "9"}
+    };
+    for (String[] model : models) {
+      for (io.marginflow.common.net.Precision precision :
+          io.marginflow.common.net.Precision.values()) {
+        for (int batch : new int[] {90, 4500}) {
+          int n = 6000;
+          Dataset data = rows(n, 9, 1000, false);
+          Network net = Network.of(NetworkSpec.parse(model[0]), 0.0);
+          MinibatchSampler sampler =
+              MinibatchSampler.create(SamplerConfig.parse("iid", batch), n, 5L);
+          PartitionContext plain = new PartitionContext(net, Loss.parse("exp"), sampler, precision);
+          PartitionContext preparer =
+              new PartitionContext(
+                  Network.of(NetworkSpec.parse(model[0]), 0.0),
+                  Loss.parse("exp"),
+                  sampler,
+                  precision);
+          PartitionContext user =
+              new PartitionContext(
+                  Network.of(NetworkSpec.parse(model[0]), 0.0),
+                  Loss.parse("exp"),
+                  sampler,
+                  precision);
+          double[] theta = new double[net.parameterCount()];
+          double[] buffer = new double[theta.length];
+          String what = model[0] + " " + precision + " batch " + batch;
+          for (long step = 0; step < 3; step++) {
+            for (int i = 0; i < theta.length; i++) {
+              theta[i] = Math.sin(1.7 * i + 0.3 + step);
+            }
+            java.util.Arrays.fill(buffer, step == 1 ? Double.NaN : -7.0);
+            List<RowBlock> gathered = plain.gatherBatch(data.blocks(), step);
+            BatchGradient expected = plain.sumRows(gathered, theta);
+            io.marginflow.common.net.PreparedTheta prepared = preparer.prepare(theta);
+            assertEquals(
+                precision == io.marginflow.common.net.Precision.SINGLE
+                    && model[0].startsWith("cnn"),
+                prepared != null,
+                what + ": only the single CNN kernel prepares");
+            BatchGradient got = user.sumRows(gathered, theta, prepared, buffer);
+            assertEquals(expected.count(), got.count(), what);
+            assertEquals(
+                Double.doubleToRawLongBits(expected.logFrame()),
+                Double.doubleToRawLongBits(got.logFrame()),
+                what);
+            assertEquals(
+                Double.doubleToRawLongBits(expected.weightedMarginSum()),
+                Double.doubleToRawLongBits(got.weightedMarginSum()),
+                what);
+            assertArrayEquals(expected.gradient(), got.gradient(), what + " step " + step);
+            assertSame(buffer, got.gradientOrNull(), what + ": the sum holds the buffer");
+            assertEquals(false, got.nonFinite(), what);
+          }
+        }
+      }
+    }
+  }
+
   /** n rows of p features (about a third zero), label +1 for even rows, −1 for odd. */
   private static Dataset rows(int n, int p, int blockRows, boolean sparse) {
     RowBlockBuilder b = new RowBlockBuilder(p, sparse, blockRows);

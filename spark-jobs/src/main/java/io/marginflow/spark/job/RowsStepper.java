@@ -1,6 +1,7 @@
 package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.net.PreparedTheta;
 import io.marginflow.common.train.BatchGradient;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +27,9 @@ final class RowsStepper implements AutoCloseable {
   private final int threads;
   private final ExecutorService pool;
 
+  /** One gradient buffer per partition, reused every step (allocated on first use). */
+  private final double[][] buffers;
+
   /** A stepper for {@code partitions} partitions merged at tree depth {@code depth}. */
   RowsStepper(ModelKey key, int partitions, int depth, int threads) {
     if (partitions < 1 || depth < 1 || threads < 1) {
@@ -41,6 +45,7 @@ final class RowsStepper implements AutoCloseable {
     this.partitions = partitions;
     this.depth = depth;
     this.threads = Math.min(threads, partitions);
+    this.buffers = new double[partitions][];
     this.pool =
         this.threads == 1
             ? null
@@ -58,19 +63,24 @@ final class RowsStepper implements AutoCloseable {
     return threads;
   }
 
-  /** The merged minibatch sum at θ of the given per-partition rows (θ is only read). */
+  /**
+   * The merged minibatch sum at θ of the given per-partition rows (θ is only read). Its gradient is
+   * one of this stepper's buffers: valid until the next call. The kernels' θ-dependent work (the
+   * single kernels' normalized float weights) is done once, on this thread, and shared.
+   */
   BatchGradient sum(List<List<RowBlock>> rows, double[] theta) {
     if (rows.size() != partitions) {
       throw new IllegalArgumentException(
           "rows: expected " + partitions + " partitions, got " + rows.size());
     }
     BatchGradient[] partial = new BatchGradient[partitions];
+    PreparedTheta prepared = threads > 1 ? key.context().prepare(theta) : null;
     List<Future<?>> running = new ArrayList<>(threads - 1);
     for (int t = 1; t < threads; t++) {
       int first = t;
-      running.add(pool.submit(() -> sumEvery(first, rows, theta, partial)));
+      running.add(pool.submit(() -> sumEvery(first, rows, theta, prepared, partial)));
     }
-    sumEvery(0, rows, theta, partial);
+    sumEvery(0, rows, theta, prepared, partial);
     for (Future<?> f : running) {
       RowsPrefetcher.await(f, "a rows-path partition sum");
     }
@@ -83,9 +93,17 @@ final class RowsStepper implements AutoCloseable {
   }
 
   private void sumEvery(
-      int first, List<List<RowBlock>> rows, double[] theta, BatchGradient[] partial) {
+      int first,
+      List<List<RowBlock>> rows,
+      double[] theta,
+      PreparedTheta prepared,
+      BatchGradient[] partial) {
+    int d = key.context().network().parameterCount();
     for (int p = first; p < partitions; p += threads) {
-      partial[p] = key.context().sumRows(rows.get(p), theta);
+      if (buffers[p] == null) {
+        buffers[p] = new double[d];
+      }
+      partial[p] = key.context().sumRows(rows.get(p), theta, prepared, buffers[p]);
     }
   }
 
