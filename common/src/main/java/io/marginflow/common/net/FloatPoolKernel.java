@@ -123,7 +123,8 @@ final class FloatPoolKernel {
     int right = inW + 1;
     for (int ow = from; ow < layer.outW; ow++) {
       int p = rowFirst + ow * stride;
-      int v0 = reluBits(x[xRow + p]);
+      float x0 = x[xRow + p];
+      int v0 = reluBits(x0);
       int v1 = reluBits(x[xRow + p + 1]);
       int v2 = reluBits(x[xRow + p + inW]);
       int v3 = reluBits(x[xRow + p + right]);
@@ -132,8 +133,11 @@ final class FloatPoolKernel {
       best = v2 > m ? p + inW : best;
       m = Math.max(m, v2);
       best = v3 > m ? p + right : best;
-      float pre = x[xRow + best];
-      z[zo + ow] = Math.max(pre, 0f);
+      m = Math.max(m, v3);
+      // x[best] without loading it again: a maximum with bits m > 0 is that entry itself (a
+      // positive float or a NaN with the sign bit clear); m = 0 means no entry beat the first.
+      float pre = m != 0 ? Float.intBitsToFloat(m) : x0;
+      z[zo + ow] = m != 0 ? pre : (x0 != x0 ? x0 : 0f); // = Math.max(pre, 0f)
       argmax[ao + ow] = best;
       if (derivativeAt != null) {
         int c = pre > 0f ? 2 : 0; // PoolLayer#signClass
