@@ -167,6 +167,67 @@ class PartitionContextTest {
     }
   }
 
+  /**
+   * The rows path's merge: partition sums left partly in the kernels' float scratch (the single CNN
+   * kernel's dense layers), merged in order, have the bits of plain sums merged — whether the two
+   * partitions ran on two contexts (threads) or one after the other on the same context (more
+   * partitions than threads), for three partitions too.
+   */
+  @Test
+  void sumsLeftInFloatScratchMergeToThePlainMergesBits() {
+    String model = "cnn:1x3x3-conv2k2-maxpool2-dense3-dense1/bias=first";
+    int n = 3000;
+    Dataset data = rows(n, 9, 100, false);
+    List<RowBlock> all = data.blocks();
+    for (int partitions = 2; partitions <= 3; partitions++) {
+      mergeLeftInFloat(model, all, n, partitions);
+    }
+  }
+
+  private static void mergeLeftInFloat(String model, List<RowBlock> all, int n, int partitions) {
+    MinibatchSampler sampler = MinibatchSampler.create(SamplerConfig.parse("iid", 120), n, 9L);
+    java.util.function.Supplier<PartitionContext> context =
+        () ->
+            new PartitionContext(
+                Network.of(NetworkSpec.parse(model), 0.0),
+                Loss.parse("logistic"),
+                sampler,
+                io.marginflow.common.net.Precision.SINGLE);
+    PartitionContext plain = context.get();
+    PartitionContext[] threads = {context.get(), context.get()};
+    int d = plain.network().parameterCount();
+    double[][] buffers = new double[partitions][d];
+    double[] theta = new double[d];
+    for (long step = 0; step < 4; step++) {
+      for (int i = 0; i < d; i++) {
+        theta[i] = Math.cos(0.9 * i + step);
+      }
+      BatchGradient expected = new BatchGradient(d);
+      BatchGradient got = new BatchGradient(d);
+      BatchGradient[] parts = new BatchGradient[partitions];
+      io.marginflow.common.net.PreparedTheta prepared = threads[0].prepare(theta);
+      for (int p = 0; p < partitions; p++) {
+        List<RowBlock> range =
+            all.subList(p * all.size() / partitions, (p + 1) * all.size() / partitions);
+        List<RowBlock> gathered = plain.gatherBatch(range, step);
+        expected.merge(plain.sumRows(gathered, theta));
+        java.util.Arrays.fill(buffers[p], Double.NaN);
+        // partition p on "thread" p % 2: thread 0 sums partitions 0 and 2 one after the other
+        parts[p] = threads[p % 2].sumRows(gathered, theta, prepared, buffers[p]);
+      }
+      for (BatchGradient part : parts) {
+        got.mergeTaking(part);
+      }
+      assertEquals(expected.count(), got.count());
+      assertEquals(
+          Double.doubleToRawLongBits(expected.logFrame()),
+          Double.doubleToRawLongBits(got.logFrame()));
+      assertEquals(false, got.nonFinite(), "step " + step);
+      assertArrayEquals(
+          expected.gradient(), got.gradient(), partitions + " partitions, step " + step);
+    }
+  }
+
   /** n rows of p features (about a third zero), label +1 for even rows, −1 for odd. */
   private static Dataset rows(int n, int p, int blockRows, boolean sparse) {
     RowBlockBuilder b = new RowBlockBuilder(p, sparse, blockRows);
