@@ -37,9 +37,9 @@ sealed interface FloatMaxPool2 permits ScalarFloatMaxPool2, VectorFloatMaxPool2 
       int ao,
       float[] derivativeAt,
       float[] derivativeByClass,
-      int[] scratch);
+      long[] scratch);
 
-  /** Ints of the caller's scratch array {@link #row} needs (one per thread). */
+  /** Longs of the caller's scratch array {@link #row} needs (one per thread). */
   int scratchSize();
 
   /**

@@ -17,7 +17,7 @@ final class FloatPoolKernel {
   private final float slope;
   private final float[] derivativeByClass;
   private final FloatMaxPool2 maxPool2;
-  private final int[] maxPoolScratch;
+  private final long[] maxPoolScratch;
 
   FloatPoolKernel(PoolLayer layer) {
     this(layer, FloatMaxPool2.get());
@@ -27,7 +27,7 @@ final class FloatPoolKernel {
   FloatPoolKernel(PoolLayer layer, FloatMaxPool2 maxPool2) {
     this.layer = layer;
     this.maxPool2 = maxPool2;
-    this.maxPoolScratch = new int[maxPool2.scratchSize()];
+    this.maxPoolScratch = new long[maxPool2.scratchSize()];
     this.kind = layer.inputActivation == null ? null : layer.inputActivation.kind();
     this.slope = layer.inputActivation == null ? 1f : (float) layer.inputActivation.slope();
     double[] table = layer.derivativeByClass;

@@ -21,7 +21,7 @@ final class ScalarFloatMaxPool2 implements FloatMaxPool2 {
       int ao,
       float[] derivativeAt,
       float[] derivativeByClass,
-      int[] scratch) {
+      long[] scratch) {
     return 0;
   }
 

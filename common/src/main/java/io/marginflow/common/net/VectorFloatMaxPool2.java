@@ -2,6 +2,7 @@ package io.marginflow.common.net;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -9,12 +10,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link FloatMaxPool2} on the incubating Vector API, {@code W} windows per iteration with W = the
  * long lanes of {@link #FLOATS}'s shape: an input row pair is loaded as 2W floats per row, ReLU is
- * a lane-wise int max with 0 on the bits (negatives, −0.0 and sign-set NaNs become +0.0, as {@code
- * reluBits}), and the view as longs puts each window's left input in the low and its right input in
- * the high half of one lane, where the scalar comparisons run lane-wise. Groups that hold a NaN are
- * left to the scalar loop (z = max(pre, 0) keeps a NaN pre's bits there). The lane results leave
- * through the caller's scratch array (int 2i of each long-lane vector): with a long → int lane
- * conversion instead, JDK 17 did not intrinsify it and boxed the vectors (allocation per window).
+ * the view as longs (the one reinterpretation) puts each window's left input in the low and its
+ * right input in the high half of one lane, ReLU on the bits is a compare and blend there
+ * (negatives, −0.0 and sign-set NaNs become +0.0, as {@code reluBits}), and the scalar comparisons
+ * run lane-wise (compare and blend, no long max: AVX2 has none). Groups that hold a NaN are left to
+ * the scalar loop (z = max(pre, 0) keeps a NaN pre's bits there). The lane results leave through
+ * the caller's long scratch array, without reinterpretation: in the full test suite, where other
+ * code had run the Vector API on other shapes, the int view on the way out boxed three vectors per
+ * iteration.
  */
 final class VectorFloatMaxPool2 implements FloatMaxPool2 {
 
@@ -36,6 +39,8 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
 
   private static final long LOW = 0xFFFF_FFFFL;
 
+  private static final long SIGN = 0x8000_0000L;
+
   private VectorFloatMaxPool2() {}
 
   /** A new instance, or null when the preferred shape holds fewer than two longs. */
@@ -50,7 +55,12 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
 
   @Override
   public int scratchSize() {
-    return 6 * W;
+    return 3 * W;
+  }
+
+  /** ReLU on the bits of a float held zero-extended in a long: a set sign bit gives +0.0. */
+  private static LongVector relu(LongVector bits, LongVector zero) {
+    return bits.blend(zero, bits.compare(VectorOperators.GE, SIGN));
   }
 
   @Override
@@ -66,7 +76,7 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       int ao,
       float[] derivativeAt,
       float[] derivativeByClass,
-      int[] scratch) {
+      long[] scratch) {
     int body = outW - outW % W;
     if (body == 0) {
       return 0;
@@ -87,37 +97,41 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       if (topF.test(VectorOperators.IS_NAN).or(bottomF.test(VectorOperators.IS_NAN)).anyTrue()) {
         return ow; // the scalar loop keeps NaN's bits
       }
-      LongVector topRaw = topF.reinterpretAsLongs();
-      LongVector top = topF.reinterpretAsInts().max(0).reinterpretAsLongs();
-      LongVector bottom = bottomF.reinterpretAsInts().max(0).reinterpretAsLongs();
-      LongVector v0 = top.and(LOW);
-      LongVector v1 = top.lanewise(VectorOperators.LSHR, 32);
-      LongVector v2 = bottom.and(LOW);
-      LongVector v3 = bottom.lanewise(VectorOperators.LSHR, 32);
-      LongVector best = zero.blend(one, v1.compare(VectorOperators.GT, v0));
-      LongVector m = v0.max(v1);
-      best = best.blend(down, v2.compare(VectorOperators.GT, m));
-      m = m.max(v2);
-      best = best.blend(diagonal, v3.compare(VectorOperators.GT, m));
-      m = m.max(v3);
+      // one reinterpretation per input, none on the way out: each long lane holds a window's left
+      // input's bits in its low and its right input's in its high half
+      LongVector top = topF.reinterpretAsLongs();
+      LongVector bottom = bottomF.reinterpretAsLongs();
+      LongVector topLeft = top.and(LOW);
+      LongVector v0 = relu(topLeft, zero);
+      LongVector v1 = relu(top.lanewise(VectorOperators.LSHR, 32), zero);
+      LongVector v2 = relu(bottom.and(LOW), zero);
+      LongVector v3 = relu(bottom.lanewise(VectorOperators.LSHR, 32), zero);
+      VectorMask<Long> gt = v1.compare(VectorOperators.GT, v0);
+      LongVector best = zero.blend(one, gt);
+      LongVector m = v0.blend(v1, gt);
+      gt = v2.compare(VectorOperators.GT, m);
+      best = best.blend(down, gt);
+      m = m.blend(v2, gt);
+      gt = v3.compare(VectorOperators.GT, m);
+      best = best.blend(diagonal, gt);
+      m = m.blend(v3, gt);
       // m > 0: pre > 0. m = 0: every input is ≤ 0 and the arg-max is the first, p, whose raw bits
       // tell ±0.0 (class 1) from a negative (class 0).
       LongVector sigma =
           negative
-              .blend(atZero, topRaw.and(0x7FFF_FFFFL).compare(VectorOperators.EQ, 0))
+              .blend(atZero, topLeft.and(0x7FFF_FFFFL).compare(VectorOperators.EQ, 0))
               .blend(positive, m.compare(VectorOperators.GT, 0));
-      // lane i's result sits in int 2i (the low half of long i)
-      m.reinterpretAsInts().intoArray(scratch, 0);
-      best.reinterpretAsInts().intoArray(scratch, 2 * W);
-      sigma.reinterpretAsInts().intoArray(scratch, 4 * W);
+      m.intoArray(scratch, 0);
+      best.intoArray(scratch, W);
+      sigma.intoArray(scratch, 2 * W);
       for (int i = 0; i < W; i++) {
         int o = ow + i;
-        z[zo + o] = Float.intBitsToFloat(scratch[2 * i]); // max(pre, 0): no NaN here
-        argmax[ao + o] = first + 2 * o + scratch[2 * W + 2 * i];
+        z[zo + o] = Float.intBitsToFloat((int) scratch[i]); // max(pre, 0): no NaN here
+        argmax[ao + o] = first + 2 * o + (int) scratch[W + i];
       }
       if (storeDerivative) {
         for (int i = 0; i < W; i++) {
-          derivativeAt[ao + ow + i] = Float.intBitsToFloat(scratch[4 * W + 2 * i]);
+          derivativeAt[ao + ow + i] = Float.intBitsToFloat((int) scratch[2 * W + i]);
         }
       }
     }
