@@ -9,9 +9,10 @@ import org.slf4j.LoggerFactory;
  * An implementation handles a prefix of the row and returns its length; {@link FloatPoolKernel}
  * does the rest in scalar code, with the same rules (first maximum in scan order p, p+1, p+W,
  * p+W+1, compared as the bits of ReLU(x); z = max(x[best], 0); σ'(pre) at the arg-max). Two
- * implementations give the same bits: Vector API ({@link VectorFloatMaxPool2}, opt-in by {@link
- * #OPT_IN_PROPERTY}, then under the rule of {@link VectorKernelChoice}) and none ({@link
- * ScalarFloatMaxPool2}, which leaves the row to the scalar loop).
+ * implementations give the same bits: Vector API ({@link VectorFloatMaxPool2}, under the rule of
+ * {@link VectorKernelChoice} unless {@link #PROPERTY} is false; each kernel falls back to the
+ * scalar loop if it still allocates after warm-up, see {@link PoolAllocationGuard}) and none
+ * ({@link ScalarFloatMaxPool2}, which leaves the row to the scalar loop).
  */
 sealed interface FloatMaxPool2 permits ScalarFloatMaxPool2, VectorFloatMaxPool2 {
 
@@ -43,13 +44,14 @@ sealed interface FloatMaxPool2 permits ScalarFloatMaxPool2, VectorFloatMaxPool2 
   int scratchSize();
 
   /**
-   * System property that opts in to the vector pool ({@code true}; then {@link
-   * VectorKernelChoice}'s rule applies). Off by default: on JDK 17's incubating Vector API the pool
-   * allocates boxed vectors wherever C2 has not inlined all of it — ≈ 80 MB per step before C2
-   * compiles it, and 2.3 MB per step in one compiled state seen in the full test suite — so the
-   * scalar loop is the safe default.
+   * System property that turns the vector pool off ({@code false}; default {@code true}, then
+   * {@link VectorKernelChoice}'s rule applies). On JDK 17's incubating Vector API the pool
+   * allocates boxed vectors until C2 has compiled it (≈ 80 MB per step of Lyu–Li's CNN while it
+   * warms up); compiled, it does not (the full test suite checks it, where a former version boxed
+   * three vectors per iteration), and {@link PoolAllocationGuard} switches a kernel to the scalar
+   * loop if it ever does after warm-up.
    */
-  String OPT_IN_PROPERTY = "marginflow.kernels.vector-pool";
+  String PROPERTY = "marginflow.kernels.vector-pool";
 
   /** The implementation chosen for this JVM. */
   static FloatMaxPool2 get() {
@@ -64,12 +66,9 @@ sealed interface FloatMaxPool2 permits ScalarFloatMaxPool2, VectorFloatMaxPool2 
     private Holder() {}
 
     private static FloatMaxPool2 select() {
-      if (!Boolean.getBoolean(OPT_IN_PROPERTY)) {
+      if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
         FloatMaxPool2 scalar = new ScalarFloatMaxPool2();
-        LOG.info(
-            "Single-precision 2×2 max pool: {} (the vector pool is opt-in: -D{}=true)",
-            scalar.name(),
-            OPT_IN_PROPERTY);
+        LOG.info("Single-precision 2×2 max pool: {} (-D{}=false)", scalar.name(), PROPERTY);
         return scalar;
       }
       // a lambda, not a method reference: the vector class must not be resolved before the check

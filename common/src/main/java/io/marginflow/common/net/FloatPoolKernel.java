@@ -1,6 +1,8 @@
 package io.marginflow.common.net;
 
 import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The float pooling of one {@link PoolLayer} for {@link SingleCnnKernel}, by the same rules: max
@@ -11,13 +13,20 @@ import java.util.Arrays;
  * at r·outSize).
  */
 final class FloatPoolKernel {
+  private static final Logger LOG = LoggerFactory.getLogger(FloatPoolKernel.class);
 
   private final PoolLayer layer;
   private final Activation.Kind kind;
   private final float slope;
   private final float[] derivativeByClass;
-  private final FloatMaxPool2 maxPool2;
+  private FloatMaxPool2 maxPool2;
   private final long[] maxPoolScratch;
+
+  /**
+   * Watches a vector pool for allocation after warm-up; null for the scalar one or once fallen
+   * back.
+   */
+  private PoolAllocationGuard guard;
 
   FloatPoolKernel(PoolLayer layer) {
     this(layer, FloatMaxPool2.get());
@@ -25,8 +34,17 @@ final class FloatPoolKernel {
 
   /** A kernel whose 2×2 stride-2 ReLU max pool runs on {@code maxPool2} (tests pick one). */
   FloatPoolKernel(PoolLayer layer, FloatMaxPool2 maxPool2) {
+    this(layer, maxPool2, PoolAllocationGuard.WARM_UP_CALLS);
+  }
+
+  /** As above, with the allocation guard of a vector pool measuring after {@code warmUp} calls. */
+  FloatPoolKernel(PoolLayer layer, FloatMaxPool2 maxPool2, long warmUp) {
     this.layer = layer;
     this.maxPool2 = maxPool2;
+    this.guard =
+        maxPool2 instanceof VectorFloatMaxPool2 && PoolAllocationGuard.available()
+            ? new PoolAllocationGuard(warmUp)
+            : null;
     this.maxPoolScratch = new long[maxPool2.scratchSize()];
     this.kind = layer.inputActivation == null ? null : layer.inputActivation.kind();
     this.slope = layer.inputActivation == null ? 1f : (float) layer.inputActivation.slope();
@@ -83,23 +101,68 @@ final class FloatPoolKernel {
         int rowFirst = chan + oh * layer.stride * inW;
         int done =
             layer.stride == 2
-                ? maxPool2.row(
-                    x,
-                    xRow + rowFirst,
-                    xRow,
-                    inW,
-                    layer.outW,
-                    z,
-                    zRow + o,
-                    argmax,
-                    aRow + o,
-                    derivativeAt,
-                    derivativeByClass,
-                    maxPoolScratch)
+                ? poolRow(x, xRow + rowFirst, xRow, z, zRow + o, argmax, aRow + o, derivativeAt)
                 : 0;
         maxRow2Relu(x, xRow, rowFirst, done, z, zRow + o, argmax, aRow + o, derivativeAt);
       }
     }
+  }
+
+  /** {@link FloatMaxPool2#row} of {@link #maxPool2}, watched by {@link #guard}. */
+  private int poolRow(
+      float[] x,
+      int p0,
+      int origin,
+      float[] z,
+      int zo,
+      int[] argmax,
+      int ao,
+      float[] derivativeAt) {
+    if (guard == null || !guard.measureNext()) {
+      return maxPool2.row(
+          x,
+          p0,
+          origin,
+          layer.inW,
+          layer.outW,
+          z,
+          zo,
+          argmax,
+          ao,
+          derivativeAt,
+          derivativeByClass,
+          maxPoolScratch);
+    }
+    long before = PoolAllocationGuard.allocatedBytes();
+    int done =
+        maxPool2.row(
+            x,
+            p0,
+            origin,
+            layer.inW,
+            layer.outW,
+            z,
+            zo,
+            argmax,
+            ao,
+            derivativeAt,
+            derivativeByClass,
+            maxPoolScratch);
+    if (guard.allocated(PoolAllocationGuard.allocatedBytes() - before)) {
+      LOG.warn(
+          "The vector max pool allocated after warm-up in {} of the calls measured: this JIT did"
+              + " not make it allocation-free, so this kernel continues with the scalar loop (same"
+              + " bits)",
+          PoolAllocationGuard.STRIKES);
+      maxPool2 = new ScalarFloatMaxPool2();
+      guard = null;
+    }
+    return done;
+  }
+
+  /** The pool implementation in use (the vector one until its guard falls back). */
+  String poolName() {
+    return maxPool2.name();
   }
 
   /**
@@ -121,24 +184,24 @@ final class FloatPoolKernel {
     int inW = layer.inW;
     int stride = layer.stride;
     int right = inW + 1;
+    int base = xRow + rowFirst;
     for (int ow = from; ow < layer.outW; ow++) {
-      int p = rowFirst + ow * stride;
-      float x0 = x[xRow + p];
-      int v0 = reluBits(x0);
-      int v1 = reluBits(x[xRow + p + 1]);
-      int v2 = reluBits(x[xRow + p + inW]);
-      int v3 = reluBits(x[xRow + p + right]);
-      int best = v1 > v0 ? p + 1 : p;
-      int m = Math.max(v0, v1);
-      best = v2 > m ? p + inW : best;
-      m = Math.max(m, v2);
-      best = v3 > m ? p + right : best;
-      m = Math.max(m, v3);
-      // x[best] without loading it again: a maximum with bits m > 0 is that entry itself (a
-      // positive float or a NaN with the sign bit clear); m = 0 means no entry beat the first.
-      float pre = m != 0 ? Float.intBitsToFloat(m) : x0;
-      z[zo + ow] = m != 0 ? pre : (x0 != x0 ? x0 : 0f); // = Math.max(pre, 0f)
-      argmax[ao + ow] = best;
+      int p = base + ow * stride;
+      int v0 = reluBits(x[p]);
+      int v1 = reluBits(x[p + 1]);
+      int v2 = reluBits(x[p + inW]);
+      int v3 = reluBits(x[p + right]);
+      // a tournament without branches: top pair, bottom pair, then the winners; a later entry
+      // wins only when strictly greater, so the first maximum in scan order is kept
+      int r = lessThan(v0, v1);
+      int top = v0 + ((v1 - v0) & -r);
+      int s = lessThan(v2, v3);
+      int bottom = v2 + ((v3 - v2) & -s);
+      int t = lessThan(top, bottom);
+      int idx = r + t * (inW + s - r);
+      float pre = x[p + idx];
+      z[zo + ow] = Math.max(pre, 0f);
+      argmax[ao + ow] = rowFirst + ow * stride + idx;
       if (derivativeAt != null) {
         int c = pre > 0f ? 2 : 0; // PoolLayer#signClass
         c += pre == 0f ? 1 : 0;
@@ -146,6 +209,11 @@ final class FloatPoolKernel {
         derivativeAt[ao + ow] = derivativeByClass[c];
       }
     }
+  }
+
+  /** 1 if a &lt; b, else 0, for a, b ≥ 0 (a − b cannot overflow): no compare, no branch. */
+  private static int lessThan(int a, int b) {
+    return (a - b) >>> 31;
   }
 
   private static int reluBits(float v) {

@@ -31,12 +31,10 @@ class FloatMaxPool2Test {
   };
 
   @Test
-  void theScalarPoolIsTheDefaultAndTheVectorOneIsOptIn() {
-    // the vector pool allocates unless C2 has inlined all of it (SingleCnnKernelTest's
-    // no-allocation
-    // check failed in CI with it): it must not be chosen without -Dmarginflow.kernels.vector-pool
+  void theVectorPoolIsTheDefaultUnlessTurnedOff() {
+    boolean on = Boolean.parseBoolean(System.getProperty(FloatMaxPool2.PROPERTY, "true"));
     Class<? extends FloatMaxPool2> expected =
-        Boolean.getBoolean(FloatMaxPool2.OPT_IN_PROPERTY)
+        on && VectorFloatMaxPool2.createIfUseful() != null
             ? VectorFloatMaxPool2.class
             : ScalarFloatMaxPool2.class;
     assertEquals(expected, FloatMaxPool2.get().getClass());
@@ -71,6 +69,103 @@ class FloatMaxPool2Test {
         }
       }
     }
+  }
+
+  /**
+   * The scalar loop (branch-free since session 8) gives the bits of the session-7 loop, kept here
+   * verbatim, in every input mode including NaNs of both signs, with and without the σ' store; and
+   * so does the vector pool in front of it.
+   */
+  @Test
+  void scalarLoopGivesTheBitsOfThePreviousLoop() {
+    SplittableRandom rnd = new SplittableRandom(23);
+    for (String text : SPECS) {
+      for (double e : new double[] {0.0, 0.5}) {
+        Network net = Network.of(NetworkSpec.parse(text), e);
+        PoolLayer pool = (PoolLayer) net.layers[1];
+        FloatPoolKernel scalar = new FloatPoolKernel(pool, new ScalarFloatMaxPool2());
+        float[] byClass = new float[pool.derivativeByClass.length];
+        for (int i = 0; i < byClass.length; i++) {
+          byClass[i] = (float) pool.derivativeByClass[i];
+        }
+        for (int mode = 0; mode < 4; mode++) {
+          int rows = 3;
+          float[] x = inputs(rows * pool.inSize, mode, rnd);
+          for (boolean storeDerivative : new boolean[] {true, false}) {
+            String what = text + " e=" + e + " mode " + mode + " σ' " + storeDerivative;
+            float[][] got = run(scalar, pool, x, rows, storeDerivative);
+            float[] z = new float[rows * pool.outSize];
+            int[] argmax = new int[rows * pool.outSize];
+            float[] derivative = new float[rows * pool.outSize];
+            for (int r = 0; r < rows; r++) {
+              previousLoop(
+                  pool,
+                  x,
+                  r * pool.inSize,
+                  z,
+                  argmax,
+                  r * pool.outSize,
+                  storeDerivative ? derivative : null,
+                  byClass);
+            }
+            assertArrayEquals(bits(z), bits(got[0]), what + " z");
+            float[] arg = new float[argmax.length];
+            for (int i = 0; i < arg.length; i++) {
+              arg[i] = Float.intBitsToFloat(argmax[i]);
+            }
+            assertArrayEquals(bits(arg), bits(got[1]), what + " arg-max");
+            assertArrayEquals(bits(derivative), bits(got[2]), what + " σ'");
+          }
+        }
+      }
+    }
+  }
+
+  /** FloatPoolKernel.maxRelu2 + maxRow2Relu as of session 7 (one image at xRow). */
+  private static void previousLoop(
+      PoolLayer layer,
+      float[] x,
+      int xRow,
+      float[] z,
+      int[] argmax,
+      int aRow,
+      float[] derivativeAt,
+      float[] derivativeByClass) {
+    int inW = layer.inW;
+    for (int c = 0; c < layer.channels; c++) {
+      int chan = c * layer.inH * inW;
+      for (int oh = 0; oh < layer.outH; oh++) {
+        int o = (c * layer.outH + oh) * layer.outW;
+        int rowFirst = chan + oh * layer.stride * inW;
+        int right = inW + 1;
+        for (int ow = 0; ow < layer.outW; ow++) {
+          int p = rowFirst + ow * layer.stride;
+          int v0 = previousReluBits(x[xRow + p]);
+          int v1 = previousReluBits(x[xRow + p + 1]);
+          int v2 = previousReluBits(x[xRow + p + inW]);
+          int v3 = previousReluBits(x[xRow + p + right]);
+          int best = v1 > v0 ? p + 1 : p;
+          int m = Math.max(v0, v1);
+          best = v2 > m ? p + inW : best;
+          m = Math.max(m, v2);
+          best = v3 > m ? p + right : best;
+          float pre = x[xRow + best];
+          z[aRow + o + ow] = Math.max(pre, 0f);
+          argmax[aRow + o + ow] = best;
+          if (derivativeAt != null) {
+            int k = pre > 0f ? 2 : 0;
+            k += pre == 0f ? 1 : 0;
+            k += pre != pre ? 3 : 0;
+            derivativeAt[aRow + o + ow] = derivativeByClass[k];
+          }
+        }
+      }
+    }
+  }
+
+  private static int previousReluBits(float v) {
+    int b = Float.floatToRawIntBits(v);
+    return b & ~(b >> 31);
   }
 
   /** mode 0: gaussian; 1: special values (ties, ±0, subnormals); 2: all ≤ 0; 3: with NaNs. */

@@ -1,0 +1,74 @@
+package io.marginflow.common.net;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Watches the vector max pool for allocation once it should be compiled: after {@link
+ * #WARM_UP_CALLS} row calls, one call in {@link #EVERY} is measured with the thread's allocation
+ * counter, and {@link #STRIKES} measured calls that allocated mean this JVM's JIT did not make the
+ * Vector API code allocation-free (on JDK 17 it boxes vectors wherever C2 has not inlined all of
+ * it), so the kernel should fall back to the scalar loop, which gives the same bits. One per kernel
+ * (thread); not thread-safe.
+ */
+final class PoolAllocationGuard {
+
+  /** Row calls before measuring: Lyu–Li's CNN makes ≈ 70,000 per 100 images, so ≈ 15 steps. */
+  static final long WARM_UP_CALLS = 1L << 20;
+
+  /** One measured call in this many. */
+  static final int EVERY = 1024;
+
+  /** Measured calls that allocated before the fallback. */
+  static final int STRIKES = 3;
+
+  private static final com.sun.management.ThreadMXBean THREADS = threads();
+
+  private final long warmUp;
+  private long calls;
+  private int strikes;
+
+  /** A guard that starts measuring after {@code warmUp} calls. */
+  PoolAllocationGuard(long warmUp) {
+    this.warmUp = warmUp;
+  }
+
+  /** False when this JVM cannot count a thread's allocated bytes (then nothing is measured). */
+  static boolean available() {
+    return THREADS != null;
+  }
+
+  /** Counts a call; true if this one should be measured. */
+  boolean measureNext() {
+    calls++;
+    return calls > warmUp && calls % EVERY == 0 && THREADS != null;
+  }
+
+  /** Bytes this thread has allocated so far. */
+  static long allocatedBytes() {
+    return THREADS.getCurrentThreadAllocatedBytes();
+  }
+
+  /**
+   * Records a measured call that allocated {@code bytes}; true when the kernel should fall back.
+   */
+  boolean allocated(long bytes) {
+    if (bytes > 0) {
+      strikes++;
+    }
+    return strikes >= STRIKES;
+  }
+
+  private static com.sun.management.ThreadMXBean threads() {
+    try {
+      if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+          && t.isThreadAllocatedMemorySupported()
+          && t.isThreadAllocatedMemoryEnabled()
+          && t.getCurrentThreadAllocatedBytes() >= 0) {
+        return t;
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // no allocation counter: the guard stays off
+    }
+    return null;
+  }
+}

@@ -1,0 +1,85 @@
+package io.marginflow.common.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector max pool's allocation guard, in JVMs of its own: with C1 only ({@code
+ * -XX:TieredStopAtLevel=1}, where the Vector API boxes every vector) the guard switches the kernel
+ * to the scalar loop after warm-up, with the scalar loop's bits throughout; with the default JIT
+ * the compiled pool does not allocate and stays. The counting rule itself is checked directly.
+ */
+class PoolAllocationGuardTest {
+
+  @Test
+  void threeMeasuredCallsThatAllocatedMeanFallBackAndNothingIsMeasuredDuringWarmUp() {
+    PoolAllocationGuard guard = new PoolAllocationGuard(10);
+    for (int i = 0; i < 10; i++) {
+      assertFalse(guard.measureNext(), "call " + i + " is warm-up");
+    }
+    int measured = 0;
+    for (int i = 0; i < 3 * PoolAllocationGuard.EVERY; i++) {
+      measured += guard.measureNext() ? 1 : 0;
+    }
+    assertEquals(3, measured);
+    assertFalse(guard.allocated(0));
+    assertFalse(guard.allocated(64));
+    assertFalse(guard.allocated(0));
+    assertFalse(guard.allocated(16));
+    assertTrue(guard.allocated(1), "the third call that allocated");
+  }
+
+  @Test
+  void withC1OnlyTheKernelFallsBackToTheScalarLoopWithItsBits() throws Exception {
+    assumeTrue(VectorFloatMaxPool2.createIfUseful() != null, "no vector shape for the pool");
+    assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
+    // 4,000 calls of warm-up, then one measured call in 1,024: 3 strikes by call ≈ 7,100
+    String out = probe(List.of("-XX:TieredStopAtLevel=1"), 4000, 40);
+    assertEquals("pool=scalar sameBits=true", out);
+  }
+
+  @Test
+  void compiledByC2ThePoolDoesNotAllocateAndStays() throws Exception {
+    assumeTrue(VectorFloatMaxPool2.createIfUseful() != null, "no vector shape for the pool");
+    assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
+    // 768 calls per round (2 images × 32 channels × 12 rows): 600 rounds ≈ 460,000 calls, the
+    // guard measuring from call 200,000 on, after C2 has compiled the pool
+    String out = probe(List.of(), 200_000, 600);
+    assertEquals("pool=vector(" + vectorWindows() + " windows) sameBits=true", out);
+  }
+
+  private static String vectorWindows() {
+    String name = VectorFloatMaxPool2.createIfUseful().name();
+    return name.substring(name.indexOf('(') + 1, name.indexOf(' '));
+  }
+
+  private static String probe(List<String> jvmFlags, long warmUp, int rounds)
+      throws IOException, InterruptedException {
+    Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(javaBin.toString());
+    cmd.addAll(jvmFlags);
+    cmd.add("--add-modules=jdk.incubator.vector");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(PoolGuardProbe.class.getName());
+    cmd.add(Long.toString(warmUp));
+    cmd.add(Integer.toString(rounds));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+    p.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
+    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe did not finish");
+    assertEquals(0, p.exitValue(), "probe failed: " + stdout);
+    String[] lines = stdout.strip().split("\n");
+    return lines[lines.length - 1].strip();
+  }
+}
