@@ -202,36 +202,50 @@ final class PoolLayer extends Layer {
     }
   }
 
-  /** As {@link #maxRow2} on ReLU(x) = max(x, 0). */
   /**
    * As {@link #maxRow2} on ReLU(x) = max(x, 0), also storing the sign class of pre at the arg-max
    * when {@code signAt} is not null. The window is compared on the bits of ReLU(x) as longs: for
    * doubles ≥ +0.0 (ReLU maps −0.0 and negatives to +0.0) the order and the ties of the bit
-   * patterns are those of the values, and a long max is one instruction where {@link Math#max} on
-   * doubles is a chain (2× on this kernel). NaN: a NaN with the sign bit clear wins its window, one
-   * with it set counts as 0.
+   * patterns are those of the values. NaN: a NaN with the sign bit clear wins its window, one with
+   * it set counts as 0.
+   *
+   * <p>Branch-free (session 8): a tournament, top pair, bottom pair, then the two winners, where a
+   * later entry wins only when strictly greater — the first maximum in scan order, as a sequential
+   * scan gives — with every compare and select as arithmetic on the non-negative bit patterns
+   * ({@link #lessThan}, a − b never overflows). A {@code ?:} select or {@link Math#max} is compiled
+   * to a branch or a conditional move depending on the profile C2 saw; on the conv outputs of a
+   * real network it chose branches, mispredicted half the time: 12.2 ns per output (thread CPU)
+   * against 5.4 ns now, same bits ({@code MaxPool2ReluTest} keeps the previous loop as the
+   * reference).
    */
   private void maxRow2Relu(
       double[] x, int xRow, int rowFirst, double[] z, int zo, int[] argmax, int ao, byte[] signAt) {
+    int w = inW;
+    int base = xRow + rowFirst;
     for (int ow = 0; ow < outW; ow++) {
-      int p = rowFirst + ow * stride;
-      int q = p + inW;
-      long v0 = reluBits(x[xRow + p]);
-      long v1 = reluBits(x[xRow + p + 1]);
-      long v2 = reluBits(x[xRow + q]);
-      long v3 = reluBits(x[xRow + q + 1]);
-      int best = v1 > v0 ? p + 1 : p;
-      long m = Math.max(v0, v1);
-      best = v2 > m ? q : best;
-      m = Math.max(m, v2);
-      best = v3 > m ? q + 1 : best;
-      double pre = x[xRow + best];
+      int p = base + ow * stride;
+      long v0 = reluBits(x[p]);
+      long v1 = reluBits(x[p + 1]);
+      long v2 = reluBits(x[p + w]);
+      long v3 = reluBits(x[p + w + 1]);
+      int r = lessThan(v0, v1);
+      long top = v0 + ((v1 - v0) & -r);
+      int s = lessThan(v2, v3);
+      long bottom = v2 + ((v3 - v2) & -s);
+      int t = lessThan(top, bottom);
+      int idx = r + t * (w + s - r);
+      double pre = x[p + idx];
       z[zo + ow] = Math.max(pre, 0.0);
-      argmax[ao + ow] = best;
+      argmax[ao + ow] = rowFirst + ow * stride + idx;
       if (signAt != null) {
         signAt[ao + ow] = signClass(pre);
       }
     }
+  }
+
+  /** 1 if a &lt; b, else 0, for a, b ≥ 0 (no overflow in a − b): no compare, no branch. */
+  private static int lessThan(long a, long b) {
+    return (int) ((a - b) >>> 63);
   }
 
   /** The bits of ReLU(v) for non-NaN v: negative values and −0.0 (sign bit set) become +0.0. */
