@@ -34,16 +34,19 @@ final class FloatPoolKernel {
 
   /** A kernel whose 2×2 stride-2 ReLU max pool runs on {@code maxPool2} (tests pick one). */
   FloatPoolKernel(PoolLayer layer, FloatMaxPool2 maxPool2) {
-    this(layer, maxPool2, PoolAllocationGuard.WARM_UP_CALLS);
+    this(layer, maxPool2, PoolAllocationGuard.WARM_UP_CALLS, PoolAllocationGuard.WARM_UP_NANOS);
   }
 
-  /** As above, with the allocation guard of a vector pool measuring after {@code warmUp} calls. */
-  FloatPoolKernel(PoolLayer layer, FloatMaxPool2 maxPool2, long warmUp) {
+  /**
+   * As above, with the allocation guard of a vector pool measuring after {@code warmUp} calls and
+   * {@code warmUpNanos} since the first.
+   */
+  FloatPoolKernel(PoolLayer layer, FloatMaxPool2 maxPool2, long warmUp, long warmUpNanos) {
     this.layer = layer;
     this.maxPool2 = maxPool2;
     this.guard =
         maxPool2 instanceof VectorFloatMaxPool2 && PoolAllocationGuard.available()
-            ? new PoolAllocationGuard(warmUp)
+            ? new PoolAllocationGuard(warmUp, warmUpNanos)
             : null;
     this.maxPoolScratch = new long[maxPool2.scratchSize()];
     this.kind = layer.inputActivation == null ? null : layer.inputActivation.kind();

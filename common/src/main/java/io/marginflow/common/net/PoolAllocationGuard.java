@@ -4,16 +4,20 @@ import java.lang.management.ManagementFactory;
 
 /**
  * Watches the vector max pool for allocation once it should be compiled: after {@link
- * #WARM_UP_CALLS} row calls, one call in {@link #EVERY} is measured with the thread's allocation
- * counter, and {@link #STRIKES} measured calls that allocated mean this JVM's JIT did not make the
- * Vector API code allocation-free (on JDK 17 it boxes vectors wherever C2 has not inlined all of
- * it), so the kernel should fall back to the scalar loop, which gives the same bits. One per kernel
- * (thread); not thread-safe.
+ * #WARM_UP_CALLS} row calls and {@link #WARM_UP_NANOS} since the first (C2 compiles in the
+ * background, later on a loaded machine), one call in {@link #EVERY} is measured with the thread's
+ * allocation counter, and {@link #STRIKES} measured calls that allocated mean this JVM's JIT did
+ * not make the Vector API code allocation-free (on JDK 17 it boxes vectors wherever C2 has not
+ * inlined all of it), so the kernel should fall back to the scalar loop, which gives the same bits.
+ * One per kernel (thread); not thread-safe.
  */
 final class PoolAllocationGuard {
 
   /** Row calls before measuring: Lyu–Li's CNN makes ≈ 70,000 per 100 images, so ≈ 15 steps. */
   static final long WARM_UP_CALLS = 1L << 20;
+
+  /** Time from the first call before measuring: 20 s. */
+  static final long WARM_UP_NANOS = 20_000_000_000L;
 
   /** One measured call in this many. */
   static final int EVERY = 1024;
@@ -24,12 +28,16 @@ final class PoolAllocationGuard {
   private static final com.sun.management.ThreadMXBean THREADS = threads();
 
   private final long warmUp;
+  private final long warmUpNanos;
   private long calls;
+  private long firstCall;
+  private boolean warm;
   private int strikes;
 
-  /** A guard that starts measuring after {@code warmUp} calls. */
-  PoolAllocationGuard(long warmUp) {
+  /** A guard that measures after {@code warmUp} calls and {@code warmUpNanos} since the first. */
+  PoolAllocationGuard(long warmUp, long warmUpNanos) {
     this.warmUp = warmUp;
+    this.warmUpNanos = warmUpNanos;
   }
 
   /** False when this JVM cannot count a thread's allocated bytes (then nothing is measured). */
@@ -39,8 +47,14 @@ final class PoolAllocationGuard {
 
   /** Counts a call; true if this one should be measured. */
   boolean measureNext() {
-    calls++;
-    return calls > warmUp && calls % EVERY == 0 && THREADS != null;
+    if (calls++ == 0) {
+      firstCall = System.nanoTime();
+    }
+    if (calls % EVERY != 0 || THREADS == null) {
+      return false;
+    }
+    warm = warm || (calls > warmUp && System.nanoTime() - firstCall >= warmUpNanos);
+    return warm;
   }
 
   /** Bytes this thread has allocated so far. */

@@ -22,15 +22,16 @@ class PoolAllocationGuardTest {
 
   @Test
   void threeMeasuredCallsThatAllocatedMeanFallBackAndNothingIsMeasuredDuringWarmUp() {
-    PoolAllocationGuard guard = new PoolAllocationGuard(10);
-    for (int i = 0; i < 10; i++) {
-      assertFalse(guard.measureNext(), "call " + i + " is warm-up");
-    }
+    PoolAllocationGuard guard = new PoolAllocationGuard(10, 0);
     int measured = 0;
-    for (int i = 0; i < 3 * PoolAllocationGuard.EVERY; i++) {
+    for (int i = 0; i < 4 * PoolAllocationGuard.EVERY; i++) {
       measured += guard.measureNext() ? 1 : 0;
     }
-    assertEquals(3, measured);
+    assertEquals(4, measured, "calls 1024, 2048, 3072 and 4096 are measured");
+    PoolAllocationGuard slow = new PoolAllocationGuard(0, 3_600_000_000_000L);
+    for (int i = 0; i < 4 * PoolAllocationGuard.EVERY; i++) {
+      assertFalse(slow.measureNext(), "an hour of warm-up has not passed");
+    }
     assertFalse(guard.allocated(0));
     assertFalse(guard.allocated(64));
     assertFalse(guard.allocated(0));
@@ -42,8 +43,9 @@ class PoolAllocationGuardTest {
   void withC1OnlyTheKernelFallsBackToTheScalarLoopWithItsBits() throws Exception {
     assumeTrue(VectorFloatMaxPool2.createIfUseful() != null, "no vector shape for the pool");
     assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
-    // 4,000 calls of warm-up, then one measured call in 1,024: 3 strikes by call ≈ 7,100
-    String out = probe(List.of("-XX:TieredStopAtLevel=1"), 4000, 40);
+    // 4,000 calls of warm-up, then one measured call in 1,024: 3 strikes by call 7,168 (1.5 s is
+    // plenty with C1)
+    String out = probe(List.of("-XX:TieredStopAtLevel=1"), 4000, 0, 1500);
     assertEquals("pool=scalar sameBits=true", out);
   }
 
@@ -51,9 +53,9 @@ class PoolAllocationGuardTest {
   void compiledByC2ThePoolDoesNotAllocateAndStays() throws Exception {
     assumeTrue(VectorFloatMaxPool2.createIfUseful() != null, "no vector shape for the pool");
     assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
-    // 768 calls per round (2 images × 32 channels × 12 rows): 600 rounds ≈ 460,000 calls, the
-    // guard measuring from call 200,000 on, after C2 has compiled the pool
-    String out = probe(List.of(), 200_000, 600);
+    // 768 calls per round (2 images × 32 channels × 12 rows) for 6 s, the guard measuring after
+    // 200,000 calls and 3 s, when C2 has long compiled the pool
+    String out = probe(List.of(), 200_000, 3000, 6000);
     assertEquals("pool=vector(" + vectorWindows() + " windows) sameBits=true", out);
   }
 
@@ -62,7 +64,7 @@ class PoolAllocationGuardTest {
     return name.substring(name.indexOf('(') + 1, name.indexOf(' '));
   }
 
-  private static String probe(List<String> jvmFlags, long warmUp, int rounds)
+  private static String probe(List<String> jvmFlags, long warmUp, long warmUpMillis, long runMillis)
       throws IOException, InterruptedException {
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new java.util.ArrayList<>();
@@ -73,7 +75,8 @@ class PoolAllocationGuardTest {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(PoolGuardProbe.class.getName());
     cmd.add(Long.toString(warmUp));
-    cmd.add(Integer.toString(rounds));
+    cmd.add(Long.toString(warmUpMillis));
+    cmd.add(Long.toString(runMillis));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
     p.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
     String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
