@@ -121,22 +121,8 @@ final class FloatPoolKernel {
       int[] argmax,
       int ao,
       float[] derivativeAt) {
-    if (guard == null || !guard.measureNext()) {
-      return maxPool2.row(
-          x,
-          p0,
-          origin,
-          layer.inW,
-          layer.outW,
-          z,
-          zo,
-          argmax,
-          ao,
-          derivativeAt,
-          derivativeByClass,
-          maxPoolScratch);
-    }
-    long before = PoolAllocationGuard.allocatedBytes();
+    boolean measured = guard != null && guard.measureNext();
+    long before = measured ? PoolAllocationGuard.allocatedBytes() : 0L;
     int done =
         maxPool2.row(
             x,
@@ -151,7 +137,7 @@ final class FloatPoolKernel {
             derivativeAt,
             derivativeByClass,
             maxPoolScratch);
-    if (guard.allocated(PoolAllocationGuard.allocatedBytes() - before)) {
+    if (measured && guard.allocated(PoolAllocationGuard.allocatedBytes() - before)) {
       LOG.warn(
           "The vector max pool allocated after warm-up in {} of the calls measured: this JIT did"
               + " not make it allocation-free, so this kernel continues with the scalar loop (same"

@@ -126,32 +126,18 @@ public final class BatchGradient implements Serializable {
       double[] theta,
       double[] margins,
       double[] weights) {
-    return addRows(kernel, loss, rows, theta, margins, weights, null);
+    return addRows(kernel, loss, rows, theta, margins, weights, null, null);
   }
 
   /**
    * As {@link #addRows(StepKernel, Loss, RowBlock, double[], double[], double[])}, with the block's
    * subgradient written into {@code target} (length d, any content; it becomes part of this sum, so
-   * the caller must not touch it while the sum is in use) instead of a new array: for callers that
-   * sum every step into the same buffers. Null means a new array. Same bits either way.
-   */
-  public BatchGradient addRows(
-      StepKernel kernel,
-      Loss loss,
-      RowBlock rows,
-      double[] theta,
-      double[] margins,
-      double[] weights,
-      double[] target) {
-    return addRows(kernel, loss, rows, theta, margins, weights, target, null);
-  }
-
-  /**
-   * As {@link #addRows(StepKernel, Loss, RowBlock, double[], double[], double[], double[])}, and
-   * with a {@code target}, ranges the kernel computes in float may stay in its scratch, listed in
-   * {@code deferTo} (the caller's, reused), until this sum is read or merged: {@link #gradient()}
-   * writes them, a merge combines them straight from the floats. The kernel must not run again
-   * before then (this method writes this sum's own deferred ranges first). Same bits.
+   * the caller must not touch it while the sum is in use) instead of a new array, for callers that
+   * sum every step into the same buffers (null: a new array). With a target, ranges the kernel
+   * computes in float may stay in its scratch, listed in {@code deferTo} (the caller's, reused;
+   * null: none), until this sum is read or merged: {@link #gradient()} writes them, a merge
+   * combines them straight from the floats. The kernel must not run again before then (this method
+   * writes this sum's own deferred ranges first). Same bits either way.
    */
   public BatchGradient addRows(
       StepKernel kernel,
