@@ -64,9 +64,6 @@ final class SingleCnnKernel implements StepKernel {
    */
   private boolean overwriteDense;
 
-  /** Where the current {@link #backwardWeightedDeferred} lists the dense layers, else null. */
-  private FloatGradientParts deferTo;
-
   /** [from, to) ranges of θ outside the dense layers' weights (zeroed by backwardWeightedInto). */
   private final int[] zeroRanges;
 
@@ -265,26 +262,6 @@ final class SingleCnnKernel implements StepKernel {
     }
   }
 
-  /**
-   * As {@link #backwardWeightedInto}, with each dense layer's weight gradient left in this kernel's
-   * float scratch and listed in {@code deferred} (factor = the layer's double factor).
-   */
-  @Override
-  public void backwardWeightedDeferred(
-      RowBlock block,
-      double[] theta,
-      double[] coef,
-      double[] gradOut,
-      FloatGradientParts deferred) {
-    deferred.clear();
-    deferTo = deferred;
-    try {
-      backwardWeightedInto(block, theta, coef, gradOut);
-    } finally {
-      deferTo = null;
-    }
-  }
-
   @Override
   public PreparedTheta prepare(double[] theta) {
     if (theta.length != network.parameterCount()) {
@@ -343,9 +320,7 @@ final class SingleCnnKernel implements StepKernel {
     } else {
       int rows = r1 - r0;
       FloatDenseKernels.backward(layer.inSize, layer.outSize, rows, cur.w[i], x, dz, g[i], dx);
-      if (deferTo != null) {
-        deferTo.add(layer.weightOffset, g[i], backFactor[l]);
-      } else if (overwriteDense) {
+      if (overwriteDense) {
         putScaled(g[i], backFactor[l], grad, layer.weightOffset);
       } else {
         addScaled(g[i], backFactor[l], grad, layer.weightOffset);

@@ -29,22 +29,6 @@ public sealed interface StepKernel permits DoubleStepKernel, SingleStepKernel, S
   }
 
   /**
-   * As {@link #backwardWeightedInto}, except that ranges the kernel computes in float may be left
-   * out of gradOut and listed in {@code deferred} instead (cleared first; its values stay valid
-   * until this kernel's next backward pass). Writing {@code deferred} into gradOut gives the bits
-   * of {@link #backwardWeightedInto}.
-   */
-  default void backwardWeightedDeferred(
-      RowBlock block,
-      double[] theta,
-      double[] coef,
-      double[] gradOut,
-      FloatGradientParts deferred) {
-    deferred.clear();
-    backwardWeightedInto(block, theta, coef, gradOut);
-  }
-
-  /**
    * Does now the θ-dependent work this kernel repeats for every θ and returns it for the kernels of
    * other threads ({@link #share}), or null when there is none. The result is valid for this θ
    * until this kernel's next prepare or forward without a share.

@@ -4,7 +4,6 @@ import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.loss.LogSpace;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.loss.LossFrame;
-import io.marginflow.common.net.FloatGradientParts;
 import io.marginflow.common.net.StepKernel;
 import java.io.Serializable;
 
@@ -38,12 +37,6 @@ public final class BatchGradient implements Serializable {
    * scan).
    */
   private transient boolean checkedFinite;
-
-  /**
-   * Ranges of {@link #gradient} still in the kernel's float scratch (null or empty: none); written
-   * into the array before it is read, or combined straight from the floats by a merge.
-   */
-  private transient FloatGradientParts deferred;
 
   /** An empty sum for a network with {@code parameterCount} parameters. */
   public BatchGradient(int parameterCount) {
@@ -85,32 +78,7 @@ public final class BatchGradient implements Serializable {
 
   /** The gradient array if allocated, else null (for serializers). */
   public double[] gradientOrNull() {
-    materialize();
     return gradient;
-  }
-
-  /** Writes the ranges still in a kernel's float scratch into the gradient array (if any). */
-  void writeDeferred() {
-    materialize();
-  }
-
-  /** Writes the deferred float ranges into the gradient array. */
-  private void materialize() {
-    if (deferred != null) {
-      if (deferred.count() > 0) {
-        deferred.writeTo(gradient);
-      }
-      deferred = null;
-    }
-  }
-
-  private boolean hasDeferred() {
-    return deferred != null && deferred.count() > 0;
-  }
-
-  private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
-    materialize();
-    out.defaultWriteObject();
   }
 
   /**
@@ -126,18 +94,14 @@ public final class BatchGradient implements Serializable {
       double[] theta,
       double[] margins,
       double[] weights) {
-    return addRows(kernel, loss, rows, theta, margins, weights, null, null);
+    return addRows(kernel, loss, rows, theta, margins, weights, null);
   }
 
   /**
    * As {@link #addRows(StepKernel, Loss, RowBlock, double[], double[], double[])}, with the block's
    * subgradient written into {@code target} (length d, any content; it becomes part of this sum, so
-   * the caller must not touch it while the sum is in use) instead of a new array, for callers that
-   * sum every step into the same buffers (null: a new array). With a target, ranges the kernel
-   * computes in float may stay in its scratch, listed in {@code deferTo} (the caller's, reused;
-   * null: none), until this sum is read or merged: {@link #gradient()} writes them, a merge
-   * combines them straight from the floats. The kernel must not run again before then (this method
-   * writes this sum's own deferred ranges first). Same bits either way.
+   * the caller must not touch it while the sum is in use) instead of a new array: for callers that
+   * sum every step into the same buffers. Null means a new array. Same bits either way.
    */
   public BatchGradient addRows(
       StepKernel kernel,
@@ -146,9 +110,7 @@ public final class BatchGradient implements Serializable {
       double[] theta,
       double[] margins,
       double[] weights,
-      double[] target,
-      FloatGradientParts deferTo) {
-    materialize(); // its floats may be the kernel's scratch, which this call overwrites
+      double[] target) {
     if (target != null && target.length != parameterCount) {
       throw new IllegalArgumentException(
           "target: expected length " + parameterCount + ", got " + target.length);
@@ -184,13 +146,9 @@ public final class BatchGradient implements Serializable {
     if (target == null) {
       part.gradient = new double[parameterCount];
       kernel.backwardWeighted(rows, theta, weights, part.gradient);
-    } else if (deferTo == null) {
-      part.gradient = target;
-      kernel.backwardWeightedInto(rows, theta, weights, target);
     } else {
       part.gradient = target;
-      kernel.backwardWeightedDeferred(rows, theta, weights, target, deferTo);
-      part.deferred = deferTo;
+      kernel.backwardWeightedInto(rows, theta, weights, target);
     }
     part.count = m;
     part.logFrame = frame;
@@ -227,29 +185,14 @@ public final class BatchGradient implements Serializable {
       minMargin = other.minMargin;
       weightedMarginSum = other.weightedMarginSum;
       nonFinite |= other.nonFinite;
-      if (take) {
-        gradient = other.gradient;
-        deferred = other.deferred;
-        other.deferred = null;
-      } else {
-        other.materialize();
-        gradient = other.gradient == null ? null : other.gradient.clone();
-      }
+      gradient = other.gradient == null || take ? other.gradient : other.gradient.clone();
       checkedFinite = other.checkedFinite && gradient != null;
       return this;
     }
     double f = LogSpace.logAddExp(logFrame, other.logFrame);
     double a = Math.exp(logFrame - f);
     double b = Math.exp(other.logFrame - f);
-    boolean finite;
-    if (hasDeferred() && other.hasDeferred() && deferred.sameRanges(other.deferred)) {
-      finite = combineDeferred(gradient, a, deferred, other.gradient, b, other.deferred);
-      deferred.clear();
-      deferred = null;
-      other.deferred = null;
-    } else {
-      finite = combine(gradient(), a, other.gradient(), b, 0, gradient.length);
-    }
+    boolean finite = combine(gradient(), a, other.gradient(), b);
     checkedFinite = finite;
     nonFinite |= !finite;
     weightedMarginSum = a * weightedMarginSum + b * other.weightedMarginSum;
@@ -266,13 +209,13 @@ public final class BatchGradient implements Serializable {
    * for ±∞ and NaN, so four such sums (independent chains, so the check hides under the loop's
    * memory traffic) are all 0 exactly when every entry is finite, in any order.
    */
-  private static boolean combine(double[] g, double a, double[] o, double b, int from, int to) {
+  private static boolean combine(double[] g, double a, double[] o, double b) {
     double z0 = 0;
     double z1 = 0;
     double z2 = 0;
     double z3 = 0;
-    int j = from;
-    for (; j + 3 < to; j += 4) {
+    int j = 0;
+    for (; j + 3 < g.length; j += 4) {
       double u0 = a * g[j] + b * o[j];
       double u1 = a * g[j + 1] + b * o[j + 1];
       double u2 = a * g[j + 2] + b * o[j + 2];
@@ -286,48 +229,11 @@ public final class BatchGradient implements Serializable {
       z2 += u2 * 0.0;
       z3 += u3 * 0.0;
     }
-    for (; j < to; j++) {
+    for (; j < g.length; j++) {
       g[j] = a * g[j] + b * o[j];
       z0 += g[j] * 0.0;
     }
     return z0 == 0.0 && z1 == 0.0 && z2 == 0.0 && z3 == 0.0;
-  }
-
-  /**
-   * {@link #combine} over the whole gradient where both sides left the same ranges in float: there
-   * the entries are a·(0.0 + f·s[j]) + b·(0.0 + f'·s'[j]), the bits of writing the floats first.
-   */
-  private static boolean combineDeferred(
-      double[] g, double a, FloatGradientParts gd, double[] o, double b, FloatGradientParts od) {
-    boolean finite = true;
-    int pos = 0;
-    for (int k = 0; k < gd.count(); k++) {
-      int off = gd.offset(k);
-      finite &= combine(g, a, o, b, pos, off);
-      float[] s = gd.values(k);
-      float[] t = od.values(k);
-      double fs = gd.factor(k);
-      double ft = od.factor(k);
-      double z0 = 0;
-      double z1 = 0;
-      int j = 0;
-      for (; j + 1 < s.length; j += 2) {
-        double u0 = a * (0.0 + fs * s[j]) + b * (0.0 + ft * t[j]);
-        double u1 = a * (0.0 + fs * s[j + 1]) + b * (0.0 + ft * t[j + 1]);
-        g[off + j] = u0;
-        g[off + j + 1] = u1;
-        z0 += u0 * 0.0;
-        z1 += u1 * 0.0;
-      }
-      for (; j < s.length; j++) {
-        double u = a * (0.0 + fs * s[j]) + b * (0.0 + ft * t[j]);
-        g[off + j] = u;
-        z0 += u * 0.0;
-      }
-      finite &= z0 == 0.0 && z1 == 0.0;
-      pos = off + s.length;
-    }
-    return combine(g, a, o, b, pos, g.length) && finite;
   }
 
   /** Rows summed. */
@@ -360,7 +266,6 @@ public final class BatchGradient implements Serializable {
     if (gradient == null) {
       gradient = new double[parameterCount];
     }
-    materialize();
     return gradient;
   }
 
@@ -369,7 +274,6 @@ public final class BatchGradient implements Serializable {
     if (nonFinite) {
       return true;
     }
-    materialize();
     if (checkedFinite) {
       return false;
     }

@@ -4,7 +4,6 @@ import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlocks;
 import io.marginflow.common.loss.Loss;
-import io.marginflow.common.net.FloatGradientParts;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.net.Precision;
 import io.marginflow.common.net.PreparedTheta;
@@ -32,13 +31,6 @@ public final class PartitionContext {
   private final MinibatchSampler sampler;
   private final Workspace workspace;
   private final StepKernel stepKernel;
-
-  /** Where the kernel lists the gradient ranges it leaves in float (sums into a buffer only). */
-  private final FloatGradientParts deferred = new FloatGradientParts();
-
-  /** The last sum whose ranges may still be in the kernel's float scratch, or null. */
-  private BatchGradient lastDeferring;
-
   private final FloatStorage storage = new FloatStorage();
   private long[] members = new long[0];
   private int[] local = new int[0];
@@ -145,29 +137,22 @@ public final class PartitionContext {
    * As {@link #sumRows(List, double[])}, with the kernel's θ-dependent work taken from {@code
    * prepared} ({@link #prepare} of a context of the same model, for this θ; null: done here) and
    * the first block's subgradient written into {@code buffer} (length d, any content, null: a new
-   * array), which the returned sum then holds. Same bits as without them. With a buffer, ranges the
-   * kernel computes in float may stay in its scratch until the sum is read or merged (or until this
-   * context sums again, which writes them first): merge the sums of one step before the next.
+   * array), which the returned sum then holds. Same bits as without them.
    */
   public BatchGradient sumRows(
       List<RowBlock> parts, double[] theta, PreparedTheta prepared, double[] buffer) {
-    if (lastDeferring != null) {
-      lastDeferring.writeDeferred(); // the kernel is about to overwrite its scratch
-      lastDeferring = null;
-    }
     BatchGradient sum = new BatchGradient(network.parameterCount());
     stepKernel.share(prepared);
     try {
       double[] target = buffer;
       for (RowBlock part : parts) {
         ensureScratch(part.rows());
-        sum.addRows(stepKernel, loss, part, theta, a, b, target, target == null ? null : deferred);
+        sum.addRows(stepKernel, loss, part, theta, a, b, target);
         target = sum.count() > 0 ? null : target;
       }
     } finally {
       stepKernel.share(null);
     }
-    lastDeferring = buffer == null ? null : sum;
     return sum;
   }
 

@@ -168,23 +168,23 @@ class PartitionContextTest {
   }
 
   /**
-   * The rows path's merge: partition sums left partly in the kernels' float scratch (the single CNN
-   * kernel's dense layers), merged in order, have the bits of plain sums merged — whether the two
-   * partitions ran on two contexts (threads) or one after the other on the same context (more
-   * partitions than threads), for three partitions too.
+   * The rows path's merge: partition sums of the single CNN kernel written into reused buffers full
+   * of garbage, with the weights one context prepared, merged in order, have the bits of plain sums
+   * merged — whether the partitions ran on two contexts (threads) or one after the other on the
+   * same context (more partitions than threads), for two and three partitions, over several steps.
    */
   @Test
-  void sumsLeftInFloatScratchMergeToThePlainMergesBits() {
+  void sumsInReusedBuffersMergeToThePlainMergesBits() {
     String model = "cnn:1x3x3-conv2k2-maxpool2-dense3-dense1/bias=first";
     int n = 3000;
     Dataset data = rows(n, 9, 100, false);
     List<RowBlock> all = data.blocks();
     for (int partitions = 2; partitions <= 3; partitions++) {
-      mergeLeftInFloat(model, all, n, partitions);
+      mergeFromBuffers(model, all, n, partitions);
     }
   }
 
-  private static void mergeLeftInFloat(String model, List<RowBlock> all, int n, int partitions) {
+  private static void mergeFromBuffers(String model, List<RowBlock> all, int n, int partitions) {
     MinibatchSampler sampler = MinibatchSampler.create(SamplerConfig.parse("iid", 120), n, 9L);
     java.util.function.Supplier<PartitionContext> context =
         () ->
