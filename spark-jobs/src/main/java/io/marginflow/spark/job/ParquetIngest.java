@@ -48,14 +48,38 @@ public final class ParquetIngest {
     return Unit.class;
   }
 
-  /** The scan pass on the session's executors: one {@link InputFile} per part file, in order. */
+  /**
+   * The scan pass on the session's executors: one {@link InputFile} per part file, in order, every
+   * row decoded and checked (as {@code marginflow check} needs).
+   */
   public static List<InputFile> scan(
       SparkSession spark, List<String> files, ParquetColumns cols, HadoopConf conf)
       throws IOException {
+    return scan(spark, files, cols, conf, false);
+  }
+
+  /**
+   * The scan pass; with {@code footers}, the files in Spark ML's vector layout whose footers settle
+   * the scan's facts ({@link ParquetFooterScan}) are only fingerprinted, not decoded: their rows
+   * are then checked by the load, as it decodes them (a run loads before it writes anything), and
+   * their positives are unknown (−1). The other files are decoded and checked here.
+   */
+  public static List<InputFile> scan(
+      SparkSession spark, List<String> files, ParquetColumns cols, HadoopConf conf, boolean footers)
+      throws IOException {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Resolved resolved = resolve(spark, files, cols, conf.get());
+    ParquetScan[] perFile = new ParquetScan[files.size()];
+    if (footers && resolved.layout().isVector()) {
+      for (int f = 0; f < files.size(); f++) {
+        perFile[f] = ParquetFooterScan.of(f, files.get(f), resolved.layout(), conf.get());
+      }
+    }
     List<Unit> units = new ArrayList<>();
     for (int f = 0; f < files.size(); f++) {
+      if (perFile[f] != null) {
+        continue; // settled by its footer
+      }
       long base = 0;
       List<ParquetFileMeta.RowGroup> groups = resolved.metas().get(f).groups();
       for (int g = 0; g < groups.size(); g++) {
@@ -71,7 +95,12 @@ public final class ParquetIngest {
         FileFingerprint.chunks(files, conf, FileFingerprint.CHUNK_BYTES);
     List<Object> tasks = new ArrayList<>(units);
     tasks.addAll(chunks);
-    sc.setJobDescription("marginflow: scan and fingerprint " + files.size() + " parquet files");
+    sc.setJobDescription(
+        "marginflow: scan "
+            + units.size()
+            + " row groups and fingerprint "
+            + files.size()
+            + " parquet files");
     List<Object> results;
     try {
       results =
@@ -85,7 +114,6 @@ public final class ParquetIngest {
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw SparkIngest.unwrap(e);
     }
-    ParquetScan[] perFile = new ParquetScan[files.size()];
     List<byte[]> chunkDigests = new ArrayList<>();
     for (Object r : results) {
       if (r instanceof ParquetScan s) {
