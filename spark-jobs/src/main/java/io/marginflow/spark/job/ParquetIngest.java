@@ -29,8 +29,12 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * scan pass reads every row group in parallel, column batch by column batch, and validates every
  * row (null, NaN or infinite value, bad label: an error naming the file, the 1-based row and the
  * column) before anything is written; the files are fingerprinted like any input ({@link
- * FileFingerprint}, its chunks hashed by tasks of the same job). The load pass gives partition p
- * the global rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) as {@link SparkIngest}'s does ({@link PartitionPlan}, a
+ * FileFingerprint}, its chunks hashed by tasks of the same job). A run's scan decodes only the
+ * files whose footers do not settle its facts ({@link ParquetFooterScan}: Spark ML's layout with
+ * sparse vectors, as Spark's {@code libsvm} source writes them); the rows of the others are decoded
+ * once, by the load, which checks each row as the scan does (a run loads before it creates its run
+ * directory, so a bad row still fails it before anything is written). The load pass gives partition
+ * p the global rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) as {@link SparkIngest}'s does ({@link PartitionPlan}, a
  * row group standing for a split): its task reads the row groups that hold them, skips the rows
  * before its range and streams its rows, in index order, into blocks. No shuffle and no row object
  * per row.

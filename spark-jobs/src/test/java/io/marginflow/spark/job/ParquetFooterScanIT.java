@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.io.DataFormatException;
+import io.marginflow.spark.testing.HdfsFixture;
 import io.marginflow.spark.testing.SparkFixture;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,9 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * (empty vectors included) it reads the same facts from the footers (rows, stored entries, largest
  * index, fingerprints, row groups) without decoding (positives −1), and the loads give the same
  * blocks; footers that do not settle the facts (dense vectors, labels that may mix 0 and −1) fall
- * back to decoding, with its errors. A bad row deep in a later row group, which only the load sees
- * now, fails the run with its file, row and field before the run directory exists, leaving an
- * earlier run's outputs as they were.
+ * back to decoding, with its errors; part files on HDFS ({@code MiniDFSCluster}) give the same
+ * facts and blocks. A bad row deep in a later row group, which only the load sees now, fails the
+ * run with its file, row and field before the run directory exists, leaving an earlier run's
+ * outputs as they were.
  */
 class ParquetFooterScanIT {
 
@@ -88,6 +90,32 @@ class ParquetFooterScanIT {
         ParquetIngestIT.assertBlocksEqual(a, b, "footers vs decoding, sparse " + sparse);
       }
     }
+  }
+
+  @Test
+  void footersOfPartFilesOnHdfsGiveTheSameFactsAndBlocks() throws IOException {
+    List<String> local = write(rows(-1.0, -1, Double.NaN, false), "hdfs-src");
+    for (String f : local) {
+      HdfsFixture.copyFromLocal(
+          Path.of(java.net.URI.create(f)),
+          "/parquet/footers/" + f.substring(f.lastIndexOf('/') + 1));
+    }
+    HadoopConf hdfs = new HadoopConf(HdfsFixture.conf());
+    List<String> remote =
+        InputFiles.expand(List.of(HdfsFixture.uri("/parquet/footers").toString()), hdfs.get());
+    assertTrue(remote.get(0).startsWith("hdfs://"), remote.get(0));
+    List<InputFile> a = ParquetIngest.scan(spark, local, ParquetColumns.DEFAULT, conf, true);
+    List<InputFile> b = ParquetIngest.scan(spark, remote, ParquetColumns.DEFAULT, hdfs, true);
+    assertEquals(-1, b.get(0).positives(), "footers on HDFS settle the scan");
+    assertEquals(
+        a.stream().map(InputFile::sha256).toList(), b.stream().map(InputFile::sha256).toList());
+    assertEquals(
+        a.stream().map(InputFile::nonZeros).toList(), b.stream().map(InputFile::nonZeros).toList());
+    assertEquals(a.get(1).maxIndex(), b.get(1).maxIndex());
+    ParquetIngestIT.assertBlocksEqual(
+        ParquetIngest.load(spark, a, ParquetColumns.DEFAULT, SIZE, 3, 512, true).collect(),
+        ParquetIngest.load(spark, b, ParquetColumns.DEFAULT, SIZE, 3, 512, true).collect(),
+        "HDFS vs local disk");
   }
 
   @Test
