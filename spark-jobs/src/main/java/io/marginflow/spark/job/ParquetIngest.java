@@ -16,6 +16,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads Parquet input with Spark's vectorized Parquet reader ({@link ParquetBatchReader}): Spark
@@ -40,6 +42,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * per row.
  */
 public final class ParquetIngest {
+  private static final Logger LOG = LoggerFactory.getLogger(ParquetIngest.class);
 
   private ParquetIngest() {}
 
@@ -91,6 +94,14 @@ public final class ParquetIngest {
         units.add(new Unit(files.get(f), f, g, rg.start(), rg.length(), base, rg.rows()));
         base += rg.rows();
       }
+    }
+    if (footers) {
+      LOG.info(
+          "parquet scan: {} of {} files settled by their footers (rows checked by the load), {} row"
+              + " groups to decode",
+          files.size() - units.stream().mapToInt(Unit::file).distinct().count(),
+          files.size(),
+          units.size());
     }
     List<ParquetBatchDecoder> decoders = resolved.decoders();
     HadoopConf readConf = readerConf(spark, conf);
