@@ -242,28 +242,13 @@ class ParquetFooterScanIT {
 
   private static String[] flags(List<String> files, Path out, int features) {
     String dir = files.get(0).substring(0, files.get(0).lastIndexOf('/'));
-    return new String[] {
-      "--data",
-      dir,
-      "--format",
-      "parquet",
-      "--features",
-      String.valueOf(features),
-      "--model",
-      "mlp:" + features + "-4-1",
-      "--partitions",
-      "3",
-      "--batch",
-      "20",
-      "--steps",
-      "5",
-      "--eval-every",
-      "5",
-      "--checkpoint-every",
-      "0",
-      "--out",
-      out.toString()
-    };
+    String run =
+        "--format parquet --partitions 3 --batch 20 --steps 5 --eval-every 5 --checkpoint-every 0";
+    List<String> all = new ArrayList<>(List.of(run.split(" ")));
+    all.addAll(List.of("--data", dir, "--out", out.toString()));
+    all.addAll(
+        List.of("--features", String.valueOf(features), "--model", "mlp:" + features + "-4-1"));
+    return all.toArray(String[]::new);
   }
 
   /**
