@@ -21,10 +21,13 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * Ingestion of a Parquet directory, alternated in one JVM and one Spark session: marginflow's scan
- * (validate + fingerprint) and load (dense or CSR blocks cached {@code MEMORY_AND_DISK}, counted)
- * against Spark's own {@code parquet} source (persisted {@code MEMORY_AND_DISK}, counted). Prints
- * seconds, rows/s, and cached bytes per row of marginflow's double and float storage, Spark's cache
- * and minimal CSR in double (12 bytes per non-zero, 4 per row pointer, 8 per label).
+ * as a run does it (footers where they settle the facts, else validate; + fingerprint) and load
+ * (dense or CSR blocks cached {@code MEMORY_AND_DISK}, counted) against Spark's own {@code parquet}
+ * source (persisted {@code MEMORY_AND_DISK}, counted). Prints seconds, rows/s, and cached bytes per
+ * row of marginflow's double and float storage, Spark's cache and minimal CSR in double (12 bytes
+ * per non-zero, 4 per row pointer, 8 per label). Each repeat also times the decoding scan ({@code
+ * marginflow check}'s, and every run's before the footers were used) with the same load, for a
+ * before/after in one JVM.
  *
  * <p>Usage: {@code ParquetIngestComparison DIR [REPEATS] [MASTER] [PARTITIONS] [BLOCKS]}, BLOCKS
  * {@code dense} (default) or {@code sparse} (CSR blocks, for sparse data such as a9a).
@@ -54,15 +57,20 @@ public final class ParquetIngestComparison {
     double doubleBytes = 0;
     double floatBytes = 0;
     double sparkBytes = 0;
+    List<Double> decoding = new ArrayList<>();
+    List<Double> decodingCpu = new ArrayList<>();
     for (int r = 0; r < repeats; r++) {
+      // the decoding scan (as marginflow check, and every run before session 8) + the load,
+      // first in even repeats and last in odd ones
+      if (r % 2 == 0) {
+        timeDecoding(spark, files, conf, partitions, sparse, decoding, decodingCpu);
+      }
+      // a run's scan (footers where they settle the facts) + the load
       double c0 = CpuClock.seconds();
       long t0 = System.nanoTime();
-      List<InputFile> scanned = ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf);
-      int features = scanned.stream().mapToInt(InputFile::maxIndex).max().orElse(1);
-      JavaRDD<RowBlock> blocks =
-          ParquetIngest.load(
-                  spark, scanned, ParquetColumns.DEFAULT, features, partitions, 4096, sparse)
-              .persist(StorageLevel.MEMORY_AND_DISK());
+      List<InputFile> scanned =
+          ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true);
+      JavaRDD<RowBlock> blocks = load(spark, scanned, partitions, sparse);
       List<long[]> stats = blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
       ours.add((System.nanoTime() - t0) / 1e9);
       ourCpu.add(CpuClock.seconds() - c0);
@@ -88,6 +96,9 @@ public final class ParquetIngestComparison {
       }
       sparkBytes = (double) cached / n;
       df.unpersist(true);
+      if (r % 2 == 1) {
+        timeDecoding(spark, files, conf, partitions, sparse, decoding, decodingCpu);
+      }
       System.out.printf(
           "repeat %d: marginflow %.2f s, spark parquet %.2f s (%d rows)%n",
           r, ours.get(r), theirs.get(r), n);
@@ -125,7 +136,44 @@ public final class ParquetIngestComparison {
         CpuClock.median(theirCpu),
         theirCpu,
         CpuClock.median(theirCpu) / CpuClock.median(ourCpu));
+    System.out.printf(
+        "decoding scan + load: wall median %.2f s %s (rate %.2f×), CPU median %.2f (%s), CPU"
+            + " rate %.2f×%n",
+        median(decoding),
+        decoding,
+        b / median(decoding),
+        CpuClock.median(decodingCpu),
+        decodingCpu,
+        CpuClock.median(theirCpu) / CpuClock.median(decodingCpu));
     spark.stop();
+  }
+
+  /** Times the decoding scan and the load (cached and counted): wall and CPU seconds. */
+  private static void timeDecoding(
+      SparkSession spark,
+      List<String> files,
+      HadoopConf conf,
+      int partitions,
+      boolean sparse,
+      List<Double> wall,
+      List<Double> cpu)
+      throws java.io.IOException {
+    double c0 = CpuClock.seconds();
+    long t0 = System.nanoTime();
+    List<InputFile> scanned = ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf);
+    JavaRDD<RowBlock> blocks = load(spark, scanned, partitions, sparse);
+    blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
+    wall.add((System.nanoTime() - t0) / 1e9);
+    cpu.add(CpuClock.seconds() - c0);
+    blocks.unpersist(true);
+  }
+
+  private static JavaRDD<RowBlock> load(
+      SparkSession spark, List<InputFile> scanned, int partitions, boolean sparse) {
+    int features = scanned.stream().mapToInt(InputFile::maxIndex).max().orElse(1);
+    return ParquetIngest.load(
+            spark, scanned, ParquetColumns.DEFAULT, features, partitions, 4096, sparse)
+        .persist(StorageLevel.MEMORY_AND_DISK());
   }
 
   private static double median(List<Double> v) {

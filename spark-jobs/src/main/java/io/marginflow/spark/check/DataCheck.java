@@ -61,7 +61,8 @@ final class DataCheck {
       int width = 0;
       for (InputFile f : found) {
         rows += f.rows();
-        pos += f.positives();
+        // −1: unknown (Parquet files whose scan read only their footers)
+        pos = pos < 0 || f.positives() < 0 ? -1 : pos + f.positives();
         nnz += f.nonZeros();
         width = Math.max(width, f.maxIndex());
       }

@@ -323,6 +323,25 @@ public final class RunValidator {
         }
         return declared > 0 && config.data().format().equals("csv") ? declared : train.width();
       }
+      if (declared > 0 && config.data().format().equals("parquet")) {
+        for (DataCheck.Facts f : test == null ? List.of(train) : List.of(train, test)) {
+          for (InputFile file : f.files()) {
+            if (file.maxIndex() > declared) {
+              problems.add(
+                  new Problem(
+                      origin.apply(ConfigKey.FEATURES),
+                      "features: declared "
+                          + declared
+                          + ", but "
+                          + file.uri()
+                          + " uses feature index "
+                          + file.maxIndex()
+                          + " (1-based)"));
+              return declared;
+            }
+          }
+        }
+      }
       return declared > 0 ? declared : seen;
     }
 

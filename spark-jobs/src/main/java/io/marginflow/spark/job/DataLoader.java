@@ -4,6 +4,7 @@ import io.marginflow.common.config.TrainConfig;
 import io.marginflow.common.data.Dataset;
 import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.DigitLabels;
 import io.marginflow.common.io.TeacherStudentConfig;
 import io.marginflow.common.io.TeacherStudentGenerator;
@@ -123,8 +124,16 @@ public final class DataLoader {
     }
     blocks = blocks.persist(StorageLevel.MEMORY_AND_DISK());
     sc.setJobDescription("marginflow: cache " + (test ? "test" : "training") + " blocks");
-    List<long[]> stats =
-        blocks.map(b -> new long[] {b.rows(), positives(b), b.sizeInBytes()}).collect();
+    List<long[]> stats;
+    try {
+      stats = blocks.map(b -> new long[] {b.rows(), positives(b), b.sizeInBytes()}).collect();
+    } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
+      blocks.unpersist(false);
+      if (dataError(e)) {
+        throw SparkIngest.unwrap(e); // a bad row the load found: "file:row: problem"
+      }
+      throw e;
+    }
     long rows = 0;
     long pos = 0;
     long bytes = 0;
@@ -145,6 +154,17 @@ public final class DataLoader {
         stats.size(),
         bytes);
     return new IngestedData(blocks, rows, pos, f, sparse, files, description, bytes);
+  }
+
+  /** True when a task failed on a bad row ({@link DataFormatException}, possibly as text). */
+  private static boolean dataError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof DataFormatException
+          || String.valueOf(t.getMessage()).contains(DataFormatException.class.getSimpleName())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static long positives(RowBlock b) {

@@ -20,12 +20,17 @@ public interface DataScanner {
   /** One {@link InputFile} per file, in order. */
   List<InputFile> scan(List<String> files, LineFormat format) throws IOException;
 
-  /** The scan as Spark tasks of the given context (one per file). */
+  /**
+   * The scan as Spark tasks of the given context (one per file), for a run: Parquet files in Spark
+   * ML's vector layout whose footers settle the facts are only fingerprinted, and their rows are
+   * checked by the run's load, before the run writes anything ({@link
+   * ParquetIngest#scan(SparkSession, List, ParquetColumns, HadoopConf, boolean)}).
+   */
   static DataScanner spark(JavaSparkContext sc) {
     HadoopConf conf = new HadoopConf(sc.hadoopConfiguration());
     return (files, format) ->
         format.isParquet()
-            ? ParquetIngest.scan(session(sc), files, format.parquet(), conf)
+            ? ParquetIngest.scan(session(sc), files, format.parquet(), conf, true)
             : SparkIngest.scan(sc, files, format, conf);
   }
 

@@ -15,7 +15,8 @@ import java.util.List;
  * @param sha256 hex fingerprint of the stored (possibly compressed) bytes ({@link
  *     FileFingerprint#SCHEME})
  * @param rows data rows (blank lines excluded)
- * @param positives rows labelled +1
+ * @param positives rows labelled +1, or −1 when not counted (Parquet files a run's scan took from
+ *     their footers: {@link ParquetFooterScan})
  * @param maxIndex largest 1-based feature index seen (or the column count for CSV)
  * @param nonZeros stored non-zeros
  * @param splits the file's splits in order, with their line and row counts

@@ -122,6 +122,26 @@ final class ParquetBatchDecoder implements Serializable {
   }
 
   /**
+   * Throws a {@link DataFormatException} naming {@code file}, {@code row} and the vector column
+   * when decoded row {@code out} has an index at or past {@code features} (the load's check of the
+   * indices a scan took from the footers: {@link ParquetFooterScan}).
+   */
+  void checkWidth(ParsedRow out, int features, String file, long row) {
+    if (out.maxIndex() >= features) {
+      throw new DataFormatException(
+          file,
+          row,
+          "column '"
+              + (layout.isVector() ? layout.vector() : layout.columns().get(out.maxIndex()))
+              + "': feature index "
+              + out.maxIndex()
+              + " (0-based) is past the "
+              + features
+              + " features");
+    }
+  }
+
+  /**
    * The width every row of its kind stores: the column count, a dense vector's size, or 0 for a
    * sparse vector (whose width is its largest index) or a null one.
    */

@@ -90,6 +90,7 @@ final class ParquetBlockStream extends SourceBlockStream {
       for (int i = from; i < to; i++) {
         long r = at + i;
         decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
+        decoder.checkWidth(row, x.length, split.uri(), seg.lineBase() + r + 1);
         builder.addSparse(seg.firstRow() + r, row.label(), row.indices(), row.values(), row.nnz());
       }
     }

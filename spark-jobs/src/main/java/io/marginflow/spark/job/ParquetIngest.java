@@ -16,6 +16,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads Parquet input with Spark's vectorized Parquet reader ({@link ParquetBatchReader}): Spark
@@ -29,13 +31,18 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * scan pass reads every row group in parallel, column batch by column batch, and validates every
  * row (null, NaN or infinite value, bad label: an error naming the file, the 1-based row and the
  * column) before anything is written; the files are fingerprinted like any input ({@link
- * FileFingerprint}, its chunks hashed by tasks of the same job). The load pass gives partition p
- * the global rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) as {@link SparkIngest}'s does ({@link PartitionPlan}, a
+ * FileFingerprint}, its chunks hashed by tasks of the same job). A run's scan decodes only the
+ * files whose footers do not settle its facts ({@link ParquetFooterScan}: Spark ML's layout with
+ * sparse vectors, as Spark's {@code libsvm} source writes them); the rows of the others are decoded
+ * once, by the load, which checks each row as the scan does (a run loads before it creates its run
+ * directory, so a bad row still fails it before anything is written). The load pass gives partition
+ * p the global rows [⌈p·n/P⌉, ⌈(p+1)·n/P⌉) as {@link SparkIngest}'s does ({@link PartitionPlan}, a
  * row group standing for a split): its task reads the row groups that hold them, skips the rows
  * before its range and streams its rows, in index order, into blocks. No shuffle and no row object
  * per row.
  */
 public final class ParquetIngest {
+  private static final Logger LOG = LoggerFactory.getLogger(ParquetIngest.class);
 
   private ParquetIngest() {}
 
@@ -48,14 +55,38 @@ public final class ParquetIngest {
     return Unit.class;
   }
 
-  /** The scan pass on the session's executors: one {@link InputFile} per part file, in order. */
+  /**
+   * The scan pass on the session's executors: one {@link InputFile} per part file, in order, every
+   * row decoded and checked (as {@code marginflow check} needs).
+   */
   public static List<InputFile> scan(
       SparkSession spark, List<String> files, ParquetColumns cols, HadoopConf conf)
       throws IOException {
+    return scan(spark, files, cols, conf, false);
+  }
+
+  /**
+   * The scan pass; with {@code footers}, the files in Spark ML's vector layout whose footers settle
+   * the scan's facts ({@link ParquetFooterScan}) are only fingerprinted, not decoded: their rows
+   * are then checked by the load, as it decodes them (a run loads before it writes anything), and
+   * their positives are unknown (−1). The other files are decoded and checked here.
+   */
+  public static List<InputFile> scan(
+      SparkSession spark, List<String> files, ParquetColumns cols, HadoopConf conf, boolean footers)
+      throws IOException {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Resolved resolved = resolve(spark, files, cols, conf.get());
+    ParquetScan[] perFile = new ParquetScan[files.size()];
+    if (footers && resolved.layout().isVector()) {
+      for (int f = 0; f < files.size(); f++) {
+        perFile[f] = ParquetFooterScan.of(f, files.get(f), resolved.layout(), conf.get());
+      }
+    }
     List<Unit> units = new ArrayList<>();
     for (int f = 0; f < files.size(); f++) {
+      if (perFile[f] != null) {
+        continue; // settled by its footer
+      }
       long base = 0;
       List<ParquetFileMeta.RowGroup> groups = resolved.metas().get(f).groups();
       for (int g = 0; g < groups.size(); g++) {
@@ -64,6 +95,14 @@ public final class ParquetIngest {
         base += rg.rows();
       }
     }
+    if (footers) {
+      LOG.info(
+          "parquet scan: {} of {} files settled by their footers (rows checked by the load), {} row"
+              + " groups to decode",
+          files.size() - units.stream().mapToInt(Unit::file).distinct().count(),
+          files.size(),
+          units.size());
+    }
     List<ParquetBatchDecoder> decoders = resolved.decoders();
     HadoopConf readConf = readerConf(spark, conf);
     // One job: the row groups to scan and the fingerprint chunks to hash, as tasks side by side.
@@ -71,7 +110,12 @@ public final class ParquetIngest {
         FileFingerprint.chunks(files, conf, FileFingerprint.CHUNK_BYTES);
     List<Object> tasks = new ArrayList<>(units);
     tasks.addAll(chunks);
-    sc.setJobDescription("marginflow: scan and fingerprint " + files.size() + " parquet files");
+    sc.setJobDescription(
+        "marginflow: scan "
+            + units.size()
+            + " row groups and fingerprint "
+            + files.size()
+            + " parquet files");
     List<Object> results;
     try {
       results =
@@ -85,7 +129,6 @@ public final class ParquetIngest {
     } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
       throw SparkIngest.unwrap(e);
     }
-    ParquetScan[] perFile = new ParquetScan[files.size()];
     List<byte[]> chunkDigests = new ArrayList<>();
     for (Object r : results) {
       if (r instanceof ParquetScan s) {

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The main job, read top to bottom like the script it is: validate the run ({@link RunValidator}:
  * config, model, output, resume, and the scan of the input, every line checked before anything is
- * written) → create or reopen the run directory → load and cache the blocks → write the manifest →
- * run {@link TrainingLoop} on a {@link SparkBackend} → release the cache and broadcasts.
+ * written) → load and cache the blocks (which checks the Parquet rows the scan took from footers) →
+ * create or reopen the run directory → write the manifest → run {@link TrainingLoop} on a {@link
+ * SparkBackend} → release the cache and broadcasts.
  */
 public final class TrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
@@ -77,14 +78,20 @@ public final class TrainJob {
     int features = plan.features();
 
     CacheFit.checkEstimate(sc, plan.cachedBytes()); // before anything is written
-    RunStore store = resume ? RunStore.open(runDir, hadoop) : RunStore.create(runDir, hadoop);
-    IngestedData train = null;
-    IngestedData test = null;
+    // The load checks the rows a scan took from Parquet footers (ParquetFooterScan): it runs
+    // before the run directory is created or reopened, so a bad row leaves no output behind.
+    Ingested data =
+        ingest(config, loader, trainFiles, testFiles, features, plan.sparse(), plan.blockRows());
+    IngestedData train = data.train();
+    IngestedData test = data.test();
+    RunStore store;
     try {
-      Ingested data =
-          ingest(config, loader, trainFiles, testFiles, features, plan.sparse(), plan.blockRows());
-      train = data.train();
-      test = data.test();
+      store = resume ? RunStore.open(runDir, hadoop) : RunStore.create(runDir, hadoop);
+    } catch (IOException | RuntimeException e) {
+      release(sc, data);
+      throw e;
+    }
+    try {
       return runOn(
           config,
           spark,
@@ -104,16 +111,21 @@ public final class TrainJob {
       }
       throw e;
     } finally {
-      // A stopped context (the YARN application was killed, say) has nothing left to release, and
-      // trying would throw over the exception that tells why the run ended.
-      boolean live = !sc.sc().isStopped();
-      if (live && train != null) {
-        train.blocks().unpersist(false);
-      }
-      if (live && test != null) {
-        test.blocks().unpersist(false);
-      }
+      release(sc, data);
       store.close();
+    }
+  }
+
+  /** Unpersists the blocks of {@code data} unless the context is stopped. */
+  private static void release(JavaSparkContext sc, Ingested data) {
+    // A stopped context (the YARN application was killed, say) has nothing left to release, and
+    // trying would throw over the exception that tells why the run ended.
+    if (sc.sc().isStopped()) {
+      return;
+    }
+    data.train().blocks().unpersist(false);
+    if (data.test() != null) {
+      data.test().blocks().unpersist(false);
     }
   }
 

@@ -1,0 +1,180 @@
+package io.marginflow.spark.job;
+
+import java.io.IOException;
+import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Dictionary;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.page.DictionaryPageReadStore;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+
+/**
+ * The scan facts of one Parquet file in Spark ML's vector layout read from its footer, without
+ * decoding a row (see {@link ParquetIngest#scan(org.apache.spark.sql.SparkSession, java.util.List,
+ * ParquetColumns, HadoopConf, boolean)}): per row group, the rows; the statistics of the vector's
+ * {@code type} column (min = max = 0, no nulls: every vector is sparse and none is null); the value
+ * and null counts of the {@code indices} and {@code values} element columns (their difference: the
+ * stored entries, equal in both) and the {@code indices} minimum and maximum (≥ 0; maximum + 1: the
+ * largest 1-based feature index). The label column must hold no null, and the file must not mix the
+ * negative labels 0 and −1: its statistics say so (minimum above −1 or maximum below 0), or else
+ * the label dictionaries of every row group do (double labels written with a dictionary only, as
+ * Spark writes them).
+ *
+ * <p>Anything missing or inconclusive (no statistics, a dense or null vector, a negative index,
+ * labels the footer cannot rule out mixing) gives null: the caller then decodes the file as before.
+ * The facts that only decoding gives are left to the load, which checks every row as it decodes it
+ * ({@link ParquetBlockStream}): labels other than 1, −1, 0, NaN or infinite values, indices not
+ * increasing. The positives are unknown (−1); the load counts them.
+ */
+final class ParquetFooterScan {
+
+  private ParquetFooterScan() {}
+
+  /**
+   * The facts of file {@code file} ({@code uri}, layout {@code layout}, which must be the vector
+   * layout), or null when its footer does not settle them.
+   */
+  static ParquetScan of(int file, String uri, ParquetLayout layout, Configuration conf)
+      throws IOException {
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf))) {
+      long rows = 0;
+      long nnz = 0;
+      int maxIndex = 0;
+      double labelMin = Double.POSITIVE_INFINITY;
+      double labelMax = Double.NEGATIVE_INFINITY;
+      for (BlockMetaData block : reader.getFooter().getBlocks()) {
+        if (block.getRowCount() == 0) {
+          continue;
+        }
+        ColumnChunkMetaData label = chunk(block, layout.label(), null);
+        ColumnChunkMetaData type = chunk(block, layout.vector(), "type");
+        ColumnChunkMetaData indices = chunk(block, layout.vector(), "indices");
+        ColumnChunkMetaData values = chunk(block, layout.vector(), "values");
+        if (label == null
+            || type == null
+            || indices == null
+            || values == null
+            || nulls(label) != 0
+            || nulls(type) != 0
+            || min(type) != 0.0
+            || max(type) != 0.0) {
+          return null;
+        }
+        long stored = entries(indices);
+        if (stored < 0 || stored != entries(values)) {
+          return null;
+        }
+        if (stored > 0) {
+          double lo = min(indices);
+          double hi = max(indices);
+          if (!(lo >= 0) || !(hi < Integer.MAX_VALUE)) {
+            return null; // a negative index (the decoding scan names its row) or no statistics
+          }
+          maxIndex = Math.max(maxIndex, (int) hi + 1);
+        }
+        double lmin = min(label);
+        double lmax = max(label);
+        if (Double.isNaN(lmin) || Double.isNaN(lmax)) {
+          return null;
+        }
+        labelMin = Math.min(labelMin, lmin);
+        labelMax = Math.max(labelMax, lmax);
+        rows += block.getRowCount();
+        nnz += stored;
+      }
+      if (labelMin <= -1.0 && labelMax >= 0.0 && mixesNegativeLabels(reader, layout.label())) {
+        return null;
+      }
+      return new ParquetScan(file, rows, -1, nnz, maxIndex, 0, 0, 0, null);
+    }
+  }
+
+  /**
+   * True unless the label dictionaries of every row group show that the file does not hold both 0
+   * and −1 (no dictionary, or pages written without it: true).
+   */
+  private static boolean mixesNegativeLabels(ParquetFileReader reader, String label)
+      throws IOException {
+    TreeSet<Double> seen = new TreeSet<>();
+    ColumnDescriptor column =
+        reader.getFooter().getFileMetaData().getSchema().getColumnDescription(new String[] {label});
+    for (BlockMetaData block : reader.getFooter().getBlocks()) {
+      if (block.getRowCount() == 0) {
+        continue;
+      }
+      ColumnChunkMetaData c = chunk(block, label, null);
+      if (c.getPrimitiveType().getPrimitiveTypeName() != PrimitiveTypeName.DOUBLE
+          || !c.hasDictionaryPage()
+          || c.getEncodingStats() == null
+          || c.getEncodingStats().hasNonDictionaryEncodedPages()) {
+        return true;
+      }
+      DictionaryPageReadStore store = reader.getDictionaryReader(block);
+      DictionaryPage page = store == null ? null : store.readDictionaryPage(column);
+      if (page == null) {
+        return true;
+      }
+      Dictionary d = page.getEncoding().initDictionary(column, page);
+      for (int id = 0; id <= d.getMaxId(); id++) {
+        seen.add(d.decodeToDouble(id));
+      }
+    }
+    return seen.contains(-1.0) && (seen.contains(0.0) || seen.contains(-0.0));
+  }
+
+  /**
+   * The chunk of the leaf column {@code top} (no {@code child}) or of the one leaf under {@code
+   * top.child}, or null.
+   */
+  private static ColumnChunkMetaData chunk(BlockMetaData block, String top, String child) {
+    ColumnChunkMetaData found = null;
+    for (ColumnChunkMetaData c : block.getColumns()) {
+      String[] path = c.getPath().toArray();
+      boolean match =
+          child == null
+              ? path.length == 1 && path[0].equals(top)
+              : path.length >= 2 && path[0].equals(top) && path[1].equals(child);
+      if (match) {
+        if (found != null) {
+          return null;
+        }
+        found = c;
+      }
+    }
+    return found;
+  }
+
+  /** The chunk's null count, or −1 when it was not recorded. */
+  private static long nulls(ColumnChunkMetaData c) {
+    Statistics<?> s = c.getStatistics();
+    return s != null && s.isNumNullsSet() ? s.getNumNulls() : -1;
+  }
+
+  /** Stored entries of a list's element column (empty lists count as nulls), or −1. */
+  private static long entries(ColumnChunkMetaData c) {
+    long n = nulls(c);
+    return n < 0 ? -1 : c.getValueCount() - n;
+  }
+
+  private static double min(ColumnChunkMetaData c) {
+    Statistics<?> s = c.getStatistics();
+    return s != null && s.hasNonNullValue() ? number(s.genericGetMin()) : Double.NaN;
+  }
+
+  private static double max(ColumnChunkMetaData c) {
+    Statistics<?> s = c.getStatistics();
+    return s != null && s.hasNonNullValue() ? number(s.genericGetMax()) : Double.NaN;
+  }
+
+  private static double number(Object o) {
+    return o instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+}
