@@ -44,15 +44,16 @@ public final class DataLoader {
   }
 
   /**
-   * The scan pass over the training (and test) files: validates every line before anything is
-   * written. Returns the file facts; generated/IDX data return an empty list.
+   * The scan pass over the training (and test) files, as a run makes it ({@link DataScanner#spark}:
+   * LIBSVM/CSV lines, or Parquet files, whose footers may settle the facts): validates the input
+   * before anything is written. Returns the file facts; generated/IDX data return an empty list.
    */
   public List<InputFile> scan(List<String> uris) throws IOException {
     if (uris.isEmpty() || config.data().format().equals("idx")) {
       return List.of();
     }
     List<String> files = InputFiles.expand(uris, conf.get());
-    return SparkIngest.scan(sc, files, lineFormat(config.data().features()), conf);
+    return DataScanner.spark(sc).scan(files, lineFormat(config.data().features()));
   }
 
   /** The feature count: declared, or the largest index seen in the scanned files. */

@@ -163,6 +163,62 @@ class SweepIT {
     }
   }
 
+  /**
+   * A sweep over Parquet data (Spark ML's layout, written from a9a by Spark's own libsvm source):
+   * the sweep's scan reads the Parquet files (not as LIBSVM lines), every run finishes, and a run
+   * equals the same config trained alone.
+   */
+  @Test
+  void aSweepOverParquetDataTrainsEachRunAsTrainedAlone() throws IOException {
+    Path parquet = tmp.resolve("a9a-parquet");
+    SparkFixture.spark()
+        .read()
+        .format("libsvm")
+        .option("numFeatures", "123")
+        .load(SharedDatasets.resolve("a9a/a9a.gz").toString())
+        .limit(4000)
+        .coalesce(1)
+        .write()
+        .option("maxRecordsPerFile", 1500)
+        .parquet(parquet.toString());
+    String[] data = {
+      "--data",
+      parquet.toString(),
+      "--format",
+      "parquet",
+      "--features",
+      "123",
+      "--model",
+      "mlp:123-8-1",
+      "--partitions",
+      "2",
+      "--batch",
+      "40",
+      "--steps",
+      "30",
+      "--eval-every",
+      "10",
+      "--log-spaced-evals",
+      "false",
+      "--checkpoint-every",
+      "15"
+    };
+    SweepManifest end =
+        runSweep(
+            SweepSpec.parse(with(data, "--grid", "step=0.5,1", "--seeds", "3")),
+            "parquet",
+            new ByteArrayOutputStream());
+    assertEquals(2, end.runs().size());
+    for (SweepManifest.Run r : end.runs()) {
+      assertEquals(SweepManifest.FINISHED, r.status(), r.id() + ": " + r.reason());
+      assertEquals(30, r.step());
+    }
+    SweepStore store = SweepStore.open(tmp.resolve("sweeps/parquet").toUri(), CONF);
+    TrainJob.Outcome a =
+        alone(tmp.resolve("alone-parquet"), with(data, "--step", "0.5", "--seed", "3"));
+    assertSameRun(a.runDir(), store.runDir(end.runs().get(0).id()));
+  }
+
   /** The plan of a sweep {@code id} over batch 30 and 50 with one seed. */
   private static SweepManifest batchPlan(String id, String seed) throws IOException {
     SweepSpec spec = SweepSpec.parse(with(BASE, "--grid", "batch=30,50", "--seeds", seed));
