@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vector max pool's allocation guard, in JVMs of its own: with C1 only ({@code
- * -XX:TieredStopAtLevel=1}, where the Vector API boxes every vector) the guard switches the kernel
- * to the scalar loop after warm-up, with the scalar loop's bits throughout; with the default JIT
- * the compiled pool does not allocate and stays. The counting rule itself is checked directly.
+ * The vector max pools' allocation guard (float and double), in JVMs of its own: with C1 only
+ * ({@code -XX:TieredStopAtLevel=1}, where the Vector API boxes every vector) the guard switches the
+ * kernel to the scalar loop after warm-up, with the scalar loop's bits throughout; with the default
+ * JIT the compiled pool does not allocate and stays. The counting rule itself is checked directly.
  */
 class PoolAllocationGuardTest {
 
@@ -57,12 +57,31 @@ class PoolAllocationGuardTest {
     assertEquals("pool=vector(" + vectorWindows() + " windows) sameBits=true", out);
   }
 
+  @Test
+  void withC1OnlyTheDoublePoolFallsBackToTheScalarLoopWithItsBits() throws Exception {
+    assumeTrue(VectorDoubleMaxPool2.createIfUseful() != null, "no vector shape for the pool");
+    assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
+    // 64 calls per round (2 images × 32 channels): 4,000 calls of warm-up, 3 strikes by ≈ 7,100
+    String out = probe(List.of("-XX:TieredStopAtLevel=1"), 4000, 160, "double");
+    assertEquals("pool=scalar sameBits=true", out);
+  }
+
+  @Test
+  void compiledByC2TheDoublePoolDoesNotAllocateAndStays() throws Exception {
+    DoubleMaxPool2 vector = VectorDoubleMaxPool2.createIfUseful();
+    assumeTrue(vector != null, "no vector shape for the pool");
+    assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
+    // 2,000 rounds = 128,000 calls, measured from call 40,000 on (≈ 86 measured calls)
+    String out = probe(List.of(), 40_000, 2000, "double");
+    assertEquals("pool=" + vector.name() + " sameBits=true", out);
+  }
+
   private static String vectorWindows() {
     String name = VectorFloatMaxPool2.createIfUseful().name();
     return name.substring(name.indexOf('(') + 1, name.indexOf(' '));
   }
 
-  private static String probe(List<String> jvmFlags, long warmUp, int rounds)
+  private static String probe(List<String> jvmFlags, long warmUp, int rounds, String... more)
       throws IOException, InterruptedException {
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new java.util.ArrayList<>();
@@ -74,6 +93,7 @@ class PoolAllocationGuardTest {
     cmd.add(PoolGuardProbe.class.getName());
     cmd.add(Long.toString(warmUp));
     cmd.add(Integer.toString(rounds));
+    cmd.addAll(List.of(more));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
     p.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
     String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -11,10 +11,14 @@ import java.util.SplittableRandom;
 public final class PoolGuardProbe {
   private PoolGuardProbe() {}
 
-  /** Entry point: {@code warmUpCalls rounds}. */
+  /** Entry point: {@code warmUpCalls rounds [double]}. */
   public static void main(String[] args) {
     long warmUp = Long.parseLong(args[0]);
     int rounds = Integer.parseInt(args[1]);
+    if (args.length > 2 && args[2].equals("double")) {
+      probeDouble(warmUp, rounds);
+      return;
+    }
     Network net = Network.parse("cnn:1x28x28-conv32k5-maxpool2-conv64k3-maxpool2-dense1024-dense1");
     PoolLayer pool = (PoolLayer) net.layers[1];
     FloatMaxPool2 vector = VectorFloatMaxPool2.createIfUseful();
@@ -39,5 +43,36 @@ public final class PoolGuardProbe {
               && Arrays.equals(sigma[0], sigma[1]);
     }
     System.out.println("pool=" + guarded.poolName() + " sameBits=" + same);
+  }
+
+  /** As for the float pool, with the double pool of a {@link Workspace} (one call per channel). */
+  private static void probeDouble(long warmUp, int rounds) {
+    Network net = Network.parse("cnn:1x28x28-conv32k5-maxpool2-conv64k3-maxpool2-dense1024-dense1");
+    PoolLayer pool = (PoolLayer) net.layers[1];
+    Workspace[] ws = {
+      new Workspace(net, VectorDoubleMaxPool2.createIfUseful(), warmUp),
+      new Workspace(net, new ScalarDoubleMaxPool2(), Long.MAX_VALUE)
+    };
+    int rows = 2;
+    SplittableRandom rnd = new SplittableRandom(3);
+    double[] x = new double[rows * pool.inSize];
+    double[][] z = {new double[rows * pool.outSize], new double[rows * pool.outSize]};
+    boolean same = true;
+    for (Workspace w : ws) {
+      w.ensureRows(rows);
+    }
+    for (int round = 0; round < rounds; round++) {
+      for (int i = 0; i < x.length; i++) {
+        x[i] = rnd.nextGaussian();
+      }
+      for (int k = 0; k < 2; k++) {
+        pool.forward(0, rows, x, 0, null, z[k], 0, ws[k]);
+      }
+      same &=
+          Arrays.equals(z[0], z[1])
+              && Arrays.equals(ws[0].argmax[pool.index], ws[1].argmax[pool.index])
+              && Arrays.equals(ws[0].signAtMax[pool.index], ws[1].signAtMax[pool.index]);
+    }
+    System.out.println("pool=" + ws[0].maxPool2.name() + " sameBits=" + same);
   }
 }
