@@ -40,6 +40,21 @@ sealed interface DoubleMaxPool2 permits ScalarDoubleMaxPool2, VectorDoubleMaxPoo
       byte[] signAt,
       long[] scratch);
 
+  /**
+   * As {@link #plane} for a pass that needs the values only ({@link Network#forwardValues}): z
+   * only, the same bits.
+   */
+  int planeValues(
+      double[] x,
+      int p0,
+      int origin,
+      int inW,
+      int outW,
+      int outH,
+      double[] z,
+      int zo,
+      long[] scratch);
+
   /** Longs of the caller's scratch array {@link #plane} needs (one per thread). */
   int scratchSize();
 

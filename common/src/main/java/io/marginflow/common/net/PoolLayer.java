@@ -100,7 +100,16 @@ final class PoolLayer extends Layer {
       Workspace ws) {
     if (max) {
       maxForward(
-          r0, r1, x, xOrigin, z, zOrigin, ws.argmax[index], ws.signAtMax[index], ws.maxPool2);
+          r0,
+          r1,
+          x,
+          xOrigin,
+          z,
+          zOrigin,
+          ws.argmax[index],
+          ws.signAtMax[index],
+          ws.maxPool2,
+          ws.valuesOnly);
     } else {
       avgForward(r0, r1, x, xOrigin, z, zOrigin);
     }
@@ -121,7 +130,8 @@ final class PoolLayer extends Layer {
       int zOrigin,
       int[] argmax,
       byte[] signAt,
-      WatchedDoubleMaxPool2 pool2) {
+      WatchedDoubleMaxPool2 pool2,
+      boolean valuesOnly) {
     Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
     double a = inputActivation == null ? 1.0 : inputActivation.slope();
     for (int r = r0; r < r1; r++) {
@@ -130,6 +140,27 @@ final class PoolLayer extends Layer {
       int aRow = r * outSize;
       for (int c = 0; c < channels; c++) {
         int chan = c * inH * inW;
+        if (k == 2 && kind == Activation.Kind.RELU && stride == 2 && valuesOnly) {
+          int oc = c * outH * outW;
+          int done = pool2.planeValues(x, xRow + chan, xRow, inW, outW, outH, z, zRow + oc);
+          for (int oh = 0; oh < outH && done < outW; oh++) {
+            int rowFirst = chan + oh * stride * inW;
+            maxRow2Relu(
+                x,
+                xRow,
+                rowFirst,
+                done,
+                outW,
+                stride,
+                inW,
+                z,
+                zRow + oc + oh * outW,
+                null,
+                0,
+                null);
+          }
+          continue;
+        }
         if (k == 2 && kind == Activation.Kind.RELU) {
           int oc = c * outH * outW;
           int done =
@@ -230,10 +261,11 @@ final class PoolLayer extends Layer {
    * As {@link #maxRow2} on ReLU(x) = max(x, 0), windows [from, to) of a row of stride {@code
    * stride} in an input of width {@code w} (the ones before are done by the workspace's {@link
    * DoubleMaxPool2}, which also calls this for window groups that hold a NaN), also storing the
-   * sign class of pre at the arg-max when {@code signAt} is not null. The window is compared on the
-   * bits of ReLU(x) as longs: for doubles ≥ +0.0 (ReLU maps −0.0 and negatives to +0.0) the order
-   * and the ties of the bit patterns are those of the values. NaN: a NaN with the sign bit clear
-   * wins its window, one with it set counts as 0.
+   * arg-max unless {@code argmax} is null (values only) and the sign class of pre at the arg-max
+   * when {@code signAt} is not null. The window is compared on the bits of ReLU(x) as longs: for
+   * doubles ≥ +0.0 (ReLU maps −0.0 and negatives to +0.0) the order and the ties of the bit
+   * patterns are those of the values. NaN: a NaN with the sign bit clear wins its window, one with
+   * it set counts as 0.
    *
    * <p>Branch-free (session 8): a tournament, top pair, bottom pair, then the two winners, where a
    * later entry wins only when strictly greater — the first maximum in scan order, as a sequential
@@ -272,6 +304,9 @@ final class PoolLayer extends Layer {
       int idx = r + t * (w + s - r);
       double pre = x[p + idx];
       z[zo + ow] = Math.max(pre, 0.0);
+      if (argmax == null) {
+        continue; // values only
+      }
       argmax[ao + ow] = rowFirst + ow * stride + idx;
       if (signAt != null) {
         signAt[ao + ow] = signClass(pre);

@@ -26,6 +26,20 @@ final class ScalarDoubleMaxPool2 implements DoubleMaxPool2 {
   }
 
   @Override
+  public int planeValues(
+      double[] x,
+      int p0,
+      int origin,
+      int inW,
+      int outW,
+      int outH,
+      double[] z,
+      int zo,
+      long[] scratch) {
+    return 0;
+  }
+
+  @Override
   public int scratchSize() {
     return 0;
   }

@@ -57,6 +57,49 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
     return 3 * L;
   }
 
+  @Override
+  public int planeValues(
+      double[] x,
+      int p0,
+      int origin,
+      int inW,
+      int outW,
+      int outH,
+      double[] z,
+      int zo,
+      long[] scratch) {
+    int body = outW - outW % W;
+    if (body == 0) {
+      return 0;
+    }
+    LongVector zero = LongVector.zero(LONGS);
+    for (int oh = 0; oh < outH; oh++) {
+      int rowP = p0 + oh * 2 * inW;
+      int zRow = zo + oh * outW;
+      for (int ow = 0; ow < body; ow += W) {
+        int p = rowP + 2 * ow;
+        DoubleVector topD = DoubleVector.fromArray(DOUBLES, x, p);
+        DoubleVector bottomD = DoubleVector.fromArray(DOUBLES, x, p + inW);
+        if (topD.test(VectorOperators.IS_NAN).or(bottomD.test(VectorOperators.IS_NAN)).anyTrue()) {
+          PoolLayer.maxRow2Relu(
+              x, origin, rowP - origin, ow, ow + W, 2, inW, z, zRow, null, 0, null);
+          continue;
+        }
+        // values only: the maximum of the four ReLU bits, in any order (ties give equal bits)
+        LongVector t = relu(topD.reinterpretAsLongs(), zero);
+        LongVector b = relu(bottomD.reinterpretAsLongs(), zero);
+        LongVector column = t.blend(b, b.compare(VectorOperators.GT, t));
+        LongVector right = column.rearrange(NEXT);
+        LongVector m = column.blend(right, right.compare(VectorOperators.GT, column));
+        m.intoArray(scratch, 0);
+        for (int i = 0; i < W; i++) {
+          z[zRow + ow + i] = Double.longBitsToDouble(scratch[2 * i]); // max(pre, 0): no NaN
+        }
+      }
+    }
+    return body;
+  }
+
   /** ReLU on the bits of a double: a set sign bit gives +0.0. */
   private static LongVector relu(LongVector bits, LongVector zero) {
     return bits.blend(zero, bits.compare(VectorOperators.LT, 0));

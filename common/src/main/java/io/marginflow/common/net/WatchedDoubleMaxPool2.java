@@ -43,7 +43,23 @@ final class WatchedDoubleMaxPool2 {
     }
     long before = PoolAllocationGuard.allocatedBytes();
     int done = pool.plane(x, p0, origin, inW, outW, outH, z, zo, argmax, ao, signAt, scratch);
-    if (guard.allocated(PoolAllocationGuard.allocatedBytes() - before)) {
+    fallBackIfAllocated(PoolAllocationGuard.allocatedBytes() - before);
+    return done;
+  }
+
+  /** {@link DoubleMaxPool2#planeValues} of the pool in use. */
+  int planeValues(double[] x, int p0, int origin, int inW, int outW, int outH, double[] z, int zo) {
+    if (guard == null || !guard.measureNext()) {
+      return pool.planeValues(x, p0, origin, inW, outW, outH, z, zo, scratch);
+    }
+    long before = PoolAllocationGuard.allocatedBytes();
+    int done = pool.planeValues(x, p0, origin, inW, outW, outH, z, zo, scratch);
+    fallBackIfAllocated(PoolAllocationGuard.allocatedBytes() - before);
+    return done;
+  }
+
+  private void fallBackIfAllocated(long bytes) {
+    if (guard.allocated(bytes)) {
       LOG.warn(
           "The double vector max pool allocated after warm-up in {} of the calls measured: this"
               + " JIT did not make it allocation-free, so this workspace continues with the scalar"
@@ -52,7 +68,6 @@ final class WatchedDoubleMaxPool2 {
       pool = new ScalarDoubleMaxPool2();
       guard = null;
     }
-    return done;
   }
 
   /** The pool implementation in use (the vector one until its guard falls back). */

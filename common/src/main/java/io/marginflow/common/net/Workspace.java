@@ -68,6 +68,12 @@ public final class Workspace {
   double[] lastTheta;
   int lastRows;
 
+  /**
+   * True during {@link Network#forwardValues}: max pools need not record the arg-max and sign
+   * class.
+   */
+  boolean valuesOnly;
+
   Workspace(Network network) {
     this(network, null, PoolAllocationGuard.WARM_UP_CALLS);
   }
