@@ -48,8 +48,9 @@ class MaxPool2ReluTest {
 
   /**
    * The Vector API pool ({@link VectorDoubleMaxPool2}, session 8 second round) and the scalar loop
-   * alone give the same bits in every input mode, NaNs included, and those of the naive scan: rows
-   * of 4–17 windows (one vector, vectors plus a scalar tail, odd input widths), several channels.
+   * alone give the same bits in every input mode, NaNs included, and those of the naive scan; so do
+   * both in a values-only pass (z only, {@link Network#forwardValues}): rows of 4–17 windows (one
+   * vector, vectors plus a scalar tail, odd input widths), several channels.
    */
   @ParameterizedTest
   @ValueSource(ints = {0, 1, 2, 3, 4})
@@ -69,6 +70,14 @@ class MaxPool2ReluTest {
       assertArrayEquals(slow.signAt(), fast.signAt(), what + " sign class");
       if (mode < 4) {
         assertNaiveScan(pool, x, fast, what);
+      }
+      for (DoubleMaxPool2 kernel : new DoubleMaxPool2[] {vector, new ScalarDoubleMaxPool2()}) {
+        Workspace ws = new Workspace(net, kernel, Long.MAX_VALUE);
+        ws.ensureRows(ROWS);
+        ws.valuesOnly = true; // as Network.forwardValues sets it
+        double[] z = new double[ROWS * pool.outSize];
+        pool.forward(0, ROWS, x, 0, null, z, 0, ws);
+        assertArrayEquals(bits(slow.z()), bits(z), what + " values only, " + kernel.name());
       }
     }
   }
