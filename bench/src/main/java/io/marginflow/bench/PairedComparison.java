@@ -181,7 +181,10 @@ public final class PairedComparison {
     return sb.toString();
   }
 
-  /** "label → % of GEMM rate: step …" from sorted times t[0..4] (net step, BLAS step, net forward, BLAS forward, net forward values only). */
+  /**
+   * "label → % of GEMM rate: step …" from sorted times t[0..4] (net step, BLAS step, net forward,
+   * BLAS forward, net forward values only).
+   */
   private static String ratios(String label, long[][] t, String gemm, int reps) {
     return String.format(
         Locale.ROOT,
