@@ -17,7 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  * later entry winning only when strictly greater: the first maximum in scan order) runs lane-wise
  * as compare and blend on all lanes, of which the even ones are the windows. Groups that hold a NaN
  * go to the scalar loop ({@code PoolLayer.maxRow2Relu}). The even lanes' results leave through the
- * caller's long scratch array, without reinterpretation (as {@link VectorFloatMaxPool2}).
+ * caller's long scratch array, without reinterpretation (as {@link VectorFloatMaxPool2}), two
+ * vectors per group: the values, and the arg-max's offset with the sign class packed above it (3.0
+ * ns per output of Lyu–Li's first pool against 3.8 ns with three vectors). The values-only pass
+ * needs no index: a column max, one rotation and a row max; a row whose width is not a multiple of
+ * W ends with a group that overlaps the one before (Lyu–Li's second pool: 5 windows).
  */
 final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
 
@@ -39,6 +43,17 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
   private static final VectorShuffle<Long> NEXT = VectorShuffle.iota(LONGS, 1, 1, true);
 
   private static final long ABS = 0x7FFF_FFFF_FFFF_FFFFL;
+
+  /** 0, 1, …, L − 1: lane i of a group starting at window ow is input position 2·ow + i. */
+  private static final long[] LANE = laneIndex();
+
+  private static long[] laneIndex() {
+    long[] lane = new long[L];
+    for (int i = 0; i < L; i++) {
+      lane[i] = i;
+    }
+    return lane;
+  }
 
   private VectorDoubleMaxPool2() {}
 
@@ -68,15 +83,15 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
       double[] z,
       int zo,
       long[] scratch) {
-    int body = outW - outW % W;
-    if (body == 0) {
+    if (outW < W) {
       return 0;
     }
     LongVector zero = LongVector.zero(LONGS);
     for (int oh = 0; oh < outH; oh++) {
       int rowP = p0 + oh * 2 * inW;
       int zRow = zo + oh * outW;
-      for (int ow = 0; ow < body; ow += W) {
+      for (int g = 0; g < outW; g += W) {
+        int ow = Math.min(g, outW - W); // a last group overlaps the one before: same bits again
         int p = rowP + 2 * ow;
         DoubleVector topD = DoubleVector.fromArray(DOUBLES, x, p);
         DoubleVector bottomD = DoubleVector.fromArray(DOUBLES, x, p + inW);
@@ -97,7 +112,7 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         }
       }
     }
-    return body;
+    return outW;
   }
 
   /** ReLU on the bits of a double: a set sign bit gives +0.0. */
@@ -130,6 +145,7 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
     LongVector atZero = LongVector.broadcast(LONGS, 1);
     LongVector positive = LongVector.broadcast(LONGS, 2);
     boolean storeSign = signAt != null;
+    LongVector lane = LongVector.fromArray(LONGS, LANE, 0);
     for (int oh = 0; oh < outH; oh++) {
       int rowP = p0 + oh * 2 * inW;
       int first = rowP - origin;
@@ -160,21 +176,24 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         LongVector m = topMax.blend(bottomMax, u);
         LongVector best = topBest.blend(bottomBest, u);
         m.intoArray(scratch, 0);
-        best.intoArray(scratch, L);
-        for (int i = 0; i < W; i++) {
-          int o = ow + i;
-          z[zRow + o] = Double.longBitsToDouble(scratch[2 * i]); // max(pre, 0): no NaN here
-          argmax[aRow + o] = first + 2 * o + (int) scratch[L + 2 * i];
-        }
+        // the arg-max's offset from origin in the low half of a lane, the sign class above it
+        LongVector at = best.add(lane).add(first + 2 * ow);
         if (storeSign) {
           // m > 0: pre > 0. m = 0: every input is ≤ 0 and the arg-max is the first, p, whose raw
           // bits tell ±0.0 (class 1) from a negative (class 0).
           LongVector sign =
               zero.blend(atZero, top.and(ABS).compare(VectorOperators.EQ, 0))
                   .blend(positive, m.compare(VectorOperators.GT, 0));
-          sign.intoArray(scratch, 2 * L);
+          at = at.or(sign.lanewise(VectorOperators.LSHL, 32));
+        }
+        at.intoArray(scratch, L);
+        for (int i = 0; i < W; i++) {
+          z[zRow + ow + i] = Double.longBitsToDouble(scratch[2 * i]); // max(pre, 0): no NaN here
+          argmax[aRow + ow + i] = (int) scratch[L + 2 * i];
+        }
+        if (storeSign) {
           for (int i = 0; i < W; i++) {
-            signAt[aRow + ow + i] = (byte) scratch[2 * L + 2 * i];
+            signAt[aRow + ow + i] = (byte) (scratch[L + 2 * i] >>> 32);
           }
         }
       }
