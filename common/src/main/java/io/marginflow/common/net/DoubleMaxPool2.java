@@ -42,7 +42,7 @@ sealed interface DoubleMaxPool2 permits ScalarDoubleMaxPool2, VectorDoubleMaxPoo
 
   /**
    * As {@link #plane} for a pass that needs the values only ({@link Network#forwardValues}): z
-   * only, the same bits.
+   * only, the same bits. Returns how many windows of each row it did.
    */
   int planeValues(
       double[] x,

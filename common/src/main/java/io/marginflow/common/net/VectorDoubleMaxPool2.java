@@ -25,10 +25,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
 
-  private static final VectorSpecies<Double> DOUBLES =
-      Integer.getInteger("pool.bits", 0) == 256
-          ? DoubleVector.SPECIES_256
-          : DoubleVector.SPECIES_PREFERRED;
+  /**
+   * The preferred shape: 512 bits on this project's machine (4 windows per iteration); 256-bit
+   * vectors (2 windows) took 2.5 ms instead of 2.1 ms for Lyu–Li's first pool (per-row version).
+   */
+  private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
 
   private static final VectorSpecies<Long> LONGS =
       VectorSpecies.of(long.class, VectorShape.forBitSize(DOUBLES.vectorBitSize()));
