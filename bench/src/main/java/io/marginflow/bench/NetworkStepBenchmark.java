@@ -5,6 +5,10 @@ import io.marginflow.common.net.BlasInfo;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.net.Precision;
 import io.marginflow.common.net.StepKernel;
+import io.marginflow.common.net.Workspace;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -33,7 +37,14 @@ public class NetworkStepBenchmark {
   @Param({"double"})
   public String precision = "double";
 
+  /**
+   * {@code Network.forwardValues}, or {@code Network.forward} in {@code common} classes that
+   * predate it (a "before" run of {@link PairedComparison}: evaluations called forward then).
+   */
+  private static final MethodHandle FORWARD_VALUES = forwardValuesHandle();
+
   private Network net;
+  private Workspace valuesWorkspace;
   private RowBlock block;
   private double[] theta;
   private StepKernel kernel;
@@ -56,6 +67,7 @@ public class NetworkStepBenchmark {
       coef[r] = rnd.nextDouble() - 0.5;
     }
     grad = new double[net.parameterCount()];
+    valuesWorkspace = net.newWorkspace();
     kernel.forward(block, theta, out);
     kernel.backwardWeighted(block, theta, coef, grad);
     System.out.println(
@@ -84,5 +96,40 @@ public class NetworkStepBenchmark {
   public double forward() {
     kernel.forward(block, theta, out);
     return out[0];
+  }
+
+  /**
+   * forward of one block for its values only (an evaluation's pass: {@code Network.forwardValues},
+   * see {@link #FORWARD_VALUES}); in single precision the step kernel's forward.
+   */
+  @Benchmark
+  public double forwardValues() {
+    if (!precision.equals("double")) {
+      return forward();
+    }
+    try {
+      FORWARD_VALUES.invokeExact(net, block, theta, valuesWorkspace, out);
+    } catch (Throwable e) {
+      throw new IllegalStateException("forwardValues failed", e);
+    }
+    return out[0];
+  }
+
+  private static MethodHandle forwardValuesHandle() {
+    MethodType type =
+        MethodType.methodType(
+            void.class, RowBlock.class, double[].class, Workspace.class, double[].class);
+    MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+    try {
+      return lookup.findVirtual(Network.class, "forwardValues", type);
+    } catch (NoSuchMethodException e) {
+      try {
+        return lookup.findVirtual(Network.class, "forward", type);
+      } catch (ReflectiveOperationException e2) {
+        throw new IllegalStateException(e2);
+      }
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

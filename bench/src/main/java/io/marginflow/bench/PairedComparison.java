@@ -99,13 +99,14 @@ public final class PairedComparison {
     double sink = 0;
     for (int i = 0; i < Math.min(200, 10 * reps); i++) { // JIT warm-up of both paths
       sink += net.step() + blasStep.getAsDouble() + net.forward() + blasForward.getAsDouble();
+      sink += net.forwardValues();
     }
-    long[][] t = new long[4][reps];
-    long[][] cpu = new long[4][reps]; // this thread's CPU time: blind to time spent descheduled
+    long[][] t = new long[5][reps];
+    long[][] cpu = new long[5][reps]; // this thread's CPU time: blind to time spent descheduled
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    DoubleSupplier[] calls = {net::step, blasStep, net::forward, blasForward};
+    DoubleSupplier[] calls = {net::step, blasStep, net::forward, blasForward, net::forwardValues};
     for (int i = 0; i < reps; i++) {
-      for (int k = 0; k < 4; k++) {
+      for (int k = 0; k < 5; k++) {
         long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         sink += calls[k].getAsDouble();
@@ -113,7 +114,7 @@ public final class PairedComparison {
         cpu[k][i] = threads.getCurrentThreadCpuTime() - c0;
       }
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
       Arrays.sort(t[k]);
       Arrays.sort(cpu[k]);
     }
@@ -121,9 +122,16 @@ public final class PairedComparison {
       "network step (" + precision + ")",
       "BLAS-only step (" + gemm + ")",
       "network forward (" + precision + ")",
-      "BLAS-only forward (" + gemm + ")"
+      "BLAS-only forward (" + gemm + ")",
+      "network forward, values only (" + precision + ")"
     };
-    double[] flops = {workload.stepFlops(), blasFlops[0], workload.forwardFlops(), blasFlops[1]};
+    double[] flops = {
+      workload.stepFlops(),
+      blasFlops[0],
+      workload.forwardFlops(),
+      blasFlops[1],
+      workload.forwardFlops()
+    };
     StringBuilder sb = new StringBuilder();
     sb.append("BLAS: ")
         .append(BlasInfo.implementation())
@@ -138,7 +146,7 @@ public final class PairedComparison {
         .append(" interleaved repetitions\n\n");
     sb.append(
         "| case | min ms | median ms | GFLOP/s at min | GFLOP/s at median |\n|---|---:|---:|---:|---:|\n");
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
       double min = t[k][0] / 1e6;
       double med = t[k][reps / 2] / 1e6;
       sb.append(
@@ -157,7 +165,8 @@ public final class PairedComparison {
         String.format(
             Locale.ROOT,
             "thread CPU ms, min / median: network step %.3f / %.3f, BLAS-only step %.3f / %.3f,"
-                + " network forward %.3f / %.3f, BLAS-only forward %.3f / %.3f\n",
+                + " network forward %.3f / %.3f, BLAS-only forward %.3f / %.3f, network forward"
+                + " values only %.3f / %.3f\n",
             cpu[0][0] / 1e6,
             cpu[0][reps / 2] / 1e6,
             cpu[1][0] / 1e6,
@@ -165,22 +174,29 @@ public final class PairedComparison {
             cpu[2][0] / 1e6,
             cpu[2][reps / 2] / 1e6,
             cpu[3][0] / 1e6,
-            cpu[3][reps / 2] / 1e6));
+            cpu[3][reps / 2] / 1e6,
+            cpu[4][0] / 1e6,
+            cpu[4][reps / 2] / 1e6));
     sb.append("\n# checksum (keeps the work alive): ").append(sink).append('\n');
     return sb.toString();
   }
 
-  /** "label → % of GEMM rate: step …" from sorted times t[0..3] (net step, BLAS step, …). */
+  /**
+   * "label → % of GEMM rate: step …" from sorted times t[0..4] (net step, BLAS step, net forward,
+   * BLAS forward, net forward values only).
+   */
   private static String ratios(String label, long[][] t, String gemm, int reps) {
     return String.format(
         Locale.ROOT,
         "%s → %% of %s rate: step %.0f %% (min) %.0f %% (median), forward %.0f %% (min) %.0f %%"
-            + " (median)\n",
+            + " (median), forward values only %.0f %% (min) %.0f %% (median)\n",
         label,
         gemm,
         100.0 * t[1][0] / t[0][0],
         100.0 * t[1][reps / 2] / t[0][reps / 2],
         100.0 * t[3][0] / t[2][0],
-        100.0 * t[3][reps / 2] / t[2][reps / 2]);
+        100.0 * t[3][reps / 2] / t[2][reps / 2],
+        100.0 * t[3][0] / t[4][0],
+        100.0 * t[3][reps / 2] / t[4][reps / 2]);
   }
 }

@@ -92,7 +92,7 @@ public final class KktCheck {
       Network network, RowBlock block, double[] theta, double threshold) {
     int m = block.rows();
     double[] out = new double[Math.max(m, 1)];
-    network.forward(block, theta, network.newWorkspace(), out);
+    network.forwardValues(block, theta, network.newWorkspace(), out);
     double[] y = block.labels();
     int[] keep = new int[m];
     int count = 0;

@@ -44,12 +44,12 @@ sealed interface FloatMaxPool2 permits ScalarFloatMaxPool2, VectorFloatMaxPool2 
   int scratchSize();
 
   /**
-   * System property that turns the vector pool off ({@code false}; default {@code true}, then
-   * {@link VectorKernelChoice}'s rule applies). On JDK 17's incubating Vector API the pool
-   * allocates boxed vectors until C2 has compiled it (≈ 80 MB per step of Lyu–Li's CNN while it
-   * warms up); compiled, it does not (the full test suite checks it, where a former version boxed
-   * three vectors per iteration), and {@link PoolAllocationGuard} switches a kernel to the scalar
-   * loop if it ever does after warm-up.
+   * System property that turns the vector pools off, this one and {@link DoubleMaxPool2}'s ({@code
+   * false}; default {@code true}, then {@link VectorKernelChoice}'s rule applies). On JDK 17's
+   * incubating Vector API the pool allocates boxed vectors until C2 has compiled it (≈ 80 MB per
+   * step of Lyu–Li's CNN while it warms up); compiled, it does not (the full test suite checks it,
+   * where a former version boxed three vectors per iteration), and {@link PoolAllocationGuard}
+   * switches a kernel to the scalar loop if it ever does after warm-up.
    */
   String PROPERTY = "marginflow.kernels.vector-pool";
 

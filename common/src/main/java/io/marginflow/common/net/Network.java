@@ -245,6 +245,21 @@ public final class Network {
    * state of {@code ws}.
    */
   public void forward(RowBlock block, double[] theta, Workspace ws, double[] out) {
+    forward(block, theta, ws, out, true);
+  }
+
+  /**
+   * out[r] = Φ(x_r; θ) for every row r &lt; block.rows(), the same bits as {@link #forward}, for a
+   * pass that needs the values only (evaluations, margins, loss passes): max pools do not record
+   * their arg-max or the sign class there. Overwrites out[0..rows) and the forward state of {@code
+   * ws}; a {@link #backwardWeighted} right after it throws {@link IllegalStateException}.
+   */
+  public void forwardValues(RowBlock block, double[] theta, Workspace ws, double[] out) {
+    forward(block, theta, ws, out, false);
+  }
+
+  private void forward(
+      RowBlock block, double[] theta, Workspace ws, double[] out, boolean forBackward) {
     checkArgs(block, theta, ws);
     Objects.requireNonNull(out, "out");
     int rows = block.rows();
@@ -253,9 +268,10 @@ public final class Network {
           "out: length must be >= rows " + rows + ", got " + out.length);
     }
     ws.ensureRows(rows);
-    ws.lastBlock = block;
-    ws.lastTheta = theta;
+    ws.lastBlock = forBackward ? block : null;
+    ws.lastTheta = forBackward ? theta : null;
     ws.lastRows = rows;
+    ws.valuesOnly = !forBackward;
     if (rows == 0) {
       return;
     }

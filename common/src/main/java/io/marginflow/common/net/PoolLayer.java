@@ -99,7 +99,17 @@ final class PoolLayer extends Layer {
       int zOrigin,
       Workspace ws) {
     if (max) {
-      maxForward(r0, r1, x, xOrigin, z, zOrigin, ws.argmax[index], ws.signAtMax[index]);
+      maxForward(
+          r0,
+          r1,
+          x,
+          xOrigin,
+          z,
+          zOrigin,
+          ws.argmax[index],
+          ws.signAtMax[index],
+          ws.maxPool2,
+          ws.valuesOnly);
     } else {
       avgForward(r0, r1, x, xOrigin, z, zOrigin);
     }
@@ -119,7 +129,9 @@ final class PoolLayer extends Layer {
       double[] z,
       int zOrigin,
       int[] argmax,
-      byte[] signAt) {
+      byte[] signAt,
+      WatchedDoubleMaxPool2 pool2,
+      boolean valuesOnly) {
     Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
     double a = inputActivation == null ? 1.0 : inputActivation.slope();
     for (int r = r0; r < r1; r++) {
@@ -128,14 +140,57 @@ final class PoolLayer extends Layer {
       int aRow = r * outSize;
       for (int c = 0; c < channels; c++) {
         int chan = c * inH * inW;
+        if (k == 2 && kind == Activation.Kind.RELU && stride == 2 && valuesOnly) {
+          int oc = c * outH * outW;
+          int done = pool2.planeValues(x, xRow + chan, xRow, inW, outW, outH, z, zRow + oc);
+          for (int oh = 0; oh < outH && done < outW; oh++) {
+            int rowFirst = chan + oh * stride * inW;
+            maxRow2Relu(
+                x,
+                xRow,
+                rowFirst,
+                done,
+                outW,
+                stride,
+                inW,
+                z,
+                zRow + oc + oh * outW,
+                null,
+                0,
+                null);
+          }
+          continue;
+        }
+        if (k == 2 && kind == Activation.Kind.RELU) {
+          int oc = c * outH * outW;
+          int done =
+              stride == 2
+                  ? pool2.plane(
+                      x,
+                      xRow + chan,
+                      xRow,
+                      inW,
+                      outW,
+                      outH,
+                      z,
+                      zRow + oc,
+                      argmax,
+                      aRow + oc,
+                      signAt)
+                  : 0;
+          for (int oh = 0; oh < outH && done < outW; oh++) {
+            int o = oc + oh * outW;
+            int rowFirst = chan + oh * stride * inW;
+            maxRow2Relu(
+                x, xRow, rowFirst, done, outW, stride, inW, z, zRow + o, argmax, aRow + o, signAt);
+          }
+          continue; // stored pre at the arg-max itself
+        }
         for (int oh = 0; oh < outH; oh++) {
           int o = (c * outH + oh) * outW;
           int rowFirst = chan + oh * stride * inW;
           if (k == 2 && kind == null) {
             maxRow2(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o);
-          } else if (k == 2 && kind == Activation.Kind.RELU) {
-            maxRow2Relu(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, signAt);
-            continue; // stored pre at the arg-max itself
           } else {
             maxRow(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, kind, a);
           }
@@ -203,7 +258,10 @@ final class PoolLayer extends Layer {
   }
 
   /**
-   * As {@link #maxRow2} on ReLU(x) = max(x, 0), also storing the sign class of pre at the arg-max
+   * As {@link #maxRow2} on ReLU(x) = max(x, 0), windows [from, to) of a row of stride {@code
+   * stride} in an input of width {@code w} (the ones before are done by the workspace's {@link
+   * DoubleMaxPool2}, which also calls this for window groups that hold a NaN), also storing the
+   * arg-max unless {@code argmax} is null (values only) and the sign class of pre at the arg-max
    * when {@code signAt} is not null. The window is compared on the bits of ReLU(x) as longs: for
    * doubles ≥ +0.0 (ReLU maps −0.0 and negatives to +0.0) the order and the ties of the bit
    * patterns are those of the values. NaN: a NaN with the sign bit clear wins its window, one with
@@ -218,11 +276,21 @@ final class PoolLayer extends Layer {
    * against 5.4 ns now, same bits ({@code MaxPool2ReluTest} keeps the previous loop as the
    * reference).
    */
-  private void maxRow2Relu(
-      double[] x, int xRow, int rowFirst, double[] z, int zo, int[] argmax, int ao, byte[] signAt) {
-    int w = inW;
+  static void maxRow2Relu(
+      double[] x,
+      int xRow,
+      int rowFirst,
+      int from,
+      int to,
+      int stride,
+      int w,
+      double[] z,
+      int zo,
+      int[] argmax,
+      int ao,
+      byte[] signAt) {
     int base = xRow + rowFirst;
-    for (int ow = 0; ow < outW; ow++) {
+    for (int ow = from; ow < to; ow++) {
       int p = base + ow * stride;
       long v0 = reluBits(x[p]);
       long v1 = reluBits(x[p + 1]);
@@ -236,6 +304,9 @@ final class PoolLayer extends Layer {
       int idx = r + t * (w + s - r);
       double pre = x[p + idx];
       z[zo + ow] = Math.max(pre, 0.0);
+      if (argmax == null) {
+        continue; // values only
+      }
       argmax[ao + ow] = rowFirst + ow * stride + idx;
       if (signAt != null) {
         signAt[ao + ow] = signClass(pre);

@@ -99,8 +99,8 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       }
       // one reinterpretation per input, none on the way out: each long lane holds a window's left
       // input's bits in its low and its right input's in its high half
-      LongVector top = topF.reinterpretAsLongs();
-      LongVector bottom = bottomF.reinterpretAsLongs();
+      LongVector top = (LongVector) topF.reinterpretShape(LONGS, 0);
+      LongVector bottom = (LongVector) bottomF.reinterpretShape(LONGS, 0);
       LongVector topLeft = top.and(LOW);
       LongVector v0 = relu(topLeft, zero);
       LongVector v1 = relu(top.lanewise(VectorOperators.LSHR, 32), zero);

@@ -52,6 +52,12 @@ public final class Workspace {
   /** Channel-major conv output / output gradient of one image chunk (empty for 1-image chunks). */
   final double[] convOut;
 
+  /**
+   * The 2×2 stride-2 ReLU max pool's row kernel of this thread (null when the network has no such
+   * pool).
+   */
+  final WatchedDoubleMaxPool2 maxPool2;
+
   private double[] sparseW;
   private double[] sparseG;
   private final CscScratch csc = new CscScratch();
@@ -62,7 +68,21 @@ public final class Workspace {
   double[] lastTheta;
   int lastRows;
 
+  /**
+   * True during {@link Network#forwardValues}: max pools need not record the arg-max and sign
+   * class.
+   */
+  boolean valuesOnly;
+
   Workspace(Network network) {
+    this(network, null, PoolAllocationGuard.WARM_UP_CALLS, PoolAllocationGuard.WARM_UP_NANOS);
+  }
+
+  /**
+   * As above with the double 2×2 ReLU max pool {@code pool2} (null: this JVM's choice) watched
+   * after {@code warmUp} calls and {@code warmUpNanos} since the first (tests pick them).
+   */
+  Workspace(Network network, DoubleMaxPool2 pool2, long warmUp, long warmUpNanos) {
     this.network = network;
     int n = network.layers.length;
     this.pre = new double[n][];
@@ -91,6 +111,21 @@ public final class Workspace {
     this.col = new double[Math.toIntExact(colSize)];
     this.dcol = new double[Math.toIntExact(colSize)];
     this.convOut = new double[Math.toIntExact(outSize)];
+    boolean reluPool2 = false;
+    for (Layer layer : network.layers) {
+      reluPool2 |=
+          layer instanceof PoolLayer p
+              && p.isMax()
+              && p.k == 2
+              && p.stride == 2
+              && p.fusesForwardActivation()
+              && p.inputActivation.kind() == Activation.Kind.RELU;
+    }
+    this.maxPool2 =
+        reluPool2
+            ? new WatchedDoubleMaxPool2(
+                pool2 == null ? DoubleMaxPool2.get() : pool2, warmUp, warmUpNanos)
+            : null;
   }
 
   /** Rows the buffers currently hold. */

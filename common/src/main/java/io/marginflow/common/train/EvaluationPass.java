@@ -66,7 +66,7 @@ public final class EvaluationPass implements Serializable {
       accumulator.addWeightedGradient(maxS, grad);
     }
     if (previousTheta != null) {
-      network.forward(block, previousTheta, workspace, b);
+      network.forwardValues(block, previousTheta, workspace, b);
       double sup = marginChangeSup;
       for (int i = 0; i < m; i++) {
         double d = Math.abs(a[i] / normPowL - y[i] * b[i] / previousNormPowL);

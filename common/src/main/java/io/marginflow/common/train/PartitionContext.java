@@ -202,7 +202,7 @@ public final class PartitionContext {
       RowBlock block = storage.widen(stored);
       int m = block.rows();
       ensureScratch(m);
-      network.forward(block, theta, workspace, a);
+      network.forwardValues(block, theta, workspace, a);
       double[] y = block.labels();
       for (int i = 0; i < m; i++) {
         a[i] = loss.logLoss(y[i] * a[i]);
@@ -224,7 +224,7 @@ public final class PartitionContext {
       RowBlock block = storage.widen(stored);
       int m = block.rows();
       ensureScratch(m);
-      network.forward(block, theta, workspace, a);
+      network.forwardValues(block, theta, workspace, a);
       double[] y = block.labels();
       long[] idx = block.rowIndex();
       for (int i = 0; i < m; i++) {

@@ -24,7 +24,9 @@ class MaxPool2ReluTest {
     "cnn:1x28x28-conv3k5-maxpool2-dense1",
     "cnn:2x13x13-conv3k2-maxpool2-dense1",
     "cnn:1x12x12-conv2k3-maxpool2s1-dense1",
-    "cnn:1x10x10-conv2k2-maxpool2-dense1"
+    "cnn:1x10x10-conv2k2-maxpool2-dense1",
+    "cnn:2x20x20-conv2k3-maxpool2-dense1",
+    "cnn:1x36x36-conv1k3-maxpool2-dense1"
   };
 
   private static final double[] SPECIAL = {
@@ -43,6 +45,42 @@ class MaxPool2ReluTest {
   };
 
   private static final int ROWS = 3;
+
+  /**
+   * The Vector API pool ({@link VectorDoubleMaxPool2}, session 8 second round) and the scalar loop
+   * alone give the same bits in every input mode, NaNs included, and those of the naive scan; so do
+   * both in a values-only pass (z only, {@link Network#forwardValues}): rows of 4–17 windows (one
+   * vector, vectors plus a scalar tail, odd input widths), several channels.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2, 3, 4})
+  void vectorPoolGivesTheBitsOfTheScalarLoop(int mode) {
+    DoubleMaxPool2 vector = VectorDoubleMaxPool2.createIfUseful();
+    assertNotNull(vector, "the preferred shape holds at least four doubles on test machines");
+    SplittableRandom rnd = new SplittableRandom(41 + mode);
+    for (String text : SPECS) {
+      Network net = Network.parse(text);
+      PoolLayer pool = (PoolLayer) net.layers[1];
+      double[] x = inputs(ROWS * pool.inSize, mode, rnd);
+      Result fast = run(new Workspace(net, vector, Long.MAX_VALUE, 0), pool, x);
+      Result slow = run(new Workspace(net, new ScalarDoubleMaxPool2(), Long.MAX_VALUE, 0), pool, x);
+      String what = text + " mode " + mode;
+      assertArrayEquals(bits(slow.z()), bits(fast.z()), what + " z");
+      assertArrayEquals(slow.argmax(), fast.argmax(), what + " arg-max");
+      assertArrayEquals(slow.signAt(), fast.signAt(), what + " sign class");
+      if (mode < 4) {
+        assertNaiveScan(pool, x, fast, what);
+      }
+      for (DoubleMaxPool2 kernel : new DoubleMaxPool2[] {vector, new ScalarDoubleMaxPool2()}) {
+        Workspace ws = new Workspace(net, kernel, Long.MAX_VALUE, 0);
+        ws.ensureRows(ROWS);
+        ws.valuesOnly = true; // as Network.forwardValues sets it
+        double[] z = new double[ROWS * pool.outSize];
+        pool.forward(0, ROWS, x, 0, null, z, 0, ws);
+        assertArrayEquals(bits(slow.z()), bits(z), what + " values only, " + kernel.name());
+      }
+    }
+  }
 
   @ParameterizedTest
   @ValueSource(ints = {0, 1, 2, 3})
@@ -120,7 +158,10 @@ class MaxPool2ReluTest {
   private record Result(double[] z, int[] argmax, byte[] signAt) {}
 
   private static Result run(Network net, PoolLayer pool, double[] x) {
-    Workspace ws = net.newWorkspace();
+    return run(net.newWorkspace(), pool, x);
+  }
+
+  private static Result run(Workspace ws, PoolLayer pool, double[] x) {
     ws.ensureRows(ROWS);
     double[] z = new double[ROWS * pool.outSize];
     pool.forward(0, ROWS, x, 0, null, z, 0, ws);

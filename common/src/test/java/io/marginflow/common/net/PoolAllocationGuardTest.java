@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vector max pool's allocation guard, in JVMs of its own: with C1 only ({@code
- * -XX:TieredStopAtLevel=1}, where the Vector API boxes every vector) the guard switches the kernel
- * to the scalar loop after warm-up, with the scalar loop's bits throughout; with the default JIT
- * the compiled pool does not allocate and stays. The counting rule itself is checked directly.
+ * The vector max pools' allocation guard (float and double), in JVMs of its own: with C1 only
+ * ({@code -XX:TieredStopAtLevel=1}, where the Vector API boxes every vector) the guard switches the
+ * kernel to the scalar loop after warm-up, with the scalar loop's bits throughout; with the default
+ * JIT the compiled pool does not allocate and stays. The counting rule itself is checked directly.
  */
 class PoolAllocationGuardTest {
 
@@ -43,9 +43,9 @@ class PoolAllocationGuardTest {
   void withC1OnlyTheKernelFallsBackToTheScalarLoopWithItsBits() throws Exception {
     assumeTrue(VectorFloatMaxPool2.createIfUseful() != null, "no vector shape for the pool");
     assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
-    // 4,000 calls of warm-up, then one measured call in 1,024: 3 strikes by call 7,168 (1.5 s is
-    // plenty with C1)
-    String out = probe(List.of("-XX:TieredStopAtLevel=1"), 4000, 0, 1500);
+    // 4,000 calls of warm-up, then one measured call in 1,024: 3 strikes by call 7,168 (the probe
+    // stops there; 60 s is only the limit on a very loaded machine)
+    String out = probe(List.of("-XX:TieredStopAtLevel=1"), 4000, 0, 60_000);
     assertEquals("pool=scalar sameBits=true", out);
   }
 
@@ -53,10 +53,29 @@ class PoolAllocationGuardTest {
   void compiledByC2ThePoolDoesNotAllocateAndStays() throws Exception {
     assumeTrue(VectorFloatMaxPool2.createIfUseful() != null, "no vector shape for the pool");
     assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
-    // 768 calls per round (2 images × 32 channels × 12 rows) for 6 s, the guard measuring after
-    // 200,000 calls and 3 s, when C2 has long compiled the pool
-    String out = probe(List.of(), 200_000, 3000, 6000);
+    // 768 calls per round (2 images × 32 channels × 12 rows) for 12 s, the guard measuring after
+    // 200,000 calls and 8 s, when C2 has compiled the pool even on a loaded machine
+    String out = probe(List.of(), 200_000, 8000, 12_000);
     assertEquals("pool=vector(" + vectorWindows() + " windows) sameBits=true", out);
+  }
+
+  @Test
+  void withC1OnlyTheDoublePoolFallsBackToTheScalarLoopWithItsBits() throws Exception {
+    assumeTrue(VectorDoubleMaxPool2.createIfUseful() != null, "no vector shape for the pool");
+    assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
+    // 64 calls per round (2 images × 32 channels): 4,000 calls of warm-up, 3 strikes by ≈ 7,100
+    String out = probe(List.of("-XX:TieredStopAtLevel=1"), 4000, 0, 60_000, "double");
+    assertEquals("pool=scalar sameBits=true", out);
+  }
+
+  @Test
+  void compiledByC2TheDoublePoolDoesNotAllocateAndStays() throws Exception {
+    DoubleMaxPool2 vector = VectorDoubleMaxPool2.createIfUseful();
+    assumeTrue(vector != null, "no vector shape for the pool");
+    assumeTrue(PoolAllocationGuard.available(), "no allocation counter");
+    // 64 calls per round for 12 s, measured after 40,000 calls and 8 s (C2 has compiled it by then)
+    String out = probe(List.of(), 40_000, 8000, 12_000, "double");
+    assertEquals("pool=" + vector.name() + " sameBits=true", out);
   }
 
   private static String vectorWindows() {
@@ -64,7 +83,8 @@ class PoolAllocationGuardTest {
     return name.substring(name.indexOf('(') + 1, name.indexOf(' '));
   }
 
-  private static String probe(List<String> jvmFlags, long warmUp, long warmUpMillis, long runMillis)
+  private static String probe(
+      List<String> jvmFlags, long warmUp, long warmUpMillis, long runMillis, String... more)
       throws IOException, InterruptedException {
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new java.util.ArrayList<>();
@@ -77,10 +97,11 @@ class PoolAllocationGuardTest {
     cmd.add(Long.toString(warmUp));
     cmd.add(Long.toString(warmUpMillis));
     cmd.add(Long.toString(runMillis));
+    cmd.addAll(List.of(more));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
     p.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
     String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe did not finish");
+    assertTrue(p.waitFor(180, TimeUnit.SECONDS), "probe did not finish");
     assertEquals(0, p.exitValue(), "probe failed: " + stdout);
     String[] lines = stdout.strip().split("\n");
     return lines[lines.length - 1].strip();
