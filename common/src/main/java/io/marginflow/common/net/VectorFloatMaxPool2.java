@@ -22,14 +22,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorFloatMaxPool2 implements FloatMaxPool2 {
 
   /**
-   * At most 256 bits (4 windows): the rows of Lyu–Li's CNN have 12 and 5 windows, and 8-wide
-   * vectors left a third of the first pool to the scalar tail (1.7 ms against 1.2 ms per 100
-   * images, one core).
+   * The preferred shape, as every other Vector API kernel here uses (sparse kernels, the double
+   * pool): with 256-bit vectors here (4 windows, which suit the 12-window rows of Lyu–Li's CNN
+   * better) and 512-bit ones elsewhere, the JIT's shared call sites inside the Vector API saw two
+   * shapes and this pool boxed a vector per iteration in the full test suite.
    */
-  private static final VectorSpecies<Float> FLOATS =
-      FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
-          ? FloatVector.SPECIES_256
-          : FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
   private static final VectorSpecies<Long> LONGS =
       VectorSpecies.of(long.class, VectorShape.forBitSize(FLOATS.vectorBitSize()));
