@@ -14,12 +14,12 @@ import java.util.Arrays;
  * blocks: a decoded dense vector gives its non-zeros ({@code x != 0.0}) in index order, and a dense
  * block holds exactly those.
  */
-final class CsrConversion {
+public final class CsrConversion {
 
   private CsrConversion() {}
 
   /** The non-zeros of a dense block ({@code x != 0.0}), or the stored entries of a CSR block. */
-  static long nonZeros(RowBlock b) {
+  public static long nonZeros(RowBlock b) {
     if (b instanceof CsrBlock c) {
       return c.nonZeros();
     }
@@ -38,7 +38,7 @@ final class CsrConversion {
   }
 
   /** The CSR block of dense block {@code b}'s non-zeros (a CSR block as it is). */
-  static RowBlock toCsr(RowBlock b) {
+  public static RowBlock toCsr(RowBlock b) {
     if (b instanceof CsrBlock) {
       return b;
     }
