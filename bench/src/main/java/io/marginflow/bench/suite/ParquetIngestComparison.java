@@ -2,11 +2,13 @@ package io.marginflow.bench.suite;
 
 import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
+import io.marginflow.spark.job.CsrConversion;
 import io.marginflow.spark.job.HadoopConf;
 import io.marginflow.spark.job.InputFile;
 import io.marginflow.spark.job.InputFiles;
 import io.marginflow.spark.job.ParquetColumns;
 import io.marginflow.spark.job.ParquetIngest;
+import io.marginflow.spark.job.TrainJob;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,12 +24,13 @@ import org.apache.spark.storage.StorageLevel;
 /**
  * Ingestion of a Parquet directory, alternated in one JVM and one Spark session: marginflow's scan
  * as a run does it (footers where they settle the facts, else validate; + fingerprint) and load
- * (dense or CSR blocks cached {@code MEMORY_AND_DISK}, counted) against Spark's own {@code parquet}
- * source (persisted {@code MEMORY_AND_DISK}, counted). Prints seconds, rows/s, and cached bytes per
- * row of marginflow's double and float storage, Spark's cache and minimal CSR in double (12 bytes
- * per non-zero, 4 per row pointer, 8 per label). Each repeat also times the decoding scan ({@code
- * marginflow check}'s, and every run's before the footers were used) with the same load, for a
- * before/after in one JVM.
+ * (dense or CSR blocks cached {@code MEMORY_AND_DISK}, counted; dense vectors taken from their
+ * footers: their non-zeros counted and the blocks converted to CSR when the rule calls for it, as a
+ * run does) against Spark's own {@code parquet} source (persisted {@code MEMORY_AND_DISK},
+ * counted). Prints seconds, rows/s, and cached bytes per row of marginflow's double and float
+ * storage, Spark's cache and minimal CSR in double (12 bytes per non-zero, 4 per row pointer, 8 per
+ * label). Each repeat also times the decoding scan ({@code marginflow check}'s, and every run's
+ * before the footers were used) with the same load, for a before/after in one JVM.
  *
  * <p>Usage: {@code ParquetIngestComparison DIR [REPEATS] [MASTER] [PARTITIONS] [BLOCKS]}, BLOCKS
  * {@code dense} (default) or {@code sparse} (CSR blocks, for sparse data such as a9a).
@@ -71,11 +74,30 @@ public final class ParquetIngestComparison {
       List<InputFile> scanned =
           ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true);
       JavaRDD<RowBlock> blocks = load(spark, scanned, partitions, sparse);
-      List<long[]> stats = blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
+      // dense vectors from their footers: the run's load counts the non-zeros (DataLoader) and
+      // converts to CSR blocks when the rule calls for them
+      boolean count = scanned.stream().anyMatch(InputFile::denseVectors);
+      List<long[]> stats =
+          blocks
+              .map(
+                  b ->
+                      new long[] {b.rows(), b.sizeInBytes(), count ? CsrConversion.nonZeros(b) : 0})
+              .collect();
+      rows = stats.stream().mapToLong(s -> s[0]).sum();
+      nnz =
+          count
+              ? stats.stream().mapToLong(s -> s[2]).sum()
+              : scanned.stream().mapToLong(InputFile::nonZeros).sum();
+      int width = scanned.stream().mapToInt(InputFile::maxIndex).max().orElse(1);
+      if (count && !sparse && TrainJob.isSparse(rows, nnz, width)) {
+        JavaRDD<RowBlock> csr =
+            blocks.map(CsrConversion::toCsr).persist(StorageLevel.MEMORY_AND_DISK());
+        stats = csr.map(b -> new long[] {b.rows(), b.sizeInBytes(), 0}).collect();
+        blocks.unpersist(true);
+        blocks = csr;
+      }
       ours.add((System.nanoTime() - t0) / 1e9);
       ourCpu.add(CpuClock.seconds() - c0);
-      rows = stats.stream().mapToLong(s -> s[0]).sum();
-      nnz = scanned.stream().mapToLong(InputFile::nonZeros).sum();
       doubleBytes = (double) stats.stream().mapToLong(s -> s[1]).sum() / rows;
       if (r == 0) {
         floatBytes =

@@ -89,6 +89,7 @@ public final class DataLoader {
       boolean test)
       throws IOException {
     int p = partitions();
+    boolean countNonZeros = false;
     JavaRDD<RowBlock> blocks;
     String description;
     if (config.data().generated()) {
@@ -105,15 +106,16 @@ public final class DataLoader {
       blocks = sc.parallelize(rebuilt, p);
       description = String.join(",", uris) + " (IDX, labels " + config.data().labels() + ")";
     } else if (config.data().format().equals("parquet")) {
+      countNonZeros = countsNonZeros(files, sparse, test);
+      if (countNonZeros && config.data().floatStorage()) {
+        // Float blocks cannot tell a value that rounds to zero from a zero: decode to count.
+        files = ParquetIngest.scan(DataScanner.session(sc), uris(files), parquet(features), conf);
+        sparse = TrainJob.isSparse(files, Math.max(features, 1));
+        countNonZeros = false;
+      }
       blocks =
           ParquetIngest.load(
-              DataScanner.session(sc),
-              files,
-              lineFormat(features).parquet(),
-              features,
-              p,
-              blockRows,
-              sparse);
+              DataScanner.session(sc), files, parquet(features), features, p, blockRows, sparse);
       description = String.join(",", uris) + " (parquet)";
     } else {
       LineFormat fmt = lineFormat(features);
@@ -125,23 +127,32 @@ public final class DataLoader {
     }
     blocks = blocks.persist(StorageLevel.MEMORY_AND_DISK());
     sc.setJobDescription("marginflow: cache " + (test ? "test" : "training") + " blocks");
-    List<long[]> stats;
-    try {
-      stats = blocks.map(b -> new long[] {b.rows(), positives(b), b.sizeInBytes()}).collect();
-    } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
-      blocks.unpersist(false);
-      if (dataError(e)) {
-        throw SparkIngest.unwrap(e); // a bad row the load found: "file:row: problem"
-      }
-      throw e;
-    }
+    List<long[]> stats = stats(blocks, countNonZeros);
     long rows = 0;
     long pos = 0;
     long bytes = 0;
+    long nnz = 0;
     for (long[] s : stats) {
       rows += s[0];
       pos += s[1];
       bytes += s[2];
+      nnz += s[3];
+    }
+    if (countNonZeros && TrainJob.isSparse(rows, nnz, Math.max(features, 1))) {
+      // Dense vectors with few non-zeros: the CSR blocks a decoding scan's plan would have loaded.
+      LOG.info(
+          "dense vectors: {} non-zeros in {} rows × {} features: CSR blocks", nnz, rows, features);
+      JavaRDD<RowBlock> csr =
+          blocks.map(CsrConversion::toCsr).persist(StorageLevel.MEMORY_AND_DISK());
+      sc.setJobDescription("marginflow: cache " + (test ? "test" : "training") + " CSR blocks");
+      try {
+        stats = stats(csr, false);
+      } finally {
+        blocks.unpersist(false);
+      }
+      blocks = csr;
+      sparse = true;
+      bytes = stats.stream().mapToLong(s -> s[2]).sum();
     }
     CacheFit.checkCached(sc, blocks, bytes);
     int f = features > 0 ? features : blocks.first().features();
@@ -155,6 +166,51 @@ public final class DataLoader {
         stats.size(),
         bytes);
     return new IngestedData(blocks, rows, pos, f, sparse, files, description, bytes);
+  }
+
+  /**
+   * True when the train split's blocks are dense only because its files are dense Spark ML vectors
+   * taken from their footers ({@link InputFile#denseVectors()}): the load then counts their
+   * non-zeros for the dense/CSR rule (not for CNNs, whose blocks are always dense).
+   */
+  private boolean countsNonZeros(List<InputFile> files, boolean sparse, boolean test) {
+    return !test
+        && !sparse
+        && !config.model().spec().startsWith("cnn")
+        && files.stream().anyMatch(InputFile::denseVectors);
+  }
+
+  private ParquetColumns parquet(int features) {
+    return lineFormat(features).parquet();
+  }
+
+  private static List<String> uris(List<InputFile> files) {
+    return files.stream().map(InputFile::uri).toList();
+  }
+
+  /**
+   * Materializes cached {@code blocks}: per block its rows, positives, bytes and (with {@code
+   * nonZeros}) non-zeros; a bad row the load found is rethrown as {@code file:row: problem}.
+   */
+  private static List<long[]> stats(JavaRDD<RowBlock> blocks, boolean nonZeros) throws IOException {
+    try {
+      return blocks
+          .map(
+              b ->
+                  new long[] {
+                    b.rows(),
+                    positives(b),
+                    b.sizeInBytes(),
+                    nonZeros ? CsrConversion.nonZeros(b) : 0
+                  })
+          .collect();
+    } catch (Exception e) { // Spark rethrows task failures as the checked SparkException
+      blocks.unpersist(false);
+      if (dataError(e)) {
+        throw SparkIngest.unwrap(e); // a bad row the load found: "file:row: problem"
+      }
+      throw e;
+    }
   }
 
   /** True when a task failed on a bad row ({@link DataFormatException}, possibly as text). */

@@ -20,6 +20,10 @@ import java.util.List;
  * @param maxIndex largest 1-based feature index seen (or the column count for CSV)
  * @param nonZeros stored non-zeros
  * @param splits the file's splits in order, with their line and row counts
+ * @param denseVectors true for Parquet files of Spark ML dense vectors whose facts a run's scan
+ *     took from their footers ({@link ParquetFooterScan}): {@code nonZeros} is then the stored
+ *     values (an upper bound; the run's load counts the non-zeros) and every vector must hold
+ *     {@code maxIndex} values (the load checks it)
  */
 public record InputFile(
     String uri,
@@ -30,8 +34,23 @@ public record InputFile(
     long positives,
     int maxIndex,
     long nonZeros,
-    List<Split> splits)
+    List<Split> splits,
+    boolean denseVectors)
     implements Serializable {
+
+  /** A file whose non-zeros are counted (not {@code denseVectors}). */
+  public InputFile(
+      String uri,
+      long bytes,
+      long modified,
+      String sha256,
+      long rows,
+      long positives,
+      int maxIndex,
+      long nonZeros,
+      List<Split> splits) {
+    this(uri, bytes, modified, sha256, rows, positives, maxIndex, nonZeros, splits, false);
+  }
 
   /** Copies the split list. */
   public InputFile {

@@ -123,6 +123,28 @@ final class ParquetBatchDecoder implements Serializable {
 
   /**
    * Throws a {@link DataFormatException} naming {@code file}, {@code row} and the vector column
+   * unless row {@code i} of {@code b} is a dense vector of {@code width} values (the load's check
+   * of the width a scan took from the footers of dense vectors: {@link ParquetFooterScan}).
+   */
+  void checkDenseLength(
+      ColumnarBatch b, int i, ParquetVectorRows view, int width, String file, long row) {
+    int n = storedWidth(b, i, view);
+    if (n != width) {
+      throw new DataFormatException(
+          file,
+          row,
+          "column '"
+              + layout.vector()
+              + "': "
+              + (n == 0 ? "a sparse vector" : "a dense vector of " + n + " values")
+              + " where the file's footers give dense vectors of "
+              + width
+              + " values each");
+    }
+  }
+
+  /**
+   * Throws a {@link DataFormatException} naming {@code file}, {@code row} and the vector column
    * when decoded row {@code out} has an index at or past {@code features} (the load's check of the
    * indices a scan took from the footers: {@link ParquetFooterScan}).
    */

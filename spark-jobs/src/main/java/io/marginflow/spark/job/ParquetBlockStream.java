@@ -19,6 +19,7 @@ final class ParquetBlockStream extends SourceBlockStream {
 
   private final Iterator<PartitionPlan.Segment> segments;
   private final List<ParquetBatchDecoder> decoders;
+  private final int[] widths; // per file: every vector's length, or 0 (not checked)
   private final HadoopConf conf;
   private final RowBlockBuilder builder;
   private final double[] x;
@@ -35,12 +36,14 @@ final class ParquetBlockStream extends SourceBlockStream {
   ParquetBlockStream(
       PartitionPlan plan,
       List<ParquetBatchDecoder> decoders,
+      int[] widths,
       HadoopConf conf,
       int features,
       boolean sparse,
       int blockRows) {
     this.segments = plan.segments().iterator();
     this.decoders = decoders;
+    this.widths = widths;
     this.conf = conf;
     this.builder = new RowBlockBuilder(features, sparse, blockRows);
     this.x = new double[features];
@@ -87,9 +90,13 @@ final class ParquetBlockStream extends SourceBlockStream {
                 builder);
     if (!columnar) {
       ParquetVectorRows view = from < to ? decoder.vectorRows(b) : null;
+      int width = widths[split.file()];
       for (int i = from; i < to; i++) {
         long r = at + i;
         decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
+        if (width > 0) {
+          decoder.checkDenseLength(b, i, view, width, split.uri(), seg.lineBase() + r + 1);
+        }
         decoder.checkWidth(row, x.length, split.uri(), seg.lineBase() + r + 1);
         builder.addSparse(seg.firstRow() + r, row.label(), row.indices(), row.values(), row.nnz());
       }

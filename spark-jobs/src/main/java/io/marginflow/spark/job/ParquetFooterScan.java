@@ -27,11 +27,17 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * the label dictionaries of every row group do (double labels written with a dictionary only, as
  * Spark writes them).
  *
- * <p>Anything missing or inconclusive (no statistics, a dense or null vector, a negative index,
- * labels the footer cannot rule out mixing) gives null: the caller then decodes the file as before.
- * The facts that only decoding gives are left to the load, which checks every row as it decodes it
- * ({@link ParquetBlockStream}): labels other than 1, −1, 0, NaN or infinite values, indices not
- * increasing. The positives are unknown (−1); the load counts them.
+ * <p>Dense vectors ({@code type} min = max = 1 in every row group, as {@code VectorAssembler}
+ * writes them when they are dense) are settled too when every row group stores rows × k values for
+ * one k: the feature count is k, and the stored values (rows × k) stand for the non-zeros, an upper
+ * bound ({@link ParquetScan#denseVectors()}); the load checks that every vector holds k values and
+ * counts the real non-zeros, from which a run picks dense or CSR blocks ({@link DataLoader}).
+ *
+ * <p>Anything missing or inconclusive (no statistics, sparse and dense row groups in one file, a
+ * null vector, a negative index, labels the footer cannot rule out mixing) gives null: the caller
+ * then decodes the file as before. The facts that only decoding gives are left to the load, which
+ * checks every row as it decodes it ({@link ParquetBlockStream}): labels other than 1, −1, 0, NaN
+ * or infinite values, indices not increasing. The positives are unknown (−1); the load counts them.
  */
 final class ParquetFooterScan {
 
@@ -50,6 +56,8 @@ final class ParquetFooterScan {
       int maxIndex = 0;
       double labelMin = Double.POSITIVE_INFINITY;
       double labelMax = Double.NEGATIVE_INFINITY;
+      boolean first = true;
+      boolean dense = false;
       for (BlockMetaData block : reader.getFooter().getBlocks()) {
         if (block.getRowCount() == 0) {
           continue;
@@ -64,12 +72,31 @@ final class ParquetFooterScan {
             || values == null
             || nulls(label) != 0
             || nulls(type) != 0
-            || min(type) != 0.0
-            || max(type) != 0.0) {
+            || min(type) != max(type)
+            || !(min(type) == 0.0 || min(type) == 1.0)) {
           return null;
         }
-        long stored = entries(indices);
-        if (stored < 0 || stored != entries(values)) {
+        boolean denseGroup = min(type) == 1.0;
+        if (first) {
+          dense = denseGroup;
+          first = false;
+        } else if (dense != denseGroup) {
+          return null; // sparse and dense row groups: decode
+        }
+        if (dense) {
+          long count = entries(values);
+          long n = block.getRowCount();
+          if (count <= 0 || count % n != 0 || count / n >= Integer.MAX_VALUE) {
+            return null;
+          }
+          int k = (int) (count / n);
+          if (maxIndex != 0 && k != maxIndex) {
+            return null; // row groups of different widths: decode
+          }
+          maxIndex = k; // every vector's length: the load checks it
+        }
+        long stored = dense ? 0 : entries(indices);
+        if (stored < 0 || (!dense && stored != entries(values))) {
           return null;
         }
         if (stored > 0) {
@@ -92,6 +119,9 @@ final class ParquetFooterScan {
       }
       if (labelMin <= -1.0 && labelMax >= 0.0 && mixesNegativeLabels(reader, layout.label())) {
         return null;
+      }
+      if (dense) {
+        return new ParquetScan(file, rows, -1, rows * maxIndex, maxIndex, 0, 0, 0, null, true);
       }
       return new ParquetScan(file, rows, -1, nnz, maxIndex, 0, 0, 0, null);
     }

@@ -81,6 +81,7 @@ public final class ParquetIngest {
       for (int f = 0; f < files.size(); f++) {
         perFile[f] = ParquetFooterScan.of(f, files.get(f), resolved.layout(), conf.get());
       }
+      denseOnlyWhenAll(perFile);
     }
     List<Unit> units = new ArrayList<>();
     for (int f = 0; f < files.size(); f++) {
@@ -162,13 +163,32 @@ public final class ParquetIngest {
               s.positives(),
               width,
               s.nonZeros(),
-              splits(f, resolved.metas().get(f))));
+              splits(f, resolved.metas().get(f)),
+              s.denseVectors()));
       total += s.rows();
     }
     if (total == 0) {
       throw new DataFormatException(String.join(",", files), 0, "no data rows");
     }
     return out;
+  }
+
+  /**
+   * Footer facts of dense vectors count only when every file has them: their non-zeros are known
+   * only after the load, which then counts them for all the files (else those files are decoded).
+   */
+  private static void denseOnlyWhenAll(ParquetScan[] perFile) {
+    boolean any = false;
+    boolean all = true;
+    for (ParquetScan s : perFile) {
+      any |= s != null && s.denseVectors();
+      all &= s != null && s.denseVectors();
+    }
+    if (any && !all) {
+      for (int f = 0; f < perFile.length; f++) {
+        perFile[f] = perFile[f] != null && perFile[f].denseVectors() ? null : perFile[f];
+      }
+    }
   }
 
   /** The row groups of file {@code f} as splits of one row per line (for {@link PartitionPlan}). */
@@ -212,7 +232,9 @@ public final class ParquetIngest {
 
   /**
    * The load pass: blocks of P partitions with contiguous global row ranges, in index order, from
-   * the files of the scan pass (whose splits are their row groups).
+   * the files of the scan pass (whose splits are their row groups). The vectors of files whose
+   * dense-vector facts came from their footers ({@link InputFile#denseVectors()}) must each hold
+   * the file's {@code maxIndex} values: a vector of another length fails the task naming its row.
    */
   public static JavaRDD<RowBlock> load(
       SparkSession spark,
@@ -234,9 +256,12 @@ public final class ParquetIngest {
     List<ParquetBatchDecoder> decoders = resolved.decoders();
     HadoopConf readConf = readerConf(spark, new HadoopConf(hadoop));
     List<PartitionPlan> plans = PartitionPlan.of(files, partitions);
+    int[] widths = files.stream().mapToInt(f -> f.denseVectors() ? f.maxIndex() : 0).toArray();
     return sc.parallelize(plans, partitions)
         .flatMap(
-            plan -> new ParquetBlockStream(plan, decoders, readConf, features, sparse, blockRows));
+            plan ->
+                new ParquetBlockStream(
+                    plan, decoders, widths, readConf, features, sparse, blockRows));
   }
 
   /** The files' layout, footers and decoders (one per file: column types may differ). */

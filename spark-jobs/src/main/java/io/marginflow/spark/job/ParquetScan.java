@@ -15,6 +15,9 @@ import java.io.Serializable;
  * @param firstMinusOne first row whose label is −1
  * @param errorRow first bad row, 0 if none
  * @param error what is wrong with it, or null
+ * @param denseVectors true when the facts come from the footers of Spark ML dense vectors ({@link
+ *     ParquetFooterScan}): {@code nonZeros} is then the stored values, an upper bound of the
+ *     non-zeros, and every vector must hold {@code maxIndex} values
  */
 public record ParquetScan(
     int file,
@@ -25,8 +28,33 @@ public record ParquetScan(
     long firstZero,
     long firstMinusOne,
     long errorRow,
-    String error)
+    String error,
+    boolean denseVectors)
     implements Serializable {
+
+  /** A scan whose non-zeros are counted (not {@code denseVectors}). */
+  public ParquetScan(
+      int file,
+      long rows,
+      long positives,
+      long nonZeros,
+      int maxIndex,
+      long firstZero,
+      long firstMinusOne,
+      long errorRow,
+      String error) {
+    this(
+        file,
+        rows,
+        positives,
+        nonZeros,
+        maxIndex,
+        firstZero,
+        firstMinusOne,
+        errorRow,
+        error,
+        false);
+  }
 
   /** The two scans of partitions of one file as one. */
   ParquetScan merge(ParquetScan o) {
@@ -40,7 +68,8 @@ public record ParquetScan(
         first(firstZero, o.firstZero),
         first(firstMinusOne, o.firstMinusOne),
         mine ? errorRow : o.errorRow,
-        mine ? error : o.error);
+        mine ? error : o.error,
+        denseVectors && o.denseVectors);
   }
 
   private static long first(long a, long b) {

@@ -173,7 +173,12 @@ public final class TrainJob {
           config.data().testUris().isEmpty()
               ? null
               : loader.load(
-                  testFiles, config.data().testUris(), train.features(), sparse, blockRows, true);
+                  testFiles,
+                  config.data().testUris(),
+                  train.features(),
+                  train.sparse(), // the train split's (CSR if it found dense vectors sparse)
+                  blockRows,
+                  true);
       return new Ingested(train, test, loader.partitions());
     } catch (IOException | RuntimeException | Error e) {
       train.blocks().unpersist(false);
@@ -316,6 +321,11 @@ public final class TrainJob {
       rows += f.rows();
       nnz += f.nonZeros();
     }
+    return isSparse(rows, nnz, features);
+  }
+
+  /** The rule of {@link #isSparse(List, int)}: fewer than 0.3 · rows · features non-zeros. */
+  public static boolean isSparse(long rows, long nnz, int features) {
     return rows > 0 && nnz < 0.3 * rows * (double) features;
   }
 

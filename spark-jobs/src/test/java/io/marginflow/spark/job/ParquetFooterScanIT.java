@@ -33,11 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  * boolean)} with footers) against the decoding scan: on sparse vectors in many small row groups
  * (empty vectors included) it reads the same facts from the footers (rows, stored entries, largest
  * index, fingerprints, row groups) without decoding (positives −1), and the loads give the same
- * blocks; footers that do not settle the facts (dense vectors, labels that may mix 0 and −1) fall
- * back to decoding, with its errors; part files on HDFS ({@code MiniDFSCluster}) give the same
- * facts and blocks. A bad row deep in a later row group, which only the load sees now, fails the
- * run with its file, row and field before the run directory exists, leaving an earlier run's
- * outputs as they were.
+ * blocks; footers that do not settle the facts (dense vectors beside sparse ones, labels that may
+ * mix 0 and −1) fall back to decoding, with its errors; part files on HDFS ({@code MiniDFSCluster})
+ * give the same facts and blocks. A bad row deep in a later row group, which only the load sees
+ * now, fails the run with its file, row and field before the run directory exists, leaving an
+ * earlier run's outputs as they were.
  */
 class ParquetFooterScanIT {
 
@@ -120,13 +120,21 @@ class ParquetFooterScanIT {
 
   @Test
   void footersThatDoNotSettleTheFactsFallBackToDecoding() throws IOException {
-    // dense vectors: their non-zeros need decoding
-    List<String> dense = write(rows(-1.0, -1, Double.NaN, true), "dense");
-    List<InputFile> scanned = ParquetIngest.scan(spark, dense, ParquetColumns.DEFAULT, conf, true);
+    // dense vectors in one file, sparse in the other: the dense file's non-zeros need decoding
+    // (a load counts them only when every file is dense: ParquetDenseVectorsIT)
+    List<Row> some = rows(-1.0, -1, Double.NaN, false);
+    List<Row> dense = rows(-1.0, -1, Double.NaN, true);
+    for (int i = 0; i < PER_FILE; i++) {
+      some.set(i, dense.get(i));
+    }
+    List<String> half = write(some, "half-dense");
+    List<InputFile> scanned = ParquetIngest.scan(spark, half, ParquetColumns.DEFAULT, conf, true);
     assertTrue(scanned.get(0).positives() > 0, "decoded: positives counted");
+    assertFalse(scanned.get(0).denseVectors());
+    assertEquals(-1, scanned.get(1).positives(), "the sparse file: footers");
     assertEquals(
-        ParquetIngest.scan(spark, dense, ParquetColumns.DEFAULT, conf).get(1).nonZeros(),
-        scanned.get(1).nonZeros());
+        ParquetIngest.scan(spark, half, ParquetColumns.DEFAULT, conf).get(0).nonZeros(),
+        scanned.get(0).nonZeros());
 
     // labels -1 and 0 in one file: the dictionaries show both, the decoding scan names the rows
     List<Row> mixed = rows(-1.0, -1, Double.NaN, false);
