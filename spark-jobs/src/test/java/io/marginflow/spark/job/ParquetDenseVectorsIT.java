@@ -19,13 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -179,18 +176,6 @@ class ParquetDenseVectorsIT {
 
   /** Two part files (5,000 + 4,000 rows) in row groups of about 16 KiB. */
   private List<String> write(List<Row> rows, String name) throws IOException {
-    StructType schema =
-        new StructType()
-            .add("label", DataTypes.DoubleType, false)
-            .add("features", new VectorUDT(), false);
-    String dir = tmp.resolve(name).toString();
-    spark
-        .createDataFrame(rows, schema)
-        .coalesce(1)
-        .write()
-        .option("maxRecordsPerFile", PER_FILE)
-        .option("parquet.block.size", 16 << 10)
-        .parquet(dir);
-    return InputFiles.expand(List.of(dir), conf.get());
+    return MlVectorParquet.write(spark, rows, tmp.resolve(name), PER_FILE, conf);
   }
 }

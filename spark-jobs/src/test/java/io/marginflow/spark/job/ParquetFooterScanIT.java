@@ -18,13 +18,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -288,19 +285,7 @@ class ParquetFooterScanIT {
 
   /** Two part files (5,000 + 4,000 rows) in row groups of about 16 KiB. */
   private List<String> write(List<Row> rows, String name) throws IOException {
-    StructType schema =
-        new StructType()
-            .add("label", DataTypes.DoubleType, false)
-            .add("features", new VectorUDT(), false);
-    String dir = tmp.resolve(name).toString();
-    spark
-        .createDataFrame(rows, schema)
-        .coalesce(1)
-        .write()
-        .option("maxRecordsPerFile", PER_FILE)
-        .option("parquet.block.size", 16 << 10)
-        .parquet(dir);
-    return InputFiles.expand(List.of(dir), conf.get());
+    return MlVectorParquet.write(spark, rows, tmp.resolve(name), PER_FILE, conf);
   }
 
   /** The files under {@code dir} (relative paths) and their bytes. */

@@ -181,28 +181,12 @@ class SweepIT {
         .write()
         .option("maxRecordsPerFile", 1500)
         .parquet(parquet.toString());
-    String[] data = {
-      "--data",
-      parquet.toString(),
-      "--format",
-      "parquet",
-      "--features",
-      "123",
-      "--model",
-      "mlp:123-8-1",
-      "--partitions",
-      "2",
-      "--batch",
-      "40",
-      "--steps",
-      "30",
-      "--eval-every",
-      "10",
-      "--log-spaced-evals",
-      "false",
-      "--checkpoint-every",
-      "15"
-    };
+    String[] data =
+        ("--data "
+                + parquet
+                + " --format parquet --features 123 --model mlp:123-8-1 --partitions 2 --batch 40"
+                + " --steps 30 --eval-every 10 --log-spaced-evals false --checkpoint-every 15")
+            .split(" ");
     SweepManifest end =
         runSweep(
             SweepSpec.parse(with(data, "--grid", "step=0.5,1", "--seeds", "3")),
