@@ -75,8 +75,7 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       float[] derivativeAt,
       float[] derivativeByClass,
       long[] scratch) {
-    int body = outW - outW % W;
-    if (body == 0) {
+    if (outW < W) {
       return 0;
     }
     LongVector zero = LongVector.zero(LONGS);
@@ -88,8 +87,12 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
     LongVector atZero = LongVector.broadcast(LONGS, bits(derivativeByClass, 1, storeDerivative));
     LongVector negative = LongVector.broadcast(LONGS, bits(derivativeByClass, 0, storeDerivative));
     int first = p0 - origin;
-    for (int ow = 0; ow < body; ow += W) {
-      int p = p0 + 2 * ow;
+    int ow = 0;
+    while (ow < outW) {
+      // the last group ends at the row's end, overlapping the one before (its windows get the same
+      // values again): no scalar tail
+      int g = Math.min(ow, outW - W);
+      int p = p0 + 2 * g;
       FloatVector topF = FloatVector.fromArray(FLOATS, x, p);
       FloatVector bottomF = FloatVector.fromArray(FLOATS, x, p + inW);
       if (topF.test(VectorOperators.IS_NAN).or(bottomF.test(VectorOperators.IS_NAN)).anyTrue()) {
@@ -123,17 +126,18 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       best.intoArray(scratch, W);
       sigma.intoArray(scratch, 2 * W);
       for (int i = 0; i < W; i++) {
-        int o = ow + i;
+        int o = g + i;
         z[zo + o] = Float.intBitsToFloat((int) scratch[i]); // max(pre, 0): no NaN here
         argmax[ao + o] = first + 2 * o + (int) scratch[W + i];
       }
       if (storeDerivative) {
         for (int i = 0; i < W; i++) {
-          derivativeAt[ao + ow + i] = Float.intBitsToFloat((int) scratch[2 * W + i]);
+          derivativeAt[ao + g + i] = Float.intBitsToFloat((int) scratch[2 * W + i]);
         }
       }
+      ow = g + W;
     }
-    return body;
+    return outW;
   }
 
   private static long bits(float[] table, int i, boolean wanted) {
