@@ -1,8 +1,6 @@
 package io.marginflow.common.net;
 
 import java.util.Arrays;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The float pooling of one {@link PoolLayer} for {@link SingleCnnKernel}, by the same rules: max
@@ -13,7 +11,6 @@ import org.slf4j.LoggerFactory;
  * at r·outSize).
  */
 final class FloatPoolKernel {
-  private static final Logger LOG = LoggerFactory.getLogger(FloatPoolKernel.class);
 
   private final PoolLayer layer;
   private final Activation.Kind kind;
@@ -46,7 +43,7 @@ final class FloatPoolKernel {
     this.maxPool2 = maxPool2;
     this.guard =
         maxPool2 instanceof VectorFloatMaxPool2 && PoolAllocationGuard.available()
-            ? new PoolAllocationGuard(warmUp, warmUpNanos)
+            ? new PoolAllocationGuard("float vector max pool", warmUp, warmUpNanos)
             : null;
     this.maxPoolScratch = new long[maxPool2.scratchSize()];
     this.kind = layer.inputActivation == null ? null : layer.inputActivation.kind();
@@ -121,8 +118,7 @@ final class FloatPoolKernel {
       int[] argmax,
       int ao,
       float[] derivativeAt) {
-    boolean measured = guard != null && guard.measureNext();
-    long before = measured ? PoolAllocationGuard.allocatedBytes() : 0L;
+    long start = guard == null ? -1L : guard.start();
     int done =
         maxPool2.row(
             x,
@@ -137,12 +133,7 @@ final class FloatPoolKernel {
             derivativeAt,
             derivativeByClass,
             maxPoolScratch);
-    if (measured && guard.allocated(PoolAllocationGuard.allocatedBytes() - before)) {
-      LOG.warn(
-          "The vector max pool allocated after warm-up in {} of the calls measured: this JIT did"
-              + " not make it allocation-free, so this kernel continues with the scalar loop (same"
-              + " bits)",
-          PoolAllocationGuard.STRIKES);
+    if (start >= 0 && guard.fallBackAfter(start)) {
       maxPool2 = new ScalarFloatMaxPool2();
       guard = null;
     }

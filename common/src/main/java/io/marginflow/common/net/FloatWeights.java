@@ -54,11 +54,6 @@ final class FloatWeights implements PreparedTheta {
     this.norms = new double[blocks.size()];
   }
 
-  @Override
-  public int parameterCount() {
-    return parameterCount;
-  }
-
   /** True if this copy has the layout of {@code other} (same layers, sizes and offsets). */
   boolean sameLayout(FloatWeights other) {
     if (other.parameterCount != parameterCount || other.w.length != w.length) {

@@ -1,6 +1,8 @@
 package io.marginflow.common.net;
 
 import java.lang.management.ManagementFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches the vector max pool for allocation once it should be compiled: after {@link
@@ -27,6 +29,9 @@ final class PoolAllocationGuard {
 
   private static final com.sun.management.ThreadMXBean THREADS = threads();
 
+  private static final Logger LOG = LoggerFactory.getLogger(PoolAllocationGuard.class);
+
+  private final String what;
   private final long warmUp;
   private final long warmUpNanos;
   private long calls;
@@ -36,6 +41,12 @@ final class PoolAllocationGuard {
 
   /** A guard that measures after {@code warmUp} calls and {@code warmUpNanos} since the first. */
   PoolAllocationGuard(long warmUp, long warmUpNanos) {
+    this("vector max pool", warmUp, warmUpNanos);
+  }
+
+  /** As above, naming the watched pool ({@code what}) in its warning. */
+  PoolAllocationGuard(String what, long warmUp, long warmUpNanos) {
+    this.what = what;
     this.warmUp = warmUp;
     this.warmUpNanos = warmUpNanos;
   }
@@ -55,6 +66,31 @@ final class PoolAllocationGuard {
     }
     warm = warm || (calls > warmUp && System.nanoTime() - firstCall >= warmUpNanos);
     return warm;
+  }
+
+  /**
+   * Counts a call about to be made: the thread's allocated bytes before it when it is measured,
+   * else −1. Pass the result to {@link #fallBackAfter} once the call returned.
+   */
+  long start() {
+    return measureNext() ? allocatedBytes() : -1L;
+  }
+
+  /**
+   * After a call counted by {@link #start}: true (with a warning logged) when the watched pool has
+   * allocated in {@link #STRIKES} measured calls and its owner should continue with the scalar
+   * loop.
+   */
+  boolean fallBackAfter(long start) {
+    if (start < 0 || !allocated(allocatedBytes() - start)) {
+      return false;
+    }
+    LOG.warn(
+        "The {} allocated after warm-up in {} of the calls measured: this JIT did not make it"
+            + " allocation-free, so its owner continues with the scalar loop (same bits)",
+        what,
+        STRIKES);
+    return true;
   }
 
   /** Bytes this thread has allocated so far. */

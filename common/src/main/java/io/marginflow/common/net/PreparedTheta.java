@@ -6,8 +6,4 @@ package io.marginflow.common.net;
  * StepKernel#prepare} and read by the kernels of other threads through {@link StepKernel#share}.
  * Read-only while shared; valid for the θ it was prepared from, until that kernel prepares again.
  */
-public interface PreparedTheta {
-
-  /** Parameters d of the network it was prepared for. */
-  int parameterCount();
-}
+public interface PreparedTheta {}
