@@ -71,8 +71,25 @@ final class FloatWeights implements PreparedTheta {
 
   /** c_l, the float copies Ŵ_l = W_l / c_l (and b̂), and the double factors Π_{k≠l} c_k. */
   void fill(double[] theta) {
+    scales(theta, null);
+    fillPart(theta, 0, 1);
+  }
+
+  /**
+   * c_l and the factors Π_{k≠l} c_k, from the layer norms {@code handed} (those of this θ, formed
+   * as here: {@link LayerNormsHandoff}) or, when null, from θ; the float copies then need {@link
+   * #fillPart} for every part.
+   */
+  void scales(double[] theta, double[] handed) {
+    if (handed != null && handed.length != norms.length) {
+      throw new IllegalArgumentException(
+          "layer norms: expected " + norms.length + ", got " + handed.length);
+    }
     for (int l = 0; l < norms.length; l++) {
-      norms[l] = frobenius(theta, blocks.get(l).offset(), blocks.get(l).length());
+      norms[l] =
+          handed != null
+              ? handed[l]
+              : LayerNormsHandoff.frobenius(theta, blocks.get(l).offset(), blocks.get(l).length());
     }
     outScale = 1.0;
     for (int l = 0; l < norms.length; l++) {
@@ -86,6 +103,18 @@ final class FloatWeights implements PreparedTheta {
       }
       factor[l] = f;
     }
+  }
+
+  /**
+   * Part {@code part} of {@code parts} of the float copies: of every layer the {@code part}-th of
+   * {@code parts} contiguous ranges (part 0 also does the bias). Entry by entry, so the parts may
+   * run on different threads and give the bits of one pass; needs {@link #scales} first.
+   */
+  @Override
+  public void fillPart(double[] theta, int part, int parts) {
+    if (parts < 1 || part < 0 || part >= parts) {
+      throw new IllegalArgumentException("part " + part + " of " + parts);
+    }
     for (int i = 0; i < w.length; i++) {
       if (w[i] == null) {
         continue;
@@ -93,37 +122,16 @@ final class FloatWeights implements PreparedTheta {
       double inv = 1.0 / scale[weightOrdinal[i]];
       float[] wi = w[i];
       int off = layers[i].weightOffset;
-      for (int j = 0; j < wi.length; j++) {
+      int from = (int) ((long) wi.length * part / parts);
+      int to = (int) ((long) wi.length * (part + 1) / parts);
+      for (int j = from; j < to; j++) {
         wi[j] = (float) (theta[off + j] * inv);
       }
-      if (i == firstWeight && bias != null) {
+      if (i == firstWeight && bias != null && part == 0) {
         for (int o = 0; o < bias.length; o++) {
           bias[o] = (float) (theta[layers[i].biasOffset + o] * inv);
         }
       }
     }
-  }
-
-  /**
-   * ‖θ[off, off + len)‖₂ with four interleaved partial sums (a single running sum is one dependent
-   * add per entry: ≈ 2.5 ms for Lyu–Li's 1.66 M parameters, every step).
-   */
-  private static double frobenius(double[] theta, int off, int len) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int end = off + len;
-    int i = off;
-    for (; i + 3 < end; i += 4) {
-      s0 += theta[i] * theta[i];
-      s1 += theta[i + 1] * theta[i + 1];
-      s2 += theta[i + 2] * theta[i + 2];
-      s3 += theta[i + 3] * theta[i + 3];
-    }
-    for (; i < end; i++) {
-      s0 += theta[i] * theta[i];
-    }
-    return Math.sqrt((s0 + s1) + (s2 + s3));
   }
 }

@@ -273,6 +273,21 @@ final class SingleCnnKernel implements StepKernel {
   }
 
   @Override
+  public PreparedTheta prepareInParts(double[] theta, LayerNormsHandoff norms) {
+    if (theta.length != network.parameterCount()) {
+      throw new IllegalArgumentException(
+          "theta: expected length " + network.parameterCount() + ", got " + theta.length);
+    }
+    own.scales(theta, norms == null ? null : norms.take(theta));
+    return own;
+  }
+
+  @Override
+  public boolean usesLayerNorms() {
+    return true;
+  }
+
+  @Override
   public void share(PreparedTheta prepared) {
     if (prepared == null) {
       shared = null;

@@ -38,6 +38,21 @@ public sealed interface StepKernel permits DoubleStepKernel, SingleStepKernel, S
   }
 
   /**
+   * As {@link #prepare}, but the result may leave its bulk to {@link PreparedTheta#fillPart}, which
+   * the caller runs for every part (e.g. on as many threads) before sharing it; {@code norms}, when
+   * it holds the layer norms of this very θ ({@link LayerNormsHandoff#publish}), spares the pass
+   * that would compute them. Same bits as {@link #prepare}.
+   */
+  default PreparedTheta prepareInParts(double[] theta, LayerNormsHandoff norms) {
+    return prepare(theta);
+  }
+
+  /** True if {@link #prepareInParts} uses the layer norms of θ when they are handed to it. */
+  default boolean usesLayerNorms() {
+    return false;
+  }
+
+  /**
    * From now on, the forward passes use {@code prepared} (from {@link #prepare} on a kernel of the
    * same network and precision, for the θ they are given) instead of redoing that work; null
    * returns to doing it. A no-op for kernels that prepare nothing.

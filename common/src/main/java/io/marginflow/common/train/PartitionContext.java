@@ -4,6 +4,7 @@ import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlocks;
 import io.marginflow.common.loss.Loss;
+import io.marginflow.common.net.LayerNormsHandoff;
 import io.marginflow.common.net.Network;
 import io.marginflow.common.net.Precision;
 import io.marginflow.common.net.PreparedTheta;
@@ -163,6 +164,20 @@ public final class PartitionContext {
    */
   public PreparedTheta prepare(double[] theta) {
     return stepKernel.prepare(theta);
+  }
+
+  /**
+   * As {@link #prepare}, leaving the bulk to {@link PreparedTheta#fillPart} on the caller's threads
+   * and taking θ's layer norms from {@code norms} when it holds those of this θ (see {@link
+   * StepKernel#prepareInParts}).
+   */
+  public PreparedTheta prepareInParts(double[] theta, LayerNormsHandoff norms) {
+    return stepKernel.prepareInParts(theta, norms);
+  }
+
+  /** True if the step kernel takes θ's layer norms from a {@link LayerNormsHandoff}. */
+  public boolean usesLayerNorms() {
+    return stepKernel.usesLayerNorms();
   }
 
   /** Above this many members, a partition's minibatch is processed block by block. */

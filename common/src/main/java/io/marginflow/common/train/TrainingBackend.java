@@ -1,5 +1,7 @@
 package io.marginflow.common.train;
 
+import io.marginflow.common.net.LayerNormsHandoff;
+
 /**
  * Where the per-row work of the training loop runs: in this process over in-memory blocks ({@link
  * LocalBackend}) or on a Spark cluster over cached partitions. Every method is a pure function of
@@ -35,6 +37,15 @@ public interface TrainingBackend {
    * this step, through the recorder or directly to storage.
    */
   void snapshotMargins(long step, double[] theta, double normPowL, double logSumNegDerivative);
+
+  /**
+   * Where the update should leave the layer norms of the θ it writes, for this backend's next
+   * {@link #batchSum} (its single-precision kernels normalize θ layer by layer), or null when
+   * nothing here uses them.
+   */
+  default LayerNormsHandoff layerNormsHandoff() {
+    return null;
+  }
 
   /** A short description of where the work runs (for logs and the manifest). */
   String describe();

@@ -118,6 +118,9 @@ public final class TrainingLoop {
       BatchGradient sum = batchSum(s);
       double batchLogLoss = LossFrame.batchLogLoss(sum.logFrame(), (int) sum.count());
       boolean aborted = rule.abortsEpoch(batchLogLoss);
+      if (aborted) {
+        requireFinite(before, sum);
+      }
       s = aborted ? abortEpoch(s, batchLogLoss) : step(s, sum, stepStart);
       long k = s.step();
       boolean epochEnd = lossBased && (aborted || k % stepsPerEpoch == 0);
@@ -183,18 +186,32 @@ public final class TrainingLoop {
     return s;
   }
 
-  /** The minibatch sum of step k = {@code s.step()} at θ_k; NaN/Inf stops the run. */
+  /**
+   * The minibatch sum of step k = {@code s.step()} at θ_k; NaN/Inf margins stop the run (the
+   * subgradient's entries are checked by the update's first pass, or by {@link #requireFinite} on
+   * an aborted step).
+   */
   private BatchGradient batchSum(TrainingState s) {
     long k = s.step();
     BatchGradient sum = backend.batchSum(k, s.theta());
-    if (sum.nonFinite()) {
-      throw new NonFiniteException(
-          "step "
-              + k
-              + ": the minibatch margins or subgradient are NaN/Inf; the run stops here and "
-              + "the last checkpoint is left as it was");
+    if (sum.knownNonFinite()) {
+      throw nonFiniteSum(k);
     }
     return sum;
+  }
+
+  private static void requireFinite(long k, BatchGradient sum) {
+    if (sum.nonFinite()) {
+      throw nonFiniteSum(k);
+    }
+  }
+
+  private static NonFiniteException nonFiniteSum(long k) {
+    return new NonFiniteException(
+        "step "
+            + k
+            + ": the minibatch margins or subgradient are NaN/Inf; the run stops here and "
+            + "the last checkpoint is left as it was");
   }
 
   /**
@@ -205,7 +222,11 @@ public final class TrainingLoop {
     long k = s.step();
     double[] theta = s.theta();
     double logGamma = rule.logStepSize(s.rule());
-    ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, logGamma, network.degree());
+    ParameterUpdate.Result r =
+        ParameterUpdate.apply(theta, sum, logGamma, network.degree(), backend.layerNormsHandoff());
+    if (!r.gradientFinite()) {
+      throw nonFiniteSum(k); // θ was left as it was
+    }
     if (!r.thetaFinite()) {
       throw new NonFiniteException(
           "step "

@@ -17,6 +17,8 @@ import io.marginflow.common.io.DigitLabels;
 import io.marginflow.common.io.IdxReader;
 import io.marginflow.common.io.LibsvmReader;
 import io.marginflow.common.testing.SharedDatasets;
+import io.marginflow.common.train.BatchGradient;
+import io.marginflow.common.train.ParameterUpdate;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
@@ -283,6 +285,83 @@ class SingleCnnKernelTest {
         StepKernel.of(Network.parse(SPECS[2]).newWorkspace(), Precision.SINGLE)
             .prepare(new double[Network.parse(SPECS[2]).parameterCount()]);
     assertThrows(IllegalArgumentException.class, () -> small.share(other));
+  }
+
+  /**
+   * θ prepared in parts (1–3, as many threads would) with the layer norms handed by the update that
+   * wrote θ gives the bits of a kernel on its own; norms published for another array, or already
+   * taken, are not used (they would normalize with another θ's norms).
+   */
+  @Test
+  void weightsPreparedInPartsFromHandedNormsGiveTheBitsOfAKernelOnItsOwn() {
+    for (String spec : new String[] {LYU_LI, SPECS[1], SPECS[3]}) {
+      Network net = Network.parse(spec);
+      boolean mnist = spec.equals(LYU_LI);
+      RowBlock block =
+          mnist
+              ? mnistDense.select(range(12), 12)
+              : NetTestData.gaussianBlock(12, net.inputSize(), 51);
+      double[] before =
+          mnist ? heTheta(net, 7) : NetTestData.gaussianTheta(net.parameterCount(), 0.8, 52);
+      double[] g = NetTestData.gaussianTheta(net.parameterCount(), 1.0, 53);
+      LayerNormsHandoff handoff = new LayerNormsHandoff(net.weightLayers());
+      double[] theta = before.clone();
+      double[] plain = before.clone();
+      int d = theta.length;
+      double logGamma = Math.log(0.01);
+      ParameterUpdate.Result withNorms =
+          ParameterUpdate.apply(
+              theta,
+              BatchGradient.restore(d, 10, 0.5, 0.5, 1.0, 0.25, false, g.clone()),
+              logGamma,
+              net.degree(),
+              handoff);
+      ParameterUpdate.Result without =
+          ParameterUpdate.apply(
+              plain,
+              BatchGradient.restore(d, 10, 0.5, 0.5, 1.0, 0.25, false, g.clone()),
+              logGamma,
+              net.degree());
+      assertArrayEquals(plain, theta, spec + ": the handoff leaves θ's update alone");
+      assertEquals(without, withNorms, spec + ": and its measurements");
+      double[] handed = handoff.take(theta).clone();
+      for (int l = 0; l < handoff.layers(); l++) {
+        assertEquals(
+            Double.doubleToRawLongBits(
+                LayerNormsHandoff.frobenius(theta, handoff.offset(l), handoff.length(l))),
+            Double.doubleToRawLongBits(handed[l]),
+            spec + ": layer " + l);
+      }
+      StepKernel alone = StepKernel.of(net.newWorkspace(), Precision.SINGLE);
+      double[] outAlone = new double[12];
+      alone.forward(block, theta, outAlone);
+      for (int parts = 1; parts <= 3; parts++) {
+        StepKernel preparer = StepKernel.of(Network.parse(spec).newWorkspace(), Precision.SINGLE);
+        StepKernel user = StepKernel.of(Network.parse(spec).newWorkspace(), Precision.SINGLE);
+        handoff.publish(theta);
+        PreparedTheta prepared = preparer.prepareInParts(theta, handoff);
+        for (int part = parts - 1; part >= 0; part--) {
+          prepared.fillPart(theta, part, parts);
+        }
+        assertEquals(null, handoff.take(theta), "taken once");
+        user.share(prepared);
+        double[] out = new double[12];
+        user.forward(block, theta, out);
+        assertArrayEquals(outAlone, out, spec + ", " + parts + " parts");
+      }
+      // norms published for a copy of θ (or for θ before a change) must not be used for θ
+      double[] other = theta.clone();
+      handoff.publish(other);
+      assertEquals(null, handoff.take(theta), spec + ": another array's norms");
+      StepKernel preparer = StepKernel.of(Network.parse(spec).newWorkspace(), Precision.SINGLE);
+      PreparedTheta prepared = preparer.prepareInParts(theta, handoff);
+      prepared.fillPart(theta, 0, 1);
+      StepKernel user = StepKernel.of(Network.parse(spec).newWorkspace(), Precision.SINGLE);
+      user.share(prepared);
+      double[] out = new double[12];
+      user.forward(block, theta, out);
+      assertArrayEquals(outAlone, out, spec + ": computed norms");
+    }
   }
 
   @Test

@@ -90,4 +90,53 @@ class BatchGradientTest {
     BatchGradient sum = new BatchGradient(3).mergeTaking(part(0.0, g));
     assertTrue(sum.nonFinite(), "a taken part's entries were never merged, so they are scanned");
   }
+
+  @Test
+  void aDeferredMergeGivesTheMergesBitsToWhoeverReadsTheGradientFirst() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    for (int d : new int[] {1, 4, 7, 1023}) {
+      double[] g = rnd.doubles(d, -1e3, 1e3).toArray();
+      double[] o = rnd.doubles(d, -1e-2, 1e-2).toArray();
+      BatchGradient merged = part(0.7, g.clone()).mergeTaking(part(-1.5, o.clone()));
+      BatchGradient deferred = part(0.7, g.clone()).mergeDeferred(part(-1.5, o.clone()));
+      assertTrue(deferred.pending() != null, "d = " + d + ": combine left pending");
+      assertEquals(merged.logFrame(), deferred.logFrame());
+      assertEquals(merged.logSumNegDerivative(), deferred.logSumNegDerivative());
+      assertEquals(merged.weightedMarginSum(), deferred.weightedMarginSum());
+      assertEquals(merged.minMargin(), deferred.minMargin());
+      assertEquals(merged.count(), deferred.count());
+      assertFalse(deferred.knownNonFinite());
+      assertArrayEquals(merged.gradient(), deferred.gradient(), "d = " + d);
+      assertTrue(deferred.pending() == null, "reading G did the combine");
+      assertFalse(deferred.nonFinite());
+    }
+  }
+
+  @Test
+  void aDeferredMergeOfANonFinitePartIsFoundByNonFiniteButNotByKnownNonFinite() {
+    for (double bad : new double[] {Double.NaN, Double.NEGATIVE_INFINITY}) {
+      double[] o = {1.0, bad, 2.0};
+      BatchGradient deferred = part(0.0, 1.0, 1.0, 1.0).mergeDeferred(part(0.0, o));
+      assertFalse(deferred.knownNonFinite(), "nothing scanned yet");
+      assertTrue(deferred.nonFinite(), "bad " + bad);
+      assertTrue(deferred.knownNonFinite(), "now known");
+    }
+  }
+
+  @Test
+  void aMergeIntoOrFromADeferredSumDoesThePendingCombineFirst() {
+    double[] g = {1.0, -2.0, 3.0};
+    double[] o = {0.5, 0.5, -4.0};
+    double[] q = {8.0, 0.0, 1.0};
+    BatchGradient plain =
+        part(1.0, g.clone()).mergeTaking(part(0.0, o.clone())).mergeTaking(part(-1.0, q.clone()));
+    BatchGradient deferred =
+        part(1.0, g.clone()).mergeDeferred(part(0.0, o.clone())).mergeTaking(part(-1.0, q.clone()));
+    assertArrayEquals(plain.gradient(), deferred.gradient());
+    BatchGradient other = part(1.0, g.clone()).mergeDeferred(part(0.0, o.clone()));
+    BatchGradient into = part(-1.0, q.clone()).mergeTaking(other);
+    BatchGradient expected =
+        part(-1.0, q.clone()).mergeTaking(part(1.0, g.clone()).mergeTaking(part(0.0, o.clone())));
+    assertArrayEquals(expected.gradient(), into.gradient());
+  }
 }

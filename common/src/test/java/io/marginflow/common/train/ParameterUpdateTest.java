@@ -148,6 +148,78 @@ class ParameterUpdateTest {
     }
   }
 
+  @Test
+  void anUpdateOfADeferredMergeHasTheBitsOfTheUpdateOfTheMergedSum() {
+    // The rows path leaves its last merge's combine to apply()'s first pass: θ, every
+    // measurement and the merged G must be the bits of merging first and updating after.
+    Dataset data = TrainFixtures.teacher(21, 600, 12, 50);
+    int half = data.blocks().size() / 2;
+    for (String spec : new String[] {"mlp:12-32-1", "mlp:12-8-8-1/act=leaky:0.1"}) {
+      Network net = Network.parse(spec);
+      for (Loss loss : new Loss[] {Loss.parse("exp"), Loss.parse("logistic")}) {
+        MinibatchSampler sampler =
+            MinibatchSampler.create(SamplerConfig.parse("iid", 80), data.rows(), 9);
+        PartitionContext ctx = new PartitionContext(net, loss, sampler);
+        double[] theta = Initializer.initialize(net, "he", 23);
+        for (int k = 0; k < 4; k++) {
+          double logGamma = Math.log(0.02 + 0.01 * k);
+          double[] merged = theta.clone();
+          BatchGradient a = ctx.batchSum(data.blocks().subList(0, half), k, theta);
+          BatchGradient b =
+              ctx.batchSum(data.blocks().subList(half, data.blocks().size()), k, theta);
+          BatchGradient m = a.mergeTaking(b);
+          ParameterUpdate.Result want = ParameterUpdate.apply(merged, m, logGamma, net.degree());
+          BatchGradient a2 = ctx.batchSum(data.blocks().subList(0, half), k, theta);
+          BatchGradient b2 =
+              ctx.batchSum(data.blocks().subList(half, data.blocks().size()), k, theta);
+          BatchGradient d = a2.mergeDeferred(b2);
+          org.junit.jupiter.api.Assertions.assertNotNull(d.pending(), "both halves had rows");
+          ParameterUpdate.Result got = ParameterUpdate.apply(theta, d, logGamma, net.degree());
+          String where = spec + " " + loss + " step " + k;
+          org.junit.jupiter.api.Assertions.assertEquals(want, got, where);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(merged, theta, where + ": θ");
+          org.junit.jupiter.api.Assertions.assertArrayEquals(
+              m.gradient(), d.gradient(), where + ": G");
+          org.junit.jupiter.api.Assertions.assertNull(d.pending(), where + ": settled");
+          org.junit.jupiter.api.Assertions.assertTrue(got.gradientFinite(), where);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aNonFiniteGradientIsReportedWhetherMergedOrDeferred() {
+    int d = 9;
+    for (boolean deferred : new boolean[] {false, true}) {
+      for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+        for (int pos : new int[] {0, 4, d - 1}) {
+          double[] g = new double[d];
+          double[] o = new double[d];
+          java.util.Arrays.fill(g, 0.25);
+          java.util.Arrays.fill(o, -0.5);
+          o[pos] = bad;
+          BatchGradient first = BatchGradient.restore(d, 2, 0.0, 0.0, 1.0, 0.1, false, g);
+          BatchGradient second = BatchGradient.restore(d, 2, -1.0, -1.0, 1.0, 0.1, false, o);
+          BatchGradient sum = deferred ? first.mergeDeferred(second) : first.mergeTaking(second);
+          double[] theta = new double[d];
+          java.util.Arrays.fill(theta, 1.0);
+          ParameterUpdate.Result r = ParameterUpdate.apply(theta, sum, 0.0, 2);
+          String where = (deferred ? "deferred" : "merged") + ", " + bad + " at " + pos;
+          org.junit.jupiter.api.Assertions.assertFalse(r.gradientFinite(), where);
+          org.junit.jupiter.api.Assertions.assertTrue(sum.knownNonFinite(), where);
+          double[] fine = new double[d];
+          java.util.Arrays.fill(fine, 1.0);
+          BatchGradient ok =
+              BatchGradient.restore(d, 2, 0.0, 0.0, 1.0, 0.1, false, fine.clone())
+                  .mergeDeferred(
+                      BatchGradient.restore(d, 2, -1.0, -1.0, 1.0, 0.1, false, fine.clone()));
+          org.junit.jupiter.api.Assertions.assertTrue(
+              ParameterUpdate.apply(fine, ok, 0.0, 2).gradientFinite(), where + " mended");
+        }
+      }
+    }
+  }
+
   /** ‖θ‖, ‖Δ‖², ‖Δ‖ and ‖Δ_⊥‖/‖θ‖ by the one-sum forms, updating θ (the pre-fusion code). */
   private static double[] unfused(double[] theta, BatchGradient sum, double logGamma, int l) {
     double scale = Math.exp(logGamma + sum.logFrame() - Math.log(sum.count()));

@@ -95,6 +95,16 @@ public final class OrderedTreeAggregate {
    * its first argument.
    */
   public static <T> T mergeInOrder(List<T> parts, BinaryOperator<T> merge, int depth, T empty) {
+    return mergeInOrder(parts, merge, merge, depth, empty);
+  }
+
+  /**
+   * As {@link #mergeInOrder(List, BinaryOperator, int, Object)}, with {@code lastMerge} for the
+   * very last merge (the one that yields the result; e.g. a merge that leaves part of its work to
+   * the result's user) and {@code merge} for every other.
+   */
+  public static <T> T mergeInOrder(
+      List<T> parts, BinaryOperator<T> merge, BinaryOperator<T> lastMerge, int depth, T empty) {
     if (depth < 1) {
       throw new IllegalArgumentException("tree-depth: expected ≥ 1, got " + depth);
     }
@@ -111,13 +121,17 @@ public final class OrderedTreeAggregate {
       count = next.size();
       levels++;
     }
-    return count == 0 ? empty : fold(level, merge);
+    return count == 0 ? empty : fold(level, merge, lastMerge);
   }
 
   private static <T> T fold(List<T> values, BinaryOperator<T> merge) {
+    return fold(values, merge, merge);
+  }
+
+  private static <T> T fold(List<T> values, BinaryOperator<T> merge, BinaryOperator<T> last) {
     T acc = values.get(0);
     for (int i = 1; i < values.size(); i++) {
-      acc = merge.apply(acc, values.get(i));
+      acc = (i == values.size() - 1 ? last : merge).apply(acc, values.get(i));
     }
     return acc;
   }

@@ -1,6 +1,7 @@
 package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.net.LayerNormsHandoff;
 import io.marginflow.common.net.PreparedTheta;
 import io.marginflow.common.train.BatchGradient;
 import java.util.ArrayList;
@@ -30,6 +31,9 @@ final class RowsStepper implements AutoCloseable {
   /** One gradient buffer per partition, reused every step (allocated on first use). */
   private final double[][] buffers;
 
+  /** θ's layer norms from the update, for kernels that normalize θ by layer; or null. */
+  private final LayerNormsHandoff layerNorms;
+
   /** A stepper for {@code partitions} partitions merged at tree depth {@code depth}. */
   RowsStepper(ModelKey key, int partitions, int depth, int threads) {
     if (partitions < 1 || depth < 1 || threads < 1) {
@@ -46,6 +50,10 @@ final class RowsStepper implements AutoCloseable {
     this.depth = depth;
     this.threads = Math.min(threads, partitions);
     this.buffers = new double[partitions][];
+    this.layerNorms =
+        key.context().usesLayerNorms()
+            ? new LayerNormsHandoff(key.context().network().weightLayers())
+            : null;
     this.pool =
         this.threads == 1
             ? null
@@ -56,6 +64,11 @@ final class RowsStepper implements AutoCloseable {
                   t.setDaemon(true);
                   return t;
                 });
+  }
+
+  /** Where the update leaves the next θ's layer norms for this stepper's kernels, or null. */
+  LayerNormsHandoff layerNormsHandoff() {
+    return layerNorms;
   }
 
   /** Driver threads computing partition sums. */
@@ -74,7 +87,7 @@ final class RowsStepper implements AutoCloseable {
           "rows: expected " + partitions + " partitions, got " + rows.size());
     }
     BatchGradient[] partial = new BatchGradient[partitions];
-    PreparedTheta prepared = threads > 1 ? key.context().prepare(theta) : null;
+    PreparedTheta prepared = prepare(theta);
     List<Future<?>> running = new ArrayList<>(threads - 1);
     for (int t = 1; t < threads; t++) {
       int first = t;
@@ -84,12 +97,39 @@ final class RowsStepper implements AutoCloseable {
     for (Future<?> f : running) {
       RowsPrefetcher.await(f, "a rows-path partition sum");
     }
-    // Fresh partial sums used nowhere else: merging may take over their arrays.
+    // Fresh partial sums used nowhere else: merging may take over their arrays, and the last
+    // merge leaves its entry-by-entry combine to the update's first pass (the buffers stay
+    // untouched until the next call).
     return OrderedTreeAggregate.mergeInOrder(
         Arrays.asList(partial),
         BatchGradient::mergeTaking,
+        BatchGradient::mergeDeferred,
         depth,
         new BatchGradient(key.context().network().parameterCount()));
+  }
+
+  /**
+   * The kernels' θ-dependent work, once for all threads: the norms (handed by the update when it
+   * could) here, the bulk on every thread in parts. Null when nothing is shared (one thread and no
+   * handed norms: the kernel does it in its forward).
+   */
+  private PreparedTheta prepare(double[] theta) {
+    if (threads == 1 && layerNorms == null) {
+      return null;
+    }
+    PreparedTheta prepared = key.context().prepareInParts(theta, layerNorms);
+    if (prepared != null) {
+      List<Future<?>> parts = new ArrayList<>(threads - 1);
+      for (int t = 1; t < threads; t++) {
+        int part = t;
+        parts.add(pool.submit(() -> prepared.fillPart(theta, part, threads)));
+      }
+      prepared.fillPart(theta, 0, threads);
+      for (Future<?> f : parts) {
+        RowsPrefetcher.await(f, "preparing θ for a rows-path step");
+      }
+    }
+    return prepared;
   }
 
   private void sumEvery(

@@ -2,6 +2,7 @@ package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.loss.LogSpace;
+import io.marginflow.common.net.LayerNormsHandoff;
 import io.marginflow.common.train.BatchGradient;
 import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.common.train.PartitionContext;
@@ -133,6 +134,12 @@ public final class SparkBackend implements TrainingBackend {
       return stepper.sum(prefetcher.rowsOf(step), theta);
     }
     return jobStep(step, theta);
+  }
+
+  /** The rows path's handoff of θ's layer norms to its kernels, when they use them. */
+  @Override
+  public LayerNormsHandoff layerNormsHandoff() {
+    return stepper == null ? null : stepper.layerNormsHandoff();
   }
 
   /** The per-step job path: one Spark job computes and merges the partition sums of step k. */

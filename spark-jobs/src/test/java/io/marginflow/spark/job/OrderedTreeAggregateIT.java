@@ -102,5 +102,27 @@ class OrderedTreeAggregateIT {
     assertEquals(
         "((((a+b)+c)+((d+e)+f))+((g+h)+i))",
         OrderedTreeAggregate.mergeInOrder(nine, (a, b) -> "(" + a + "+" + b + ")", 2, ""));
+    // The last merge — the one that yields the result — alone goes to lastMerge (the rows path
+    // leaves its combine to the update), whatever the tree.
+    for (int partitions = 1; partitions <= 16; partitions++) {
+      List<String> parts = new ArrayList<>();
+      for (int i = 0; i < partitions; i++) {
+        parts.add("p" + i);
+      }
+      for (int depth = 1; depth <= 3; depth++) {
+        String plain =
+            OrderedTreeAggregate.mergeInOrder(parts, (a, b) -> "(" + a + "+" + b + ")", depth, "");
+        String marked =
+            OrderedTreeAggregate.mergeInOrder(
+                parts,
+                (a, b) -> "(" + a + "+" + b + ")",
+                (a, b) -> "[" + a + "+" + b + "]",
+                depth,
+                "");
+        String expected =
+            partitions == 1 ? plain : "[" + plain.substring(1, plain.length() - 1) + "]";
+        assertEquals(expected, marked, "P=" + partitions + " depth=" + depth);
+      }
+    }
   }
 }

@@ -1,0 +1,98 @@
+package io.marginflow.common.net;
+
+import java.util.List;
+
+/**
+ * The Frobenius norms of θ's weight layers, handed from the pass that wrote θ (the SGD update,
+ * which reads every entry anyway) to the single-precision kernels' next {@link
+ * StepKernel#prepareInParts}, which would otherwise read all of θ once more for them. Each norm is
+ * formed as {@link FloatWeights} forms it — four interleaved sums of squares from the layer's first
+ * entry, then √((s₀ + s₁) + (s₂ + s₃)) — so a handed norm has the bits of a computed one ({@link
+ * #frobenius}).
+ *
+ * <p>Valid for one θ array, once: {@link #publish} names the array the norms are of, {@link #take}
+ * returns them only for that same array and forgets them. Whoever changes that array in place after
+ * publishing must not let a prepare see it first (the training loop publishes right after the
+ * update and prepares at the next step). Not thread-safe: one driver thread publishes and takes.
+ */
+public final class LayerNormsHandoff {
+  private final int[] offsets;
+  private final int[] lengths;
+  private final double[] norms;
+  private double[] publishedFor;
+
+  /** A handoff for the weight layers {@code blocks} ({@link Network#weightLayers}), in order. */
+  public LayerNormsHandoff(List<ParameterBlock> blocks) {
+    int n = blocks.size();
+    this.offsets = new int[n];
+    this.lengths = new int[n];
+    this.norms = new double[n];
+    int end = 0;
+    for (int l = 0; l < n; l++) {
+      ParameterBlock b = blocks.get(l);
+      if (b.offset() < end) {
+        throw new IllegalArgumentException(
+            "weight layers: expected increasing, disjoint blocks, got " + blocks);
+      }
+      offsets[l] = b.offset();
+      lengths[l] = b.length();
+      end = b.offset() + b.length();
+    }
+  }
+
+  /** Number of layers. */
+  public int layers() {
+    return offsets.length;
+  }
+
+  /** First entry of layer l in θ. */
+  public int offset(int l) {
+    return offsets[l];
+  }
+
+  /** Entries of layer l. */
+  public int length(int l) {
+    return lengths[l];
+  }
+
+  /**
+   * Sets layer l's norm from its four interleaved sums of squares (s₀ over the entries at offset +
+   * 4i and the tail, s₁, s₂, s₃ over offset + 4i + 1, + 2, + 3), as {@link #frobenius} combines
+   * them.
+   */
+  public void set(int l, double s0, double s1, double s2, double s3) {
+    norms[l] = Math.sqrt((s0 + s1) + (s2 + s3));
+  }
+
+  /** The norms set since the last take are those of {@code theta} (as it is now). */
+  public void publish(double[] theta) {
+    publishedFor = theta;
+  }
+
+  /** The norms published for this very array, or null; either way nothing is published after. */
+  double[] take(double[] theta) {
+    boolean mine = theta != null && publishedFor == theta;
+    publishedFor = null;
+    return mine ? norms : null;
+  }
+
+  /** ‖θ[off, off + len)‖₂ with four interleaved partial sums: the form every norm here has. */
+  static double frobenius(double[] theta, int off, int len) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int end = off + len;
+    int i = off;
+    for (; i + 3 < end; i += 4) {
+      s0 += theta[i] * theta[i];
+      s1 += theta[i + 1] * theta[i + 1];
+      s2 += theta[i + 2] * theta[i + 2];
+      s3 += theta[i + 3] * theta[i + 3];
+    }
+    for (; i < end; i++) {
+      s0 += theta[i] * theta[i];
+    }
+    return Math.sqrt((s0 + s1) + (s2 + s3));
+  }
+}
