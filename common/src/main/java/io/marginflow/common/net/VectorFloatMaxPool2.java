@@ -53,7 +53,7 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
 
   @Override
   public int scratchSize() {
-    return 3 * W;
+    return W;
   }
 
   /** ReLU on the bits of a float held zero-extended in a long: a set sign bit gives +0.0. */
@@ -79,13 +79,14 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       return 0;
     }
     LongVector zero = LongVector.zero(LONGS);
-    LongVector one = LongVector.broadcast(LONGS, 1);
-    LongVector down = LongVector.broadcast(LONGS, inW);
-    LongVector diagonal = LongVector.broadcast(LONGS, inW + 1);
+    // each lane leaves as one long: ReLU's bits (low 32), the arg-max's position in the window
+    // (bits 32–33: 0 p, 1 p + 1, 2 p + W, 3 p + W + 1) and σ''s sign class (bits 34–35)
+    LongVector right = LongVector.broadcast(LONGS, 1L << 32);
+    LongVector down = LongVector.broadcast(LONGS, 2L << 32);
+    LongVector diagonal = LongVector.broadcast(LONGS, 3L << 32);
+    LongVector positive = LongVector.broadcast(LONGS, 2L << 34);
+    LongVector atZero = LongVector.broadcast(LONGS, 1L << 34);
     boolean storeDerivative = derivativeAt != null;
-    LongVector positive = LongVector.broadcast(LONGS, bits(derivativeByClass, 2, storeDerivative));
-    LongVector atZero = LongVector.broadcast(LONGS, bits(derivativeByClass, 1, storeDerivative));
-    LongVector negative = LongVector.broadcast(LONGS, bits(derivativeByClass, 0, storeDerivative));
     int first = p0 - origin;
     int ow = 0;
     while (ow < outW) {
@@ -108,7 +109,7 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       LongVector v2 = relu(bottom.and(LOW), zero);
       LongVector v3 = relu(bottom.lanewise(VectorOperators.LSHR, 32), zero);
       VectorMask<Long> gt = v1.compare(VectorOperators.GT, v0);
-      LongVector best = zero.blend(one, gt);
+      LongVector best = zero.blend(right, gt);
       LongVector m = v0.blend(v1, gt);
       gt = v2.compare(VectorOperators.GT, m);
       best = best.blend(down, gt);
@@ -116,31 +117,26 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       gt = v3.compare(VectorOperators.GT, m);
       best = best.blend(diagonal, gt);
       m = m.blend(v3, gt);
-      // m > 0: pre > 0. m = 0: every input is ≤ 0 and the arg-max is the first, p, whose raw bits
-      // tell ±0.0 (class 1) from a negative (class 0).
+      // m > 0: pre > 0 (class 2). m = 0: every input is ≤ 0 and the arg-max is the first, p, whose
+      // raw bits tell ±0.0 (class 1) from a negative (class 0).
       LongVector sigma =
-          negative
-              .blend(atZero, topLeft.and(0x7FFF_FFFFL).compare(VectorOperators.EQ, 0))
+          zero.blend(atZero, topLeft.and(0x7FFF_FFFFL).compare(VectorOperators.EQ, 0))
               .blend(positive, m.compare(VectorOperators.GT, 0));
-      m.intoArray(scratch, 0);
-      best.intoArray(scratch, W);
-      sigma.intoArray(scratch, 2 * W);
+      m.or(best).or(sigma).intoArray(scratch, 0);
       for (int i = 0; i < W; i++) {
         int o = g + i;
-        z[zo + o] = Float.intBitsToFloat((int) scratch[i]); // max(pre, 0): no NaN here
-        argmax[ao + o] = first + 2 * o + (int) scratch[W + i];
+        long packed = scratch[i];
+        int position = (int) (packed >>> 32) & 3;
+        z[zo + o] = Float.intBitsToFloat((int) packed); // max(pre, 0): no NaN here
+        argmax[ao + o] = first + 2 * o + (position & 1) + (position >> 1) * inW;
       }
       if (storeDerivative) {
         for (int i = 0; i < W; i++) {
-          derivativeAt[ao + g + i] = Float.intBitsToFloat((int) scratch[2 * W + i]);
+          derivativeAt[ao + g + i] = derivativeByClass[(int) (scratch[i] >>> 34)];
         }
       }
       ow = g + W;
     }
     return outW;
-  }
-
-  private static long bits(float[] table, int i, boolean wanted) {
-    return wanted ? Float.floatToRawIntBits(table[i]) & LOW : 0L;
   }
 }
