@@ -184,14 +184,16 @@ public final class MarginflowKryoRegistrator implements KryoRegistrator {
   static final class BatchGradientSerializer extends Serializer<BatchGradient> {
     @Override
     public void write(Kryo kryo, Output out, BatchGradient g) {
+      double[] grad = g.gradientOrNull(); // first: it does a pending merge's combine
       out.writeInt(g.parameterCount(), true);
       out.writeLong(g.count(), true);
       out.writeDouble(g.logFrame());
       out.writeDouble(g.logSumNegDerivative());
       out.writeDouble(g.minMargin());
       out.writeDouble(g.weightedMarginSum());
-      out.writeBoolean(g.nonFinite());
-      double[] grad = g.gradientOrNull();
+      // the flags only: a gradient entry's finiteness is checked where the sums are merged or
+      // used (BatchGradient#nonFinite scans what no merge checked), not by a 13 MB scan per task
+      out.writeBoolean(g.knownNonFinite());
       out.writeInt(grad == null ? -1 : grad.length);
       if (grad != null) {
         out.writeDoubles(grad);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.common.data.CsrBlock;
 import io.marginflow.common.data.DenseBlock;
+import io.marginflow.common.train.BatchGradient;
 import io.marginflow.spark.testing.SparkFixture;
 import java.nio.ByteBuffer;
 import org.apache.spark.serializer.KryoSerializer;
@@ -59,6 +60,37 @@ class MarginflowKryoRegistratorTest {
     assertArrayEquals(b.values(), back.values());
     assertArrayEquals(b.labels(), back.labels());
     assertArrayEquals(b.rowIndex(), back.rowIndex());
+  }
+
+  /**
+   * A partial sum round-trips with every field; a NaN entry no task scanned is still found on the
+   * receiving side, and a sum whose last merge left its combine pending is sent combined.
+   */
+  @Test
+  void batchGradientRoundTripsAndANonFiniteEntryIsFoundAfterwards() {
+    BatchGradient g =
+        BatchGradient.restore(3, 7, 1.5, 2.5, -0.25, 0.125, false, new double[] {1, -2, 3});
+    BatchGradient back = roundTrip(g);
+    assertEquals(3, back.parameterCount());
+    assertEquals(7, back.count());
+    assertEquals(1.5, back.logFrame());
+    assertEquals(2.5, back.logSumNegDerivative());
+    assertEquals(-0.25, back.minMargin());
+    assertEquals(0.125, back.weightedMarginSum());
+    assertArrayEquals(new double[] {1, -2, 3}, back.gradient());
+    assertEquals(false, back.nonFinite());
+    BatchGradient bad =
+        BatchGradient.restore(3, 7, 1.5, 2.5, -0.25, 0.125, false, new double[] {1, Double.NaN, 3});
+    assertTrue(roundTrip(bad).nonFinite(), "scanned where it is used");
+    BatchGradient pending =
+        BatchGradient.restore(2, 1, 0.0, 0.0, 1.0, 0.5, false, new double[] {1, 2})
+            .mergeDeferred(
+                BatchGradient.restore(2, 1, 0.0, 0.0, 1.0, 0.5, false, new double[] {3, 4}));
+    BatchGradient merged =
+        BatchGradient.restore(2, 1, 0.0, 0.0, 1.0, 0.5, false, new double[] {1, 2})
+            .mergeTaking(
+                BatchGradient.restore(2, 1, 0.0, 0.0, 1.0, 0.5, false, new double[] {3, 4}));
+    assertArrayEquals(merged.gradient(), roundTrip(pending).gradient());
   }
 
   @Test
