@@ -143,7 +143,10 @@ final class RowsStepper implements AutoCloseable {
       if (buffers[p] == null) {
         buffers[p] = new double[d];
       }
-      partial[p] = key.context().sumRows(rows.get(p), theta, prepared, buffers[p]);
+      // one partition per thread: each kernel may leave its dense ranges to the update's merge
+      // (its buffers stay untouched until this thread's next step)
+      partial[p] =
+          key.context().sumRows(rows.get(p), theta, prepared, buffers[p], threads == partitions);
     }
   }
 
