@@ -281,6 +281,13 @@ public final class BatchGradient implements Serializable {
     deferred = null;
   }
 
+  /** Java serialization writes G whole: a pending combine and unwritten ranges are done first. */
+  private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+    settlePending();
+    writeDeferred();
+    out.defaultWriteObject();
+  }
+
   private BatchGradient merge(BatchGradient other, boolean take) {
     settlePending();
     other.settlePending();
