@@ -139,4 +139,22 @@ class BatchGradientTest {
         part(-1.0, q.clone()).mergeTaking(part(1.0, g.clone()).mergeTaking(part(0.0, o.clone())));
     assertArrayEquals(expected.gradient(), into.gradient());
   }
+
+  @Test
+  void javaSerializationOfADeferredMergeCarriesTheCombinedGradient() throws Exception {
+    BatchGradient deferred = part(0.4, 1.0, 2.0, -3.0).mergeDeferred(part(-0.6, 0.5, -0.5, 8.0));
+    BatchGradient merged = part(0.4, 1.0, 2.0, -3.0).mergeTaking(part(-0.6, 0.5, -0.5, 8.0));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(deferred);
+    }
+    BatchGradient back;
+    try (java.io.ObjectInputStream in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      back = (BatchGradient) in.readObject();
+    }
+    assertArrayEquals(merged.gradient(), back.gradient());
+    assertEquals(merged.logFrame(), back.logFrame());
+    assertEquals(merged.count(), back.count());
+  }
 }
