@@ -75,7 +75,10 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
       float[] derivativeAt,
       float[] derivativeByClass,
       long[] scratch) {
-    if (outW < W) {
+    // a row of fewer than W windows (Lyu–Li's second pool: 5) is one group whose lanes past the
+    // row are computed from whatever follows it and not stored: 2W floats must be readable
+    int lanes = Math.min(W, outW);
+    if (outW < W && p0 + inW + 2 * W > x.length) {
       return 0;
     }
     LongVector zero = LongVector.zero(LONGS);
@@ -92,7 +95,7 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
     while (ow < outW) {
       // the last group ends at the row's end, overlapping the one before (its windows get the same
       // values again): no scalar tail
-      int g = Math.min(ow, outW - W);
+      int g = Math.max(0, Math.min(ow, outW - W));
       int p = p0 + 2 * g;
       FloatVector topF = FloatVector.fromArray(FLOATS, x, p);
       FloatVector bottomF = FloatVector.fromArray(FLOATS, x, p + inW);
@@ -123,7 +126,7 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
           zero.blend(atZero, topLeft.and(0x7FFF_FFFFL).compare(VectorOperators.EQ, 0))
               .blend(positive, m.compare(VectorOperators.GT, 0));
       m.or(best).or(sigma).intoArray(scratch, 0);
-      for (int i = 0; i < W; i++) {
+      for (int i = 0; i < lanes; i++) {
         int o = g + i;
         long packed = scratch[i];
         int position = (int) (packed >>> 32) & 3;
@@ -131,11 +134,11 @@ final class VectorFloatMaxPool2 implements FloatMaxPool2 {
         argmax[ao + o] = first + 2 * o + (position & 1) + (position >> 1) * inW;
       }
       if (storeDerivative) {
-        for (int i = 0; i < W; i++) {
+        for (int i = 0; i < lanes; i++) {
           derivativeAt[ao + g + i] = derivativeByClass[(int) (scratch[i] >>> 34)];
         }
       }
-      ow = g + W;
+      ow = g + lanes;
     }
     return outW;
   }
