@@ -278,8 +278,9 @@ final class ParquetBatchDecoder implements Serializable {
    * Adds rows [{@code from}, {@code to}) of {@code b} (column layout), whose first has the global
    * index {@code firstIndex} and the 1-based row {@code firstRow} of {@code file}, to {@code
    * builder} as dense rows ({@code x}: scratch of the builder's width; the columns first, −0.0 as
-   * 0.0, as {@link #decode} drops it). Returns false, adding nothing, when a column holds a null or
-   * {@code x} is narrower than the columns (then {@link #decode} reports it).
+   * 0.0, as {@link #decode} drops it; a NaN or infinite value or a bad label throws the {@link
+   * DataFormatException} {@link #decode} would). Returns false, adding nothing, when a column holds
+   * a null or {@code x} is narrower than the columns (then {@link #decode} reports it).
    */
   boolean addRows(
       ColumnarBatch b,
@@ -308,6 +309,9 @@ final class ParquetBatchDecoder implements Serializable {
       double label = LabelParser.ofValue(y, file, firstRow + i - from, layout.label());
       for (int j = 0; j < p; j++) {
         double v = number(cols[j + 1], types[j + 1], i);
+        if (v - v != 0.0) { // NaN or infinite: the message only now
+          finite(v, file, firstRow + i - from, layout.columns().get(j));
+        }
         x[j] = v == 0.0 ? 0.0 : v;
       }
       builder.addDense(firstIndex + i - from, label, x);
