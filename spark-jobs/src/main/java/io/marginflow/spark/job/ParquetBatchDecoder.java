@@ -94,11 +94,7 @@ final class ParquetBatchDecoder implements Serializable {
   void decode(
       ColumnarBatch b, int i, String file, long row, ParsedRow out, ParquetVectorRows view) {
     out.clear();
-    ColumnVector label = b.column(0);
-    if (label.isNullAt(i)) {
-      throw new DataFormatException(file, row, "column '" + layout.label() + "' is null");
-    }
-    double v = number(label, types[0], i);
+    double v = rawLabel(b, i, file, row);
     out.setLabel(LabelParser.ofValue(v, file, row, layout.label()), v == 0.0);
     if (view != null) {
       view.decode(i, file, row, out);
@@ -119,6 +115,40 @@ final class ParquetBatchDecoder implements Serializable {
         out.append(j, finite(x, file, row, layout.columns().get(j)));
       }
     }
+  }
+
+  /** Row i's label as stored (a null throws naming the file, row and column). */
+  private double rawLabel(ColumnarBatch b, int i, String file, long row) {
+    ColumnVector label = b.column(0);
+    if (label.isNullAt(i)) {
+      throw new DataFormatException(file, row, "column '" + layout.label() + "' is null");
+    }
+    return number(label, types[0], i);
+  }
+
+  /**
+   * Adds row {@code i} of {@code b} (vector layout, bulk view {@code view}) to {@code builder} as a
+   * dense row with index {@code index} and returns true when it is a dense vector of exactly {@code
+   * x.length} values (the builder's width; {@code x}: scratch): the row {@link #decode} and {@link
+   * RowBlockBuilder#addSparse} would give, without going through its non-zeros. Returns false,
+   * adding nothing, for any other vector: the caller then decodes it.
+   */
+  boolean addDenseVector(
+      ColumnarBatch b,
+      int i,
+      ParquetVectorRows view,
+      String file,
+      long row,
+      long index,
+      double[] x,
+      RowBlockBuilder builder) {
+    if (!view.isDense(i, x.length)) {
+      return false;
+    }
+    double y = LabelParser.ofValue(rawLabel(b, i, file, row), file, row, layout.label());
+    view.copyDense(i, file, row, x);
+    builder.addDense(index, y, x);
+    return true;
   }
 
   /**

@@ -163,6 +163,25 @@ class ParquetDenseVectorsIT {
     }
   }
 
+  @Test
+  void aNanInADenseVectorDeepInALaterRowGroupFailsTheRunNamingItsEntry() throws IOException {
+    int bad = PER_FILE + 3217;
+    List<String> files = write(rows(0.2, false, bad, 0), "nan");
+    assertTrue(
+        ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true).get(1).denseVectors());
+    Path out = tmp.resolve("runs/nan");
+    Exception e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TrainJob.run(RunFiles.config(flags(files, out, "double")), spark));
+    String at = files.get(1) + ":" + (bad - PER_FILE + 1) + ": ";
+    assertTrue(e.getMessage().startsWith(at), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("column 'features[7]': value must be finite (got NaN)"),
+        e.getMessage());
+    assertFalse(Files.exists(out), "no run directory");
+  }
+
   /** The blocks in double storage (float blocks widened exactly). */
   private static List<RowBlock> doubles(List<RowBlock> blocks) {
     return blocks.stream().map(FloatStorage::toDouble).toList();
@@ -183,8 +202,9 @@ class ParquetDenseVectorsIT {
 
   /**
    * Labels ±1 and dense vectors of {@link #SIZE} values, each zero with probability {@code zeros},
-   * else 1 ({@code binary}) or a random double; with {@code delta} ≠ 0, row {@code bad} holds SIZE
-   * + delta values and row bad + 3 SIZE − delta.
+   * else 1 ({@code binary}) or a random double (entry 5 of every 7th row −0.0); with {@code delta}
+   * ≠ 0, row {@code bad} holds SIZE + delta values and row bad + 3 SIZE − delta, with {@code delta}
+   * = 0 a NaN at entry 7.
    */
   private static List<Row> rows(double zeros, boolean binary, int bad, int delta) {
     SplittableRandom rnd = new SplittableRandom(47);
@@ -194,6 +214,12 @@ class ParquetDenseVectorsIT {
       double[] x = new double[n];
       for (int j = 0; j < n; j++) {
         x[j] = rnd.nextDouble() < zeros ? 0.0 : binary ? 1.0 : rnd.nextDouble(-2, 2);
+      }
+      if (!binary && i % 7 == 0) {
+        x[5] = -0.0; // stored as 0.0 in every block
+      }
+      if (i == bad && delta == 0) {
+        x[7] = Double.NaN;
       }
       rows.add(RowFactory.create(rnd.nextBoolean() ? 1.0 : -1.0, Vectors.dense(x)));
     }
