@@ -73,10 +73,12 @@ public final class ParquetIngestComparison {
       long t0 = System.nanoTime();
       List<InputFile> scanned =
           ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true);
-      JavaRDD<RowBlock> blocks = load(spark, scanned, partitions, sparse);
-      // dense vectors from their footers: the run's load counts the non-zeros (DataLoader) and
-      // converts to CSR blocks when the rule calls for them
+      // dense vectors or columns from their footers: the run's load (DataLoader) loads the layout
+      // the footers hint at, counts the non-zeros and converts when the rule picks the other one
       boolean count = scanned.stream().anyMatch(InputFile::denseVectors);
+      boolean loaded =
+          count ? ParquetIngest.looksSparse(spark, scanned, ParquetColumns.DEFAULT, conf) : sparse;
+      JavaRDD<RowBlock> blocks = load(spark, scanned, partitions, loaded);
       List<long[]> stats =
           blocks
               .map(
@@ -89,12 +91,15 @@ public final class ParquetIngestComparison {
               ? stats.stream().mapToLong(s -> s[2]).sum()
               : scanned.stream().mapToLong(InputFile::nonZeros).sum();
       int width = scanned.stream().mapToInt(InputFile::maxIndex).max().orElse(1);
-      if (count && !sparse && TrainJob.isSparse(rows, nnz, width)) {
-        JavaRDD<RowBlock> csr =
-            blocks.map(CsrConversion::toCsr).persist(StorageLevel.MEMORY_AND_DISK());
-        stats = csr.map(b -> new long[] {b.rows(), b.sizeInBytes(), 0}).collect();
+      boolean rule = TrainJob.isSparse(rows, nnz, width);
+      if (count && !sparse && rule != loaded) {
+        JavaRDD<RowBlock> converted =
+            blocks
+                .map(b -> CsrConversion.toLayout(b, rule))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        stats = converted.map(b -> new long[] {b.rows(), b.sizeInBytes(), 0}).collect();
         blocks.unpersist(true);
-        blocks = csr;
+        blocks = converted;
       }
       ours.add((System.nanoTime() - t0) / 1e9);
       ourCpu.add(CpuClock.seconds() - c0);

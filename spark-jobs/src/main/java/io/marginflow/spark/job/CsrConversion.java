@@ -12,7 +12,10 @@ import java.util.Arrays;
  * the dense/CSR rule allows ({@link TrainJob#isSparse}) maps its cached blocks through {@link
  * #toCsr} instead of decoding the Parquet files again. The blocks equal those of a load with CSR
  * blocks: a decoded dense vector gives its non-zeros ({@code x != 0.0}) in index order, and a dense
- * block holds exactly those.
+ * block holds exactly those. The other way round ({@link #toLayout}), a run that loaded CSR blocks
+ * first (the footers hinted at many zeros, {@link ParquetIngest#looksSparse}) and counted more
+ * non-zeros than the rule allows maps them to the dense blocks a dense load makes: zeros, and the
+ * stored non-zeros at their indices.
  */
 public final class CsrConversion {
 
@@ -35,6 +38,14 @@ public final class CsrConversion {
       }
     }
     return count;
+  }
+
+  /** Block {@code b} as a CSR block ({@code sparse}, {@link #toCsr}) or a dense one. */
+  public static RowBlock toLayout(RowBlock b, boolean sparse) {
+    if (sparse) {
+      return toCsr(b);
+    }
+    return b instanceof CsrBlock c ? c.toDense() : b;
   }
 
   /** The CSR block of dense block {@code b}'s non-zeros (a CSR block as it is). */

@@ -113,6 +113,10 @@ public final class DataLoader {
         sparse = TrainJob.isSparse(files, Math.max(features, 1));
         countNonZeros = false;
       }
+      if (countNonZeros) {
+        // The footers' hint picks the layout to load first; the exact count below decides.
+        sparse = ParquetIngest.looksSparse(DataScanner.session(sc), files, parquet(features), conf);
+      }
       blocks =
           ParquetIngest.load(
               DataScanner.session(sc), files, parquet(features), features, p, blockRows, sparse);
@@ -138,20 +142,29 @@ public final class DataLoader {
       bytes += s[2];
       nnz += s[3];
     }
-    if (countNonZeros && TrainJob.isSparse(rows, nnz, Math.max(features, 1))) {
-      // Dense vectors with few non-zeros: the CSR blocks a decoding scan's plan would have loaded.
+    if (countNonZeros && TrainJob.isSparse(rows, nnz, Math.max(features, 1)) != sparse) {
+      // The footers' guess was wrong: the blocks a decoding scan's plan would have loaded.
+      boolean csr = !sparse;
       LOG.info(
-          "dense vectors: {} non-zeros in {} rows × {} features: CSR blocks", nnz, rows, features);
-      JavaRDD<RowBlock> csr =
-          blocks.map(CsrConversion::toCsr).persist(StorageLevel.MEMORY_AND_DISK());
-      sc.setJobDescription("marginflow: cache " + (test ? "test" : "training") + " CSR blocks");
+          "parquet values counted: {} non-zeros in {} rows × {} features: {} blocks",
+          nnz,
+          rows,
+          features,
+          csr ? "CSR" : "dense");
+      JavaRDD<RowBlock> converted =
+          blocks.map(b -> CsrConversion.toLayout(b, csr)).persist(StorageLevel.MEMORY_AND_DISK());
+      sc.setJobDescription(
+          "marginflow: cache "
+              + (test ? "test" : "training")
+              + (csr ? " CSR" : " dense")
+              + " blocks");
       try {
-        stats = stats(csr, false);
+        stats = stats(converted, false);
       } finally {
         blocks.unpersist(false);
       }
-      blocks = csr;
-      sparse = true;
+      blocks = converted;
+      sparse = csr;
       bytes = stats.stream().mapToLong(s -> s[2]).sum();
     }
     CacheFit.checkCached(sc, blocks, bytes);
@@ -170,8 +183,9 @@ public final class DataLoader {
 
   /**
    * True when the train split's blocks are dense only because its files are dense Spark ML vectors
-   * taken from their footers ({@link InputFile#denseVectors()}): the load then counts their
-   * non-zeros for the dense/CSR rule (not for CNNs, whose blocks are always dense).
+   * or numeric columns taken from their footers ({@link InputFile#denseVectors()}): the load then
+   * counts their non-zeros for the dense/CSR rule (not for CNNs, whose blocks are always dense),
+   * loading first the layout their footers hint at ({@link ParquetIngest#looksSparse}).
    */
   private boolean countsNonZeros(List<InputFile> files, boolean sparse, boolean test) {
     return !test

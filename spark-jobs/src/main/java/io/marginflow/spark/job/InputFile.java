@@ -20,10 +20,10 @@ import java.util.List;
  * @param maxIndex largest 1-based feature index seen (or the column count for CSV)
  * @param nonZeros stored non-zeros
  * @param splits the file's splits in order, with their line and row counts
- * @param denseVectors true for Parquet files of Spark ML dense vectors whose facts a run's scan
- *     took from their footers ({@link ParquetFooterScan}): {@code nonZeros} is then the stored
- *     values (an upper bound; the run's load counts the non-zeros) and every vector must hold
- *     {@code maxIndex} values (the load checks it)
+ * @param denseVectors true for Parquet files of Spark ML dense vectors (or of numeric columns)
+ *     whose facts a run's scan took from their footers ({@link ParquetFooterScan}): {@code
+ *     nonZeros} is then the stored values (an upper bound; the run's load counts the non-zeros) and
+ *     every vector must hold {@code maxIndex} values (the load checks it)
  */
 public record InputFile(
     String uri,

@@ -94,11 +94,7 @@ final class ParquetBatchDecoder implements Serializable {
   void decode(
       ColumnarBatch b, int i, String file, long row, ParsedRow out, ParquetVectorRows view) {
     out.clear();
-    ColumnVector label = b.column(0);
-    if (label.isNullAt(i)) {
-      throw new DataFormatException(file, row, "column '" + layout.label() + "' is null");
-    }
-    double v = number(label, types[0], i);
+    double v = rawLabel(b, i, file, row);
     out.setLabel(LabelParser.ofValue(v, file, row, layout.label()), v == 0.0);
     if (view != null) {
       view.decode(i, file, row, out);
@@ -119,6 +115,40 @@ final class ParquetBatchDecoder implements Serializable {
         out.append(j, finite(x, file, row, layout.columns().get(j)));
       }
     }
+  }
+
+  /** Row i's label as stored (a null throws naming the file, row and column). */
+  private double rawLabel(ColumnarBatch b, int i, String file, long row) {
+    ColumnVector label = b.column(0);
+    if (label.isNullAt(i)) {
+      throw new DataFormatException(file, row, "column '" + layout.label() + "' is null");
+    }
+    return number(label, types[0], i);
+  }
+
+  /**
+   * Adds row {@code i} of {@code b} (vector layout, bulk view {@code view}) to {@code builder} as a
+   * dense row with index {@code index} and returns true when it is a dense vector of exactly {@code
+   * x.length} values (the builder's width; {@code x}: scratch): the row {@link #decode} and {@link
+   * RowBlockBuilder#addSparse} would give, without going through its non-zeros. Returns false,
+   * adding nothing, for any other vector: the caller then decodes it.
+   */
+  boolean addDenseVector(
+      ColumnarBatch b,
+      int i,
+      ParquetVectorRows view,
+      String file,
+      long row,
+      long index,
+      double[] x,
+      RowBlockBuilder builder) {
+    if (!view.isDense(i, x.length)) {
+      return false;
+    }
+    double y = LabelParser.ofValue(rawLabel(b, i, file, row), file, row, layout.label());
+    view.copyDense(i, file, row, x);
+    builder.addDense(index, y, x);
+    return true;
   }
 
   /**
@@ -278,8 +308,9 @@ final class ParquetBatchDecoder implements Serializable {
    * Adds rows [{@code from}, {@code to}) of {@code b} (column layout), whose first has the global
    * index {@code firstIndex} and the 1-based row {@code firstRow} of {@code file}, to {@code
    * builder} as dense rows ({@code x}: scratch of the builder's width; the columns first, −0.0 as
-   * 0.0, as {@link #decode} drops it). Returns false, adding nothing, when a column holds a null or
-   * {@code x} is narrower than the columns (then {@link #decode} reports it).
+   * 0.0, as {@link #decode} drops it; a NaN or infinite value or a bad label throws the {@link
+   * DataFormatException} {@link #decode} would). Returns false, adding nothing, when a column holds
+   * a null or {@code x} is narrower than the columns (then {@link #decode} reports it).
    */
   boolean addRows(
       ColumnarBatch b,
@@ -308,6 +339,9 @@ final class ParquetBatchDecoder implements Serializable {
       double label = LabelParser.ofValue(y, file, firstRow + i - from, layout.label());
       for (int j = 0; j < p; j++) {
         double v = number(cols[j + 1], types[j + 1], i);
+        if (v - v != 0.0) { // NaN or infinite: the message only now
+          finite(v, file, firstRow + i - from, layout.columns().get(j));
+        }
         x[j] = v == 0.0 ? 0.0 : v;
       }
       builder.addDense(firstIndex + i - from, label, x);

@@ -21,6 +21,7 @@ final class ParquetBlockStream extends SourceBlockStream {
   private final List<ParquetBatchDecoder> decoders;
   private final int[] widths; // per file: every vector's length, or 0 (not checked)
   private final HadoopConf conf;
+  private final boolean sparse;
   private final RowBlockBuilder builder;
   private final double[] x;
   private final ParsedRow row = new ParsedRow();
@@ -45,6 +46,7 @@ final class ParquetBlockStream extends SourceBlockStream {
     this.decoders = decoders;
     this.widths = widths;
     this.conf = conf;
+    this.sparse = sparse;
     this.builder = new RowBlockBuilder(features, sparse, blockRows);
     this.x = new double[features];
   }
@@ -91,8 +93,15 @@ final class ParquetBlockStream extends SourceBlockStream {
     if (!columnar) {
       ParquetVectorRows view = from < to ? decoder.vectorRows(b) : null;
       int width = widths[split.file()];
+      // dense vectors into dense blocks: copied, not decoded to their non-zeros
+      boolean copy = !sparse && view != null && (width == 0 || width == x.length);
       for (int i = from; i < to; i++) {
         long r = at + i;
+        if (copy
+            && decoder.addDenseVector(
+                b, i, view, split.uri(), seg.lineBase() + r + 1, seg.firstRow() + r, x, builder)) {
+          continue;
+        }
         decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
         if (width > 0) {
           decoder.checkDenseLength(b, i, view, width, split.uri(), seg.lineBase() + r + 1);

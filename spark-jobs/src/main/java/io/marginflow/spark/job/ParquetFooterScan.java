@@ -1,6 +1,8 @@
 package io.marginflow.spark.job;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -33,6 +35,11 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * bound ({@link ParquetScan#denseVectors()}); the load checks that every vector holds k values and
  * counts the real non-zeros, from which a run picks dense or CSR blocks ({@link DataLoader}).
  *
+ * <p>Numeric columns ({@code --label-column}, {@code --feature-columns}) are settled the same way
+ * when the label and every feature column record no nulls in every row group: the width is the
+ * column count, the non-zeros stand at rows × columns (an upper bound, flagged as for dense
+ * vectors); the load checks each value (NaN, infinite) and label and counts the non-zeros.
+ *
  * <p>Anything missing or inconclusive (no statistics, sparse and dense row groups in one file, a
  * null vector, a negative index, labels the footer cannot rule out mixing) gives null: the caller
  * then decodes the file as before. The facts that only decoding gives are left to the load, which
@@ -44,13 +51,16 @@ final class ParquetFooterScan {
   private ParquetFooterScan() {}
 
   /**
-   * The facts of file {@code file} ({@code uri}, layout {@code layout}, which must be the vector
-   * layout), or null when its footer does not settle them.
+   * The facts of file {@code file} ({@code uri}, layout {@code layout}), or null when its footer
+   * does not settle them.
    */
   static ParquetScan of(int file, String uri, ParquetLayout layout, Configuration conf)
       throws IOException {
     try (ParquetFileReader reader =
         ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf))) {
+      if (!layout.isVector()) {
+        return columns(file, reader, layout);
+      }
       long rows = 0;
       long nnz = 0;
       int maxIndex = 0;
@@ -125,6 +135,78 @@ final class ParquetFooterScan {
       }
       return new ParquetScan(file, rows, -1, nnz, maxIndex, 0, 0, 0, null);
     }
+  }
+
+  /**
+   * The facts of a file of numeric columns: every row group's label and feature column chunks
+   * record no nulls, the labels cannot mix 0 and −1; the width is the column count and the
+   * non-zeros stand at rows × columns (an upper bound: the load counts them, as for dense vectors).
+   */
+  private static ParquetScan columns(int file, ParquetFileReader reader, ParquetLayout layout)
+      throws IOException {
+    long rows = 0;
+    double labelMin = Double.POSITIVE_INFINITY;
+    double labelMax = Double.NEGATIVE_INFINITY;
+    for (BlockMetaData block : reader.getFooter().getBlocks()) {
+      if (block.getRowCount() == 0) {
+        continue;
+      }
+      ColumnChunkMetaData label = chunk(block, layout.label(), null);
+      if (label == null || nulls(label) != 0) {
+        return null;
+      }
+      for (String c : layout.columns()) {
+        ColumnChunkMetaData column = chunk(block, c, null);
+        if (column == null || nulls(column) != 0) {
+          return null; // a null (the decoding scan names its row) or no statistics
+        }
+      }
+      double lmin = min(label);
+      double lmax = max(label);
+      if (Double.isNaN(lmin) || Double.isNaN(lmax)) {
+        return null;
+      }
+      labelMin = Math.min(labelMin, lmin);
+      labelMax = Math.max(labelMax, lmax);
+      rows += block.getRowCount();
+    }
+    if (labelMin <= -1.0 && labelMax >= 0.0 && mixesNegativeLabels(reader, layout.label())) {
+      return null;
+    }
+    int width = layout.columnCount();
+    return new ParquetScan(file, rows, -1, rows * width, width, 0, 0, 0, null, true);
+  }
+
+  /**
+   * The compressed bytes and the stored values of the feature values of file {@code uri} over its
+   * row groups: the chunks of the vector's {@code values} element column, or of the feature
+   * columns. Zeros compress well (long runs of a dictionary id, or of zero bytes), so their ratio
+   * hints at the share of non-zeros before anything is decoded ({@link ParquetIngest#looksSparse}).
+   */
+  static long[] valueBytes(String uri, ParquetLayout layout, Configuration conf)
+      throws IOException {
+    long bytes = 0;
+    long values = 0;
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf))) {
+      for (BlockMetaData block : reader.getFooter().getBlocks()) {
+        List<ColumnChunkMetaData> chunks = new ArrayList<>();
+        if (layout.isVector()) {
+          chunks.add(chunk(block, layout.vector(), "values"));
+        } else {
+          for (String c : layout.columns()) {
+            chunks.add(chunk(block, c, null));
+          }
+        }
+        for (ColumnChunkMetaData c : chunks) {
+          if (c != null) {
+            bytes += c.getTotalSize();
+            values += c.getValueCount();
+          }
+        }
+      }
+    }
+    return new long[] {bytes, values};
   }
 
   /**

@@ -77,7 +77,7 @@ public final class ParquetIngest {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Resolved resolved = resolve(spark, files, cols, conf.get());
     ParquetScan[] perFile = new ParquetScan[files.size()];
-    if (footers && resolved.layout().isVector()) {
+    if (footers) {
       for (int f = 0; f < files.size(); f++) {
         perFile[f] = ParquetFooterScan.of(f, files.get(f), resolved.layout(), conf.get());
       }
@@ -262,6 +262,42 @@ public final class ParquetIngest {
             plan ->
                 new ParquetBlockStream(
                     plan, decoders, widths, readConf, features, sparse, blockRows));
+  }
+
+  /**
+   * Compressed bytes per stored feature value below which the values hint at fewer non-zeros than
+   * the dense/CSR rule allows ({@link TrainJob#isSparse}: 0.3 per value): 0.3 × the 8 bytes of a
+   * double, as if a zero took no room and a non-zero its full width.
+   */
+  static final double SPARSE_HINT_BYTES = 0.3 * Double.BYTES;
+
+  /**
+   * A guess from the footers alone at the layout the dense/CSR rule will pick for files whose
+   * non-zeros the load counts ({@link InputFile#denseVectors()}): true when their feature values
+   * take fewer than {@link #SPARSE_HINT_BYTES} compressed bytes each ({@link
+   * ParquetFooterScan#valueBytes}). A run loads the layout guessed and converts its cached blocks
+   * when the exact count says otherwise ({@link CsrConversion}), so the guess changes the cost of
+   * the load, never its blocks.
+   */
+  public static boolean looksSparse(
+      SparkSession spark, List<InputFile> files, ParquetColumns cols, HadoopConf conf)
+      throws IOException {
+    List<String> uris = files.stream().map(InputFile::uri).toList();
+    ParquetLayout layout = resolve(spark, uris, cols, conf.get()).layout();
+    long bytes = 0;
+    long values = 0;
+    for (String u : uris) {
+      long[] b = ParquetFooterScan.valueBytes(u, layout, conf.get());
+      bytes += b[0];
+      values += b[1];
+    }
+    boolean sparse = values > 0 && bytes < SPARSE_HINT_BYTES * values;
+    LOG.info(
+        "parquet feature values: {} compressed bytes for {} values: load {} blocks first",
+        bytes,
+        values,
+        sparse ? "CSR" : "dense");
+    return sparse;
   }
 
   /** The files' layout, footers and decoders (one per file: column types may differ). */

@@ -15,9 +15,9 @@ import java.io.Serializable;
  * @param firstMinusOne first row whose label is −1
  * @param errorRow first bad row, 0 if none
  * @param error what is wrong with it, or null
- * @param denseVectors true when the facts come from the footers of Spark ML dense vectors ({@link
- *     ParquetFooterScan}): {@code nonZeros} is then the stored values, an upper bound of the
- *     non-zeros, and every vector must hold {@code maxIndex} values
+ * @param denseVectors true when the facts come from the footers of Spark ML dense vectors or of
+ *     numeric columns ({@link ParquetFooterScan}): {@code nonZeros} is then the stored values, an
+ *     upper bound of the non-zeros, and every vector must hold {@code maxIndex} values
  */
 public record ParquetScan(
     int file,

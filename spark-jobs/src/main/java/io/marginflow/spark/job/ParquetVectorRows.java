@@ -104,6 +104,31 @@ final class ParquetVectorRows {
     }
   }
 
+  /** True when row {@code i} is a dense vector of exactly {@code n} values. */
+  boolean isDense(int i, int n) {
+    return kinds[i] == DENSE && !valueRows.isNullAt(i) && valueRows.getArrayLength(i) == n;
+  }
+
+  /**
+   * Copies the values of row {@code i}, a dense vector of {@code x.length} values ({@link
+   * #isDense}), to {@code x}: −0.0 as 0.0, as {@link #decode} drops it; a NaN or infinite value
+   * throws as {@link #decode} does.
+   */
+  void copyDense(int i, String file, long row, double[] x) {
+    int at = valueRows.getArrayOffset(i);
+    double bad = 0.0; // v - v is 0 for finite v, NaN otherwise
+    for (int j = 0; j < x.length; j++) {
+      double v = values[at + j];
+      bad += v - v;
+      x[j] = v + 0.0; // −0.0 + 0.0 = +0.0; any other v unchanged
+    }
+    if (bad != 0.0) { // a NaN or infinite value: find the first for the message
+      for (int j = 0; j < x.length; j++) {
+        ParquetBatchDecoder.finite(x[j], file, row, column + "[" + j + "]");
+      }
+    }
+  }
+
   /** Row i's dense size, or 0 for a sparse vector. */
   int storedWidth(int i) {
     return kinds[i] == DENSE ? valueRows.getArrayLength(i) : 0;

@@ -21,6 +21,22 @@ final class MlVectorParquet {
   static List<String> write(
       SparkSession spark, List<Row> rows, Path dir, int perFile, HadoopConf conf)
       throws IOException {
+    return write(spark, rows, dir, perFile, conf, true);
+  }
+
+  /**
+   * The same; {@code compressed}: Spark's defaults (dictionary, snappy), else no compression and
+   * the vectors' values plain (the labels keep their dictionary, from which a footer scan learns
+   * that ±1 labels do not mix 0 and −1).
+   */
+  static List<String> write(
+      SparkSession spark,
+      List<Row> rows,
+      Path dir,
+      int perFile,
+      HadoopConf conf,
+      boolean compressed)
+      throws IOException {
     StructType schema =
         new StructType()
             .add("label", DataTypes.DoubleType, false)
@@ -31,6 +47,8 @@ final class MlVectorParquet {
         .write()
         .option("maxRecordsPerFile", perFile)
         .option("parquet.block.size", 16 << 10)
+        .option("parquet.enable.dictionary#features.values.list.element", compressed)
+        .option("compression", compressed ? "snappy" : "none")
         .parquet(dir.toString());
     return InputFiles.expand(List.of(dir.toString()), conf.get());
   }

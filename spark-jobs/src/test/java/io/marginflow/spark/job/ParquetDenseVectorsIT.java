@@ -30,10 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Parquet files of Spark ML dense vectors ({@code VectorAssembler}'s output when dense): a run's
  * scan takes their facts from the footers ({@link ParquetFooterScan}, no decode), its load counts
  * the non-zeros and, when the dense/CSR rule calls for CSR, converts its cached blocks ({@link
- * CsrConversion}). The blocks and their layout equal the decoding path's, with few zeros (dense
- * blocks) and with many (CSR blocks; the test split follows the training split; float storage too);
- * a vector of the wrong length deep in a later row group fails the run naming its row before its
- * directory exists.
+ * CsrConversion}), loading first the layout the footers hint at ({@link
+ * ParquetIngest#looksSparse}). The blocks and their layout equal the decoding path's, with few
+ * zeros (dense blocks) and with many (CSR blocks; the test split follows the training split; float
+ * storage too), whether the hint was right or wrong; a vector of the wrong length deep in a later
+ * row group fails the run naming its row before its directory exists.
  */
 class ParquetDenseVectorsIT {
 
@@ -49,13 +50,33 @@ class ParquetDenseVectorsIT {
 
   @Test
   void footerFactsGiveTheDecodingPathsBlocksWithFewAndManyZeros() throws IOException {
-    record Case(String name, double zeros, boolean csr, String storage) {}
+    // guess: the layout the footers hint at (ParquetIngest.looksSparse), loaded first
+    record Case(
+        String name,
+        double zeros,
+        boolean binary,
+        boolean plain,
+        boolean csr,
+        boolean guess,
+        String storage) {}
     for (Case c :
         List.of(
-            new Case("few-zeros", 0.2, false, "double"),
-            new Case("many-zeros", 0.9, true, "double"),
-            new Case("many-zeros-float", 0.9, true, "float"))) {
-      List<String> files = write(rows(c.zeros(), -1, 0), c.name());
+            new Case("few-zeros", 0.2, false, false, false, false, "double"),
+            new Case("many-zeros", 0.9, false, false, true, true, "double"),
+            new Case("many-zeros-binary", 0.9, true, false, true, true, "double"),
+            // 0/1 values in a dictionary: the footers hint at CSR, the count says dense
+            new Case("half-ones-binary", 0.5, true, false, false, true, "double"),
+            // plain, uncompressed values: the footers hint at dense, the count says CSR
+            new Case("many-zeros-plain", 0.9, false, true, true, false, "double"),
+            new Case("many-zeros-float", 0.9, false, false, true, true, "float"))) {
+      List<String> files =
+          MlVectorParquet.write(
+              spark,
+              rows(c.zeros(), c.binary(), -1, 0),
+              tmp.resolve(c.name()),
+              PER_FILE,
+              conf,
+              !c.plain());
       assertTrue(ParquetFileMeta.read(files.get(1), conf.get()).groups().size() > 3);
       List<InputFile> decoded = ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf);
       List<InputFile> footers =
@@ -75,6 +96,10 @@ class ParquetDenseVectorsIT {
       }
       assertEquals(c.csr(), TrainJob.isSparse(decoded, SIZE), c.name() + ": the rule");
       assertFalse(TrainJob.isSparse(footers, SIZE), "footers alone plan dense blocks");
+      assertEquals(
+          c.guess(),
+          ParquetIngest.looksSparse(spark, footers, ParquetColumns.DEFAULT, conf),
+          c.name() + ": the footers' hint");
 
       TrainConfig config = RunFiles.config(flags(files, tmp.resolve("unused"), c.storage()));
       DataLoader loader = new DataLoader(sc, config);
@@ -113,7 +138,7 @@ class ParquetDenseVectorsIT {
     int bad = PER_FILE + 3217; // row 3,218 of the second file, in a later row group
     for (int delta : new int[] {1, -1}) {
       // the values stay rows × SIZE per row group: a longer and a shorter vector side by side
-      List<String> files = write(rows(0.2, bad, delta), "ragged" + delta);
+      List<String> files = write(rows(0.2, false, bad, delta), "ragged" + delta);
       assertTrue(ParquetFileMeta.read(files.get(1), conf.get()).groups().size() > 3);
       InputFile second =
           ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true).get(1);
@@ -138,6 +163,25 @@ class ParquetDenseVectorsIT {
     }
   }
 
+  @Test
+  void aNanInADenseVectorDeepInALaterRowGroupFailsTheRunNamingItsEntry() throws IOException {
+    int bad = PER_FILE + 3217;
+    List<String> files = write(rows(0.2, false, bad, 0), "nan");
+    assertTrue(
+        ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true).get(1).denseVectors());
+    Path out = tmp.resolve("runs/nan");
+    Exception e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TrainJob.run(RunFiles.config(flags(files, out, "double")), spark));
+    String at = files.get(1) + ":" + (bad - PER_FILE + 1) + ": ";
+    assertTrue(e.getMessage().startsWith(at), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("column 'features[7]': value must be finite (got NaN)"),
+        e.getMessage());
+    assertFalse(Files.exists(out), "no run directory");
+  }
+
   /** The blocks in double storage (float blocks widened exactly). */
   private static List<RowBlock> doubles(List<RowBlock> blocks) {
     return blocks.stream().map(FloatStorage::toDouble).toList();
@@ -157,17 +201,25 @@ class ParquetDenseVectorsIT {
   }
 
   /**
-   * Labels ±1 and dense vectors of {@link #SIZE} values, each zero with probability {@code zeros};
-   * with {@code delta} ≠ 0, row {@code bad} holds SIZE + delta values and row bad + 3 SIZE − delta.
+   * Labels ±1 and dense vectors of {@link #SIZE} values, each zero with probability {@code zeros},
+   * else 1 ({@code binary}) or a random double (entry 5 of every 7th row −0.0); with {@code delta}
+   * ≠ 0, row {@code bad} holds SIZE + delta values and row bad + 3 SIZE − delta, with {@code delta}
+   * = 0 a NaN at entry 7.
    */
-  private static List<Row> rows(double zeros, int bad, int delta) {
+  private static List<Row> rows(double zeros, boolean binary, int bad, int delta) {
     SplittableRandom rnd = new SplittableRandom(47);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < ROWS; i++) {
       int n = i == bad ? SIZE + delta : i == bad + 3 ? SIZE - delta : SIZE;
       double[] x = new double[n];
       for (int j = 0; j < n; j++) {
-        x[j] = rnd.nextDouble() < zeros ? 0.0 : rnd.nextDouble(-2, 2);
+        x[j] = rnd.nextDouble() < zeros ? 0.0 : binary ? 1.0 : rnd.nextDouble(-2, 2);
+      }
+      if (!binary && i % 7 == 0) {
+        x[5] = -0.0; // stored as 0.0 in every block
+      }
+      if (i == bad && delta == 0) {
+        x[7] = Double.NaN;
       }
       rows.add(RowFactory.create(rnd.nextBoolean() ? 1.0 : -1.0, Vectors.dense(x)));
     }
