@@ -33,7 +33,9 @@ import org.apache.spark.storage.StorageLevel;
  * before the footers were used) with the same load, for a before/after in one JVM.
  *
  * <p>Usage: {@code ParquetIngestComparison DIR [REPEATS] [MASTER] [PARTITIONS] [BLOCKS]}, BLOCKS
- * {@code dense} (default) or {@code sparse} (CSR blocks, for sparse data such as a9a).
+ * {@code dense} (default) or {@code sparse} (CSR blocks, for sparse data such as a9a). CPU seconds
+ * include the executor JVMs' on a {@code local-cluster} master ({@link CpuClock#clusterSeconds});
+ * {@code -Dmarginflow.bench.decoding-scan=false} leaves out the decoding scan's timing.
  */
 public final class ParquetIngestComparison {
 
@@ -48,6 +50,9 @@ public final class ParquetIngestComparison {
         BenchSpark.start(master, new File(System.getProperty("java.io.tmpdir"), "mf-pq-ingest"));
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int partitions = args.length > 3 ? Integer.parseInt(args[3]) : sc.defaultParallelism();
+    int executors = BenchSpark.executors(master);
+    boolean decodingScan =
+        Boolean.parseBoolean(System.getProperty("marginflow.bench.decoding-scan", "true"));
     boolean sparse = args.length > 4 && args[4].equals("sparse");
     HadoopConf conf = new HadoopConf(sc.hadoopConfiguration());
     List<String> files = InputFiles.expand(List.of(data), sc.hadoopConfiguration());
@@ -65,11 +70,11 @@ public final class ParquetIngestComparison {
     for (int r = 0; r < repeats; r++) {
       // the decoding scan (as marginflow check, and every run before session 8) + the load,
       // first in even repeats and last in odd ones
-      if (r % 2 == 0) {
-        timeDecoding(spark, files, conf, partitions, sparse, decoding, decodingCpu);
+      if (decodingScan && r % 2 == 0) {
+        timeDecoding(spark, files, conf, partitions, sparse, executors, decoding, decodingCpu);
       }
       // a run's scan (footers where they settle the facts) + the load
-      double c0 = CpuClock.seconds();
+      double c0 = CpuClock.clusterSeconds(spark.sparkContext(), executors);
       long t0 = System.nanoTime();
       List<InputFile> scanned =
           ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true);
@@ -102,7 +107,7 @@ public final class ParquetIngestComparison {
         blocks = converted;
       }
       ours.add((System.nanoTime() - t0) / 1e9);
-      ourCpu.add(CpuClock.seconds() - c0);
+      ourCpu.add(CpuClock.clusterSeconds(spark.sparkContext(), executors) - c0);
       doubleBytes = (double) stats.stream().mapToLong(s -> s[1]).sum() / rows;
       if (r == 0) {
         floatBytes =
@@ -111,20 +116,20 @@ public final class ParquetIngestComparison {
       }
       blocks.unpersist(true);
 
-      c0 = CpuClock.seconds();
+      c0 = CpuClock.clusterSeconds(spark.sparkContext(), executors);
       t0 = System.nanoTime();
       Dataset<Row> df = spark.read().parquet(data).persist(StorageLevel.MEMORY_AND_DISK());
       long n = df.count();
       theirs.add((System.nanoTime() - t0) / 1e9);
-      theirCpu.add(CpuClock.seconds() - c0);
+      theirCpu.add(CpuClock.clusterSeconds(spark.sparkContext(), executors) - c0);
       long cached = 0;
       for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
         cached += info.memSize() + info.diskSize();
       }
       sparkBytes = (double) cached / n;
       df.unpersist(true);
-      if (r % 2 == 1) {
-        timeDecoding(spark, files, conf, partitions, sparse, decoding, decodingCpu);
+      if (decodingScan && r % 2 == 1) {
+        timeDecoding(spark, files, conf, partitions, sparse, executors, decoding, decodingCpu);
       }
       System.out.printf(
           "repeat %d: marginflow %.2f s, spark parquet %.2f s (%d rows)%n",
@@ -155,7 +160,7 @@ public final class ParquetIngestComparison {
         csr,
         floatBytes / csr);
     System.out.printf(
-        "CPU seconds (this JVM, all threads): marginflow median %.2f (%s), Spark %s median %.2f"
+        "CPU seconds (this JVM and its executors' JVMs, all threads): marginflow median %.2f (%s), Spark %s median %.2f"
             + " (%s), CPU rate marginflow/Spark %.2f×%n",
         CpuClock.median(ourCpu),
         ourCpu,
@@ -163,6 +168,10 @@ public final class ParquetIngestComparison {
         CpuClock.median(theirCpu),
         theirCpu,
         CpuClock.median(theirCpu) / CpuClock.median(ourCpu));
+    if (decoding.isEmpty()) {
+      spark.stop();
+      return;
+    }
     System.out.printf(
         "decoding scan + load: wall median %.2f s %s (rate %.2f×), CPU median %.2f (%s), CPU"
             + " rate %.2f×%n",
@@ -182,16 +191,17 @@ public final class ParquetIngestComparison {
       HadoopConf conf,
       int partitions,
       boolean sparse,
+      int executors,
       List<Double> wall,
       List<Double> cpu)
       throws java.io.IOException {
-    double c0 = CpuClock.seconds();
+    double c0 = CpuClock.clusterSeconds(spark.sparkContext(), executors);
     long t0 = System.nanoTime();
     List<InputFile> scanned = ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf);
     JavaRDD<RowBlock> blocks = load(spark, scanned, partitions, sparse);
     blocks.map(b -> new long[] {b.rows(), b.sizeInBytes()}).collect();
     wall.add((System.nanoTime() - t0) / 1e9);
-    cpu.add(CpuClock.seconds() - c0);
+    cpu.add(CpuClock.clusterSeconds(spark.sparkContext(), executors) - c0);
     blocks.unpersist(true);
   }
 
