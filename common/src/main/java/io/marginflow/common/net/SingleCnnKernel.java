@@ -64,11 +64,6 @@ final class SingleCnnKernel implements StepKernel {
    */
   private boolean overwriteDense;
 
-  /** When set, the dense layers' weight gradients are left here instead of written. */
-  private ScaledFloatRanges deferDense;
-
-  private final ScaledFloatRanges deferredDense = new ScaledFloatRanges();
-
   /** [from, to) ranges of θ outside the dense layers' weights (zeroed by backwardWeightedInto). */
   private final int[] zeroRanges;
 
@@ -267,24 +262,6 @@ final class SingleCnnKernel implements StepKernel {
     }
   }
 
-  /**
-   * As {@link #backwardWeightedInto}, leaving the dense layers' weight gradients (Lyu–Li's 13 MB)
-   * unwritten: the returned ranges hold them as this kernel's float sums and their double factors,
-   * so the caller's merge reads 4 bytes per entry where it would read 8 (and nobody writes 8).
-   */
-  @Override
-  public ScaledFloatRanges backwardWeightedIntoDeferred(
-      RowBlock block, double[] theta, double[] coef, double[] gradOut) {
-    deferredDense.clear();
-    deferDense = deferredDense;
-    try {
-      backwardWeightedInto(block, theta, coef, gradOut);
-    } finally {
-      deferDense = null;
-    }
-    return deferredDense.count() == 0 ? null : deferredDense;
-  }
-
   @Override
   public PreparedTheta prepare(double[] theta) {
     if (theta.length != network.parameterCount()) {
@@ -358,9 +335,7 @@ final class SingleCnnKernel implements StepKernel {
     } else {
       int rows = r1 - r0;
       FloatDenseKernels.backward(layer.inSize, layer.outSize, rows, cur.w[i], x, dz, g[i], dx);
-      if (overwriteDense && deferDense != null) {
-        deferDense.add(g[i], backFactor[l], layer.weightOffset);
-      } else if (overwriteDense) {
+      if (overwriteDense) {
         putScaled(g[i], backFactor[l], grad, layer.weightOffset);
       } else {
         addScaled(g[i], backFactor[l], grad, layer.weightOffset);

@@ -29,18 +29,6 @@ public sealed interface StepKernel permits DoubleStepKernel, SingleStepKernel, S
   }
 
   /**
-   * As {@link #backwardWeightedInto}, but the kernel may leave ranges of {@code gradOut} unwritten
-   * and return them as {@link ScaledFloatRanges} (valid until this kernel's next call) for the
-   * caller to form in its own pass over the gradient; null when it wrote everything (the default).
-   * Same bits once the ranges are written.
-   */
-  default ScaledFloatRanges backwardWeightedIntoDeferred(
-      RowBlock block, double[] theta, double[] coef, double[] gradOut) {
-    backwardWeightedInto(block, theta, coef, gradOut);
-    return null;
-  }
-
-  /**
    * Does now the θ-dependent work this kernel repeats for every θ and returns it for the kernels of
    * other threads ({@link #share}), or null when there is none. The result is valid for this θ
    * until this kernel's next prepare or forward without a share.

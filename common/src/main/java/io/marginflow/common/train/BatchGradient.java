@@ -4,7 +4,6 @@ import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.loss.LogSpace;
 import io.marginflow.common.loss.Loss;
 import io.marginflow.common.loss.LossFrame;
-import io.marginflow.common.net.ScaledFloatRanges;
 import io.marginflow.common.net.StepKernel;
 import java.io.Serializable;
 
@@ -45,23 +44,8 @@ public final class BatchGradient implements Serializable {
    */
   private transient PendingCombine pending;
 
-  /**
-   * Ranges of {@link #gradient} left unwritten by the kernel (its float sums and factors), or null:
-   * see {@link StepKernel#backwardWeightedIntoDeferred}. Written by whoever reads G first.
-   */
-  private transient ScaledFloatRanges deferred;
-
-  /**
-   * g ← a·g + b·o, not yet done; {@code intoRanges} / {@code otherRanges} (or null) are the ranges
-   * of g and o their kernels left unwritten.
-   */
-  record PendingCombine(
-      double[] into,
-      double a,
-      double[] other,
-      double b,
-      ScaledFloatRanges intoRanges,
-      ScaledFloatRanges otherRanges) {}
+  /** g ← a·g + b·o, not yet done. */
+  record PendingCombine(double[] into, double a, double[] other, double b) {}
 
   /** An empty sum for a network with {@code parameterCount} parameters. */
   public BatchGradient(int parameterCount) {
@@ -104,7 +88,6 @@ public final class BatchGradient implements Serializable {
   /** The gradient array if allocated, else null (for serializers). */
   public double[] gradientOrNull() {
     settlePending();
-    writeDeferred();
     return gradient;
   }
 
@@ -138,24 +121,6 @@ public final class BatchGradient implements Serializable {
       double[] margins,
       double[] weights,
       double[] target) {
-    return addRows(kernel, loss, rows, theta, margins, weights, target, false);
-  }
-
-  /**
-   * As {@link #addRows(StepKernel, Loss, RowBlock, double[], double[], double[], double[])}; with
-   * {@code deferRanges} (and a target) the kernel may leave ranges of the target unwritten ({@link
-   * StepKernel#backwardWeightedIntoDeferred}), which this sum then forms when G is first read — so
-   * the kernel must not be called again before that (one block per kernel and step).
-   */
-  public BatchGradient addRows(
-      StepKernel kernel,
-      Loss loss,
-      RowBlock rows,
-      double[] theta,
-      double[] margins,
-      double[] weights,
-      double[] target,
-      boolean deferRanges) {
     if (target != null && target.length != parameterCount) {
       throw new IllegalArgumentException(
           "target: expected length " + parameterCount + ", got " + target.length);
@@ -191,9 +156,6 @@ public final class BatchGradient implements Serializable {
     if (target == null) {
       part.gradient = new double[parameterCount];
       kernel.backwardWeighted(rows, theta, weights, part.gradient);
-    } else if (deferRanges) {
-      part.gradient = target;
-      part.deferred = kernel.backwardWeightedIntoDeferred(rows, theta, weights, target);
     } else {
       part.gradient = target;
       kernel.backwardWeightedInto(rows, theta, weights, target);
@@ -241,8 +203,7 @@ public final class BatchGradient implements Serializable {
     double f = LogSpace.logAddExp(logFrame, other.logFrame);
     double a = Math.exp(logFrame - f);
     double b = Math.exp(other.logFrame - f);
-    pending = new PendingCombine(gradient, a, other.gradient, b, deferred, other.deferred);
-    deferred = null;
+    pending = new PendingCombine(gradient, a, other.gradient, b);
     checkedFinite = false;
     mergeScalars(other, f, a, b);
     return this;
@@ -262,39 +223,19 @@ public final class BatchGradient implements Serializable {
 
   private void settlePending() {
     if (pending != null) {
-      PendingCombine p = pending;
-      writeRanges(p.intoRanges(), p.into());
-      writeRanges(p.otherRanges(), p.other());
-      settle(combine(p.into(), p.a(), p.other(), p.b()));
+      settle(combine(pending.into(), pending.a(), pending.other(), pending.b()));
     }
   }
 
-  /** Writes the ranges the kernel left (null: none) into their gradient array. */
-  static void writeRanges(ScaledFloatRanges ranges, double[] into) {
-    if (ranges != null) {
-      ranges.writeInto(into);
-    }
-  }
-
-  private void writeDeferred() {
-    writeRanges(deferred, gradient);
-    deferred = null;
-  }
-
-  /** Java serialization writes G whole: a pending combine and unwritten ranges are done first. */
+  /** Java serialization writes G whole: a pending combine is done first. */
   private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
     settlePending();
-    writeDeferred();
     out.defaultWriteObject();
   }
 
   private BatchGradient merge(BatchGradient other, boolean take) {
     settlePending();
     other.settlePending();
-    if (count != 0 || !take) {
-      writeDeferred();
-      other.writeDeferred();
-    }
     if (other.count == 0) {
       nonFinite |= other.nonFinite;
       return this;
@@ -307,7 +248,6 @@ public final class BatchGradient implements Serializable {
       weightedMarginSum = other.weightedMarginSum;
       nonFinite |= other.nonFinite;
       gradient = other.gradient == null || take ? other.gradient : other.gradient.clone();
-      deferred = take ? other.deferred : null;
       checkedFinite = other.checkedFinite && gradient != null;
       return this;
     }
@@ -390,7 +330,6 @@ public final class BatchGradient implements Serializable {
   /** G = Σ_i e^{s_i − F} y_i ∇Φ(x_i) (not a copy; zeros when nothing was summed). */
   public double[] gradient() {
     settlePending();
-    writeDeferred();
     if (gradient == null) {
       gradient = new double[parameterCount];
     }

@@ -1,7 +1,6 @@
 package io.marginflow.common.train;
 
 import io.marginflow.common.net.LayerNormsHandoff;
-import io.marginflow.common.net.ScaledFloatRanges;
 
 /**
  * Applies one SGD step on the driver (science.md §3): w_{k+1} = w_k − (γ/n_b) Σ_{B_k} ℓ'(p_i) a_i =
@@ -228,73 +227,19 @@ public final class ParameterUpdate {
 
     /**
      * g ← a·g + b·o (the entries of BatchGradient's merge, same bits) and the sums over the new g,
-     * in one pass; ranges the kernels left unwritten are formed from their floats here (when both
-     * sides left the same ranges; otherwise they are written first).
+     * in one pass.
      */
     void combineAndSum(double[] theta, BatchGradient.PendingCombine c) {
-      ScaledFloatRanges ri = c.intoRanges();
-      ScaledFloatRanges ro = c.otherRanges();
-      if ((ri != null || ro != null) && (ri == null || ro == null || !ri.sameLayout(ro))) {
-        BatchGradient.writeRanges(ri, c.into());
-        BatchGradient.writeRanges(ro, c.other());
-        ri = null;
-      }
-      int at = 0;
-      if (ri != null) {
-        for (int k = 0; k < ri.count(); k++) {
-          combineDoubles(theta, c, at, ri.offset(k));
-          combineFloats(theta, c, ri, ro, k);
-          at = ri.offset(k) + ri.length(k);
-        }
-      }
-      combineDoubles(theta, c, at, theta.length);
-    }
-
-    private void combineDoubles(double[] theta, BatchGradient.PendingCombine c, int from, int to) {
       double[] g = c.into();
       double[] o = c.other();
       double a = c.a();
       double b = c.b();
-      double ns = normSq;
-      double gs = gSq;
-      double gt = gTheta;
-      double z0 = zeroUnlessNonFinite;
-      for (int j = from; j < to; j++) {
+      double ns = 0;
+      double gs = 0;
+      double gt = 0;
+      double z0 = 0;
+      for (int j = 0; j < theta.length; j++) {
         double u = a * g[j] + b * o[j];
-        g[j] = u;
-        ns += theta[j] * theta[j];
-        gs += u * u;
-        gt += u * theta[j];
-        z0 += u * 0.0;
-      }
-      normSq = ns;
-      gSq = gs;
-      gTheta = gt;
-      zeroUnlessNonFinite = z0;
-    }
-
-    /** As {@link #combineDoubles} over range k, whose entries of g and o are 0.0 + f·float. */
-    private void combineFloats(
-        double[] theta,
-        BatchGradient.PendingCombine c,
-        ScaledFloatRanges ri,
-        ScaledFloatRanges ro,
-        int k) {
-      double[] g = c.into();
-      double a = c.a();
-      double b = c.b();
-      float[] sg = ri.source(k);
-      float[] so = ro.source(k);
-      double fg = ri.factor(k);
-      double fo = ro.factor(k);
-      int off = ri.offset(k);
-      double ns = normSq;
-      double gs = gSq;
-      double gt = gTheta;
-      double z0 = zeroUnlessNonFinite;
-      for (int i = 0; i < sg.length; i++) {
-        int j = off + i;
-        double u = a * (0.0 + fg * sg[i]) + b * (0.0 + fo * so[i]);
         g[j] = u;
         ns += theta[j] * theta[j];
         gs += u * u;

@@ -142,30 +142,13 @@ public final class PartitionContext {
    */
   public BatchGradient sumRows(
       List<RowBlock> parts, double[] theta, PreparedTheta prepared, double[] buffer) {
-    return sumRows(parts, theta, prepared, buffer, false);
-  }
-
-  /**
-   * As {@link #sumRows(List, double[], PreparedTheta, double[])}; with {@code deferRanges} the
-   * kernel may leave ranges of the buffer for the sum to form when its gradient is first read
-   * ({@link BatchGradient#addRows(io.marginflow.common.net.StepKernel, Loss, RowBlock, double[],
-   * double[], double[], double[], boolean)}) — so this context must not sum again before then. Only
-   * a one-block sum defers. Same bits.
-   */
-  public BatchGradient sumRows(
-      List<RowBlock> parts,
-      double[] theta,
-      PreparedTheta prepared,
-      double[] buffer,
-      boolean deferRanges) {
     BatchGradient sum = new BatchGradient(network.parameterCount());
     stepKernel.share(prepared);
     try {
       double[] target = buffer;
-      boolean defer = deferRanges && parts.size() == 1;
       for (RowBlock part : parts) {
         ensureScratch(part.rows());
-        sum.addRows(stepKernel, loss, part, theta, a, b, target, defer);
+        sum.addRows(stepKernel, loss, part, theta, a, b, target);
         target = sum.count() > 0 ? null : target;
       }
     } finally {

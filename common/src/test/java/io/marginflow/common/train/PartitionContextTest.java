@@ -228,63 +228,6 @@ class PartitionContextTest {
     }
   }
 
-  /**
-   * The rows path with one partition per thread: each single CNN kernel leaves its dense layers'
-   * weight gradients as float ranges, the last merge is deferred, and the update's first pass forms
-   * both: θ, every measurement and G have the bits of plain sums merged and then updated, over
-   * several steps (the kernels reused, so stale ranges would show); with one partition the ranges
-   * are written when G is read.
-   */
-  @Test
-  void deferredRangesAndADeferredMergeUpdateToThePlainBits() {
-    String model = "cnn:1x4x4-conv2k2-maxpool2-dense5-dense1/bias=first";
-    int n = 2000;
-    Dataset data = rows(n, 16, 100, false);
-    List<RowBlock> all = data.blocks();
-    MinibatchSampler sampler = MinibatchSampler.create(SamplerConfig.parse("iid", 90), n, 4L);
-    java.util.function.Supplier<PartitionContext> context =
-        () ->
-            new PartitionContext(
-                Network.of(NetworkSpec.parse(model), 0.0),
-                Loss.parse("exp"),
-                sampler,
-                io.marginflow.common.net.Precision.SINGLE);
-    PartitionContext plain = context.get();
-    PartitionContext[] threads = {context.get(), context.get()};
-    int d = plain.network().parameterCount();
-    double[][] buffers = new double[2][d];
-    double[] theta = new double[d];
-    for (int i = 0; i < d; i++) {
-      theta[i] = Math.sin(0.7 * i + 0.3);
-    }
-    double[] expectedTheta = theta.clone();
-    for (long step = 0; step < 5; step++) {
-      BatchGradient expected = new BatchGradient(d);
-      BatchGradient[] parts = new BatchGradient[2];
-      io.marginflow.common.net.PreparedTheta prepared = threads[0].prepare(theta);
-      for (int p = 0; p < 2; p++) {
-        List<RowBlock> range = all.subList(p * all.size() / 2, (p + 1) * all.size() / 2);
-        List<RowBlock> gathered = plain.gatherBatch(range, step);
-        expected.mergeTaking(plain.sumRows(gathered, expectedTheta));
-        java.util.Arrays.fill(buffers[p], Double.NaN);
-        parts[p] = threads[p].sumRows(gathered, theta, prepared, buffers[p], true);
-      }
-      BatchGradient got = parts[0].mergeDeferred(parts[1]);
-      assertEquals(true, got.pending() != null, "step " + step + ": deferred");
-      assertEquals(true, got.pending().intoRanges() != null, "step " + step + ": ranges left");
-      double logGamma = Math.log(0.2);
-      ParameterUpdate.Result want = ParameterUpdate.apply(expectedTheta, expected, logGamma, 3);
-      ParameterUpdate.Result r = ParameterUpdate.apply(theta, got, logGamma, 3);
-      assertEquals(want, r, "step " + step);
-      assertArrayEquals(expectedTheta, theta, "θ after step " + step);
-      assertArrayEquals(expected.gradient(), got.gradient(), "G of step " + step);
-    }
-    // one partition: nothing merges, the ranges are written when G is read
-    List<RowBlock> gathered = plain.gatherBatch(all, 7);
-    BatchGradient alone = threads[0].sumRows(gathered, theta, null, buffers[0], true);
-    assertArrayEquals(plain.sumRows(gathered, theta).gradient(), alone.gradient());
-  }
-
   /** n rows of p features (about a third zero), label +1 for even rows, −1 for odd. */
   private static Dataset rows(int n, int p, int blockRows, boolean sparse) {
     RowBlockBuilder b = new RowBlockBuilder(p, sparse, blockRows);

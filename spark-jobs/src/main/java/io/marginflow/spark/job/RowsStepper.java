@@ -143,10 +143,7 @@ final class RowsStepper implements AutoCloseable {
       if (buffers[p] == null) {
         buffers[p] = new double[d];
       }
-      // one partition per thread: each kernel may leave its dense ranges to the update's merge
-      // (its buffers stay untouched until this thread's next step)
-      partial[p] =
-          key.context().sumRows(rows.get(p), theta, prepared, buffers[p], threads == partitions);
+      partial[p] = key.context().sumRows(rows.get(p), theta, prepared, buffers[p]);
     }
   }
 
