@@ -64,8 +64,7 @@ final class ParquetFooterScan {
       long rows = 0;
       long nnz = 0;
       int maxIndex = 0;
-      double labelMin = Double.POSITIVE_INFINITY;
-      double labelMax = Double.NEGATIVE_INFINITY;
+      LabelRange labels = new LabelRange();
       boolean first = true;
       boolean dense = false;
       for (BlockMetaData block : reader.getFooter().getBlocks()) {
@@ -117,17 +116,13 @@ final class ParquetFooterScan {
           }
           maxIndex = Math.max(maxIndex, (int) hi + 1);
         }
-        double lmin = min(label);
-        double lmax = max(label);
-        if (Double.isNaN(lmin) || Double.isNaN(lmax)) {
+        if (!labels.add(label)) {
           return null;
         }
-        labelMin = Math.min(labelMin, lmin);
-        labelMax = Math.max(labelMax, lmax);
         rows += block.getRowCount();
         nnz += stored;
       }
-      if (labelMin <= -1.0 && labelMax >= 0.0 && mixesNegativeLabels(reader, layout.label())) {
+      if (labels.mayMixNegatives() && mixesNegativeLabels(reader, layout.label())) {
         return null;
       }
       if (dense) {
@@ -145,8 +140,7 @@ final class ParquetFooterScan {
   private static ParquetScan columns(int file, ParquetFileReader reader, ParquetLayout layout)
       throws IOException {
     long rows = 0;
-    double labelMin = Double.POSITIVE_INFINITY;
-    double labelMax = Double.NEGATIVE_INFINITY;
+    LabelRange labels = new LabelRange();
     for (BlockMetaData block : reader.getFooter().getBlocks()) {
       if (block.getRowCount() == 0) {
         continue;
@@ -161,16 +155,12 @@ final class ParquetFooterScan {
           return null; // a null (the decoding scan names its row) or no statistics
         }
       }
-      double lmin = min(label);
-      double lmax = max(label);
-      if (Double.isNaN(lmin) || Double.isNaN(lmax)) {
+      if (!labels.add(label)) {
         return null;
       }
-      labelMin = Math.min(labelMin, lmin);
-      labelMax = Math.max(labelMax, lmax);
       rows += block.getRowCount();
     }
-    if (labelMin <= -1.0 && labelMax >= 0.0 && mixesNegativeLabels(reader, layout.label())) {
+    if (labels.mayMixNegatives() && mixesNegativeLabels(reader, layout.label())) {
       return null;
     }
     int width = layout.columnCount();
@@ -288,5 +278,28 @@ final class ParquetFooterScan {
 
   private static double number(Object o) {
     return o instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  /** The range of a file's labels over its row groups, from the label chunks' statistics. */
+  private static final class LabelRange {
+    private double min = Double.POSITIVE_INFINITY;
+    private double max = Double.NEGATIVE_INFINITY;
+
+    /** Adds a row group's label chunk; false when its statistics give no range. */
+    boolean add(ColumnChunkMetaData label) {
+      double lmin = min(label);
+      double lmax = max(label);
+      if (Double.isNaN(lmin) || Double.isNaN(lmax)) {
+        return false;
+      }
+      min = Math.min(min, lmin);
+      max = Math.max(max, lmax);
+      return true;
+    }
+
+    /** True if the range holds both a label ≤ −1 and one ≥ 0 (so 0 and −1 might both occur). */
+    boolean mayMixNegatives() {
+      return min <= -1.0 && max >= 0.0;
+    }
   }
 }
