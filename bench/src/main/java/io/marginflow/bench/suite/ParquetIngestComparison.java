@@ -80,7 +80,7 @@ public final class ParquetIngestComparison {
           ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true);
       // dense vectors or columns from their footers: the run's load (DataLoader) loads the layout
       // the footers hint at, counts the non-zeros and converts when the rule picks the other one
-      boolean count = scanned.stream().anyMatch(InputFile::denseVectors);
+      boolean count = scanned.stream().anyMatch(InputFile::loadCountsNonZeros);
       boolean loaded =
           count ? ParquetIngest.looksSparse(spark, scanned, ParquetColumns.DEFAULT, conf) : sparse;
       JavaRDD<RowBlock> blocks = load(spark, scanned, partitions, loaded);

@@ -183,15 +183,15 @@ public final class DataLoader {
 
   /**
    * True when the train split's blocks are dense only because its files are dense Spark ML vectors
-   * or numeric columns taken from their footers ({@link InputFile#denseVectors()}): the load then
-   * counts their non-zeros for the dense/CSR rule (not for CNNs, whose blocks are always dense),
-   * loading first the layout their footers hint at ({@link ParquetIngest#looksSparse}).
+   * or numeric columns taken from their footers ({@link InputFile#loadCountsNonZeros()}): the load
+   * then counts their non-zeros for the dense/CSR rule (not for CNNs, whose blocks are always
+   * dense), loading first the layout their footers hint at ({@link ParquetIngest#looksSparse}).
    */
   private boolean countsNonZeros(List<InputFile> files, boolean sparse, boolean test) {
     return !test
         && !sparse
         && !config.model().spec().startsWith("cnn")
-        && files.stream().anyMatch(InputFile::denseVectors);
+        && files.stream().anyMatch(InputFile::loadCountsNonZeros);
   }
 
   private ParquetColumns parquet(int features) {

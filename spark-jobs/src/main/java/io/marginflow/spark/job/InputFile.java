@@ -20,8 +20,8 @@ import java.util.List;
  * @param maxIndex largest 1-based feature index seen (or the column count for CSV)
  * @param nonZeros stored non-zeros
  * @param splits the file's splits in order, with their line and row counts
- * @param denseVectors true for Parquet files of Spark ML dense vectors (or of numeric columns)
- *     whose facts a run's scan took from their footers ({@link ParquetFooterScan}): {@code
+ * @param loadCountsNonZeros true for Parquet files of Spark ML dense vectors (or of numeric
+ *     columns) whose facts a run's scan took from their footers ({@link ParquetFooterScan}): {@code
  *     nonZeros} is then the stored values (an upper bound; the run's load counts the non-zeros) and
  *     every vector must hold {@code maxIndex} values (the load checks it)
  */
@@ -35,10 +35,10 @@ public record InputFile(
     int maxIndex,
     long nonZeros,
     List<Split> splits,
-    boolean denseVectors)
+    boolean loadCountsNonZeros)
     implements Serializable {
 
-  /** A file whose non-zeros are counted (not {@code denseVectors}). */
+  /** A file whose non-zeros were counted by its scan (the load need not count them). */
   public InputFile(
       String uri,
       long bytes,

@@ -32,8 +32,9 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * <p>Dense vectors ({@code type} min = max = 1 in every row group, as {@code VectorAssembler}
  * writes them when they are dense) are settled too when every row group stores rows × k values for
  * one k: the feature count is k, and the stored values (rows × k) stand for the non-zeros, an upper
- * bound ({@link ParquetScan#denseVectors()}); the load checks that every vector holds k values and
- * counts the real non-zeros, from which a run picks dense or CSR blocks ({@link DataLoader}).
+ * bound ({@link ParquetScan#loadCountsNonZeros()}); the load checks that every vector holds k
+ * values and counts the real non-zeros, from which a run picks dense or CSR blocks ({@link
+ * DataLoader}).
  *
  * <p>Numeric columns ({@code --label-column}, {@code --feature-columns}) are settled the same way
  * when the label and every feature column record no nulls in every row group: the width is the

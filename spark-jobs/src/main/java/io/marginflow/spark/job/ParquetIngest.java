@@ -164,7 +164,7 @@ public final class ParquetIngest {
               width,
               s.nonZeros(),
               splits(f, resolved.metas().get(f)),
-              s.denseVectors()));
+              s.loadCountsNonZeros()));
       total += s.rows();
     }
     if (total == 0) {
@@ -181,12 +181,12 @@ public final class ParquetIngest {
     boolean any = false;
     boolean all = true;
     for (ParquetScan s : perFile) {
-      any |= s != null && s.denseVectors();
-      all &= s != null && s.denseVectors();
+      any |= s != null && s.loadCountsNonZeros();
+      all &= s != null && s.loadCountsNonZeros();
     }
     if (any && !all) {
       for (int f = 0; f < perFile.length; f++) {
-        perFile[f] = perFile[f] != null && perFile[f].denseVectors() ? null : perFile[f];
+        perFile[f] = perFile[f] != null && perFile[f].loadCountsNonZeros() ? null : perFile[f];
       }
     }
   }
@@ -233,8 +233,9 @@ public final class ParquetIngest {
   /**
    * The load pass: blocks of P partitions with contiguous global row ranges, in index order, from
    * the files of the scan pass (whose splits are their row groups). The vectors of files whose
-   * dense-vector facts came from their footers ({@link InputFile#denseVectors()}) must each hold
-   * the file's {@code maxIndex} values: a vector of another length fails the task naming its row.
+   * dense-vector facts came from their footers ({@link InputFile#loadCountsNonZeros()}) must each
+   * hold the file's {@code maxIndex} values: a vector of another length fails the task naming its
+   * row.
    */
   public static JavaRDD<RowBlock> load(
       SparkSession spark,
@@ -256,7 +257,8 @@ public final class ParquetIngest {
     List<ParquetBatchDecoder> decoders = resolved.decoders();
     HadoopConf readConf = readerConf(spark, new HadoopConf(hadoop));
     List<PartitionPlan> plans = PartitionPlan.of(files, partitions);
-    int[] widths = files.stream().mapToInt(f -> f.denseVectors() ? f.maxIndex() : 0).toArray();
+    int[] widths =
+        files.stream().mapToInt(f -> f.loadCountsNonZeros() ? f.maxIndex() : 0).toArray();
     return sc.parallelize(plans, partitions)
         .flatMap(
             plan ->
@@ -273,8 +275,8 @@ public final class ParquetIngest {
 
   /**
    * A guess from the footers alone at the layout the dense/CSR rule will pick for files whose
-   * non-zeros the load counts ({@link InputFile#denseVectors()}): true when their feature values
-   * take fewer than {@link #SPARSE_HINT_BYTES} compressed bytes each ({@link
+   * non-zeros the load counts ({@link InputFile#loadCountsNonZeros()}): true when their feature
+   * values take fewer than {@link #SPARSE_HINT_BYTES} compressed bytes each ({@link
    * ParquetFooterScan#valueBytes}). A run loads the layout guessed and converts its cached blocks
    * when the exact count says otherwise ({@link CsrConversion}), so the guess changes the cost of
    * the load, never its blocks.

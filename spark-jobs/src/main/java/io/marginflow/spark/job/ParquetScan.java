@@ -15,9 +15,9 @@ import java.io.Serializable;
  * @param firstMinusOne first row whose label is −1
  * @param errorRow first bad row, 0 if none
  * @param error what is wrong with it, or null
- * @param denseVectors true when the facts come from the footers of Spark ML dense vectors or of
- *     numeric columns ({@link ParquetFooterScan}): {@code nonZeros} is then the stored values, an
- *     upper bound of the non-zeros, and every vector must hold {@code maxIndex} values
+ * @param loadCountsNonZeros true when the facts come from the footers of Spark ML dense vectors or
+ *     of numeric columns ({@link ParquetFooterScan}): {@code nonZeros} is then the stored values,
+ *     an upper bound of the non-zeros, and every vector must hold {@code maxIndex} values
  */
 public record ParquetScan(
     int file,
@@ -29,10 +29,10 @@ public record ParquetScan(
     long firstMinusOne,
     long errorRow,
     String error,
-    boolean denseVectors)
+    boolean loadCountsNonZeros)
     implements Serializable {
 
-  /** A scan whose non-zeros are counted (not {@code denseVectors}). */
+  /** A scan whose non-zeros are counted here (the load need not count them). */
   public ParquetScan(
       int file,
       long rows,
@@ -69,7 +69,7 @@ public record ParquetScan(
         first(firstMinusOne, o.firstMinusOne),
         mine ? errorRow : o.errorRow,
         mine ? error : o.error,
-        denseVectors && o.denseVectors);
+        loadCountsNonZeros && o.loadCountsNonZeros);
   }
 
   private static long first(long a, long b) {

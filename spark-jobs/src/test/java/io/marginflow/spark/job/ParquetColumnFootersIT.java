@@ -65,7 +65,7 @@ class ParquetColumnFootersIT {
       for (int f = 0; f < files.size(); f++) {
         InputFile d = decoded.get(f);
         InputFile o = footers.get(f);
-        assertTrue(o.denseVectors() && !d.denseVectors(), c.name());
+        assertTrue(o.loadCountsNonZeros() && !d.loadCountsNonZeros(), c.name());
         assertEquals(-1, o.positives(), c.name() + ": footers do not count positives");
         assertEquals(d.sha256(), o.sha256());
         assertEquals(d.rows(), o.rows());
@@ -111,7 +111,8 @@ class ParquetColumnFootersIT {
     List<String> files = write(rows(0.3, false, bad, Double.NaN), "nan", true);
     assertTrue(ParquetFileMeta.read(files.get(1), conf.get()).groups().size() > 3);
     InputFile second = ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true).get(1);
-    assertTrue(second.denseVectors(), "the footers settle the scan; only the load sees the row");
+    assertTrue(
+        second.loadCountsNonZeros(), "the footers settle the scan; only the load sees the row");
     Path out = tmp.resolve("runs/nan");
     Exception e =
         assertThrows(

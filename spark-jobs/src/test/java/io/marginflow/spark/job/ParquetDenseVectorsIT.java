@@ -84,7 +84,7 @@ class ParquetDenseVectorsIT {
       for (int f = 0; f < files.size(); f++) {
         InputFile d = decoded.get(f);
         InputFile o = footers.get(f);
-        assertTrue(o.denseVectors() && !d.denseVectors(), c.name());
+        assertTrue(o.loadCountsNonZeros() && !d.loadCountsNonZeros(), c.name());
         assertEquals(-1, o.positives(), c.name() + ": footers do not count positives");
         assertEquals(d.sha256(), o.sha256());
         assertEquals(d.rows(), o.rows());
@@ -142,7 +142,8 @@ class ParquetDenseVectorsIT {
       assertTrue(ParquetFileMeta.read(files.get(1), conf.get()).groups().size() > 3);
       InputFile second =
           ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true).get(1);
-      assertTrue(second.denseVectors(), "the footers settle the scan; only the load sees the row");
+      assertTrue(
+          second.loadCountsNonZeros(), "the footers settle the scan; only the load sees the row");
       Path out = tmp.resolve("runs/ragged" + delta);
       Exception e =
           assertThrows(
@@ -168,7 +169,9 @@ class ParquetDenseVectorsIT {
     int bad = PER_FILE + 3217;
     List<String> files = write(rows(0.2, false, bad, 0), "nan");
     assertTrue(
-        ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true).get(1).denseVectors());
+        ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true)
+            .get(1)
+            .loadCountsNonZeros());
     Path out = tmp.resolve("runs/nan");
     Exception e =
         assertThrows(

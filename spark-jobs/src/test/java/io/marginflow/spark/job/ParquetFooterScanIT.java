@@ -127,7 +127,7 @@ class ParquetFooterScanIT {
     List<String> half = write(some, "half-dense");
     List<InputFile> scanned = ParquetIngest.scan(spark, half, ParquetColumns.DEFAULT, conf, true);
     assertTrue(scanned.get(0).positives() > 0, "decoded: positives counted");
-    assertFalse(scanned.get(0).denseVectors());
+    assertFalse(scanned.get(0).loadCountsNonZeros());
     assertEquals(-1, scanned.get(1).positives(), "the sparse file: footers");
     assertEquals(
         ParquetIngest.scan(spark, half, ParquetColumns.DEFAULT, conf).get(0).nonZeros(),
