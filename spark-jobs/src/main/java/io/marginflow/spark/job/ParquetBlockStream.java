@@ -24,6 +24,7 @@ final class ParquetBlockStream extends SourceBlockStream {
   private final boolean sparse;
   private final RowBlockBuilder builder;
   private final double[] x;
+  private final double[] y = new double[ParquetBatchReader.BATCH_ROWS];
   private final ParsedRow row = new ParsedRow();
 
   // the segment (row group) being read
@@ -95,17 +96,32 @@ final class ParquetBlockStream extends SourceBlockStream {
       int width = widths[split.file()];
       // dense vectors into dense blocks: copied, not decoded to their non-zeros
       boolean copy = !sparse && view != null && (width == 0 || width == x.length);
-      for (int i = from; i < to; i++) {
+      // a batch of dense vectors stored one after another: copied in one pass
+      boolean bulk =
+          copy
+              && to - from <= y.length
+              && decoder.addDenseRows(
+                  b,
+                  from,
+                  to,
+                  view,
+                  split.uri(),
+                  seg.lineBase() + at + from + 1,
+                  seg.firstRow() + at + from,
+                  x.length,
+                  y,
+                  builder);
+      for (int i = bulk ? to : from; i < to; i++) {
         long r = at + i;
         if (copy
             && decoder.addDenseVector(
                 b, i, view, split.uri(), seg.lineBase() + r + 1, seg.firstRow() + r, x, builder)) {
           continue;
         }
-        decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
-        if (width > 0) {
+        if (width > 0) { // before the decode: a dense-only read holds no indices
           decoder.checkDenseLength(b, i, view, width, split.uri(), seg.lineBase() + r + 1);
         }
+        decoder.decode(b, i, split.uri(), seg.lineBase() + r + 1, row, view);
         decoder.checkWidth(row, x.length, split.uri(), seg.lineBase() + r + 1);
         builder.addSparse(seg.firstRow() + r, row.label(), row.indices(), row.values(), row.nnz());
       }

@@ -38,18 +38,26 @@ final class ParquetVectorRows {
     this.values = values;
   }
 
-  /** The first {@code rows} vectors of {@code v}, or null when the bulk view does not apply. */
-  static ParquetVectorRows of(ColumnVector v, int rows, String column) {
+  /**
+   * The first {@code rows} vectors of {@code v}, or null when the bulk view does not apply; with
+   * {@code denseOnly}, {@code v} holds only {@code type} and {@code values} ({@link
+   * ParquetBatchDecoder#denseOnly}): a sparse row must not be decoded then.
+   */
+  static ParquetVectorRows of(ColumnVector v, int rows, String column, boolean denseOnly) {
+    WritableColumnVector idx = null;
     if (v.hasNull()
-        || !(v.getChild(2) instanceof WritableColumnVector idx)
-        || !(v.getChild(3) instanceof WritableColumnVector val)) {
+        || !(denseOnly || v.getChild(2) instanceof WritableColumnVector)
+        || !(v.getChild(denseOnly ? 1 : 3) instanceof WritableColumnVector val)) {
       return null;
+    }
+    if (!denseOnly) {
+      idx = (WritableColumnVector) v.getChild(2);
     }
     byte[] kinds = v.getChild(0).getBytes(0, rows);
     int idxEnd = 0;
     int valEnd = 0;
     for (int i = 0; i < rows; i++) {
-      if (kinds[i] != DENSE && !idx.isNullAt(i)) {
+      if (idx != null && kinds[i] != DENSE && !idx.isNullAt(i)) {
         idxEnd = Math.max(idxEnd, idx.getArrayOffset(i) + idx.getArrayLength(i));
       }
       if (!val.isNullAt(i)) {
@@ -82,6 +90,10 @@ final class ParquetVectorRows {
         }
       }
       return;
+    }
+    if (indexRows == null) {
+      throw new IllegalStateException(
+          file + ":" + row + ": a sparse vector read without its indices");
     }
     if (indexRows.isNullAt(i) || indexRows.getArrayLength(i) != n) {
       throw new DataFormatException(
@@ -127,6 +139,60 @@ final class ParquetVectorRows {
         ParquetBatchDecoder.finite(x[j], file, row, column + "[" + j + "]");
       }
     }
+  }
+
+  /**
+   * Where rows [{@code from}, {@code to}) start in {@link #values} when every one of them is a
+   * dense vector of {@code width} values and each starts where the one before it ends, else −1.
+   */
+  int denseRun(int from, int to, int width) {
+    if (from >= to) {
+      return -1;
+    }
+    int at = valueRows.getArrayOffset(from);
+    for (int i = from; i < to; i++) {
+      if (kinds[i] != DENSE
+          || valueRows.isNullAt(i)
+          || valueRows.getArrayLength(i) != width
+          || valueRows.getArrayOffset(i) != at + (i - from) * width) {
+        return -1;
+      }
+    }
+    return at;
+  }
+
+  /**
+   * Rewrites {@code rows} dense rows of {@code width} values from {@link #values}[{@code at}] in
+   * place, −0.0 as 0.0 (as {@link #decode} drops it), and returns the first of them (0-based) that
+   * holds a NaN or infinite value, or {@code rows}.
+   */
+  int normalizeDense(int at, int rows, int width) {
+    int end = at + rows * width;
+    for (int k = at; k < end; k++) {
+      double v = values[k];
+      if (v - v != 0.0) { // NaN or infinite (v - v is 0 for every finite v)
+        return (k - at) / width;
+      }
+      values[k] = v + 0.0; // −0.0 + 0.0 = +0.0; any other v unchanged
+    }
+    return rows;
+  }
+
+  /**
+   * Throws the {@link DataFormatException} of the first NaN or infinite value of the dense row of
+   * {@code width} values at {@link #values}[{@code at}], the 1-based row {@code row} of {@code
+   * file}.
+   */
+  void throwNonFinite(int at, int width, String file, long row) {
+    for (int j = 0; j < width; j++) {
+      ParquetBatchDecoder.finite(values[at + j], file, row, column + "[" + j + "]");
+    }
+    throw new IllegalStateException(file + ":" + row + ": no non-finite value");
+  }
+
+  /** The values of every row of the batch (see {@link #of}); not a copy. */
+  double[] values() {
+    return values;
   }
 
   /** Row i's dense size, or 0 for a sparse vector. */
