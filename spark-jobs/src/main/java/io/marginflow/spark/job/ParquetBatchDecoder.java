@@ -194,10 +194,10 @@ final class ParquetBatchDecoder implements Serializable {
    * whose first has the global index {@code firstIndex} and the 1-based row {@code firstRow} of
    * {@code file}, to {@code builder} as dense rows and returns true when every one of them is a
    * dense vector of exactly {@code width} values (the builder's width), stored one after another:
-   * the rows {@link #addDenseVector} would give, their values copied in one pass over the batch's
-   * value range (−0.0 as 0.0; the first NaN or infinite value, or a bad label in a row up to it,
-   * throws as {@link #decode} would). Returns false, adding nothing, otherwise ({@code y}: scratch
-   * of at least {@code to − from} labels).
+   * the rows {@link #addDenseVector} would give, their values copied from the column vector in one
+   * pass per chunk of rows (−0.0 as 0.0; the first NaN or infinite value, or a bad label in a row
+   * up to it, throws as {@link #decode} would). Returns false, adding nothing, otherwise. Scratch:
+   * {@code y} of at least {@code to − from} labels, {@code xs} of whole rows (≥ {@code width}).
    */
   boolean addDenseRows(
       ColumnarBatch b,
@@ -209,21 +209,26 @@ final class ParquetBatchDecoder implements Serializable {
       long firstIndex,
       int width,
       double[] y,
+      double[] xs,
       RowBlockBuilder builder) {
     int at = view.denseRun(from, to, width);
     if (at < 0) {
       return false;
     }
-    int n = to - from;
-    int bad = view.normalizeDense(at, n, width); // first row with a NaN or infinite value, or n
-    for (int r = 0; r < Math.min(n, bad + 1); r++) { // the rows up to it: labels first, as decode
-      long row = firstRow + r;
-      y[r] = LabelParser.ofValue(rawLabel(b, from + r, file, row), file, row, layout.label());
+    int chunk = xs.length / width;
+    for (int done = 0; done < to - from; done += chunk) {
+      int n = Math.min(chunk, to - from - done);
+      int bad = view.copyDenseRows(at + done * width, n, width, xs); // first bad row, or n
+      for (int r = 0; r < Math.min(n, bad + 1); r++) { // rows up to it: labels first, as decode
+        long row = firstRow + done + r;
+        y[r] =
+            LabelParser.ofValue(rawLabel(b, from + done + r, file, row), file, row, layout.label());
+      }
+      if (bad < n) {
+        view.throwNonFinite(at + (done + bad) * width, width, file, firstRow + done + bad);
+      }
+      builder.addDenseRows(firstIndex + done, y, 0, xs, 0, n);
     }
-    if (bad < n) {
-      view.throwNonFinite(at + bad * width, width, file, firstRow + bad);
-    }
-    builder.addDenseRows(firstIndex, y, 0, view.values(), at, n);
     return true;
   }
 

@@ -17,6 +17,9 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  */
 final class ParquetBlockStream extends SourceBlockStream {
 
+  /** Values of dense vectors copied at once (a chunk of a batch: 4 MiB of doubles). */
+  private static final int COPY_VALUES = 1 << 19;
+
   private final Iterator<PartitionPlan.Segment> segments;
   private final List<ParquetBatchDecoder> decoders;
   private final int[] widths; // per file: every vector's length, or 0 (not checked)
@@ -25,6 +28,7 @@ final class ParquetBlockStream extends SourceBlockStream {
   private final RowBlockBuilder builder;
   private final double[] x;
   private final double[] y = new double[ParquetBatchReader.BATCH_ROWS];
+  private double[] xs; // rows of a batch copied at once (≤ COPY_VALUES values), on first use
   private final ParsedRow row = new ParsedRow();
 
   // the segment (row group) being read
@@ -97,6 +101,9 @@ final class ParquetBlockStream extends SourceBlockStream {
       // dense vectors into dense blocks: copied, not decoded to their non-zeros
       boolean copy = !sparse && view != null && (width == 0 || width == x.length);
       // a batch of dense vectors stored one after another: copied in one pass
+      if (copy && xs == null) {
+        xs = new double[Math.max(1, Math.min(y.length, COPY_VALUES / x.length)) * x.length];
+      }
       boolean bulk =
           copy
               && to - from <= y.length
@@ -110,6 +117,7 @@ final class ParquetBlockStream extends SourceBlockStream {
                   seg.firstRow() + at + from,
                   x.length,
                   y,
+                  xs,
                   builder);
       for (int i = bulk ? to : from; i < to; i++) {
         long r = at + i;

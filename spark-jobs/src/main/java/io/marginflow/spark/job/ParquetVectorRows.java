@@ -21,7 +21,8 @@ final class ParquetVectorRows {
   private final WritableColumnVector indexRows;
   private final WritableColumnVector valueRows;
   private final int[] indices;
-  private final double[] values;
+  private final int valEnd;
+  private double[] values; // fetched on first use: a batch copied at once never needs them
 
   private ParquetVectorRows(
       String column,
@@ -29,13 +30,13 @@ final class ParquetVectorRows {
       WritableColumnVector indexRows,
       WritableColumnVector valueRows,
       int[] indices,
-      double[] values) {
+      int valEnd) {
     this.column = column;
     this.kinds = kinds;
     this.indexRows = indexRows;
     this.valueRows = valueRows;
     this.indices = indices;
-    this.values = values;
+    this.valEnd = valEnd;
   }
 
   /**
@@ -65,8 +66,7 @@ final class ParquetVectorRows {
       }
     }
     int[] allIdx = idxEnd == 0 ? new int[0] : idx.arrayData().getInts(0, idxEnd);
-    double[] allVal = valEnd == 0 ? new double[0] : val.arrayData().getDoubles(0, valEnd);
-    return new ParquetVectorRows(column, kinds, idx, val, allIdx, allVal);
+    return new ParquetVectorRows(column, kinds, idx, val, allIdx, valEnd);
   }
 
   /**
@@ -79,6 +79,7 @@ final class ParquetVectorRows {
     }
     int at = valueRows.getArrayOffset(i);
     int n = valueRows.getArrayLength(i);
+    double[] values = values();
     if (kinds[i] == DENSE) {
       for (int j = 0; j < n; j++) {
         double x = values[at + j];
@@ -128,6 +129,7 @@ final class ParquetVectorRows {
    */
   void copyDense(int i, String file, long row, double[] x) {
     int at = valueRows.getArrayOffset(i);
+    double[] values = values();
     double bad = 0.0; // v - v is 0 for finite v, NaN otherwise
     for (int j = 0; j < x.length; j++) {
       double v = values[at + j];
@@ -142,7 +144,7 @@ final class ParquetVectorRows {
   }
 
   /**
-   * Where rows [{@code from}, {@code to}) start in {@link #values} when every one of them is a
+   * Where rows [{@code from}, {@code to}) start in the batch's values when every one of them is a
    * dense vector of {@code width} values and each starts where the one before it ends, else −1.
    */
   int denseRun(int from, int to, int width) {
@@ -162,36 +164,42 @@ final class ParquetVectorRows {
   }
 
   /**
-   * Rewrites {@code rows} dense rows of {@code width} values from {@link #values}[{@code at}] in
-   * place, −0.0 as 0.0 (as {@link #decode} drops it), and returns the first of them (0-based) that
-   * holds a NaN or infinite value, or {@code rows}.
+   * Copies {@code rows} dense rows of {@code width} values, stored from element {@code at} of the
+   * batch's values ({@link #denseRun}), to {@code out} (from 0), −0.0 as 0.0 (as {@link #decode}
+   * drops it), straight from the column vector in one pass, and returns the first of them (0-based)
+   * that holds a NaN or infinite value (copied up to it), or {@code rows}.
    */
-  int normalizeDense(int at, int rows, int width) {
-    int end = at + rows * width;
-    for (int k = at; k < end; k++) {
-      double v = values[k];
+  int copyDenseRows(int at, int rows, int width, double[] out) {
+    WritableColumnVector data = valueRows.arrayData();
+    int n = rows * width;
+    for (int k = 0; k < n; k++) {
+      double v = data.getDouble(at + k);
       if (v - v != 0.0) { // NaN or infinite (v - v is 0 for every finite v)
-        return (k - at) / width;
+        return k / width;
       }
-      values[k] = v + 0.0; // −0.0 + 0.0 = +0.0; any other v unchanged
+      out[k] = v + 0.0; // −0.0 + 0.0 = +0.0; any other v unchanged
     }
     return rows;
   }
 
   /**
    * Throws the {@link DataFormatException} of the first NaN or infinite value of the dense row of
-   * {@code width} values at {@link #values}[{@code at}], the 1-based row {@code row} of {@code
-   * file}.
+   * {@code width} values stored from element {@code at} of the batch's values, the 1-based row
+   * {@code row} of {@code file}.
    */
   void throwNonFinite(int at, int width, String file, long row) {
+    WritableColumnVector data = valueRows.arrayData();
     for (int j = 0; j < width; j++) {
-      ParquetBatchDecoder.finite(values[at + j], file, row, column + "[" + j + "]");
+      ParquetBatchDecoder.finite(data.getDouble(at + j), file, row, column + "[" + j + "]");
     }
     throw new IllegalStateException(file + ":" + row + ": no non-finite value");
   }
 
-  /** The values of every row of the batch (see {@link #of}); not a copy. */
-  double[] values() {
+  /** The values of every row of the batch, fetched in bulk on first use. */
+  private double[] values() {
+    if (values == null) {
+      values = valEnd == 0 ? new double[0] : valueRows.arrayData().getDoubles(0, valEnd);
+    }
     return values;
   }
 
