@@ -94,6 +94,11 @@ final class ParquetBatchDecoder implements Serializable {
     return layout.isVector() && !denseOnly ? new ParquetBatchDecoder(layout, schema, true) : this;
   }
 
+  /** The layout this decoder reads. */
+  ParquetLayout layout() {
+    return layout;
+  }
+
   /** True when the vector column is read pruned to {@code type} and {@code values}. */
   boolean isDenseOnly() {
     return denseOnly;

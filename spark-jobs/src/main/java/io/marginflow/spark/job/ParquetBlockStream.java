@@ -1,6 +1,7 @@
 package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlockBuilder;
+import io.marginflow.common.io.LabelParser;
 import io.marginflow.common.io.ParsedRow;
 import java.io.IOException;
 import java.util.Iterator;
@@ -35,6 +36,7 @@ final class ParquetBlockStream extends SourceBlockStream {
   private PartitionPlan.Segment seg;
   private ParquetBatchDecoder decoder;
   private ParquetBatchReader in;
+  private ParquetDensePages pages; // instead of in: dense vectors read from their pages
   private long first;
   private long end;
   private long at; // row of the row group
@@ -59,12 +61,16 @@ final class ParquetBlockStream extends SourceBlockStream {
   /** Decodes one column batch (or finishes a row group, or the plan). */
   @Override
   boolean fill() throws IOException {
-    if (in == null) {
+    if (in == null && pages == null) {
       if (!segments.hasNext()) {
         offer(builder.finish());
         return false;
       }
       open(segments.next());
+    }
+    if (pages != null) {
+      fillFromPages();
+      return true;
     }
     ColumnarBatch b = at < end ? in.next() : null;
     if (b == null) {
@@ -101,8 +107,8 @@ final class ParquetBlockStream extends SourceBlockStream {
       // dense vectors into dense blocks: copied, not decoded to their non-zeros
       boolean copy = !sparse && view != null && (width == 0 || width == x.length);
       // a batch of dense vectors stored one after another: copied in one pass
-      if (copy && xs == null) {
-        xs = new double[Math.max(1, Math.min(y.length, COPY_VALUES / x.length)) * x.length];
+      if (copy) {
+        ensureScratch();
       }
       boolean bulk =
           copy
@@ -146,13 +152,116 @@ final class ParquetBlockStream extends SourceBlockStream {
     first = next.skip();
     end = next.skip() + next.take();
     at = 0;
+    if (decoder.isDenseOnly() && !sparse && widths[split.file()] == x.length) {
+      pages =
+          ParquetDensePages.open(
+              split.uri(),
+              split.index(),
+              decoder.layout().label(),
+              decoder.layout().vector(),
+              x.length,
+              conf.get());
+      if (pages != null && pages.rows() >= end) {
+        return; // dense vectors decoded from their pages
+      }
+      closePages();
+    }
+    openBatches();
+  }
+
+  private void openBatches() throws IOException {
+    LineSplit split = seg.split();
     in =
         new ParquetBatchReader(
             split.uri(), split.start(), split.length(), decoder.requested(), conf.get());
   }
 
+  /**
+   * Adds the next chunk of the row group's rows read by {@link ParquetDensePages} (rows before the
+   * plan's range skipped) as dense rows, or, when the pages hold anything but clean dense vectors
+   * (a NaN or infinite value, a bad label included), goes on with Spark's reader from the first row
+   * not added, whose decode reports the row.
+   */
+  private void fillFromPages() throws IOException {
+    ensureScratch();
+    int width = x.length;
+    int chunk = xs.length / width;
+    while (at < first) { // rows of the row group before this partition's
+      int got = pages.read(y, xs, (int) Math.min(chunk, first - at));
+      if (got <= 0) {
+        fallBack();
+        return;
+      }
+      at += got;
+    }
+    int got = at < end ? pages.read(y, xs, (int) Math.min(chunk, end - at)) : 0;
+    if (got == 0 && at < end) {
+      throw new IllegalStateException(
+          seg.split().uri()
+              + ": row group "
+              + seg.split().index()
+              + " holds fewer rows than its footer says");
+    }
+    if (got < 0 || !clean(got, width)) {
+      fallBack();
+      return;
+    }
+    builder.addDenseRows(seg.firstRow() + at, y, 0, xs, 0, got);
+    at += got;
+    if (at >= end) {
+      closePages();
+    }
+    offer(builder.drainEmitted());
+  }
+
+  /**
+   * Maps the labels of {@code rows} rows read from pages as {@link LabelParser#ofValue} does and
+   * their values −0.0 to 0.0; false, when a label or a value is bad (NaN or infinite).
+   */
+  private boolean clean(int rows, int width) {
+    for (int r = 0; r < rows; r++) {
+      double v = y[r];
+      if (v != 1.0 && v != -1.0 && v != 0.0) {
+        return false;
+      }
+      y[r] = v == 0.0 ? -1.0 : v; // the 0 of the 0/1 convention
+    }
+    int n = rows * width;
+    for (int k = 0; k < n; k++) {
+      double v = xs[k];
+      if (v - v != 0.0) { // NaN or infinite
+        return false;
+      }
+      xs[k] = v + 0.0; // −0.0 + 0.0 = +0.0; any other v unchanged
+    }
+    return true;
+  }
+
+  /** Reads the row group's rows from {@link #at} on with Spark's reader. */
+  private void fallBack() throws IOException {
+    closePages();
+    first = Math.max(first, at);
+    at = 0;
+    openBatches();
+  }
+
+  private void ensureScratch() {
+    if (xs == null) {
+      xs = new double[Math.max(1, Math.min(y.length, COPY_VALUES / x.length)) * x.length];
+    }
+  }
+
+  private void closePages() throws IOException {
+    if (pages != null) {
+      ParquetDensePages p = pages;
+      pages = null;
+      p.close();
+    }
+  }
+
   @Override
   public void close() throws IOException {
+    closePages();
     if (in != null) {
       ParquetBatchReader r = in;
       in = null;

@@ -240,6 +240,7 @@ class ParquetDenseVectorsIT {
               rows.subList((int) first + 1, (int) first + b.numRows()),
               builder.finish(),
               first + 1,
+              SIZE,
               name + ": chunks of " + chunk + " rows");
         }
       }
@@ -324,12 +325,17 @@ class ParquetDenseVectorsIT {
    * its vector's values bit for bit (−0.0 as 0.0), whatever the blocks' layout.
    */
   private static void assertRowsAsWritten(List<Row> rows, List<RowBlock> blocks, String what) {
-    assertRowsAsWritten(rows, blocks, 0, what);
+    assertRowsAsWritten(rows, blocks, 0, SIZE, what);
+  }
+
+  /** The same for rows of {@code size} values whose first has the global index 0. */
+  static void assertRowsAsWritten(List<Row> rows, List<RowBlock> blocks, int size, String what) {
+    assertRowsAsWritten(rows, blocks, 0, size, what);
   }
 
   /** The same for rows whose first has the global index {@code firstIndex}. */
   private static void assertRowsAsWritten(
-      List<Row> rows, List<RowBlock> blocks, long firstIndex, String what) {
+      List<Row> rows, List<RowBlock> blocks, long firstIndex, int size, String what) {
     long next = firstIndex;
     for (RowBlock block : blocks) {
       DenseBlock d = block instanceof CsrBlock c ? c.toDense() : (DenseBlock) block;
@@ -338,10 +344,10 @@ class ParquetDenseVectorsIT {
         Row row = rows.get((int) (next - firstIndex));
         assertEquals(row.getDouble(0), d.labels()[r], what + ": label of row " + next);
         double[] x = ((org.apache.spark.ml.linalg.Vector) row.get(1)).toArray();
-        for (int j = 0; j < SIZE; j++) {
+        for (int j = 0; j < size; j++) {
           assertEquals(
               Double.doubleToRawLongBits(x[j] + 0.0),
-              Double.doubleToRawLongBits(d.values()[r * SIZE + j]),
+              Double.doubleToRawLongBits(d.values()[r * size + j]),
               what + ": row " + next + " feature " + j);
         }
         next++;
