@@ -155,19 +155,66 @@ final class ParquetDensePages implements AutoCloseable {
     return taken;
   }
 
-  /** Checks the repetition levels of a page of values: each row exactly {@code width} values. */
-  private boolean levels(int[] rep, int count) {
+  /**
+   * Checks the {@code count} repetition levels of a page of values (bit width 1, in the hybrid
+   * encoding), run by run: each row exactly {@code width} values, a row going on from the page
+   * before ({@link #inRow}).
+   */
+  private boolean levels(ByteBuffer in, int count) {
     int pos = inRow;
-    for (int k = 0; k < count; k++) {
-      if (rep[k] == 0) {
-        if (pos != width) {
+    int p = in.position();
+    int lim = in.limit();
+    int n = 0;
+    while (n < count) {
+      long header = 0;
+      int shift = 0;
+      while (true) { // unsigned varint
+        if (p >= lim || shift > 35) {
           return false;
         }
-        pos = 1;
-      } else if (rep[k] == 1 && pos < width) {
-        pos++;
-      } else {
-        return false;
+        int b = in.get(p++) & 0xff;
+        header |= (long) (b & 0x7f) << shift;
+        shift += 7;
+        if (b < 0x80) {
+          break;
+        }
+      }
+      if ((header & 1) == 0) { // an RLE run of one level
+        if (p >= lim) {
+          return false;
+        }
+        int v = in.get(p++) & 0xff;
+        int c = (int) Math.min(header >>> 1, count - n);
+        if (v == 1 && pos + c <= width) {
+          pos += c; // the run goes on within one row
+        } else if (v == 0 && pos == width && (c == 1 || width == 1)) {
+          pos = 1; // a row (of one value each when c > 1) starts
+        } else if (c > 0) {
+          return false;
+        }
+        n += c;
+      } else { // bit-packed groups of 8 levels, one byte each
+        long groups = header >>> 1;
+        for (long g = 0; g < groups && n < count; g++) {
+          if (p >= lim) {
+            return false;
+          }
+          int bits = in.get(p++) & 0xff;
+          int m = Math.min(8, count - n);
+          for (int k = 0; k < m; k++) {
+            if (((bits >>> k) & 1) == 0) {
+              if (pos != width) {
+                return false;
+              }
+              pos = 1;
+            } else if (pos < width) {
+              pos++;
+            } else {
+              return false;
+            }
+          }
+          n += m;
+        }
       }
     }
     inRow = pos;
@@ -182,7 +229,7 @@ final class ParquetDensePages implements AutoCloseable {
   /** A check of a page's repetition levels (for the repeated values column). */
   @FunctionalInterface
   private interface LevelCheck {
-    boolean test(int[] rep, int count);
+    boolean test(ByteBuffer rep, int count);
   }
 
   /** One column chunk's pages, decoded page by page into a buffer of values. */
@@ -193,8 +240,6 @@ final class ParquetDensePages implements AutoCloseable {
     private boolean dictionaryRead;
     private double[] dictionary;
     private double[] buf = new double[0];
-    private int[] rep = new int[0];
-    private int[] def = new int[0];
     private int[] ids = new int[0];
     private int at; // next value of buf
     private int end; // values in buf
@@ -304,13 +349,8 @@ final class ParquetDensePages implements AutoCloseable {
       } else {
         return false;
       }
-      if (maxRep > 0) {
-        rep = grow(rep, count);
-        if (levels == null
-            || !Hybrid.decode(levels, bitWidth(maxRep), rep, count)
-            || !check.test(rep, count)) {
-          return false;
-        }
+      if (maxRep > 0 && (maxRep != 1 || levels == null || !check.test(levels, count))) {
+        return false;
       }
       buf = buf.length >= count ? buf : new double[Math.max(count, 2 * buf.length)];
       if (!values(data, encoding, count)) {
@@ -326,16 +366,7 @@ final class ParquetDensePages implements AutoCloseable {
       if (maxDef == 0) {
         return true;
       }
-      def = grow(def, count);
-      if (d == null || !Hybrid.decode(d, bitWidth(maxDef), def, count)) {
-        return false;
-      }
-      for (int k = 0; k < count; k++) {
-        if (def[k] != maxDef) {
-          return false;
-        }
-      }
-      return true;
+      return d != null && Hybrid.allEqual(d, bitWidth(maxDef), maxDef, count);
     }
 
     /** Decodes {@code count} values (plain or dictionary ids) into {@code buf}. */
@@ -401,6 +432,67 @@ final class ParquetDensePages implements AutoCloseable {
     private Hybrid() {}
 
     /**
+     * True when the first {@code count} values of {@code bits} bits in {@code in} all equal {@code
+     * value} (an RLE run checked at once), false when one does not or {@code in} ends first (or
+     * packs more than 8 bits).
+     */
+    static boolean allEqual(ByteBuffer in, int bits, int value, int count) {
+      int p = in.position();
+      int lim = in.limit();
+      int bytes = (bits + 7) / 8;
+      int n = 0;
+      while (n < count) {
+        long header = 0;
+        int shift = 0;
+        while (true) { // unsigned varint
+          if (p >= lim || shift > 35) {
+            return false;
+          }
+          int b = in.get(p++) & 0xff;
+          header |= (long) (b & 0x7f) << shift;
+          shift += 7;
+          if (b < 0x80) {
+            break;
+          }
+        }
+        if ((header & 1) == 0) {
+          if (p + bytes > lim) {
+            return false;
+          }
+          int v = 0;
+          for (int k = 0; k < bytes; k++) {
+            v |= (in.get(p++) & 0xff) << (8 * k);
+          }
+          if (v != value) {
+            return false;
+          }
+          n += (int) Math.min(header >>> 1, count - n);
+        } else {
+          long groups = header >>> 1;
+          long mask = (1L << bits) - 1;
+          for (long g = 0; g < groups && n < count; g++) {
+            if (bits > 8 || p + bits > lim) {
+              return false;
+            }
+            long word = 0;
+            for (int b = 0; b < bits; b++) {
+              word |= (long) (in.get(p + b) & 0xff) << (8 * b);
+            }
+            int m = Math.min(8, count - n);
+            for (int k = 0; k < m; k++) {
+              if (((word >>> (k * bits)) & mask) != value) {
+                return false;
+              }
+            }
+            n += m;
+            p += bits;
+          }
+        }
+      }
+      return true;
+    }
+
+    /**
      * Decodes {@code count} values of {@code bits} bits from {@code in} into {@code out}; false
      * when {@code in} ends first or is malformed.
      */
@@ -445,15 +537,27 @@ final class ParquetDensePages implements AutoCloseable {
             if (p + bits > lim) {
               return false;
             }
-            for (int k = 0; k < 8 && n < count; k++) {
-              int bit = k * bits;
-              int from = p + bit / 8;
-              int to = Math.min(p + bits, from + 5); // ≤ 32 bits span at most 5 bytes
+            if (bits <= 8) { // the group's 8 values in one word of `bits` bytes
               long word = 0;
-              for (int b = from; b < to; b++) {
-                word |= (long) (in.get(b) & 0xff) << (8 * (b - from));
+              for (int b = 0; b < bits; b++) {
+                word |= (long) (in.get(p + b) & 0xff) << (8 * b);
               }
-              out[n++] = (int) ((word >>> (bit % 8)) & mask);
+              int m = Math.min(8, count - n);
+              for (int k = 0; k < m; k++) {
+                out[n + k] = (int) ((word >>> (k * bits)) & mask);
+              }
+              n += m;
+            } else {
+              for (int k = 0; k < 8 && n < count; k++) {
+                int bit = k * bits;
+                int from = p + bit / 8;
+                int to = Math.min(p + bits, from + 5); // ≤ 32 bits span at most 5 bytes
+                long word = 0;
+                for (int b = from; b < to; b++) {
+                  word |= (long) (in.get(b) & 0xff) << (8 * (b - from));
+                }
+                out[n++] = (int) ((word >>> (bit % 8)) & mask);
+              }
             }
             p += bits;
           }

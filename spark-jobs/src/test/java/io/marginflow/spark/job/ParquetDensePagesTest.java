@@ -1,6 +1,7 @@
 package io.marginflow.spark.job;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link ParquetDensePages.Hybrid} decodes what parquet-mr's RLE/bit-packed hybrid encoder writes
  * (the encoder of Parquet's levels and dictionary ids), at every bit width up to 24, for runs and
- * for values that change at every position, and refuses data that ends early.
+ * for values that change at every position, and refuses data that ends early; its check that every
+ * value equals one (the definition levels) agrees with the decode.
  */
 class ParquetDensePagesTest {
 
@@ -40,6 +42,24 @@ class ParquetDensePagesTest {
             ParquetDensePages.Hybrid.decode(ByteBuffer.wrap(encoded), bits, out, count),
             "bits " + bits);
         assertArrayEquals(values, out, "bits " + bits + ", " + count + " values");
+        if (bits <= 8) {
+          int v = values[rnd.nextInt(count)];
+          boolean same = Arrays.stream(values).allMatch(w -> w == v);
+          assertEquals(
+              same,
+              ParquetDensePages.Hybrid.allEqual(ByteBuffer.wrap(encoded), bits, v, count),
+              "bits " + bits);
+          int[] flat = new int[count];
+          Arrays.fill(flat, v);
+          byte[] runs = encode(flat, bits);
+          assertTrue(ParquetDensePages.Hybrid.allEqual(ByteBuffer.wrap(runs), bits, v, count));
+          if (max > 0) {
+            flat[rnd.nextInt(count)] = v == 0 ? 1 : v - 1;
+            assertFalse(
+                ParquetDensePages.Hybrid.allEqual(
+                    ByteBuffer.wrap(encode(flat, bits)), bits, v, count));
+          }
+        }
         if (bits > 0 && encoded.length > 1) {
           ByteBuffer cut = ByteBuffer.wrap(encoded, 0, encoded.length / 2).slice();
           assertFalse(
