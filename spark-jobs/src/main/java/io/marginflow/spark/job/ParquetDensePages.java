@@ -106,12 +106,7 @@ final class ParquetDensePages implements AutoCloseable {
   private static ColumnDescriptor leaf(MessageType schema, String top, String child) {
     ColumnDescriptor found = null;
     for (ColumnDescriptor c : schema.getColumns()) {
-      String[] p = c.getPath();
-      boolean match =
-          child == null
-              ? p.length == 1 && p[0].equals(top)
-              : p.length >= 2 && p[0].equals(top) && p[1].equals(child);
-      if (match) {
+      if (ParquetFooterScan.isLeaf(c.getPath(), top, child)) {
         if (found != null) {
           return null;
         }
@@ -165,25 +160,15 @@ final class ParquetDensePages implements AutoCloseable {
     int p = in.position();
     int lim = in.limit();
     int n = 0;
+    long[] head = new long[2];
     while (n < count) {
-      long header = 0;
-      int shift = 0;
-      while (true) { // unsigned varint
-        if (p >= lim || shift > 35) {
-          return false;
-        }
-        int b = in.get(p++) & 0xff;
-        header |= (long) (b & 0x7f) << shift;
-        shift += 7;
-        if (b < 0x80) {
-          break;
-        }
+      p = Hybrid.run(in, p, lim, 1, head);
+      if (p < 0) {
+        return false;
       }
+      long header = head[0];
       if ((header & 1) == 0) { // an RLE run of one level
-        if (p >= lim) {
-          return false;
-        }
-        int v = in.get(p++) & 0xff;
+        long v = head[1];
         int c = (int) Math.min(header >>> 1, count - n);
         if (v == 1 && pos + c <= width) {
           pos += c; // the run goes on within one row
@@ -432,6 +417,40 @@ final class ParquetDensePages implements AutoCloseable {
     private Hybrid() {}
 
     /**
+     * Reads the header of a run at {@code p} (an unsigned varint: count × 2 for an RLE run, groups
+     * × 2 + 1 for bit-packed groups) into {@code out[0]} and, for an RLE run, its value (stored in
+     * {@code bytes} bytes) into {@code out[1]}; returns the position after them, or −1 when {@code
+     * in} ends first (or the varint is too long).
+     */
+    static int run(ByteBuffer in, int p, int lim, int bytes, long[] out) {
+      long header = 0;
+      int shift = 0;
+      while (true) {
+        if (p >= lim || shift > 35) {
+          return -1;
+        }
+        int b = in.get(p++) & 0xff;
+        header |= (long) (b & 0x7f) << shift;
+        shift += 7;
+        if (b < 0x80) {
+          break;
+        }
+      }
+      out[0] = header;
+      if ((header & 1) == 0) {
+        if (p + bytes > lim) {
+          return -1;
+        }
+        long v = 0;
+        for (int k = 0; k < bytes; k++) {
+          v |= (long) (in.get(p++) & 0xff) << (8 * k);
+        }
+        out[1] = v;
+      }
+      return p;
+    }
+
+    /**
      * True when the first {@code count} values of {@code bits} bits in {@code in} all equal {@code
      * value} (an RLE run checked at once), false when one does not or {@code in} ends first (or
      * packs more than 8 bits).
@@ -441,29 +460,15 @@ final class ParquetDensePages implements AutoCloseable {
       int lim = in.limit();
       int bytes = (bits + 7) / 8;
       int n = 0;
+      long[] head = new long[2];
       while (n < count) {
-        long header = 0;
-        int shift = 0;
-        while (true) { // unsigned varint
-          if (p >= lim || shift > 35) {
-            return false;
-          }
-          int b = in.get(p++) & 0xff;
-          header |= (long) (b & 0x7f) << shift;
-          shift += 7;
-          if (b < 0x80) {
-            break;
-          }
+        p = run(in, p, lim, bytes, head);
+        if (p < 0) {
+          return false;
         }
+        long header = head[0];
         if ((header & 1) == 0) {
-          if (p + bytes > lim) {
-            return false;
-          }
-          int v = 0;
-          for (int k = 0; k < bytes; k++) {
-            v |= (in.get(p++) & 0xff) << (8 * k);
-          }
-          if (v != value) {
+          if (head[1] != value) {
             return false;
           }
           n += (int) Math.min(header >>> 1, count - n);
@@ -505,31 +510,16 @@ final class ParquetDensePages implements AutoCloseable {
       int bytes = (bits + 7) / 8;
       long mask = bits == 0 ? 0 : (1L << bits) - 1;
       int n = 0;
+      long[] head = new long[2];
       while (n < count) {
-        long header = 0;
-        int shift = 0;
-        while (true) { // unsigned varint
-          if (p >= lim || shift > 35) {
-            return false;
-          }
-          int b = in.get(p++) & 0xff;
-          header |= (long) (b & 0x7f) << shift;
-          shift += 7;
-          if (b < 0x80) {
-            break;
-          }
+        p = run(in, p, lim, bytes, head);
+        if (p < 0) {
+          return false;
         }
-        if ((header & 1) == 0) { // an RLE run: count, then the value in `bytes` bytes
-          long run = header >>> 1;
-          if (p + bytes > lim) {
-            return false;
-          }
-          int v = 0;
-          for (int k = 0; k < bytes; k++) {
-            v |= (in.get(p++) & 0xff) << (8 * k);
-          }
-          int k = (int) Math.min(run, count - n);
-          java.util.Arrays.fill(out, n, n + k, v);
+        long header = head[0];
+        if ((header & 1) == 0) { // an RLE run: count, then the value
+          int k = (int) Math.min(header >>> 1, count - n);
+          java.util.Arrays.fill(out, n, n + k, (int) head[1]);
           n += k;
         } else { // bit-packed groups of 8 values, least significant bits first
           long groups = header >>> 1;
