@@ -157,6 +157,7 @@ final class ParquetBlockStream extends SourceBlockStream {
           ParquetDensePages.open(
               split.uri(),
               split.index(),
+              split.start(),
               decoder.layout().label(),
               decoder.layout().vector(),
               x.length,

@@ -58,13 +58,20 @@ final class ParquetDensePages implements AutoCloseable {
   }
 
   /**
-   * Opens row group {@code group} of {@code uri} (label column {@code labelColumn}, vector column
-   * {@code vector} of {@code width} values per row), or returns null when its columns are not those
-   * this reader decodes (the label not a required or optional double, the vector's leaves not found
-   * as Spark writes them).
+   * Opens row group {@code group} of {@code uri}, whose first column chunk starts at byte {@code
+   * start} (label column {@code labelColumn}, vector column {@code vector} of {@code width} values
+   * per row), or returns null when the file has no such row group or its columns are not those this
+   * reader decodes (the label not a required or optional double, the vector's leaves not found as
+   * Spark writes them).
    */
   static ParquetDensePages open(
-      String uri, int group, String labelColumn, String vector, int width, Configuration conf)
+      String uri,
+      int group,
+      long start,
+      String labelColumn,
+      String vector,
+      int width,
+      Configuration conf)
       throws IOException {
     ParquetFileReader reader =
         ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf));
@@ -82,7 +89,8 @@ final class ParquetDensePages implements AutoCloseable {
           || t.getPrimitiveType().getPrimitiveTypeName() != PrimitiveTypeName.INT32
           || v.getMaxRepetitionLevel() != 1
           || v.getPrimitiveType().getPrimitiveTypeName() != PrimitiveTypeName.DOUBLE
-          || group >= reader.getRowGroups().size()) {
+          || group >= reader.getRowGroups().size()
+          || reader.getRowGroups().get(group).getStartingPos() != start) {
         reader.close();
         return null;
       }

@@ -2,6 +2,7 @@ package io.marginflow.spark.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marginflow.spark.testing.SparkFixture;
@@ -53,8 +54,7 @@ class ParquetDensePagesIT {
             new Case("zstd-plain-v2", "zstd", false, "PARQUET_2_0", false))) {
       List<String> files = write(rows, c.name(), c.compression(), c.dictionary(), c.version());
       if (!c.decodes()) {
-        try (ParquetDensePages pages =
-            ParquetDensePages.open(files.get(0), 0, "label", "features", SIZE, conf.get())) {
+        try (ParquetDensePages pages = open(files.get(0), 0)) {
           assertEquals(-1, pages.read(new double[1], new double[SIZE], 1), c.name());
           assertEquals(0, pages.taken(), c.name());
         }
@@ -66,8 +66,7 @@ class ParquetDensePagesIT {
         int groups = ParquetFileMeta.read(f, conf.get()).groups().size();
         assertTrue(groups > 3, c.name());
         for (int g = 0; g < groups; g++) {
-          try (ParquetDensePages pages =
-              ParquetDensePages.open(f, g, "label", "features", SIZE, conf.get())) {
+          try (ParquetDensePages pages = open(f, g)) {
             assertNotNull(pages, c.name());
             long left = pages.rows();
             while (left > 0) {
@@ -111,8 +110,7 @@ class ParquetDensePagesIT {
       for (String f : files) {
         int groups = ParquetFileMeta.read(f, conf.get()).groups().size();
         for (int g = 0; g < groups; g++) {
-          try (ParquetDensePages pages =
-              ParquetDensePages.open(f, g, "label", "features", SIZE, conf.get())) {
+          try (ParquetDensePages pages = open(f, g)) {
             long n = pages.rows();
             boolean holdsBad = bad >= base && bad < base + n;
             long read = 0;
@@ -157,6 +155,15 @@ class ParquetDensePagesIT {
         }
       }
     }
+  }
+
+  /** Row group {@code g} of {@code file}'s pages (its start from the footer, as a load's plan). */
+  private ParquetDensePages open(String file, int g) throws IOException {
+    long start = ParquetFileMeta.read(file, conf.get()).groups().get(g).start();
+    assertNull(
+        ParquetDensePages.open(file, g, start + 1, "label", "features", SIZE, conf.get()),
+        "a row group elsewhere than the plan says: not read");
+    return ParquetDensePages.open(file, g, start, "label", "features", SIZE, conf.get());
   }
 
   /**
