@@ -13,8 +13,11 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * column batch at a time: the Parquet counterpart of {@link PlanBlockStream}, so that the task
  * caching a partition never holds the partition's blocks (or, with float storage, their double
  * form) before Spark's memory store sees them. Rows, blocks and row indices are those of a
- * whole-partition read. The open row group's reader is closed when the stream ends, on {@link
- * #close}, or when the Spark task completes. Not thread-safe.
+ * whole-partition read. Row groups of files whose footers say every vector is dense, loaded into
+ * dense blocks, are read from their pages ({@link ParquetDensePages}, a chunk of rows at a time),
+ * the rest, and any row group from a row the pages do not decode cleanly on, with Spark's reader.
+ * The open row group's reader is closed when the stream ends, on {@link #close}, or when the Spark
+ * task completes. Not thread-safe.
  */
 final class ParquetBlockStream extends SourceBlockStream {
 
