@@ -313,15 +313,15 @@ final class ParquetDensePages implements AutoCloseable {
         int pos = all.position();
         ByteBuffer r = null;
         if (maxRep > 0) {
-          int len = all.getInt(pos);
+          int len = pos + 4 <= all.limit() ? all.getInt(pos) : -1;
           r = slice(all, pos + 4, len);
-          pos += 4 + len;
+          pos = r == null ? all.limit() : pos + 4 + len;
         }
         ByteBuffer d = null;
         if (maxDef > 0) {
-          int len = all.getInt(pos);
+          int len = pos + 4 <= all.limit() ? all.getInt(pos) : -1;
           d = slice(all, pos + 4, len);
-          pos += 4 + len;
+          pos = d == null ? all.limit() : pos + 4 + len;
         }
         levels = r;
         if (!defined(d, count)) {
@@ -340,6 +340,9 @@ final class ParquetDensePages implements AutoCloseable {
         data = p.getData().toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         encoding = p.getDataEncoding();
       } else {
+        return false;
+      }
+      if (data == null) {
         return false;
       }
       if (maxRep > 0 && (maxRep != 1 || levels == null || !check.test(levels, count))) {
