@@ -170,6 +170,73 @@ public final class RowBlockBuilder {
   }
 
   /**
+   * Adds {@code n} dense rows at once, as {@code n} calls of {@link #addDense} would (the same
+   * blocks), but checking every label and value before adding any row: row r has global index
+   * {@code firstIndex + r}, label {@code y[yFrom + r]} and features {@code x[xFrom + r · features],
+   * …} (the arrays are not retained).
+   *
+   * @throws IllegalArgumentException naming the first row with a label other than ±1 or a value
+   *     that is not finite; nothing is added then
+   */
+  public void addDenseRows(long firstIndex, double[] y, int yFrom, double[] x, int xFrom, int n) {
+    checkOpen();
+    if (n < 0
+        || yFrom < 0
+        || xFrom < 0
+        || yFrom + (long) n > y.length
+        || xFrom + (long) n * features > x.length) {
+      throw new IllegalArgumentException(
+          "rows from "
+              + firstIndex
+              + ": "
+              + n
+              + " rows of "
+              + features
+              + " features do not fit y["
+              + y.length
+              + "] from "
+              + yFrom
+              + " and x["
+              + x.length
+              + "] from "
+              + xFrom);
+    }
+    for (int r = 0; r < n; r++) {
+      checkLabel(firstIndex + r, y[yFrom + r]);
+    }
+    int end = xFrom + n * features;
+    for (int k = xFrom; k < end; k++) {
+      if (!Double.isFinite(x[k])) {
+        int r = (k - xFrom) / features;
+        checkFinite(firstIndex + r, k - xFrom - r * features, x[k]);
+      }
+    }
+    if (sparse) {
+      double[] row = new double[features];
+      for (int r = 0; r < n; r++) {
+        System.arraycopy(x, xFrom + r * features, row, 0, features);
+        addDense(firstIndex + r, y[yFrom + r], row);
+      }
+      return;
+    }
+    int done = 0;
+    while (done < n) {
+      int take = Math.min(n - done, blockRows - rows);
+      ensureRows(rows + take);
+      System.arraycopy(y, yFrom + done, labels, rows, take);
+      for (int r = 0; r < take; r++) {
+        rowIndex[rows + r] = firstIndex + done + r;
+      }
+      System.arraycopy(x, xFrom + done * features, dense, rows * features, take * features);
+      rows += take;
+      done += take;
+      if (rows == blockRows) {
+        emit();
+      }
+    }
+  }
+
+  /**
    * Removes and returns the full blocks emitted since the last call, in row order, so that a caller
    * streaming rows can hand each block on as soon as it is complete instead of holding them all;
    * {@link #finish} then returns only the blocks not drained yet.
@@ -221,8 +288,16 @@ public final class RowBlockBuilder {
 
   /** Makes room for one more row and records its label and index. */
   private void startRow(long index, double label) {
-    if (rows == labels.length) {
-      int cap = (int) Math.min(blockRows, Math.max(INITIAL_ROWS, 2L * labels.length));
+    ensureRows(rows + 1);
+    labels[rows] = label;
+    rowIndex[rows] = index;
+  }
+
+  /** Makes room for {@code need} (≤ blockRows) rows in the open block. */
+  private void ensureRows(int need) {
+    if (need > labels.length) {
+      int cap =
+          (int) Math.min(blockRows, Math.max(need, Math.max(INITIAL_ROWS, 2L * labels.length)));
       labels = Arrays.copyOf(labels, cap);
       rowIndex = Arrays.copyOf(rowIndex, cap);
       if (sparse) {
@@ -231,8 +306,6 @@ public final class RowBlockBuilder {
         dense = Arrays.copyOf(dense, cap * features);
       }
     }
-    labels[rows] = label;
-    rowIndex[rows] = index;
   }
 
   private void endRow() {
@@ -269,6 +342,10 @@ public final class RowBlockBuilder {
               Arrays.copyOf(values, nnz),
               y,
               idx));
+    } else if (dense.length == rows * features) {
+      // a full array: handed over as it is (the same block); the next block gets a new one
+      blocks.add(new DenseBlock(rows, features, dense, y, idx));
+      dense = new double[dense.length];
     } else {
       blocks.add(new DenseBlock(rows, features, Arrays.copyOf(dense, rows * features), y, idx));
     }

@@ -167,6 +167,70 @@ class RowBlockBuilderTest {
       assertTrue(b.drainEmitted().isEmpty());
     }
     streamed.addAll(b.finish());
+    assertSameBlocks(whole, streamed);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 4, 7, 64})
+  void denseRowsAddedInBulkGiveTheBlocksOfOneRowAtATime(int blockRows) {
+    for (boolean sparse : new boolean[] {false, true}) {
+      for (long seed = 1; seed <= 20; seed++) {
+        double[][] x = randomRows(seed);
+        List<RowBlock> single = build(x, sparse, blockRows, false);
+        // the rows in chunks of random sizes (0 to 9 rows) from offsets inside larger arrays
+        SplittableRandom rng = new SplittableRandom(seed);
+        RowBlockBuilder b = new RowBlockBuilder(FEATURES, sparse, blockRows);
+        int i = 0;
+        while (i < ROWS) {
+          int n = Math.min(ROWS - i, rng.nextInt(10));
+          int yFrom = rng.nextInt(3);
+          int xFrom = rng.nextInt(2 * FEATURES);
+          double[] y = new double[yFrom + n];
+          double[] flat = new double[xFrom + n * FEATURES];
+          for (int r = 0; r < n; r++) {
+            y[yFrom + r] = label(i + r);
+            System.arraycopy(x[i + r], 0, flat, xFrom + r * FEATURES, FEATURES);
+          }
+          b.addDenseRows(FIRST_INDEX + i, y, yFrom, flat, xFrom, n);
+          i += n;
+          assertEquals(i, b.rowsAdded(), "seed " + seed);
+        }
+        List<RowBlock> bulk = b.finish();
+        assertSameBlocks(single, bulk);
+        for (int k = 0; k < single.size(); k++) {
+          assertEquals(single.get(k).sizeInBytes(), bulk.get(k).sizeInBytes(), "cached bytes");
+        }
+      }
+    }
+  }
+
+  @Test
+  void bulkRowsWithABadLabelOrValueAddNothingAndNameTheRow() {
+    for (boolean sparse : new boolean[] {false, true}) {
+      RowBlockBuilder b = new RowBlockBuilder(FEATURES, sparse, 4);
+      double[] y = {1.0, -1.0, 1.0, -1.0, 1.0};
+      double[] x = new double[5 * FEATURES];
+      b.addDenseRows(FIRST_INDEX, y, 0, x, 0, 2);
+      x[3 * FEATURES + 5] = Double.POSITIVE_INFINITY;
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> b.addDenseRows(FIRST_INDEX + 2, y, 0, x, 0, 5));
+      assertEquals("row 1005: feature 5 must be finite, got Infinity", e.getMessage());
+      assertEquals(2, b.rowsAdded(), "nothing added");
+      double[] bad = {1.0, 0.0};
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> b.addDenseRows(FIRST_INDEX + 2, bad, 0, x, 0, 2));
+      assertEquals("row 1003: label must be -1.0 or +1.0, got 0.0", e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> b.addDenseRows(0, y, 1, x, 0, 5));
+      assertThrows(IllegalArgumentException.class, () -> b.addDenseRows(0, y, 0, x, 1, 5));
+      assertEquals(2, b.rowsAdded());
+      assertEquals(1, b.finish().size());
+    }
+  }
+
+  private static void assertSameBlocks(List<RowBlock> whole, List<RowBlock> streamed) {
     assertEquals(whole.size(), streamed.size());
     for (int k = 0; k < whole.size(); k++) {
       RowBlock w = whole.get(k);

@@ -41,19 +41,37 @@ final class ParquetBatchDecoder implements Serializable {
           .add("indices", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
           .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false), true);
 
+  /**
+   * The vector struct pruned to what a dense vector needs ({@code type}, {@code values}): Spark's
+   * reader then decodes neither {@code size} nor the empty {@code indices} lists ({@link
+   * #denseOnly}).
+   */
+  static final StructType DENSE_VECTOR_STRUCT =
+      new StructType()
+          .add("type", DataTypes.ByteType, false)
+          .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false), true);
+
   private static final byte DENSE = 1;
 
   private final ParquetLayout layout;
+  private final StructType schema;
+  private final boolean denseOnly;
   private final StructType requested;
   private final DataType[] types;
 
   /** The decoder of a file with Spark schema {@code schema} in layout {@code layout}. */
   ParquetBatchDecoder(ParquetLayout layout, StructType schema) {
+    this(layout, schema, false);
+  }
+
+  private ParquetBatchDecoder(ParquetLayout layout, StructType schema, boolean denseOnly) {
     this.layout = layout;
+    this.schema = schema;
+    this.denseOnly = denseOnly;
     StructType req = new StructType().add(field(schema, layout.label()));
     if (layout.isVector()) {
       StructField v = field(schema, layout.vector());
-      req = req.add(v.name(), VECTOR_STRUCT, v.nullable());
+      req = req.add(v.name(), denseOnly ? DENSE_VECTOR_STRUCT : VECTOR_STRUCT, v.nullable());
     } else {
       for (String c : layout.columns()) {
         req = req.add(field(schema, c));
@@ -64,6 +82,31 @@ final class ParquetBatchDecoder implements Serializable {
     for (int k = 0; k < types.length; k++) {
       types[k] = req.fields()[k].dataType();
     }
+  }
+
+  /**
+   * This decoder reading only the {@code type} and {@code values} of the vector column (vector
+   * layout; else this decoder): for files whose footers say that every vector is dense ({@link
+   * ParquetFooterScan}). Its batches hold no indices: a row that is not a dense vector of the
+   * expected length must be rejected ({@link #checkDenseLength}) before it is decoded.
+   */
+  ParquetBatchDecoder denseOnly() {
+    return layout.isVector() && !denseOnly ? new ParquetBatchDecoder(layout, schema, true) : this;
+  }
+
+  /** The layout this decoder reads. */
+  ParquetLayout layout() {
+    return layout;
+  }
+
+  /** True when the vector column is read pruned to {@code type} and {@code values}. */
+  boolean isDenseOnly() {
+    return denseOnly;
+  }
+
+  /** The child of the vector struct holding the values. */
+  private int valuesChild() {
+    return denseOnly ? 1 : 3;
   }
 
   /** The columns to read, in the order the decoder expects them. */
@@ -81,7 +124,7 @@ final class ParquetBatchDecoder implements Serializable {
    */
   ParquetVectorRows vectorRows(ColumnarBatch b) {
     return layout.isVector()
-        ? ParquetVectorRows.of(b.column(1), b.numRows(), layout.vector())
+        ? ParquetVectorRows.of(b.column(1), b.numRows(), layout.vector(), denseOnly)
         : null;
   }
 
@@ -152,6 +195,49 @@ final class ParquetBatchDecoder implements Serializable {
   }
 
   /**
+   * Adds rows [{@code from}, {@code to}) of {@code b} (vector layout, bulk view {@code view}),
+   * whose first has the global index {@code firstIndex} and the 1-based row {@code firstRow} of
+   * {@code file}, to {@code builder} as dense rows and returns true when every one of them is a
+   * dense vector of exactly {@code width} values (the builder's width), stored one after another:
+   * the rows {@link #addDenseVector} would give, their values copied from the column vector in one
+   * pass per chunk of rows (−0.0 as 0.0; the first NaN or infinite value, or a bad label in a row
+   * up to it, throws as {@link #decode} would). Returns false, adding nothing, otherwise. Scratch:
+   * {@code y} of at least {@code to − from} labels, {@code xs} of whole rows (≥ {@code width}).
+   */
+  boolean addDenseRows(
+      ColumnarBatch b,
+      int from,
+      int to,
+      ParquetVectorRows view,
+      String file,
+      long firstRow,
+      long firstIndex,
+      int width,
+      double[] y,
+      double[] xs,
+      RowBlockBuilder builder) {
+    int at = view.denseRun(from, to, width);
+    if (at < 0) {
+      return false;
+    }
+    int chunk = xs.length / width;
+    for (int done = 0; done < to - from; done += chunk) {
+      int n = Math.min(chunk, to - from - done);
+      int bad = view.copyDenseRows(at + done * width, n, width, xs); // first bad row, or n
+      for (int r = 0; r < Math.min(n, bad + 1); r++) { // rows up to it: labels first, as decode
+        long row = firstRow + done + r;
+        y[r] =
+            LabelParser.ofValue(rawLabel(b, from + done + r, file, row), file, row, layout.label());
+      }
+      if (bad < n) {
+        view.throwNonFinite(at + (done + bad) * width, width, file, firstRow + done + bad);
+      }
+      builder.addDenseRows(firstIndex + done, y, 0, xs, 0, n);
+    }
+    return true;
+  }
+
+  /**
    * Throws a {@link DataFormatException} naming {@code file}, {@code row} and the vector column
    * unless row {@code i} of {@code b} is a dense vector of {@code width} values (the load's check
    * of the width a scan took from the footers of dense vectors: {@link ParquetFooterScan}).
@@ -207,7 +293,7 @@ final class ParquetBatchDecoder implements Serializable {
     ColumnVector v = b.column(1);
     return v.isNullAt(i) || v.getChild(0).getByte(i) != DENSE
         ? 0
-        : v.getChild(3).getArray(i).numElements();
+        : v.getChild(valuesChild()).getArray(i).numElements();
   }
 
   private void vector(ColumnVector v, int i, String file, long row, ParsedRow out) {
@@ -215,7 +301,7 @@ final class ParquetBatchDecoder implements Serializable {
     if (v.isNullAt(i)) {
       throw new DataFormatException(file, row, "column '" + column + "' is null");
     }
-    ColumnarArray values = v.getChild(3).getArray(i);
+    ColumnarArray values = v.getChild(valuesChild()).getArray(i);
     int n = values.numElements();
     if (v.getChild(0).getByte(i) == DENSE) {
       for (int j = 0; j < n; j++) {
@@ -228,6 +314,10 @@ final class ParquetBatchDecoder implements Serializable {
         }
       }
       return;
+    }
+    if (denseOnly) {
+      throw new IllegalStateException(
+          file + ":" + row + ": a sparse vector read without its indices");
     }
     ColumnarArray idx = v.getChild(2).getArray(i);
     int prev = -1;

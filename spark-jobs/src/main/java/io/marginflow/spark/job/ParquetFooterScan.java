@@ -240,12 +240,7 @@ final class ParquetFooterScan {
   private static ColumnChunkMetaData chunk(BlockMetaData block, String top, String child) {
     ColumnChunkMetaData found = null;
     for (ColumnChunkMetaData c : block.getColumns()) {
-      String[] path = c.getPath().toArray();
-      boolean match =
-          child == null
-              ? path.length == 1 && path[0].equals(top)
-              : path.length >= 2 && path[0].equals(top) && path[1].equals(child);
-      if (match) {
+      if (isLeaf(c.getPath().toArray(), top, child)) {
         if (found != null) {
           return null;
         }
@@ -253,6 +248,13 @@ final class ParquetFooterScan {
       }
     }
     return found;
+  }
+
+  /** True when {@code path} is the leaf column {@code top} (no {@code child}) or under it. */
+  static boolean isLeaf(String[] path, String top, String child) {
+    return child == null
+        ? path.length == 1 && path[0].equals(top)
+        : path.length >= 2 && path[0].equals(top) && path[1].equals(child);
   }
 
   /** The chunk's null count, or −1 when it was not recorded. */

@@ -235,7 +235,9 @@ public final class ParquetIngest {
    * the files of the scan pass (whose splits are their row groups). The vectors of files whose
    * dense-vector facts came from their footers ({@link InputFile#loadCountsNonZeros()}) must each
    * hold the file's {@code maxIndex} values: a vector of another length fails the task naming its
-   * row.
+   * row. Such files are read without the vectors' {@code size} and {@code indices} ({@link
+   * ParquetBatchDecoder#denseOnly}): Spark's reader decodes only their {@code type} and {@code
+   * values}.
    */
   public static JavaRDD<RowBlock> load(
       SparkSession spark,
@@ -254,11 +256,16 @@ public final class ParquetIngest {
     } catch (IOException e) {
       throw new IllegalStateException("reading the parquet footers again: " + e.getMessage(), e);
     }
-    List<ParquetBatchDecoder> decoders = resolved.decoders();
     HadoopConf readConf = readerConf(spark, new HadoopConf(hadoop));
     List<PartitionPlan> plans = PartitionPlan.of(files, partitions);
     int[] widths =
         files.stream().mapToInt(f -> f.loadCountsNonZeros() ? f.maxIndex() : 0).toArray();
+    // files of dense vectors by their footers: read without the vectors' size and indices
+    List<ParquetBatchDecoder> decoders = new ArrayList<>();
+    for (int f = 0; f < files.size(); f++) {
+      ParquetBatchDecoder d = resolved.decoders().get(f);
+      decoders.add(widths[f] > 0 ? d.denseOnly() : d);
+    }
     return sc.parallelize(plans, partitions)
         .flatMap(
             plan ->

@@ -1,5 +1,6 @@
 package io.marginflow.spark.job;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +12,7 @@ import io.marginflow.common.data.DenseBlock;
 import io.marginflow.common.data.FloatCsrBlock;
 import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.spark.testing.SparkFixture;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -183,6 +185,181 @@ class ParquetDenseVectorsIT {
         e.getMessage().contains("column 'features[7]': value must be finite (got NaN)"),
         e.getMessage());
     assertFalse(Files.exists(out), "no run directory");
+  }
+
+  @Test
+  void aDenseOnlyReadLoadsTheRowsAsWrittenAcrossRowGroupsPartitionsAndBlocks() throws IOException {
+    List<Row> rows = rows(0.2, false, -1, 0);
+    for (boolean compressed : new boolean[] {true, false}) {
+      String name = compressed ? "dense-only" : "dense-only-plain";
+      List<String> files =
+          MlVectorParquet.write(spark, rows, tmp.resolve(name), PER_FILE, conf, compressed);
+      List<InputFile> footers =
+          ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true);
+      assertTrue(footers.stream().allMatch(InputFile::loadCountsNonZeros), name);
+      // Spark's reader takes the pruned struct: a batch holds the vectors' type and values only
+      ParquetBatchDecoder pruned = decoder(files.get(1)).denseOnly();
+      assertTrue(pruned.isDenseOnly());
+      assertEquals(
+          ParquetBatchDecoder.DENSE_VECTOR_STRUCT, pruned.requested().apply("features").dataType());
+      List<ParquetFileMeta.RowGroup> groups =
+          ParquetFileMeta.read(files.get(1), conf.get()).groups();
+      ParquetFileMeta.RowGroup g = groups.get(2);
+      try (ParquetBatchReader in =
+          new ParquetBatchReader(
+              files.get(1),
+              g.start(),
+              g.length(),
+              pruned.requested(),
+              ParquetBatchReader.configure(spark, conf.get()))) {
+        var b = in.next();
+        assertEquals(ParquetBatchDecoder.DENSE_VECTOR_STRUCT, b.column(1).dataType());
+        assertEquals(1, b.column(1).getChild(0).getByte(0), "type: dense");
+        double[] stored = b.column(1).getChild(1).getArray(0).toDoubleArray();
+        long first = PER_FILE + groups.get(0).rows() + groups.get(1).rows();
+        Row row = rows.get((int) first);
+        assertArrayEquals(((org.apache.spark.ml.linalg.Vector) row.get(1)).toArray(), stored);
+        // the batch copied at once in chunks of 3 rows, and in one chunk: the rows as written
+        for (int chunk : new int[] {3, ParquetBatchReader.BATCH_ROWS}) {
+          RowBlockBuilder builder = new RowBlockBuilder(SIZE, false, 16);
+          ParquetVectorRows view = pruned.vectorRows(b);
+          assertTrue(
+              pruned.addDenseRows(
+                  b,
+                  1,
+                  b.numRows(),
+                  view,
+                  files.get(1),
+                  first - PER_FILE + 2,
+                  first + 1,
+                  SIZE,
+                  new double[ParquetBatchReader.BATCH_ROWS],
+                  new double[chunk * SIZE],
+                  builder));
+          assertRowsAsWritten(
+              rows.subList((int) first + 1, (int) first + b.numRows()),
+              builder.finish(),
+              first + 1,
+              SIZE,
+              name + ": chunks of " + chunk + " rows");
+        }
+      }
+      for (int partitions : new int[] {1, 3, 7}) {
+        for (int blockRows : new int[] {512, 4096}) {
+          for (boolean csr : new boolean[] {false, true}) {
+            List<RowBlock> blocks =
+                ParquetIngest.load(
+                        spark, footers, ParquetColumns.DEFAULT, SIZE, partitions, blockRows, csr)
+                    .collect();
+            assertRowsAsWritten(
+                rows, blocks, name + " P=" + partitions + " rows " + blockRows + " csr " + csr);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void filesMixingSparseAndDenseVectorsLoadTheRowsAsWritten() throws IOException {
+    List<Row> dense = rows(0.2, false, -1, 0);
+    for (int from : new int[] {0, PER_FILE}) {
+      // every third row from row `from` on stored sparse, and the rows from 7,000 on all sparse:
+      // mixed files, or a file of dense vectors only and a mixed one
+      List<Row> written = new ArrayList<>();
+      for (int i = 0; i < ROWS; i++) {
+        Row r = dense.get(i);
+        org.apache.spark.ml.linalg.Vector v = (org.apache.spark.ml.linalg.Vector) r.get(1);
+        boolean sparseRow = i >= from && (i % 3 == 0 || i >= 7000);
+        written.add(sparseRow ? RowFactory.create(r.get(0), v.toSparse()) : r);
+      }
+      String name = "mixed-from-" + from;
+      List<String> files = write(written, name);
+      List<InputFile> footers =
+          ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true);
+      assertFalse(
+          footers.stream().anyMatch(InputFile::loadCountsNonZeros),
+          "dense-only footers count only when every file has them: all decoded");
+      for (int partitions : new int[] {1, 4}) {
+        for (boolean csr : new boolean[] {false, true}) {
+          List<RowBlock> blocks =
+              ParquetIngest.load(spark, footers, ParquetColumns.DEFAULT, SIZE, partitions, 512, csr)
+                  .collect();
+          assertRowsAsWritten(written, blocks, name + " P=" + partitions + " csr " + csr);
+        }
+      }
+    }
+  }
+
+  @Test
+  void inABatchCopiedAtOnceTheFirstBadRowIsReportedWhetherItsLabelOrAValue() throws IOException {
+    int at = PER_FILE + 3217; // row 3,218 of the second file
+    // {row of a NaN, row of label 2.0}: the first of the two is reported, as row by row
+    for (int[] bad : new int[][] {{at, at + 2}, {at + 1, at}, {at, at}}) {
+      List<Row> rows = new ArrayList<>(rows(0.2, false, bad[0], 0));
+      Row r = rows.get(bad[1]);
+      rows.set(bad[1], RowFactory.create(2.0, r.get(1)));
+      List<String> files = write(rows, "bad-" + bad[0] + "-" + bad[1]);
+      List<InputFile> footers =
+          ParquetIngest.scan(spark, files, ParquetColumns.DEFAULT, conf, true);
+      assertTrue(footers.get(1).loadCountsNonZeros());
+      Exception e =
+          assertThrows(
+              Exception.class,
+              () ->
+                  ParquetIngest.load(spark, footers, ParquetColumns.DEFAULT, SIZE, 2, 512, false)
+                      .count());
+      String message = SparkIngest.unwrap(e).getMessage();
+      int first = Math.min(bad[0], bad[1]);
+      assertTrue(message.startsWith(files.get(1) + ":" + (first - PER_FILE + 1) + ": "), message);
+      assertTrue(
+          message.contains(
+              first == bad[1]
+                  ? "bad label in column 'label'"
+                  : "column 'features[7]': value must be finite (got NaN)"),
+          message);
+    }
+  }
+
+  /**
+   * Asserts that {@code blocks} hold {@code rows} in order, each at its global index: its label and
+   * its vector's values bit for bit (−0.0 as 0.0), whatever the blocks' layout.
+   */
+  private static void assertRowsAsWritten(List<Row> rows, List<RowBlock> blocks, String what) {
+    assertRowsAsWritten(rows, blocks, 0, SIZE, what);
+  }
+
+  /** The same for rows of {@code size} values whose first has the global index 0. */
+  static void assertRowsAsWritten(List<Row> rows, List<RowBlock> blocks, int size, String what) {
+    assertRowsAsWritten(rows, blocks, 0, size, what);
+  }
+
+  /** The same for rows whose first has the global index {@code firstIndex}. */
+  private static void assertRowsAsWritten(
+      List<Row> rows, List<RowBlock> blocks, long firstIndex, int size, String what) {
+    long next = firstIndex;
+    for (RowBlock block : blocks) {
+      DenseBlock d = block instanceof CsrBlock c ? c.toDense() : (DenseBlock) block;
+      for (int r = 0; r < d.rows(); r++) {
+        assertEquals(next, d.rowIndex()[r], what + ": row order");
+        Row row = rows.get((int) (next - firstIndex));
+        assertEquals(row.getDouble(0), d.labels()[r], what + ": label of row " + next);
+        double[] x = ((org.apache.spark.ml.linalg.Vector) row.get(1)).toArray();
+        for (int j = 0; j < size; j++) {
+          assertEquals(
+              Double.doubleToRawLongBits(x[j] + 0.0),
+              Double.doubleToRawLongBits(d.values()[r * size + j]),
+              what + ": row " + next + " feature " + j);
+        }
+        next++;
+      }
+    }
+    assertEquals(rows.size(), next - firstIndex, what + ": rows");
+  }
+
+  /** The decoder of a file as a load resolves it. */
+  private ParquetBatchDecoder decoder(String file) throws IOException {
+    var schema = ParquetFileMeta.read(file, conf.get()).schema();
+    return new ParquetBatchDecoder(ParquetLayout.of(schema, ParquetColumns.DEFAULT, file), schema);
   }
 
   /** The blocks in double storage (float blocks widened exactly). */
