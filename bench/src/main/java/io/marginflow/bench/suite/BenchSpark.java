@@ -89,18 +89,33 @@ public final class BenchSpark {
     if (fraction != null) {
       conf.set("spark.memory.fraction", fraction);
     }
-    for (String kv : System.getProperty(SPARK_CONF_PROPERTY, "").split(";")) {
-      int eq = kv.indexOf('=');
-      if (eq > 0) {
-        conf.set(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-      }
-    }
+    settings(System.getProperty(SPARK_CONF_PROPERTY, "")).forEach(conf::set);
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     int executors = executors(master);
     if (executors > 0) {
       awaitExecutors(spark, executors);
     }
     return spark;
+  }
+
+  /**
+   * The settings of {@link #SPARK_CONF_PROPERTY}: {@code key=value} pairs separated by {@code ;},
+   * trimmed, in order; blank entries are skipped, an entry without a key or {@code =} is refused.
+   */
+  static java.util.Map<String, String> settings(String pairs) {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (String kv : pairs.split(";")) {
+      if (kv.isBlank()) {
+        continue;
+      }
+      int eq = kv.indexOf('=');
+      if (eq <= 0 || kv.substring(0, eq).isBlank()) {
+        throw new IllegalArgumentException(
+            SPARK_CONF_PROPERTY + ": expected key=value, got '" + kv.trim() + "'");
+      }
+      out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return out;
   }
 
   /**
