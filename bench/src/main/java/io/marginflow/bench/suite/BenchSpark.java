@@ -33,6 +33,19 @@ public final class BenchSpark {
    */
   public static final String MEMORY_FRACTION_PROPERTY = "marginflow.bench.memory-fraction";
 
+  /**
+   * System property with more JVM options for the executors of {@code local-cluster[...]} sessions,
+   * appended to the module flags (e.g. GC logging, native memory tracking, GC sizing flags).
+   */
+  public static final String EXECUTOR_JAVA_OPTIONS_PROPERTY =
+      "marginflow.bench.executor-java-options";
+
+  /**
+   * System property with more Spark settings for the session, as {@code key=value} pairs separated
+   * by {@code ;} (e.g. {@code spark.hadoop.io.file.buffer.size=4096}).
+   */
+  public static final String SPARK_CONF_PROPERTY = "marginflow.bench.spark-conf";
+
   /** How long {@link #start} waits for local-cluster executors to register. */
   private static final long EXECUTOR_WAIT_MS = 120_000;
 
@@ -66,6 +79,8 @@ public final class BenchSpark {
                           || a.startsWith("-Dio.netty")
                           || a.startsWith("-XX:+IgnoreUnrecognized"))
               .collect(Collectors.joining(" "));
+      String more = System.getProperty(EXECUTOR_JAVA_OPTIONS_PROPERTY, "").trim();
+      flags = more.isEmpty() ? flags : flags + " " + more;
       conf.set("spark.executor.extraClassPath", absoluteClassPath())
           .set("spark.executor.extraJavaOptions", flags)
           .set("spark.executor.memory", System.getProperty(EXECUTOR_MEMORY_PROPERTY, "1g"));
@@ -74,12 +89,33 @@ public final class BenchSpark {
     if (fraction != null) {
       conf.set("spark.memory.fraction", fraction);
     }
+    settings(System.getProperty(SPARK_CONF_PROPERTY, "")).forEach(conf::set);
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     int executors = executors(master);
     if (executors > 0) {
       awaitExecutors(spark, executors);
     }
     return spark;
+  }
+
+  /**
+   * The settings of {@link #SPARK_CONF_PROPERTY}: {@code key=value} pairs separated by {@code ;},
+   * trimmed, in order; blank entries are skipped, an entry without a key or {@code =} is refused.
+   */
+  static java.util.Map<String, String> settings(String pairs) {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (String kv : pairs.split(";")) {
+      if (kv.isBlank()) {
+        continue;
+      }
+      int eq = kv.indexOf('=');
+      if (eq <= 0 || kv.substring(0, eq).isBlank()) {
+        throw new IllegalArgumentException(
+            SPARK_CONF_PROPERTY + ": expected key=value, got '" + kv.trim() + "'");
+      }
+      out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return out;
   }
 
   /**
