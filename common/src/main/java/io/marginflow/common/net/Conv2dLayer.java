@@ -7,11 +7,13 @@ import java.util.Arrays;
  * outC × inC × K × K in θ. The rows [r0, r1) handed to a kernel (one image chunk of the network, B
  * = r1 − r0 images) run as <b>one</b> DGEMM per product: im2col lays the B images' columns side by
  * side, col (inC·K·K × B·OH·OW, row-major, image n in columns [n·OHW, (n+1)·OHW)), the forward is Z
- * = W·col (outC × B·OHW, channel-major) repacked to CHW per image; backward packs dZ the same way,
- * recomputes col (cheaper than storing it) and runs G += dZ·colᵀ (inner dimension B·OHW) and dcol =
- * Wᵀ·dZ followed by col2im per image. For B = 1 the GEMM writes and reads the CHW rows directly (no
- * repack). The weight gradient's sum over a chunk's images is inside one GEMM, so its summation
- * order depends on the chunk size (fixed per network: same bits run to run).
+ * = W·col (outC × B·OHW, channel-major) repacked to CHW per image — unless the max pool after reads
+ * it channel-major ({@link #channelMajorOutput}: no repack); backward packs dZ the same way (or
+ * takes it channel-major from that pool), recomputes col (cheaper than storing it) and runs G +=
+ * dZ·colᵀ (inner dimension B·OHW) and dcol = Wᵀ·dZ followed by col2im per image. For B = 1 the GEMM
+ * writes and reads the CHW rows directly (no repack). The weight gradient's sum over a chunk's
+ * images is inside one GEMM, so its summation order depends on the chunk size (fixed per network:
+ * same bits run to run).
  */
 final class Conv2dLayer extends Layer {
 
@@ -24,6 +26,14 @@ final class Conv2dLayer extends Layer {
   final int pad;
   final int outH;
   final int outW;
+
+  /**
+   * The forward leaves a chunk of several images channel-major in z (channel c of image n at
+   * c·images·OH·OW + n·OH·OW) instead of repacking it to CHW per image: set by {@link Network} when
+   * the output is chunk-local and read only by the max pool after (its {@link
+   * PoolLayer#channelMajorInput}).
+   */
+  boolean channelMajorOutput;
 
   /** inC·K·K, the GEMM inner dimension. */
   final int colRows;
@@ -90,9 +100,11 @@ final class Conv2dLayer extends Layer {
     for (int n = 0; n < images; n++) {
       im2col(x, (r0 + n - xOrigin) * inSize, col, ld, n * colCols);
     }
-    // one image: Z is already CHW, written in place; else channel-major into ws.convOut
-    double[] zc = images == 1 ? z : ws.convOut;
-    int zcOff = images == 1 ? (r0 - zOrigin) * outSize : 0;
+    // one image: Z is already CHW, written in place; a channel-major output stays channel-major in
+    // z (the max pool after reads it so); else channel-major into ws.convOut, then repacked
+    boolean inPlace = images == 1 || channelMajorOutput;
+    double[] zc = inPlace ? z : ws.convOut;
+    int zcOff = inPlace ? (r0 - zOrigin) * outSize : 0;
     Blas.INSTANCE.dgemm(
         "N",
         "N",
@@ -110,7 +122,7 @@ final class Conv2dLayer extends Layer {
         zc,
         zcOff,
         ld);
-    if (images > 1) {
+    if (!inPlace) {
       for (int n = 0; n < images; n++) {
         for (int c = 0; c < outC; c++) {
           System.arraycopy(
@@ -118,12 +130,14 @@ final class Conv2dLayer extends Layer {
         }
       }
     }
+    boolean channelMajor = images > 1 && channelMajorOutput;
     if (biasOffset >= 0) {
       for (int n = r0; n < r1; n++) {
-        int zOff = (n - zOrigin) * outSize;
+        int zOff = channelMajor ? zcOff + (n - r0) * colCols : (n - zOrigin) * outSize;
+        int channelStride = channelMajor ? ld : colCols;
         for (int c = 0; c < outC; c++) {
           double b = theta[biasOffset + c];
-          int base = zOff + c * colCols;
+          int base = zOff + c * channelStride;
           for (int j = 0; j < colCols; j++) {
             z[base + j] += b;
           }
@@ -150,7 +164,8 @@ final class Conv2dLayer extends Layer {
     double[] col = ws.col;
     double[] dzc = dz;
     int dzcOff = (r0 - dzOrigin) * outSize;
-    if (images > 1) { // pack dZ channel-major: dzc[c][n][pos]
+    boolean channelMajor = images > 1 && channelMajorOutput; // dZ already channel-major
+    if (images > 1 && !channelMajor) { // pack dZ channel-major: dzc[c][n][pos]
       dzc = ws.convOut;
       dzcOff = 0;
       for (int n = 0; n < images; n++) {
@@ -182,10 +197,11 @@ final class Conv2dLayer extends Layer {
         colRows);
     if (biasOffset >= 0) {
       for (int n = r0; n < r1; n++) {
-        int dzOff = (n - dzOrigin) * outSize;
+        int dzOff = channelMajor ? dzcOff + (n - r0) * colCols : (n - dzOrigin) * outSize;
+        int channelStride = channelMajor ? ld : colCols;
         for (int c = 0; c < outC; c++) {
           double s = 0;
-          int base = dzOff + c * colCols;
+          int base = dzOff + c * channelStride;
           for (int j = 0; j < colCols; j++) {
             s += dz[base + j];
           }

@@ -69,6 +69,14 @@ final class PoolLayer extends Layer {
             : derivativeTable(this.inputActivation.slope(), reluDerivativeAtZero);
   }
 
+  /**
+   * The input is one image chunk of the conv layer before, channel-major (channel c of the chunk's
+   * image n at c·images·plane + n·plane) as its DGEMM wrote it, not CHW per image, and backward
+   * writes the input gradient in the same layout: set by {@link Network} for a chunk-local conv
+   * output (read by this pool only), so the conv repacks neither its output nor its gradient.
+   */
+  boolean channelMajorInput;
+
   boolean isMax() {
     return max;
   }
@@ -134,12 +142,18 @@ final class PoolLayer extends Layer {
       boolean valuesOnly) {
     Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
     double a = inputActivation == null ? 1.0 : inputActivation.slope();
+    int plane = inH * inW;
+    // channel-major input (see channelMajorInput): channel c of image n at c·ld + n·plane, ld =
+    // images·plane; xRow below is then per channel, so that xRow + chan is that plane's start and
+    // the arg-max stays an offset within the image's CHW row, as backward expects
+    int channelSkip = channelMajorInput ? (r1 - r0 - 1) * plane : 0;
     for (int r = r0; r < r1; r++) {
-      int xRow = (r - xOrigin) * inSize;
+      int imageRow = channelMajorInput ? (r - xOrigin) * plane : (r - xOrigin) * inSize;
       int zRow = (r - zOrigin) * outSize;
       int aRow = r * outSize;
       for (int c = 0; c < channels; c++) {
-        int chan = c * inH * inW;
+        int chan = c * plane;
+        int xRow = imageRow + c * channelSkip;
         if (k == 2 && kind == Activation.Kind.RELU && stride == 2 && valuesOnly) {
           int oc = c * outH * outW;
           int done = pool2.planeValues(x, xRow + chan, xRow, inW, outW, outH, z, zRow + oc);
@@ -394,11 +408,22 @@ final class PoolLayer extends Layer {
       int[] argmax = ws.argmax[index];
       byte[] signAt = ws.signAtMax[index];
       double[] factor = derivativeByClass;
+      int plane = inH * inW;
+      int outPlane = outH * outW;
+      int channelSkip = channelMajorInput ? (r1 - r0 - 1) * plane : 0; // as in maxForward
       for (int r = r0; r < r1; r++) {
         int dxRow = (r - dxOrigin) * inSize;
         int dzRow = (r - dzOrigin) * outSize;
         int aRow = r * outSize;
-        if (signAt != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
+        if (channelMajorInput) { // fused σ' (always, see Network), dx channel-major
+          int imageRow = (r - dxOrigin) * plane;
+          for (int c = 0; c < channels; c++) {
+            int dxc = imageRow + c * channelSkip;
+            for (int o = c * outPlane; o < (c + 1) * outPlane; o++) {
+              dx[dxc + argmax[aRow + o]] = (0.0 + dz[dzRow + o]) * factor[signAt[aRow + o]];
+            }
+          }
+        } else if (signAt != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
           for (int o = 0; o < outSize; o++) {
             dx[dxRow + argmax[aRow + o]] = (0.0 + dz[dzRow + o]) * factor[signAt[aRow + o]];
           }

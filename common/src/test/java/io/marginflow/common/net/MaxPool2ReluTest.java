@@ -76,7 +76,7 @@ class MaxPool2ReluTest {
         ws.ensureRows(ROWS);
         ws.valuesOnly = true; // as Network.forwardValues sets it
         double[] z = new double[ROWS * pool.outSize];
-        pool.forward(0, ROWS, x, 0, null, z, 0, ws);
+        pool.forward(0, ROWS, inputLayout(pool, x), 0, null, z, 0, ws);
         assertArrayEquals(bits(slow.z()), bits(z), what + " values only, " + kernel.name());
       }
     }
@@ -164,10 +164,30 @@ class MaxPool2ReluTest {
   private static Result run(Workspace ws, PoolLayer pool, double[] x) {
     ws.ensureRows(ROWS);
     double[] z = new double[ROWS * pool.outSize];
-    pool.forward(0, ROWS, x, 0, null, z, 0, ws);
+    pool.forward(0, ROWS, inputLayout(pool, x), 0, null, z, 0, ws);
     int[] argmax = Arrays.copyOf(ws.argmax[pool.index], ROWS * pool.outSize);
     byte[] signAt = ws.signAtMax[pool.index];
     return new Result(z, argmax, signAt == null ? null : signAt.clone());
+  }
+
+  /**
+   * x (ROWS images, CHW each) as the pool reads one chunk of ROWS images: unchanged, or
+   * channel-major (channel c of image n at c·ROWS·plane + n·plane) when the conv before leaves its
+   * chunk so ({@link PoolLayer#channelMajorInput}); the arg-max stays a CHW offset either way.
+   */
+  private static double[] inputLayout(PoolLayer pool, double[] x) {
+    if (!pool.channelMajorInput) {
+      return x;
+    }
+    int plane = pool.inH * pool.inW;
+    double[] channelMajor = new double[x.length];
+    for (int n = 0; n < ROWS; n++) {
+      for (int c = 0; c < pool.channels; c++) {
+        System.arraycopy(
+            x, n * pool.inSize + c * plane, channelMajor, (c * ROWS + n) * plane, plane);
+      }
+    }
+    return channelMajor;
   }
 
   /** The loop of main before session 8 (compare-and-select on the ReLU bits), verbatim. */
