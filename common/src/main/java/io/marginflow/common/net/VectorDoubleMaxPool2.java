@@ -100,7 +100,7 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         DoubleVector bottomD = DoubleVector.fromArray(DOUBLES, x, p + inW);
         if (topD.test(VectorOperators.IS_NAN).or(bottomD.test(VectorOperators.IS_NAN)).anyTrue()) {
           PoolLayer.maxRow2Relu(
-              x, origin, rowP - origin, ow, ow + W, 2, inW, z, zRow, null, 0, null);
+              x, origin, rowP - origin, ow, ow + W, 2, inW, z, zRow, null, 0, false);
           continue;
         }
         // values only: the maximum of the four ReLU bits, in any order (ties give equal bits);
@@ -131,7 +131,7 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
       int zo,
       int[] argmax,
       int ao,
-      byte[] signAt,
+      boolean withSign,
       long[] scratch) {
     int body = outW - outW % W;
     if (body == 0) {
@@ -143,7 +143,6 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
     LongVector diagonal = LongVector.broadcast(LONGS, inW + 1);
     LongVector atZero = LongVector.broadcast(LONGS, 1);
     LongVector positive = LongVector.broadcast(LONGS, 2);
-    boolean storeSign = signAt != null;
     LongVector lane = LongVector.fromArray(LONGS, LANE, 0);
     for (int oh = 0; oh < outH; oh++) {
       int rowP = p0 + oh * 2 * inW;
@@ -157,7 +156,7 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         if (topD.test(VectorOperators.IS_NAN).or(bottomD.test(VectorOperators.IS_NAN)).anyTrue()) {
           // the scalar loop keeps NaN's bits
           PoolLayer.maxRow2Relu(
-              x, origin, first, ow, ow + W, 2, inW, z, zRow, argmax, aRow, signAt);
+              x, origin, first, ow, ow + W, 2, inW, z, zRow, argmax, aRow, withSign);
           continue;
         }
         LongVector top = (LongVector) topD.reinterpretShape(LONGS, 0);
@@ -173,25 +172,20 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         LongVector m = topMax.max(bottomMax);
         LongVector best = topBest.blend(bottomBest, bottomMax.compare(VectorOperators.GT, topMax));
         m.intoArray(scratch, 0);
-        // the arg-max's offset from origin in the low half of a lane, the sign class above it
+        // the arg-max's offset from origin, the sign class above it (PoolLayer.SIGN_SHIFT)
         LongVector at = best.add(lane).add(first + 2 * ow);
-        if (storeSign) {
+        if (withSign) {
           // m > 0: pre > 0. m = 0: every input is ≤ 0 and the arg-max is the first, p, whose raw
           // bits tell ±0.0 (class 1) from a negative (class 0).
           LongVector sign =
               zero.blend(atZero, top.and(ABS).compare(VectorOperators.EQ, 0))
                   .blend(positive, m.compare(VectorOperators.GT, 0));
-          at = at.or(sign.lanewise(VectorOperators.LSHL, 32));
+          at = at.or(sign.lanewise(VectorOperators.LSHL, PoolLayer.SIGN_SHIFT));
         }
         at.intoArray(scratch, L);
         for (int i = 0; i < W; i++) {
           z[zRow + ow + i] = Double.longBitsToDouble(scratch[2 * i]); // max(pre, 0): no NaN here
-          argmax[aRow + ow + i] = (int) scratch[L + 2 * i];
-        }
-        if (storeSign) {
-          for (int i = 0; i < W; i++) {
-            signAt[aRow + ow + i] = (byte) (scratch[L + 2 * i] >>> 32);
-          }
+          argmax[aRow + ow + i] = (int) scratch[L + 2 * i]; // offset, sign class above it
         }
       }
     }
