@@ -22,9 +22,9 @@ sealed interface DoubleMaxPool2 permits ScalarDoubleMaxPool2, VectorDoubleMaxPoo
    * Pools windows ow = 0 … (returned count − 1) of every output row oh &lt; outH of one channel
    * whose first window starts at x[p0] (row oh's at p0 + 2·oh·inW, its second input row inW
    * further): z[zo + oh·outW + ow], argmax[ao + oh·outW + ow] = the arg-max's offset from {@code
-   * origin}, and when {@code signAt != null} signAt[ao + oh·outW + ow] = {@link
-   * PoolLayer#signClass} of pre at the arg-max. Returns how many windows of each row it did (the
-   * same for every row, at most {@code outW}); writes nothing past them.
+   * origin}, with {@link PoolLayer#signClass} of pre at the arg-max packed above it when {@code
+   * withSign} ({@link PoolLayer#SIGN_SHIFT}). Returns how many windows of each row it did (the same
+   * for every row, at most {@code outW}); writes nothing past them.
    */
   int plane(
       double[] x,
@@ -37,7 +37,7 @@ sealed interface DoubleMaxPool2 permits ScalarDoubleMaxPool2, VectorDoubleMaxPoo
       int zo,
       int[] argmax,
       int ao,
-      byte[] signAt,
+      boolean withSign,
       long[] scratch);
 
   /**

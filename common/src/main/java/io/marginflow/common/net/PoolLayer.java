@@ -30,6 +30,15 @@ final class PoolLayer extends Layer {
   final int outH;
   final int outW;
 
+  /**
+   * A max pool fusing σ' keeps the sign class of pre at each arg-max ({@link #signClass}) in the
+   * arg-max int itself, from this bit on: one store per output instead of two.
+   */
+  static final int SIGN_SHIFT = 29;
+
+  /** The arg-max offset's bits below {@link #SIGN_SHIFT}. */
+  static final int OFFSET_MASK = (1 << SIGN_SHIFT) - 1;
+
   /** σ of the previous layer when fused into this max pool (null: not fused). */
   final Activation inputActivation;
 
@@ -67,6 +76,10 @@ final class PoolLayer extends Layer {
         this.inputActivation == null
             ? null
             : derivativeTable(this.inputActivation.slope(), reluDerivativeAtZero);
+    if (fusesInputActivation() && inSize > OFFSET_MASK) {
+      throw new IllegalArgumentException(
+          "max pool on " + in + ": more than 2^" + SIGN_SHIFT + " inputs per image");
+    }
   }
 
   /**
@@ -115,7 +128,7 @@ final class PoolLayer extends Layer {
           z,
           zOrigin,
           ws.argmax[index],
-          ws.signAtMax[index],
+          fusesInputActivation(),
           ws.maxPool2,
           ws.valuesOnly);
     } else {
@@ -127,7 +140,7 @@ final class PoolLayer extends Layer {
    * Max pool of σ(x) (σ = the fused activation, or none): per window the first maximum in scan
    * order, branch-free (an int select and {@link Math#max}; the outcome is unpredictable). The
    * arg-max (and, when backward fuses σ', the sign class of the pre-activation there, in {@code
-   * signAt}, see {@link #signClass}) is stored per output for the whole block.
+   * argmax} above the offset, see {@link #SIGN_SHIFT}) is stored per output for the whole block.
    */
   private void maxForward(
       int r0,
@@ -137,7 +150,7 @@ final class PoolLayer extends Layer {
       double[] z,
       int zOrigin,
       int[] argmax,
-      byte[] signAt,
+      boolean withSign,
       WatchedDoubleMaxPool2 pool2,
       boolean valuesOnly) {
     Activation.Kind kind = inputActivation == null ? null : inputActivation.kind();
@@ -171,7 +184,7 @@ final class PoolLayer extends Layer {
                 zRow + oc + oh * outW,
                 null,
                 0,
-                null);
+                false);
           }
           continue;
         }
@@ -190,13 +203,14 @@ final class PoolLayer extends Layer {
                       zRow + oc,
                       argmax,
                       aRow + oc,
-                      signAt)
+                      withSign)
                   : 0;
           for (int oh = 0; oh < outH && done < outW; oh++) {
             int o = oc + oh * outW;
             int rowFirst = chan + oh * stride * inW;
             maxRow2Relu(
-                x, xRow, rowFirst, done, outW, stride, inW, z, zRow + o, argmax, aRow + o, signAt);
+                x, xRow, rowFirst, done, outW, stride, inW, z, zRow + o, argmax, aRow + o,
+                withSign);
           }
           continue; // stored pre at the arg-max itself
         }
@@ -208,9 +222,10 @@ final class PoolLayer extends Layer {
           } else {
             maxRow(x, xRow, rowFirst, z, zRow + o, argmax, aRow + o, kind, a);
           }
-          if (signAt != null) {
+          if (withSign) {
             for (int ow = 0; ow < outW; ow++) {
-              signAt[aRow + o + ow] = signClass(x[xRow + argmax[aRow + o + ow]]);
+              int best = argmax[aRow + o + ow];
+              argmax[aRow + o + ow] = best | signClass(x[xRow + best]) << SIGN_SHIFT;
             }
           }
         }
@@ -276,10 +291,10 @@ final class PoolLayer extends Layer {
    * stride} in an input of width {@code w} (the ones before are done by the workspace's {@link
    * DoubleMaxPool2}, which also calls this for window groups that hold a NaN), also storing the
    * arg-max unless {@code argmax} is null (values only) and the sign class of pre at the arg-max
-   * when {@code signAt} is not null. The window is compared on the bits of ReLU(x) as longs: for
-   * doubles ≥ +0.0 (ReLU maps −0.0 and negatives to +0.0) the order and the ties of the bit
-   * patterns are those of the values. NaN: a NaN with the sign bit clear wins its window, one with
-   * it set counts as 0.
+   * above it ({@link #SIGN_SHIFT}) when {@code withSign}. The window is compared on the bits of
+   * ReLU(x) as longs: for doubles ≥ +0.0 (ReLU maps −0.0 and negatives to +0.0) the order and the
+   * ties of the bit patterns are those of the values. NaN: a NaN with the sign bit clear wins its
+   * window, one with it set counts as 0.
    *
    * <p>Branch-free (session 8): a tournament, top pair, bottom pair, then the two winners, where a
    * later entry wins only when strictly greater — the first maximum in scan order, as a sequential
@@ -302,7 +317,7 @@ final class PoolLayer extends Layer {
       int zo,
       int[] argmax,
       int ao,
-      byte[] signAt) {
+      boolean withSign) {
     int base = xRow + rowFirst;
     for (int ow = from; ow < to; ow++) {
       int p = base + ow * stride;
@@ -321,10 +336,8 @@ final class PoolLayer extends Layer {
       if (argmax == null) {
         continue; // values only
       }
-      argmax[ao + ow] = rowFirst + ow * stride + idx;
-      if (signAt != null) {
-        signAt[ao + ow] = signClass(pre);
-      }
+      argmax[ao + ow] =
+          (rowFirst + ow * stride + idx) | (withSign ? signClass(pre) << SIGN_SHIFT : 0);
     }
   }
 
@@ -406,7 +419,7 @@ final class PoolLayer extends Layer {
     Arrays.fill(dx, (r0 - dxOrigin) * inSize, (r1 - dxOrigin) * inSize, 0.0);
     if (max) {
       int[] argmax = ws.argmax[index];
-      byte[] signAt = ws.signAtMax[index];
+      boolean fused = fusesInputActivation();
       double[] factor = derivativeByClass;
       int plane = inH * inW;
       int outPlane = outH * outW;
@@ -420,12 +433,14 @@ final class PoolLayer extends Layer {
           for (int c = 0; c < channels; c++) {
             int dxc = imageRow + c * channelSkip;
             for (int o = c * outPlane; o < (c + 1) * outPlane; o++) {
-              dx[dxc + argmax[aRow + o]] = (0.0 + dz[dzRow + o]) * factor[signAt[aRow + o]];
+              int a = argmax[aRow + o];
+              dx[dxc + (a & OFFSET_MASK)] = (0.0 + dz[dzRow + o]) * factor[a >>> SIGN_SHIFT];
             }
           }
-        } else if (signAt != null) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
+        } else if (fused) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
           for (int o = 0; o < outSize; o++) {
-            dx[dxRow + argmax[aRow + o]] = (0.0 + dz[dzRow + o]) * factor[signAt[aRow + o]];
+            int a = argmax[aRow + o];
+            dx[dxRow + (a & OFFSET_MASK)] = (0.0 + dz[dzRow + o]) * factor[a >>> SIGN_SHIFT];
           }
         } else {
           for (int o = 0; o < outSize; o++) {

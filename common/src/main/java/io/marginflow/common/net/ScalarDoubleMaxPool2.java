@@ -20,7 +20,7 @@ final class ScalarDoubleMaxPool2 implements DoubleMaxPool2 {
       int zo,
       int[] argmax,
       int ao,
-      byte[] signAt,
+      boolean withSign,
       long[] scratch) {
     return 0;
   }

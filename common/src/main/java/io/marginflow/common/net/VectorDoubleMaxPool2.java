@@ -2,6 +2,7 @@ package io.marginflow.common.net;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -14,16 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * −0.0 become +0.0, as {@code PoolLayer.reluBits}); a rotation by one lane puts each window's right
  * input next to its left one, and the scalar tournament (top pair, bottom pair, then the winners, a
  * later entry winning only when strictly greater: the first maximum in scan order) runs lane-wise
- * on all lanes, of which the even ones are the windows: its maxima as lane-wise max of the ReLU
- * bits (a set sign bit is below +0.0 as a signed long, so ReLU is max(·, 0)), its arg-max as
- * compare and blend (max instead of blend took 1.35 instead of 1.47 ms for Lyu–Li's first pool in a
- * step, and 0.73 instead of 0.86 ms values only, session 10). Groups that hold a NaN go to the
- * scalar loop ({@code PoolLayer.maxRow2Relu}). The even lanes' results leave through the caller's
- * long scratch array, without reinterpretation (as {@link VectorFloatMaxPool2}), two vectors per
- * group: the values, and the arg-max's offset with the sign class packed above it (3.0 ns per
- * output of Lyu–Li's first pool against 3.8 ns with three vectors). The values-only pass needs no
- * index: a column max, one rotation and a row max; a row whose width is not a multiple of W ends
- * with a group that overlaps the one before (Lyu–Li's second pool: 5 windows).
+ * as compare and blend on all lanes, of which the even ones are the windows. Groups that hold a NaN
+ * go to the scalar loop ({@code PoolLayer.maxRow2Relu}). The even lanes' results leave through the
+ * caller's long scratch array, without reinterpretation (as {@link VectorFloatMaxPool2}), two
+ * vectors per group: the values, and the arg-max's offset with the sign class packed above it (3.0
+ * ns per output of Lyu–Li's first pool against 3.8 ns with three vectors). The values-only pass
+ * needs no index: a column max, one rotation and a row max; a row whose width is not a multiple of
+ * W ends with a group that overlaps the one before (Lyu–Li's second pool: 5 windows).
  */
 final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
 
@@ -100,16 +98,15 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         DoubleVector bottomD = DoubleVector.fromArray(DOUBLES, x, p + inW);
         if (topD.test(VectorOperators.IS_NAN).or(bottomD.test(VectorOperators.IS_NAN)).anyTrue()) {
           PoolLayer.maxRow2Relu(
-              x, origin, rowP - origin, ow, ow + W, 2, inW, z, zRow, null, 0, null);
+              x, origin, rowP - origin, ow, ow + W, 2, inW, z, zRow, null, 0, false);
           continue;
         }
-        // values only: the maximum of the four ReLU bits, in any order (ties give equal bits);
-        // as signed longs, every negative double and −0.0 is below +0.0, so ReLU is max(·, 0)
-        LongVector column =
-            ((LongVector) topD.reinterpretShape(LONGS, 0))
-                .max((LongVector) bottomD.reinterpretShape(LONGS, 0))
-                .max(zero);
-        LongVector m = column.max(column.rearrange(NEXT));
+        // values only: the maximum of the four ReLU bits, in any order (ties give equal bits)
+        LongVector t = relu((LongVector) topD.reinterpretShape(LONGS, 0), zero);
+        LongVector b = relu((LongVector) bottomD.reinterpretShape(LONGS, 0), zero);
+        LongVector column = t.blend(b, b.compare(VectorOperators.GT, t));
+        LongVector right = column.rearrange(NEXT);
+        LongVector m = column.blend(right, right.compare(VectorOperators.GT, column));
         m.intoArray(scratch, 0);
         for (int i = 0; i < W; i++) {
           z[zRow + ow + i] = Double.longBitsToDouble(scratch[2 * i]); // max(pre, 0): no NaN
@@ -117,6 +114,11 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
       }
     }
     return outW;
+  }
+
+  /** ReLU on the bits of a double: a set sign bit gives +0.0. */
+  private static LongVector relu(LongVector bits, LongVector zero) {
+    return bits.blend(zero, bits.compare(VectorOperators.LT, 0));
   }
 
   @Override
@@ -131,7 +133,7 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
       int zo,
       int[] argmax,
       int ao,
-      byte[] signAt,
+      boolean withSign,
       long[] scratch) {
     int body = outW - outW % W;
     if (body == 0) {
@@ -143,7 +145,6 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
     LongVector diagonal = LongVector.broadcast(LONGS, inW + 1);
     LongVector atZero = LongVector.broadcast(LONGS, 1);
     LongVector positive = LongVector.broadcast(LONGS, 2);
-    boolean storeSign = signAt != null;
     LongVector lane = LongVector.fromArray(LONGS, LANE, 0);
     for (int oh = 0; oh < outH; oh++) {
       int rowP = p0 + oh * 2 * inW;
@@ -157,41 +158,38 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         if (topD.test(VectorOperators.IS_NAN).or(bottomD.test(VectorOperators.IS_NAN)).anyTrue()) {
           // the scalar loop keeps NaN's bits
           PoolLayer.maxRow2Relu(
-              x, origin, first, ow, ow + W, 2, inW, z, zRow, argmax, aRow, signAt);
+              x, origin, first, ow, ow + W, 2, inW, z, zRow, argmax, aRow, withSign);
           continue;
         }
         LongVector top = (LongVector) topD.reinterpretShape(LONGS, 0);
-        LongVector t = top.max(zero); // ReLU on the bits, as in planeValues
-        LongVector b = ((LongVector) bottomD.reinterpretShape(LONGS, 0)).max(zero);
+        LongVector t = relu(top, zero);
+        LongVector b = relu((LongVector) bottomD.reinterpretShape(LONGS, 0), zero);
         LongVector tRight = t.rearrange(NEXT);
         LongVector bRight = b.rearrange(NEXT);
-        // the maxima by lane-wise max (no mask), the arg-max by the tournament's compares
-        LongVector topMax = t.max(tRight);
-        LongVector topBest = zero.blend(one, tRight.compare(VectorOperators.GT, t));
-        LongVector bottomMax = b.max(bRight);
-        LongVector bottomBest = down.blend(diagonal, bRight.compare(VectorOperators.GT, b));
-        LongVector m = topMax.max(bottomMax);
-        LongVector best = topBest.blend(bottomBest, bottomMax.compare(VectorOperators.GT, topMax));
+        VectorMask<Long> r = tRight.compare(VectorOperators.GT, t);
+        LongVector topMax = t.blend(tRight, r);
+        LongVector topBest = zero.blend(one, r);
+        VectorMask<Long> s = bRight.compare(VectorOperators.GT, b);
+        LongVector bottomMax = b.blend(bRight, s);
+        LongVector bottomBest = down.blend(diagonal, s);
+        VectorMask<Long> u = bottomMax.compare(VectorOperators.GT, topMax);
+        LongVector m = topMax.blend(bottomMax, u);
+        LongVector best = topBest.blend(bottomBest, u);
         m.intoArray(scratch, 0);
-        // the arg-max's offset from origin in the low half of a lane, the sign class above it
+        // the arg-max's offset from origin, the sign class above it (PoolLayer.SIGN_SHIFT)
         LongVector at = best.add(lane).add(first + 2 * ow);
-        if (storeSign) {
+        if (withSign) {
           // m > 0: pre > 0. m = 0: every input is ≤ 0 and the arg-max is the first, p, whose raw
           // bits tell ±0.0 (class 1) from a negative (class 0).
           LongVector sign =
               zero.blend(atZero, top.and(ABS).compare(VectorOperators.EQ, 0))
                   .blend(positive, m.compare(VectorOperators.GT, 0));
-          at = at.or(sign.lanewise(VectorOperators.LSHL, 32));
+          at = at.or(sign.lanewise(VectorOperators.LSHL, PoolLayer.SIGN_SHIFT));
         }
         at.intoArray(scratch, L);
         for (int i = 0; i < W; i++) {
           z[zRow + ow + i] = Double.longBitsToDouble(scratch[2 * i]); // max(pre, 0): no NaN here
-          argmax[aRow + ow + i] = (int) scratch[L + 2 * i];
-        }
-        if (storeSign) {
-          for (int i = 0; i < W; i++) {
-            signAt[aRow + ow + i] = (byte) (scratch[L + 2 * i] >>> 32);
-          }
+          argmax[aRow + ow + i] = (int) scratch[L + 2 * i]; // offset, sign class above it
         }
       }
     }

@@ -47,9 +47,9 @@ final class WatchedDoubleMaxPool2 {
       int zo,
       int[] argmax,
       int ao,
-      byte[] signAt) {
+      boolean withSign) {
     long start = guard == null ? -1L : guard.start();
-    int done = pool.plane(x, p0, origin, inW, outW, outH, z, zo, argmax, ao, signAt, scratch);
+    int done = pool.plane(x, p0, origin, inW, outW, outH, z, zo, argmax, ao, withSign, scratch);
     if (start >= 0 && guard.fallBackAfter(start)) {
       fallBack();
     }

@@ -24,11 +24,11 @@ public final class Workspace {
    */
   final double[][] post;
 
-  /** Arg-max input positions of each max-pool layer (null elsewhere). */
+  /**
+   * Arg-max input positions of each max-pool layer (null elsewhere); for a max pool fusing σ', the
+   * sign class of the pre-activation there packed above each ({@link PoolLayer#SIGN_SHIFT}).
+   */
   final int[][] argmax;
-
-  /** Sign class of the pre-activation at each arg-max of a max pool fusing σ' (or null). */
-  final byte[][] signAtMax;
 
   /** Chunk-local ping-pong gradients inside the conv/pool stack (see Network#gradientBuffer). */
   final double[] stackGradA;
@@ -88,7 +88,6 @@ public final class Workspace {
     this.pre = new double[n][];
     this.post = new double[n][];
     this.argmax = new int[n][];
-    this.signAtMax = new byte[n][];
     int chunk0 = network.imageChunk();
     for (int i = 0; i < n; i++) {
       if (network.chunkLocal[i]) { // one chunk of rows, allocated once
@@ -142,9 +141,6 @@ public final class Workspace {
     int last = layers.length - 1;
     for (int i = 0; i < last; i++) {
       Layer layer = layers[i];
-      if (layer instanceof PoolLayer p && p.fusesInputActivation()) {
-        signAtMax[i] = new byte[rows * layer.outSize];
-      }
       if (network.chunkLocal[i]) {
         continue;
       }

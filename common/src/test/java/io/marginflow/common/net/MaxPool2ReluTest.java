@@ -165,9 +165,16 @@ class MaxPool2ReluTest {
     ws.ensureRows(ROWS);
     double[] z = new double[ROWS * pool.outSize];
     pool.forward(0, ROWS, inputLayout(pool, x), 0, null, z, 0, ws);
-    int[] argmax = Arrays.copyOf(ws.argmax[pool.index], ROWS * pool.outSize);
-    byte[] signAt = ws.signAtMax[pool.index];
-    return new Result(z, argmax, signAt == null ? null : signAt.clone());
+    int[] packed = Arrays.copyOf(ws.argmax[pool.index], ROWS * pool.outSize);
+    int[] argmax = new int[packed.length];
+    byte[] signAt = pool.fusesInputActivation() ? new byte[packed.length] : null;
+    for (int o = 0; o < packed.length; o++) { // the sign class above the offset, when fused
+      argmax[o] = signAt == null ? packed[o] : packed[o] & PoolLayer.OFFSET_MASK;
+      if (signAt != null) {
+        signAt[o] = (byte) (packed[o] >>> PoolLayer.SIGN_SHIFT);
+      }
+    }
+    return new Result(z, argmax, signAt);
   }
 
   /**
