@@ -90,6 +90,15 @@ final class PoolLayer extends Layer {
    */
   boolean channelMajorInput;
 
+  /**
+   * Where image r's input starts, for an input whose row {@code origin} is first: its CHW row, or
+   * for a {@link #channelMajorInput} its plane in channel 0 (channel c is c·(images − 1)·plane
+   * further, see maxForward).
+   */
+  private int inputRow(int r, int origin) {
+    return (r - origin) * (channelMajorInput ? inH * inW : inSize);
+  }
+
   boolean isMax() {
     return max;
   }
@@ -161,7 +170,7 @@ final class PoolLayer extends Layer {
     // the arg-max stays an offset within the image's CHW row, as backward expects
     int channelSkip = channelMajorInput ? (r1 - r0 - 1) * plane : 0;
     for (int r = r0; r < r1; r++) {
-      int imageRow = channelMajorInput ? (r - xOrigin) * plane : (r - xOrigin) * inSize;
+      int imageRow = inputRow(r, xOrigin);
       int zRow = (r - zOrigin) * outSize;
       int aRow = r * outSize;
       for (int c = 0; c < channels; c++) {
@@ -428,19 +437,14 @@ final class PoolLayer extends Layer {
         int dxRow = (r - dxOrigin) * inSize;
         int dzRow = (r - dzOrigin) * outSize;
         int aRow = r * outSize;
-        if (channelMajorInput) { // fused σ' (always, see Network), dx channel-major
-          int imageRow = (r - dxOrigin) * plane;
+        if (fused) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre), in x's layout
+          int imageRow = inputRow(r, dxOrigin);
           for (int c = 0; c < channels; c++) {
             int dxc = imageRow + c * channelSkip;
             for (int o = c * outPlane; o < (c + 1) * outPlane; o++) {
               int a = argmax[aRow + o];
               dx[dxc + (a & OFFSET_MASK)] = (0.0 + dz[dzRow + o]) * factor[a >>> SIGN_SHIFT];
             }
-          }
-        } else if (fused) { // fused σ', one contribution per input: dx = (0 + dz)·σ'(pre)
-          for (int o = 0; o < outSize; o++) {
-            int a = argmax[aRow + o];
-            dx[dxRow + (a & OFFSET_MASK)] = (0.0 + dz[dzRow + o]) * factor[a >>> SIGN_SHIFT];
           }
         } else {
           for (int o = 0; o < outSize; o++) {
