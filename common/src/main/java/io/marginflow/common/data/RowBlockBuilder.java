@@ -1,5 +1,6 @@
 package io.marginflow.common.data;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -234,6 +235,97 @@ public final class RowBlockBuilder {
         emit();
       }
     }
+  }
+
+  /**
+   * Adds {@code n} dense rows given column by column by {@code source} (dense blocks only): the
+   * blocks {@code n} calls of {@link #addDense} would give, row r with global index {@code
+   * firstIndex + r}. The arrays of every block the rows reach are made first (the open block's,
+   * then new ones: the cache itself), the source writes each column into them with the rows'
+   * stride, and the rows are added only when the source gave every column and every label is ±1 and
+   * every value finite. Otherwise (the source declined, or a bad label or value) nothing is added
+   * and false is returned: the caller reads the rows in another way, which reports what is wrong.
+   *
+   * @throws IOException from the source
+   */
+  public boolean addDenseColumns(long firstIndex, int n, DenseColumnSource source)
+      throws IOException {
+    checkOpen();
+    if (sparse) {
+      throw new IllegalStateException("addDenseColumns builds dense blocks only");
+    }
+    if (n < 0) {
+      throw new IllegalArgumentException("rows from " + firstIndex + ": n must be >= 0, got " + n);
+    }
+    if (n == 0) {
+      return true;
+    }
+    int head = Math.min(n, blockRows - rows);
+    ensureRows(rows + head);
+    int full = (n - head) / blockRows;
+    int last = (n - head) % blockRows;
+    int segments = 1 + full + (last > 0 ? 1 : 0);
+    double[][] ys = new double[segments][];
+    double[][] xs = new double[segments][];
+    int[] from = new int[segments];
+    int[] count = new int[segments];
+    ys[0] = labels;
+    xs[0] = dense;
+    from[0] = rows;
+    count[0] = head;
+    for (int s = 1; s < segments; s++) {
+      count[s] = s <= full ? blockRows : last;
+      ys[s] = new double[count[s]];
+      xs[s] = new double[count[s] * features];
+    }
+    for (int c = -1; c < features; c++) {
+      for (int s = 0; s < segments; s++) {
+        boolean ok =
+            c < 0
+                ? source.next(c, ys[s], from[s], 1, count[s])
+                : source.next(c, xs[s], from[s] * features + c, features, count[s]);
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    for (int s = 0; s < segments; s++) {
+      for (int r = from[s]; r < from[s] + count[s]; r++) {
+        double y = ys[s][r];
+        if (y != 1.0 && y != -1.0) {
+          return false;
+        }
+      }
+      int end = (from[s] + count[s]) * features;
+      for (int k = from[s] * features; k < end; k++) {
+        if (!Double.isFinite(xs[s][k])) {
+          return false;
+        }
+      }
+    }
+    long index = firstIndex;
+    for (int r = 0; r < head; r++) {
+      rowIndex[rows + r] = index++;
+    }
+    rows += head;
+    if (rows == blockRows) {
+      emit();
+    }
+    for (int s = 1; s < segments; s++) {
+      long[] idx = new long[count[s]];
+      for (int r = 0; r < idx.length; r++) {
+        idx[r] = index++;
+      }
+      if (count[s] == blockRows) {
+        blocks.add(new DenseBlock(blockRows, features, xs[s], ys[s], idx));
+      } else { // the last, partial block stays open
+        labels = ys[s];
+        rowIndex = idx;
+        dense = xs[s];
+        rows = count[s];
+      }
+    }
+    return true;
   }
 
   /**

@@ -15,11 +15,19 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * form) before Spark's memory store sees them. Rows, blocks and row indices are those of a
  * whole-partition read. Row groups of files whose footers say every vector is dense, loaded into
  * dense blocks, are read from their pages ({@link ParquetDensePages}, a chunk of rows at a time),
- * the rest, and any row group from a row the pages do not decode cleanly on, with Spark's reader.
- * The open row group's reader is closed when the stream ends, on {@link #close}, or when the Spark
- * task completes. Not thread-safe.
+ * row groups of numeric columns loaded into dense blocks one column chunk at a time ({@link
+ * ParquetColumnChunks}), the rest, and any row group from a row the pages do not decode cleanly on
+ * (from its first row for the column chunks), with Spark's reader. The open row group's reader is
+ * closed when the stream ends, on {@link #close}, or when the Spark task completes. Not
+ * thread-safe.
  */
 final class ParquetBlockStream extends SourceBlockStream {
+
+  /**
+   * Hadoop configuration key: false reads the numeric-columns layout with Spark's reader only
+   * instead of one column chunk at a time ({@link ParquetColumnChunks}; default true).
+   */
+  static final String COLUMN_CHUNKS = "marginflow.parquet.column-chunks";
 
   /** Values of dense vectors copied at once (a chunk of a batch: 4 MiB of doubles). */
   private static final int COPY_VALUES = 1 << 19;
@@ -70,6 +78,9 @@ final class ParquetBlockStream extends SourceBlockStream {
         return false;
       }
       open(segments.next());
+      if (in == null && pages == null) {
+        return true; // the segment was read column by column
+      }
     }
     if (pages != null) {
       fillFromPages();
@@ -155,6 +166,13 @@ final class ParquetBlockStream extends SourceBlockStream {
     first = next.skip();
     end = next.skip() + next.take();
     at = 0;
+    if (!decoder.layout().isVector()
+        && !sparse
+        && decoder.layout().columnCount() == x.length
+        && conf.get().getBoolean(COLUMN_CHUNKS, true)
+        && readColumnChunks()) {
+      return;
+    }
     if (decoder.isDenseOnly() && !sparse && widths[split.file()] == x.length) {
       pages =
           ParquetDensePages.open(
@@ -171,6 +189,34 @@ final class ParquetBlockStream extends SourceBlockStream {
       closePages();
     }
     openBatches();
+  }
+
+  /**
+   * Adds the segment's rows read one column chunk at a time ({@link ParquetColumnChunks}) and
+   * returns true, or returns false having added nothing when the chunks hold anything but clean
+   * numbers of the types it decodes (a null, a NaN or infinite value, a bad label, another type or
+   * encoding): Spark's reader then reads the segment and names what is wrong.
+   */
+  private boolean readColumnChunks() throws IOException {
+    LineSplit split = seg.split();
+    ParquetLayout layout = decoder.layout();
+    try (ParquetColumnChunks chunks =
+        ParquetColumnChunks.open(
+            split.uri(),
+            split.index(),
+            split.start(),
+            layout.label(),
+            layout.columns(),
+            conf.get())) {
+      if (chunks == null
+          || chunks.rows() < end
+          || !builder.addDenseColumns(
+              seg.firstRow() + first, (int) (end - first), chunks.from(first))) {
+        return false;
+      }
+    }
+    offer(builder.drainEmitted());
+    return true;
   }
 
   private void openBatches() throws IOException {

@@ -14,7 +14,7 @@ import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridEncoder;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ParquetDensePages.Hybrid} decodes what parquet-mr's RLE/bit-packed hybrid encoder writes
+ * {@link ParquetPageColumn.Hybrid} decodes what parquet-mr's RLE/bit-packed hybrid encoder writes
  * (the encoder of Parquet's levels and dictionary ids), at every bit width up to 24, for runs and
  * for values that change at every position, and refuses data that ends early; its check that every
  * value equals one (the definition levels) agrees with the decode.
@@ -39,7 +39,7 @@ class ParquetDensePagesTest {
         byte[] encoded = encode(values, bits);
         int[] out = new int[count];
         assertTrue(
-            ParquetDensePages.Hybrid.decode(ByteBuffer.wrap(encoded), bits, out, count),
+            ParquetPageColumn.Hybrid.decode(ByteBuffer.wrap(encoded), bits, out, count),
             "bits " + bits);
         assertArrayEquals(values, out, "bits " + bits + ", " + count + " values");
         if (bits <= 8) {
@@ -47,23 +47,23 @@ class ParquetDensePagesTest {
           boolean same = Arrays.stream(values).allMatch(w -> w == v);
           assertEquals(
               same,
-              ParquetDensePages.Hybrid.allEqual(ByteBuffer.wrap(encoded), bits, v, count),
+              ParquetPageColumn.Hybrid.allEqual(ByteBuffer.wrap(encoded), bits, v, count),
               "bits " + bits);
           int[] flat = new int[count];
           Arrays.fill(flat, v);
           byte[] runs = encode(flat, bits);
-          assertTrue(ParquetDensePages.Hybrid.allEqual(ByteBuffer.wrap(runs), bits, v, count));
+          assertTrue(ParquetPageColumn.Hybrid.allEqual(ByteBuffer.wrap(runs), bits, v, count));
           if (max > 0) {
             flat[rnd.nextInt(count)] = v == 0 ? 1 : v - 1;
             assertFalse(
-                ParquetDensePages.Hybrid.allEqual(
+                ParquetPageColumn.Hybrid.allEqual(
                     ByteBuffer.wrap(encode(flat, bits)), bits, v, count));
           }
         }
         if (bits > 0 && encoded.length > 1) {
           ByteBuffer cut = ByteBuffer.wrap(encoded, 0, encoded.length / 2).slice();
           assertFalse(
-              ParquetDensePages.Hybrid.decode(cut, bits, new int[count], count),
+              ParquetPageColumn.Hybrid.decode(cut, bits, new int[count], count),
               "data that ends early");
         }
       }
@@ -80,7 +80,7 @@ class ParquetDensePagesTest {
       }
       int[] out = new int[rep.length];
       assertTrue(
-          ParquetDensePages.Hybrid.decode(ByteBuffer.wrap(encode(rep, 1)), 1, out, rep.length));
+          ParquetPageColumn.Hybrid.decode(ByteBuffer.wrap(encode(rep, 1)), 1, out, rep.length));
       assertArrayEquals(rep, out, "width " + width);
     }
   }

@@ -1,0 +1,218 @@
+package io.marginflow.spark.job;
+
+import io.marginflow.common.data.DenseColumnSource;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+
+/**
+ * The rows of one row group of a Parquet file in the numeric-columns layout ({@link ParquetLayout}:
+ * a label column and feature columns), read <b>one column chunk at a time</b>: parquet-mr's reader
+ * with a requested schema of one column reads that column's chunk of the row group, its pages are
+ * decoded ({@link ParquetPageColumn}) straight into the rows of the blocks ({@link
+ * DenseColumnSource}, strided writes), and the chunk is dropped before the next column's is read.
+ * So at most one column chunk and its decompressed pages are alive at a time, instead of the whole
+ * row group Spark's vectorized reader holds while it decodes the row group's rows.
+ *
+ * <p>Columns of type double, float, int32 (no annotation, or a signed int of ≤ 32 bits) and int64
+ * (no annotation) are decoded; labels are mapped as {@link io.marginflow.common.io.LabelParser}
+ * maps a value (0 → −1) and values −0.0 to 0.0, as the batch decode does. Anything else — another
+ * column type, a null, an encoding {@link ParquetPageColumn} does not decode, fewer values than the
+ * footer's row count — makes {@link #open} return null or {@link #next} return false: the caller
+ * then reads the row group with Spark's reader ({@link ParquetBatchReader}), whose decode names the
+ * file, row and column. Not thread-safe.
+ */
+final class ParquetColumnChunks implements DenseColumnSource, AutoCloseable {
+
+  private final ParquetFileReader reader;
+  private final int group;
+  private final long rows;
+  private final List<ColumnDescriptor> columns; // the label, then the features
+  private long skip; // rows of the row group before the first handed over
+
+  private int current = -2; // the column open (−1: the label), −2: none
+  private PageReadStore store;
+  private ParquetPageColumn open;
+
+  private ParquetColumnChunks(
+      ParquetFileReader reader, int group, long rows, List<ColumnDescriptor> columns) {
+    this.reader = reader;
+    this.group = group;
+    this.rows = rows;
+    this.columns = columns;
+  }
+
+  /**
+   * Opens row group {@code group} of {@code uri}, whose first column chunk starts at byte {@code
+   * start}, for the label column {@code label} and the feature columns {@code features}, or returns
+   * null when the file has no such row group or a column is not a top-level column of a type this
+   * reader decodes. Nothing of the row group is read yet.
+   */
+  static ParquetColumnChunks open(
+      String uri, int group, long start, String label, List<String> features, Configuration conf)
+      throws IOException {
+    ParquetFileReader reader =
+        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf));
+    try {
+      MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+      List<ColumnDescriptor> cols = new ArrayList<>();
+      for (String name : concat(label, features)) {
+        ColumnDescriptor d = decodable(schema, name);
+        if (d == null) {
+          reader.close();
+          return null;
+        }
+        cols.add(d);
+      }
+      if (group >= reader.getRowGroups().size()
+          || reader.getRowGroups().get(group).getStartingPos() != start) {
+        reader.close();
+        return null;
+      }
+      return new ParquetColumnChunks(
+          reader, group, reader.getRowGroups().get(group).getRowCount(), List.copyOf(cols));
+    } catch (IOException | RuntimeException e) {
+      reader.close();
+      throw e;
+    }
+  }
+
+  private static List<String> concat(String label, List<String> features) {
+    List<String> all = new ArrayList<>(features.size() + 1);
+    all.add(label);
+    all.addAll(features);
+    return all;
+  }
+
+  /** The top-level leaf column {@code name} when its type is one this reader decodes, else null. */
+  private static ColumnDescriptor decodable(MessageType schema, String name) {
+    ColumnDescriptor found = null;
+    for (ColumnDescriptor c : schema.getColumns()) {
+      if (ParquetFooterScan.isLeaf(c.getPath(), name, null)) {
+        found = c;
+      }
+    }
+    if (found == null || found.getMaxRepetitionLevel() != 0 || found.getMaxDefinitionLevel() > 1) {
+      return null;
+    }
+    PrimitiveType t = found.getPrimitiveType();
+    LogicalTypeAnnotation a = t.getLogicalTypeAnnotation();
+    PrimitiveTypeName p = t.getPrimitiveTypeName();
+    boolean ok =
+        switch (p) {
+          case DOUBLE, FLOAT -> a == null;
+          case INT64 -> a == null;
+          case INT32 ->
+              a == null
+                  || (a instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation i
+                      && i.isSigned());
+          default -> false;
+        };
+    return ok ? found : null;
+  }
+
+  /** Rows of the row group (its footer's count). */
+  long rows() {
+    return rows;
+  }
+
+  /**
+   * Starts every column at row {@code first} of the row group (the rows before it are decoded and
+   * dropped): the first row {@link #next} hands over. Returns this.
+   */
+  ParquetColumnChunks from(long first) {
+    if (first < 0 || first > rows || current != -2) {
+      throw new IllegalArgumentException(
+          "first row " + first + " of a row group of " + rows + " rows, before any column read");
+    }
+    this.skip = first;
+    return this;
+  }
+
+  @Override
+  public boolean next(int column, double[] dst, int offset, int stride, int count)
+      throws IOException {
+    if (column != current) {
+      if (column < -1 || column >= columns.size() - 1 || column < current) {
+        return false;
+      }
+      if (!openColumn(column)) {
+        return false;
+      }
+    }
+    boolean label = column < 0;
+    int o = offset;
+    int left = count;
+    while (left > 0) {
+      if (!open.ready(null)) {
+        return false; // fewer values than rows, or a page not decoded here
+      }
+      double[] b = open.buffer();
+      int p = open.position();
+      int k = Math.min(left, open.limit() - p);
+      if (label) {
+        for (int i = p; i < p + k; i++) {
+          double v = b[i];
+          dst[o] = v == 0.0 ? -1.0 : v; // the 0 of the 0/1 convention
+          o += stride;
+        }
+      } else {
+        for (int i = p; i < p + k; i++) {
+          dst[o] = b[i] + 0.0; // −0.0 + 0.0 = +0.0; any other value unchanged
+          o += stride;
+        }
+      }
+      open.advance(k);
+      left -= k;
+    }
+    return true;
+  }
+
+  /** Drops the open column chunk, reads column {@code column}'s and skips to the first row. */
+  private boolean openColumn(int column) throws IOException {
+    closeColumn();
+    ColumnDescriptor d = columns.get(column + 1);
+    reader.setRequestedSchema(List.of(d));
+    store = reader.readRowGroup(group);
+    if (store == null || store.getRowCount() != rows) {
+      return false;
+    }
+    open = new ParquetPageColumn(d, store.getPageReader(d));
+    current = column;
+    long left = skip;
+    while (left > 0) {
+      if (!open.ready(null)) {
+        return false;
+      }
+      int k = (int) Math.min(left, open.limit() - open.position());
+      open.advance(k);
+      left -= k;
+    }
+    return true;
+  }
+
+  private void closeColumn() {
+    open = null;
+    if (store != null) {
+      PageReadStore s = store;
+      store = null;
+      s.close();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closeColumn();
+    reader.close();
+  }
+}
