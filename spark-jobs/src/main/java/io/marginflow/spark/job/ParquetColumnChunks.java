@@ -2,10 +2,14 @@ package io.marginflow.spark.job;
 
 import io.marginflow.common.data.DenseColumnSource;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -61,8 +65,17 @@ final class ParquetColumnChunks implements DenseColumnSource, AutoCloseable {
   static ParquetColumnChunks open(
       String uri, int group, long start, String label, List<String> features, Configuration conf)
       throws IOException {
+    Path path = new Path(uri);
+    // no vectored reads: one column chunk per read, each after the last in the file, is then one
+    // sequential stream (a vectored read of each chunk is a positioned read: on HDFS, a new block
+    // reader per chunk)
+    ParquetReadOptions options =
+        new HadoopReadOptions.Builder(conf, path)
+            .withUseHadoopVectoredIo(false)
+            .withAllocator(new ReusingAllocator())
+            .build();
     ParquetFileReader reader =
-        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf));
+        ParquetFileReader.open(HadoopInputFile.fromPath(path, conf), options);
     try {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       List<ColumnDescriptor> cols = new ArrayList<>();
@@ -214,5 +227,45 @@ final class ParquetColumnChunks implements DenseColumnSource, AutoCloseable {
   public void close() throws IOException {
     closeColumn();
     reader.close();
+  }
+
+  /**
+   * Heap buffers for the column chunks read, the largest one released lent out again: the row
+   * group's columns, read one after the other, then reuse one buffer instead of each allocating its
+   * own (≈ 2 MB each, G1 humongous objects). A lent buffer is a slice of exactly the size asked
+   * for. Not thread-safe (one reader's).
+   */
+  private static final class ReusingAllocator implements ByteBufferAllocator {
+    private ByteBuffer free; // released, to lend again
+    private ByteBuffer lent; // the slice lent out of `lentFrom`
+    private ByteBuffer lentFrom;
+
+    @Override
+    public ByteBuffer allocate(int size) {
+      if (free != null && lent == null && free.capacity() >= size) {
+        lentFrom = free;
+        free = null;
+        lent = lentFrom.duplicate().clear().limit(size).slice();
+        return lent;
+      }
+      return ByteBuffer.allocate(size);
+    }
+
+    @Override
+    public void release(ByteBuffer b) {
+      ByteBuffer back = b == lent ? lentFrom : b;
+      if (b == lent) {
+        lent = null;
+        lentFrom = null;
+      }
+      if (!back.isDirect() && (free == null || back.capacity() > free.capacity())) {
+        free = back;
+      }
+    }
+
+    @Override
+    public boolean isDirect() {
+      return false;
+    }
   }
 }
