@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -228,6 +229,68 @@ class RowBlockBuilderTest {
       assertEquals(2, b.rowsAdded());
       assertEquals(1, b.finish().size());
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 4, 7, 64})
+  void denseRowsAddedColumnByColumnGiveTheBlocksOfOneRowAtATime(int blockRows) throws IOException {
+    for (long seed = 1; seed <= 20; seed++) {
+      double[][] x = randomRows(seed);
+      List<RowBlock> single = build(x, false, blockRows, false);
+      // runs of 0 to 2·blockRows + 2 rows, each given column by column from a column-major copy
+      SplittableRandom rng = new SplittableRandom(seed);
+      RowBlockBuilder b = new RowBlockBuilder(FEATURES, false, blockRows);
+      int i = 0;
+      while (i < ROWS) {
+        int n = Math.min(ROWS - i, rng.nextInt(2 * blockRows + 3));
+        assertTrue(b.addDenseColumns(FIRST_INDEX + i, n, columns(x, i)), "seed " + seed);
+        i += n;
+        assertEquals(i, b.rowsAdded(), "seed " + seed);
+      }
+      assertSameBlocks(single, b.finish());
+    }
+  }
+
+  @Test
+  void columnsWithABadLabelOrValueOrADeclinedColumnAddNothing() throws IOException {
+    double[][] x = randomRows(3);
+    for (int bad = 0; bad < 3; bad++) {
+      RowBlockBuilder b = new RowBlockBuilder(FEATURES, false, 4);
+      assertTrue(b.addDenseColumns(FIRST_INDEX, 2, columns(x, 0)));
+      int kind = bad;
+      DenseColumnSource good = columns(x, 2);
+      DenseColumnSource source =
+          (c, dst, off, stride, n) -> {
+            boolean ok = good.next(c, dst, off, stride, n);
+            if (kind == 0 && c == -1) {
+              dst[off + stride * (n - 1)] = 0.0; // a label not yet mapped
+            } else if (kind == 1 && c == FEATURES - 1) {
+              dst[off] = Double.NaN;
+            }
+            return ok && !(kind == 2 && c == 2);
+          };
+      assertEquals(false, b.addDenseColumns(FIRST_INDEX + 2, 9, source), "kind " + bad);
+      assertEquals(2, b.rowsAdded(), "kind " + bad + ": nothing added");
+      assertTrue(b.addDenseColumns(FIRST_INDEX + 2, 9, columns(x, 2)), "kind " + bad);
+      List<RowBlock> blocks = b.finish();
+      assertSameBlocks(build(java.util.Arrays.copyOf(x, 11), false, 4, false), blocks);
+    }
+    assertThrows(
+        IllegalStateException.class,
+        () -> new RowBlockBuilder(FEATURES, true, 4).addDenseColumns(0, 1, columns(x, 0)));
+  }
+
+  /** Rows from {@code from} on of {@code x}, column by column (labels as {@link #label} gives). */
+  private static DenseColumnSource columns(double[][] x, int from) {
+    int[] next = new int[FEATURES + 1]; // per column: the next row to give
+    java.util.Arrays.fill(next, from);
+    return (c, dst, off, stride, n) -> {
+      for (int r = 0; r < n; r++) {
+        int row = next[c + 1]++;
+        dst[off + r * stride] = c < 0 ? label(row) : x[row][c];
+      }
+      return true;
+    };
   }
 
   private static void assertSameBlocks(List<RowBlock> whole, List<RowBlock> streamed) {
