@@ -278,13 +278,16 @@ public final class RowBlockBuilder {
       ys[s] = new double[count[s]];
       xs[s] = new double[count[s] * features];
     }
-    for (int c = -1; c < features; c++) {
+    for (int s = 0; s < segments; s++) {
+      if (!source.next(-1, 1, ys[s], from[s], 1, count[s])) {
+        return false;
+      }
+    }
+    int group = Math.max(1, source.columnsPerCall());
+    for (int c = 0; c < features; c += group) {
+      int k = Math.min(group, features - c);
       for (int s = 0; s < segments; s++) {
-        boolean ok =
-            c < 0
-                ? source.next(c, ys[s], from[s], 1, count[s])
-                : source.next(c, xs[s], from[s] * features + c, features, count[s]);
-        if (!ok) {
+        if (!source.next(c, k, xs[s], from[s] * features + c, features, count[s])) {
           return false;
         }
       }

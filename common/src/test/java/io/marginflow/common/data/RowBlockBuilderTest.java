@@ -243,7 +243,8 @@ class RowBlockBuilderTest {
       int i = 0;
       while (i < ROWS) {
         int n = Math.min(ROWS - i, rng.nextInt(2 * blockRows + 3));
-        assertTrue(b.addDenseColumns(FIRST_INDEX + i, n, columns(x, i)), "seed " + seed);
+        int group = 1 + (int) (seed % 5); // 1 to 5 columns per call (FEATURES not a multiple)
+        assertTrue(b.addDenseColumns(FIRST_INDEX + i, n, columns(x, i, group)), "seed " + seed);
         i += n;
         assertEquals(i, b.rowsAdded(), "seed " + seed);
       }
@@ -260,8 +261,8 @@ class RowBlockBuilderTest {
       int kind = bad;
       DenseColumnSource good = columns(x, 2);
       DenseColumnSource source =
-          (c, dst, off, stride, n) -> {
-            boolean ok = good.next(c, dst, off, stride, n);
+          (c, k, dst, off, stride, n) -> {
+            boolean ok = good.next(c, k, dst, off, stride, n);
             if (kind == 0 && c == -1) {
               dst[off + stride * (n - 1)] = 0.0; // a label not yet mapped
             } else if (kind == 1 && c == FEATURES - 1) {
@@ -282,14 +283,29 @@ class RowBlockBuilderTest {
 
   /** Rows from {@code from} on of {@code x}, column by column (labels as {@link #label} gives). */
   private static DenseColumnSource columns(double[][] x, int from) {
+    return columns(x, from, 1);
+  }
+
+  /** The same, {@code group} feature columns per call. */
+  private static DenseColumnSource columns(double[][] x, int from, int group) {
     int[] next = new int[FEATURES + 1]; // per column: the next row to give
     java.util.Arrays.fill(next, from);
-    return (c, dst, off, stride, n) -> {
-      for (int r = 0; r < n; r++) {
-        int row = next[c + 1]++;
-        dst[off + r * stride] = c < 0 ? label(row) : x[row][c];
+    return new DenseColumnSource() {
+      @Override
+      public boolean next(int c, int k, double[] dst, int off, int stride, int n) {
+        for (int j = 0; j < k; j++) {
+          for (int r = 0; r < n; r++) {
+            int row = next[c + j + 1]++;
+            dst[off + r * stride + j] = c < 0 ? label(row) : x[row][c + j];
+          }
+        }
+        return true;
       }
-      return true;
+
+      @Override
+      public int columnsPerCall() {
+        return group;
+      }
     };
   }
 

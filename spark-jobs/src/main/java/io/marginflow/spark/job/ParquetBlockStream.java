@@ -42,6 +42,7 @@ final class ParquetBlockStream extends SourceBlockStream {
   private final double[] y = new double[ParquetBatchReader.BATCH_ROWS];
   private double[] xs; // rows of a batch copied at once (≤ COPY_VALUES values), on first use
   private final ParsedRow row = new ParsedRow();
+  private final ParquetColumnChunks.Staging staging = new ParquetColumnChunks.Staging();
 
   // the segment (row group) being read
   private PartitionPlan.Segment seg;
@@ -211,7 +212,7 @@ final class ParquetBlockStream extends SourceBlockStream {
       if (chunks == null
           || chunks.rows() < end
           || !builder.addDenseColumns(
-              seg.firstRow() + first, (int) (end - first), chunks.from(first))) {
+              seg.firstRow() + first, (int) (end - first), chunks.from(first, staging))) {
         return false;
       }
     }
