@@ -9,8 +9,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -108,8 +106,11 @@ public final class ParquetIngest {
     List<ParquetBatchDecoder> decoders = resolved.decoders();
     HadoopConf readConf = readerConf(spark, conf);
     // One job: the row groups to scan and the fingerprint chunks to hash, as tasks side by side.
+    // lengths and modification times as the footers were read (no more calls to the file system)
+    List<ParquetFooter> footerFiles = resolved.footers();
+    long[] lengths = footerFiles.stream().mapToLong(ParquetFooter::length).toArray();
     List<FileFingerprint.Chunk> chunks =
-        FileFingerprint.chunks(files, conf, FileFingerprint.CHUNK_BYTES);
+        FileFingerprint.chunks(files, lengths, FileFingerprint.CHUNK_BYTES);
     List<Object> tasks = new ArrayList<>(units);
     tasks.addAll(chunks);
     sc.setJobDescription(
@@ -151,14 +152,13 @@ public final class ParquetIngest {
         throw new DataFormatException(file, s.errorRow(), s.error());
       }
       SparkIngest.checkLabels(new LabelConventionCheck(file), s.firstZero(), s.firstMinusOne());
-      Path path = new Path(file);
-      FileStatus st = path.getFileSystem(conf.get()).getFileStatus(path);
+      ParquetFooter st = footerFiles.get(f);
       int width = layout.isVector() ? s.maxIndex() : layout.columnCount();
       out.add(
           new InputFile(
               file,
-              st.getLen(),
-              st.getModificationTime(),
+              st.length(),
+              st.modified(),
               digests.get(f),
               s.rows(),
               s.positives(),
