@@ -14,6 +14,7 @@ import org.apache.parquet.format.converter.ParquetMetadataConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.SeekableInputStream;
 
 /**
  * The stored footer of one Parquet file (its Thrift-encoded {@code FileMetaData}, as written before
@@ -34,7 +35,7 @@ public final class ParquetFooter implements Serializable {
   private final long length;
   private final long modified;
   private final byte[] bytes;
-  private transient ParquetMetadata parsed;
+  private transient volatile ParquetMetadata parsed; // parsed on first use (a race parses twice)
 
   private ParquetFooter(String uri, long length, long modified, byte[] bytes) {
     this.uri = uri;
@@ -73,13 +74,12 @@ public final class ParquetFooter implements Serializable {
       throws IOException {
     Path path = status.getPath();
     long len = status.getLen();
-    byte[] tail;
     try (FSDataInputStream in = path.getFileSystem(conf).open(path)) {
       if (len < 8 + 2 * MAGIC.length) { // magic, footer, footer length, magic
         throw notPlain(status, conf);
       }
       int n = (int) Math.min(len, Math.max(8, tailBytes));
-      tail = new byte[n];
+      byte[] tail = new byte[n];
       in.readFully(len - n, tail);
       int footerLength = footerLength(tail);
       if (footerLength < 0 || footerLength > len - 8 - 2 * MAGIC.length) {
@@ -116,6 +116,11 @@ public final class ParquetFooter implements Serializable {
     return new IOException(status.getPath() + ": encrypted parquet footers are not supported");
   }
 
+  /** Bytes of the stored footer. */
+  int storedBytes() {
+    return bytes.length;
+  }
+
   /** The parsed footer (parsed once per instance). */
   public ParquetMetadata metadata() throws IOException {
     if (parsed == null) {
@@ -143,7 +148,7 @@ public final class ParquetFooter implements Serializable {
    */
   ParquetFileReader open(Configuration conf) throws IOException {
     HadoopInputFile file = HadoopInputFile.fromStatus(status(), conf);
-    org.apache.parquet.io.SeekableInputStream in = file.newStream();
+    SeekableInputStream in = file.newStream();
     try {
       return ParquetFileReader.open(
           file, metadata(), HadoopReadOptions.builder(conf, status().getPath()).build(), in);

@@ -51,8 +51,9 @@ final class ParquetFooterScan {
   private ParquetFooterScan() {}
 
   /**
-   * The facts of file {@code file} ({@code uri}, layout {@code layout}), or null when its footer
-   * does not settle them.
+   * The facts of file {@code file} (its {@code footer}, read once: {@link ParquetFooters}; layout
+   * {@code layout}), or null when its footer does not settle them. The file is opened only when its
+   * label dictionaries must be read.
    */
   static ParquetScan of(int file, ParquetFooter footer, ParquetLayout layout, Configuration conf)
       throws IOException {
@@ -168,10 +169,11 @@ final class ParquetFooterScan {
   }
 
   /**
-   * The compressed bytes and the stored values of the feature values of file {@code uri} over its
-   * row groups: the chunks of the vector's {@code values} element column, or of the feature
-   * columns. Zeros compress well (long runs of a dictionary id, or of zero bytes), so their ratio
-   * hints at the share of non-zeros before anything is decoded ({@link ParquetIngest#looksSparse}).
+   * The compressed bytes and the stored values of the feature values of the file of {@code stored}
+   * over its row groups: the chunks of the vector's {@code values} element column, or of the
+   * feature columns. Zeros compress well (long runs of a dictionary id, or of zero bytes), so their
+   * ratio hints at the share of non-zeros before anything is decoded ({@link
+   * ParquetIngest#looksSparse}).
    */
   static long[] valueBytes(ParquetFooter stored, ParquetLayout layout) throws IOException {
     long bytes = 0;

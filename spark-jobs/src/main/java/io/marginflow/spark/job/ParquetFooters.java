@@ -3,6 +3,7 @@ package io.marginflow.spark.job;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,24 +20,22 @@ import org.apache.hadoop.fs.Path;
  * length and modification time) and kept, so that the scan's layout check, its footer facts, the
  * layout hint and the load use one read of each file's tail instead of one each. Footers of many
  * files are read side by side ({@link #THREADS} reads in flight: a footer read waits on the file
- * system far more than it computes). The cache holds the last {@link #CAPACITY} footers; a file
- * rewritten since (another length or modification time) is read again. Thread-safe.
+ * system far more than it computes). The cache holds the footers last used up to {@link
+ * #CAPACITY_BYTES} stored footer bytes (their parsed form is a few times larger); a file rewritten
+ * since (another length or modification time) is read again. Thread-safe.
  */
 public final class ParquetFooters {
 
-  /** Footers kept. */
-  static final int CAPACITY = 4096;
+  /** Stored footer bytes kept at most (thousands of footers of a few KB each). */
+  static final long CAPACITY_BYTES = 16L << 20;
 
   /** Footer reads in flight at most. */
   static final int THREADS = 8;
 
-  private static final Map<Key, ParquetFooter> CACHE =
-      new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, ParquetFooter> eldest) {
-          return size() > CAPACITY;
-        }
-      };
+  private static final LinkedHashMap<Key, ParquetFooter> CACHE =
+      new LinkedHashMap<>(64, 0.75f, true);
+
+  private static long cachedBytes; // guarded by CACHE
 
   private record Key(String uri, long length, long modified) {}
 
@@ -106,7 +105,16 @@ public final class ParquetFooters {
     }
     ParquetFooter read = ParquetFooter.read(uri, status, conf);
     synchronized (CACHE) {
-      CACHE.put(key, read);
+      ParquetFooter before = CACHE.put(key, read);
+      cachedBytes += read.storedBytes() - (before == null ? 0 : before.storedBytes());
+      Iterator<Map.Entry<Key, ParquetFooter>> eldest = CACHE.entrySet().iterator();
+      while (cachedBytes > CAPACITY_BYTES && eldest.hasNext()) {
+        Map.Entry<Key, ParquetFooter> e = eldest.next();
+        if (e.getValue() != read) {
+          cachedBytes -= e.getValue().storedBytes();
+          eldest.remove();
+        }
+      }
     }
     return read;
   }
