@@ -140,12 +140,14 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
       return 0;
     }
     LongVector zero = LongVector.zero(LONGS);
-    LongVector one = LongVector.broadcast(LONGS, 1);
-    LongVector down = LongVector.broadcast(LONGS, inW);
-    LongVector diagonal = LongVector.broadcast(LONGS, inW + 1);
-    LongVector atZero = LongVector.broadcast(LONGS, 1);
-    LongVector positive = LongVector.broadcast(LONGS, 2);
+    // lane i's candidates' offsets from the group's first input: i, i + 1, i + inW, i + inW + 1
     LongVector lane = LongVector.fromArray(LONGS, LANE, 0);
+    LongVector right = lane.add(1);
+    LongVector down = lane.add(inW);
+    LongVector diagonal = lane.add(inW + 1);
+    // the sign classes, already shifted into place (PoolLayer.SIGN_SHIFT)
+    LongVector atZero = LongVector.broadcast(LONGS, 1L << PoolLayer.SIGN_SHIFT);
+    LongVector positive = LongVector.broadcast(LONGS, 2L << PoolLayer.SIGN_SHIFT);
     for (int oh = 0; oh < outH; oh++) {
       int rowP = p0 + oh * 2 * inW;
       int first = rowP - origin;
@@ -168,7 +170,7 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         LongVector bRight = b.rearrange(NEXT);
         VectorMask<Long> r = tRight.compare(VectorOperators.GT, t);
         LongVector topMax = t.blend(tRight, r);
-        LongVector topBest = zero.blend(one, r);
+        LongVector topBest = lane.blend(right, r);
         VectorMask<Long> s = bRight.compare(VectorOperators.GT, b);
         LongVector bottomMax = b.blend(bRight, s);
         LongVector bottomBest = down.blend(diagonal, s);
@@ -177,14 +179,14 @@ final class VectorDoubleMaxPool2 implements DoubleMaxPool2 {
         LongVector best = topBest.blend(bottomBest, u);
         m.intoArray(scratch, 0);
         // the arg-max's offset from origin, the sign class above it (PoolLayer.SIGN_SHIFT)
-        LongVector at = best.add(lane).add(first + 2 * ow);
+        LongVector at = best.add(first + 2 * ow);
         if (withSign) {
           // m > 0: pre > 0. m = 0: every input is ≤ 0 and the arg-max is the first, p, whose raw
           // bits tell ±0.0 (class 1) from a negative (class 0).
           LongVector sign =
               zero.blend(atZero, top.and(ABS).compare(VectorOperators.EQ, 0))
                   .blend(positive, m.compare(VectorOperators.GT, 0));
-          at = at.or(sign.lanewise(VectorOperators.LSHL, PoolLayer.SIGN_SHIFT));
+          at = at.or(sign);
         }
         at.intoArray(scratch, L);
         for (int i = 0; i < W; i++) {

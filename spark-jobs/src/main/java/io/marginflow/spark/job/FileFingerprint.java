@@ -67,10 +67,19 @@ public final class FileFingerprint {
   /** The chunks of {@code files} to hash, in file and byte order. */
   static List<Chunk> chunks(List<String> files, HadoopConf conf, long chunkBytes)
       throws IOException {
-    List<Chunk> chunks = new ArrayList<>();
+    long[] lengths = new long[files.size()];
     for (int f = 0; f < files.size(); f++) {
       Path path = new Path(files.get(f));
-      long len = path.getFileSystem(conf.get()).getFileStatus(path).getLen();
+      lengths[f] = path.getFileSystem(conf.get()).getFileStatus(path).getLen();
+    }
+    return chunks(files, lengths, chunkBytes);
+  }
+
+  /** The chunks of {@code files} of the given lengths to hash, in file and byte order. */
+  static List<Chunk> chunks(List<String> files, long[] lengths, long chunkBytes) {
+    List<Chunk> chunks = new ArrayList<>();
+    for (int f = 0; f < files.size(); f++) {
+      long len = lengths[f];
       long start = 0;
       do {
         chunks.add(new Chunk(files.get(f), f, start, Math.min(chunkBytes, len - start)));

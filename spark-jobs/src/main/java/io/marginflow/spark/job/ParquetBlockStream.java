@@ -34,6 +34,7 @@ final class ParquetBlockStream extends SourceBlockStream {
 
   private final Iterator<PartitionPlan.Segment> segments;
   private final List<ParquetBatchDecoder> decoders;
+  private final List<ParquetFooter> footers; // per file, as read on the driver
   private final int[] widths; // per file: every vector's length, or 0 (not checked)
   private final HadoopConf conf;
   private final boolean sparse;
@@ -56,6 +57,7 @@ final class ParquetBlockStream extends SourceBlockStream {
   ParquetBlockStream(
       PartitionPlan plan,
       List<ParquetBatchDecoder> decoders,
+      List<ParquetFooter> footers,
       int[] widths,
       HadoopConf conf,
       int features,
@@ -63,6 +65,7 @@ final class ParquetBlockStream extends SourceBlockStream {
       int blockRows) {
     this.segments = plan.segments().iterator();
     this.decoders = decoders;
+    this.footers = footers;
     this.widths = widths;
     this.conf = conf;
     this.sparse = sparse;
@@ -177,7 +180,7 @@ final class ParquetBlockStream extends SourceBlockStream {
     if (decoder.isDenseOnly() && !sparse && widths[split.file()] == x.length) {
       pages =
           ParquetDensePages.open(
-              split.uri(),
+              footers.get(split.file()),
               split.index(),
               split.start(),
               decoder.layout().label(),

@@ -70,8 +70,35 @@ final class ParquetDensePages implements AutoCloseable {
       int width,
       Configuration conf)
       throws IOException {
-    ParquetFileReader reader =
-        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf));
+    return open(
+        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf)),
+        group,
+        start,
+        labelColumn,
+        vector,
+        width);
+  }
+
+  /**
+   * As {@link #open(String, int, long, String, String, int, Configuration)}, for the file whose
+   * footer {@code footer} holds (read before, e.g. on the driver: the file is opened, its footer
+   * not read again).
+   */
+  static ParquetDensePages open(
+      ParquetFooter footer,
+      int group,
+      long start,
+      String labelColumn,
+      String vector,
+      int width,
+      Configuration conf)
+      throws IOException {
+    return open(footer.open(conf), group, start, labelColumn, vector, width);
+  }
+
+  private static ParquetDensePages open(
+      ParquetFileReader reader, int group, long start, String labelColumn, String vector, int width)
+      throws IOException {
     try {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       ColumnDescriptor l = leaf(schema, labelColumn, null);

@@ -5,12 +5,8 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
-import org.apache.parquet.format.converter.ParquetMetadataConverter;
-import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
@@ -49,11 +45,15 @@ public record ParquetFileMeta(String uri, StructType schema, List<RowGroup> grou
     return groups.stream().mapToLong(RowGroup::rows).sum();
   }
 
-  /** Reads the footer of {@code uri}. */
+  /** Reads the footer of {@code uri} (once: {@link ParquetFooters}). */
   public static ParquetFileMeta read(String uri, Configuration conf) throws IOException {
-    ParquetMetadata footer =
-        ParquetFileReader.readFooter(
-            HadoopInputFile.fromPath(new Path(uri), conf), ParquetMetadataConverter.NO_FILTER);
+    return of(ParquetFooters.of(uri, conf));
+  }
+
+  /** What {@code stored} says. */
+  public static ParquetFileMeta of(ParquetFooter stored) throws IOException {
+    String uri = stored.uri();
+    ParquetMetadata footer = stored.metadata();
     List<RowGroup> groups = new ArrayList<>();
     for (BlockMetaData b : footer.getBlocks()) {
       groups.add(new RowGroup(b.getRowCount(), b.getStartingPos(), b.getCompressedSize()));

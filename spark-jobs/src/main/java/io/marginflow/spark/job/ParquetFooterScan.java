@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Dictionary;
 import org.apache.parquet.column.page.DictionaryPage;
@@ -14,7 +13,7 @@ import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
 /**
@@ -52,13 +51,14 @@ final class ParquetFooterScan {
   private ParquetFooterScan() {}
 
   /**
-   * The facts of file {@code file} ({@code uri}, layout {@code layout}), or null when its footer
-   * does not settle them.
+   * The facts of file {@code file} (its {@code footer}, read once: {@link ParquetFooters}; layout
+   * {@code layout}), or null when its footer does not settle them. The file is opened only when its
+   * label dictionaries must be read.
    */
-  static ParquetScan of(int file, String uri, ParquetLayout layout, Configuration conf)
+  static ParquetScan of(int file, ParquetFooter footer, ParquetLayout layout, Configuration conf)
       throws IOException {
-    try (ParquetFileReader reader =
-        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf))) {
+    Footer reader = new Footer(footer, conf);
+    try (reader) {
       if (!layout.isVector()) {
         return columns(file, reader, layout);
       }
@@ -138,7 +138,7 @@ final class ParquetFooterScan {
    * record no nulls, the labels cannot mix 0 and −1; the width is the column count and the
    * non-zeros stand at rows × columns (an upper bound: the load counts them, as for dense vectors).
    */
-  private static ParquetScan columns(int file, ParquetFileReader reader, ParquetLayout layout)
+  private static ParquetScan columns(int file, Footer reader, ParquetLayout layout)
       throws IOException {
     long rows = 0;
     LabelRange labels = new LabelRange();
@@ -169,31 +169,28 @@ final class ParquetFooterScan {
   }
 
   /**
-   * The compressed bytes and the stored values of the feature values of file {@code uri} over its
-   * row groups: the chunks of the vector's {@code values} element column, or of the feature
-   * columns. Zeros compress well (long runs of a dictionary id, or of zero bytes), so their ratio
-   * hints at the share of non-zeros before anything is decoded ({@link ParquetIngest#looksSparse}).
+   * The compressed bytes and the stored values of the feature values of the file of {@code stored}
+   * over its row groups: the chunks of the vector's {@code values} element column, or of the
+   * feature columns. Zeros compress well (long runs of a dictionary id, or of zero bytes), so their
+   * ratio hints at the share of non-zeros before anything is decoded ({@link
+   * ParquetIngest#looksSparse}).
    */
-  static long[] valueBytes(String uri, ParquetLayout layout, Configuration conf)
-      throws IOException {
+  static long[] valueBytes(ParquetFooter stored, ParquetLayout layout) throws IOException {
     long bytes = 0;
     long values = 0;
-    try (ParquetFileReader reader =
-        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf))) {
-      for (BlockMetaData block : reader.getFooter().getBlocks()) {
-        List<ColumnChunkMetaData> chunks = new ArrayList<>();
-        if (layout.isVector()) {
-          chunks.add(chunk(block, layout.vector(), "values"));
-        } else {
-          for (String c : layout.columns()) {
-            chunks.add(chunk(block, c, null));
-          }
+    for (BlockMetaData block : stored.metadata().getBlocks()) {
+      List<ColumnChunkMetaData> chunks = new ArrayList<>();
+      if (layout.isVector()) {
+        chunks.add(chunk(block, layout.vector(), "values"));
+      } else {
+        for (String c : layout.columns()) {
+          chunks.add(chunk(block, c, null));
         }
-        for (ColumnChunkMetaData c : chunks) {
-          if (c != null) {
-            bytes += c.getTotalSize();
-            values += c.getValueCount();
-          }
+      }
+      for (ColumnChunkMetaData c : chunks) {
+        if (c != null) {
+          bytes += c.getTotalSize();
+          values += c.getValueCount();
         }
       }
     }
@@ -204,8 +201,8 @@ final class ParquetFooterScan {
    * True unless the label dictionaries of every row group show that the file does not hold both 0
    * and −1 (no dictionary, or pages written without it: true).
    */
-  private static boolean mixesNegativeLabels(ParquetFileReader reader, String label)
-      throws IOException {
+  private static boolean mixesNegativeLabels(Footer footer, String label) throws IOException {
+    ParquetFileReader reader = footer.reader();
     TreeSet<Double> seen = new TreeSet<>();
     ColumnDescriptor column =
         reader.getFooter().getFileMetaData().getSchema().getColumnDescription(new String[] {label});
@@ -303,6 +300,39 @@ final class ParquetFooterScan {
     /** True if the range holds both a label ≤ −1 and one ≥ 0 (so 0 and −1 might both occur). */
     boolean mayMixNegatives() {
       return min <= -1.0 && max >= 0.0;
+    }
+  }
+
+  /**
+   * A file's parsed footer, and a reader of the file (for its label dictionaries) opened with it
+   * only when asked for.
+   */
+  private static final class Footer implements AutoCloseable {
+    private final ParquetFooter stored;
+    private final Configuration conf;
+    private ParquetFileReader reader;
+
+    Footer(ParquetFooter stored, Configuration conf) {
+      this.stored = stored;
+      this.conf = conf;
+    }
+
+    ParquetMetadata getFooter() throws IOException {
+      return stored.metadata();
+    }
+
+    ParquetFileReader reader() throws IOException {
+      if (reader == null) {
+        reader = stored.open(conf);
+      }
+      return reader;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (reader != null) {
+        reader.close();
+      }
     }
   }
 }

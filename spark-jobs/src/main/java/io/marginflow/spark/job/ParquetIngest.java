@@ -9,8 +9,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -79,7 +77,8 @@ public final class ParquetIngest {
     ParquetScan[] perFile = new ParquetScan[files.size()];
     if (footers) {
       for (int f = 0; f < files.size(); f++) {
-        perFile[f] = ParquetFooterScan.of(f, files.get(f), resolved.layout(), conf.get());
+        perFile[f] =
+            ParquetFooterScan.of(f, resolved.footers().get(f), resolved.layout(), conf.get());
       }
       denseOnlyWhenAll(perFile);
     }
@@ -107,8 +106,11 @@ public final class ParquetIngest {
     List<ParquetBatchDecoder> decoders = resolved.decoders();
     HadoopConf readConf = readerConf(spark, conf);
     // One job: the row groups to scan and the fingerprint chunks to hash, as tasks side by side.
+    // lengths and modification times as the footers were read (no more calls to the file system)
+    List<ParquetFooter> footerFiles = resolved.footers();
+    long[] lengths = footerFiles.stream().mapToLong(ParquetFooter::length).toArray();
     List<FileFingerprint.Chunk> chunks =
-        FileFingerprint.chunks(files, conf, FileFingerprint.CHUNK_BYTES);
+        FileFingerprint.chunks(files, lengths, FileFingerprint.CHUNK_BYTES);
     List<Object> tasks = new ArrayList<>(units);
     tasks.addAll(chunks);
     sc.setJobDescription(
@@ -150,14 +152,13 @@ public final class ParquetIngest {
         throw new DataFormatException(file, s.errorRow(), s.error());
       }
       SparkIngest.checkLabels(new LabelConventionCheck(file), s.firstZero(), s.firstMinusOne());
-      Path path = new Path(file);
-      FileStatus st = path.getFileSystem(conf.get()).getFileStatus(path);
+      ParquetFooter st = footerFiles.get(f);
       int width = layout.isVector() ? s.maxIndex() : layout.columnCount();
       out.add(
           new InputFile(
               file,
-              st.getLen(),
-              st.getModificationTime(),
+              st.length(),
+              st.modified(),
               digests.get(f),
               s.rows(),
               s.positives(),
@@ -266,11 +267,12 @@ public final class ParquetIngest {
       ParquetBatchDecoder d = resolved.decoders().get(f);
       decoders.add(widths[f] > 0 ? d.denseOnly() : d);
     }
+    List<ParquetFooter> footers = resolved.footers(); // shipped: tasks do not read them again
     return sc.parallelize(plans, partitions)
         .flatMap(
             plan ->
                 new ParquetBlockStream(
-                    plan, decoders, widths, readConf, features, sparse, blockRows));
+                    plan, decoders, footers, widths, readConf, features, sparse, blockRows));
   }
 
   /**
@@ -292,11 +294,11 @@ public final class ParquetIngest {
       SparkSession spark, List<InputFile> files, ParquetColumns cols, HadoopConf conf)
       throws IOException {
     List<String> uris = files.stream().map(InputFile::uri).toList();
-    ParquetLayout layout = resolve(spark, uris, cols, conf.get()).layout();
+    Resolved resolved = resolve(spark, uris, cols, conf.get());
     long bytes = 0;
     long values = 0;
-    for (String u : uris) {
-      long[] b = ParquetFooterScan.valueBytes(u, layout, conf.get());
+    for (ParquetFooter footer : resolved.footers()) {
+      long[] b = ParquetFooterScan.valueBytes(footer, resolved.layout());
       bytes += b[0];
       values += b[1];
     }
@@ -309,9 +311,15 @@ public final class ParquetIngest {
     return sparse;
   }
 
-  /** The files' layout, footers and decoders (one per file: column types may differ). */
+  /**
+   * The files' layout, footers (as stored and as read) and decoders (one per file: column types may
+   * differ).
+   */
   private record Resolved(
-      ParquetLayout layout, List<ParquetFileMeta> metas, List<ParquetBatchDecoder> decoders) {}
+      ParquetLayout layout,
+      List<ParquetFooter> footers,
+      List<ParquetFileMeta> metas,
+      List<ParquetBatchDecoder> decoders) {}
 
   private static Resolved resolve(
       SparkSession spark, List<String> files, ParquetColumns cols, Configuration conf)
@@ -319,8 +327,10 @@ public final class ParquetIngest {
     ParquetLayout first = null;
     List<ParquetFileMeta> metas = new ArrayList<>();
     List<ParquetBatchDecoder> decoders = new ArrayList<>();
-    for (String f : files) {
-      ParquetFileMeta meta = ParquetFileMeta.read(f, conf);
+    List<ParquetFooter> footers = ParquetFooters.of(files, conf);
+    for (int i = 0; i < files.size(); i++) {
+      String f = files.get(i);
+      ParquetFileMeta meta = ParquetFileMeta.of(footers.get(i));
       // Files not written by Spark carry no Spark schema: Spark's source converts theirs.
       StructType schema = meta.schema() != null ? meta.schema() : spark.read().parquet(f).schema();
       ParquetLayout l = ParquetLayout.of(schema, cols, f);
@@ -343,7 +353,7 @@ public final class ParquetIngest {
     if (first == null) {
       throw new IllegalArgumentException("data: no parquet files");
     }
-    return new Resolved(first, metas, decoders);
+    return new Resolved(first, footers, metas, decoders);
   }
 
   private static HadoopConf readerConf(SparkSession spark, HadoopConf conf) {
