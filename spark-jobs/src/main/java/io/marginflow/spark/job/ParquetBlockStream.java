@@ -206,7 +206,7 @@ final class ParquetBlockStream extends SourceBlockStream {
     ParquetLayout layout = decoder.layout();
     try (ParquetColumnChunks chunks =
         ParquetColumnChunks.open(
-            split.uri(),
+            footers.get(split.file()),
             split.index(),
             split.start(),
             layout.label(),

@@ -78,16 +78,45 @@ final class ParquetColumnChunks implements DenseColumnSource, AutoCloseable {
       String uri, int group, long start, String label, List<String> features, Configuration conf)
       throws IOException {
     Path path = new Path(uri);
-    // no vectored reads: one column chunk per read, each after the last in the file, is then one
-    // sequential stream (a vectored read of each chunk is a positioned read: on HDFS, a new block
-    // reader per chunk)
-    ParquetReadOptions options =
-        new HadoopReadOptions.Builder(conf, path)
-            .withUseHadoopVectoredIo(false)
-            .withAllocator(new ReusingAllocator())
-            .build();
-    ParquetFileReader reader =
-        ParquetFileReader.open(HadoopInputFile.fromPath(path, conf), options);
+    return open(
+        ParquetFileReader.open(HadoopInputFile.fromPath(path, conf), options(conf, path)),
+        group,
+        start,
+        label,
+        features);
+  }
+
+  /**
+   * As {@link #open(String, int, long, String, List, Configuration)}, for the file whose footer
+   * {@code footer} holds (read on the driver: the file is opened, its footer not read again).
+   */
+  static ParquetColumnChunks open(
+      ParquetFooter footer,
+      int group,
+      long start,
+      String label,
+      List<String> features,
+      Configuration conf)
+      throws IOException {
+    return open(
+        footer.open(conf, options(conf, footer.status().getPath())), group, start, label, features);
+  }
+
+  /**
+   * The read options: no vectored reads (one column chunk per read, each after the last in the
+   * file, is then one sequential stream; a vectored read of each chunk is a positioned read — on
+   * HDFS, a new block reader per chunk) and one reused buffer for the chunks.
+   */
+  private static ParquetReadOptions options(Configuration conf, Path path) {
+    return new HadoopReadOptions.Builder(conf, path)
+        .withUseHadoopVectoredIo(false)
+        .withAllocator(new ReusingAllocator())
+        .build();
+  }
+
+  private static ParquetColumnChunks open(
+      ParquetFileReader reader, int group, long start, String label, List<String> features)
+      throws IOException {
     try {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       List<ColumnDescriptor> cols = new ArrayList<>();

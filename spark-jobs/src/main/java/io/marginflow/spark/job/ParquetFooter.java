@@ -10,6 +10,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.format.converter.ParquetMetadataConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
@@ -147,11 +148,15 @@ public final class ParquetFooter implements Serializable {
    * no footer read).
    */
   ParquetFileReader open(Configuration conf) throws IOException {
+    return open(conf, HadoopReadOptions.builder(conf, status().getPath()).build());
+  }
+
+  /** The same with the read options {@code options}. */
+  ParquetFileReader open(Configuration conf, ParquetReadOptions options) throws IOException {
     HadoopInputFile file = HadoopInputFile.fromStatus(status(), conf);
     SeekableInputStream in = file.newStream();
     try {
-      return ParquetFileReader.open(
-          file, metadata(), HadoopReadOptions.builder(conf, status().getPath()).build(), in);
+      return ParquetFileReader.open(file, metadata(), options, in);
     } catch (IOException | RuntimeException e) {
       in.close();
       throw e;
