@@ -13,7 +13,6 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
@@ -69,26 +68,11 @@ final class ParquetColumnChunks implements DenseColumnSource, AutoCloseable {
   }
 
   /**
-   * Opens row group {@code group} of {@code uri}, whose first column chunk starts at byte {@code
-   * start}, for the label column {@code label} and the feature columns {@code features}, or returns
-   * null when the file has no such row group or a column is not a top-level column of a type this
-   * reader decodes. Nothing of the row group is read yet.
-   */
-  static ParquetColumnChunks open(
-      String uri, int group, long start, String label, List<String> features, Configuration conf)
-      throws IOException {
-    Path path = new Path(uri);
-    return open(
-        ParquetFileReader.open(HadoopInputFile.fromPath(path, conf), options(conf, path)),
-        group,
-        start,
-        label,
-        features);
-  }
-
-  /**
-   * As {@link #open(String, int, long, String, List, Configuration)}, for the file whose footer
-   * {@code footer} holds (read on the driver: the file is opened, its footer not read again).
+   * Opens row group {@code group} of the file whose footer {@code footer} holds (read on the
+   * driver: the file is opened, its footer not read again), whose first column chunk starts at byte
+   * {@code start}, for the label column {@code label} and the feature columns {@code features}, or
+   * returns null when the file has no such row group or a column is not a top-level column of a
+   * type this reader decodes. Nothing of the row group is read yet.
    */
   static ParquetColumnChunks open(
       ParquetFooter footer,

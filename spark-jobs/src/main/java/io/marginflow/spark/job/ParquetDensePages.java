@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
@@ -55,34 +53,12 @@ final class ParquetDensePages implements AutoCloseable {
   }
 
   /**
-   * Opens row group {@code group} of {@code uri}, whose first column chunk starts at byte {@code
-   * start} (label column {@code labelColumn}, vector column {@code vector} of {@code width} values
-   * per row), or returns null when the file has no such row group or its columns are not those this
-   * reader decodes (the label not a required or optional double, the vector's leaves not found as
-   * Spark writes them).
-   */
-  static ParquetDensePages open(
-      String uri,
-      int group,
-      long start,
-      String labelColumn,
-      String vector,
-      int width,
-      Configuration conf)
-      throws IOException {
-    return open(
-        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(uri), conf)),
-        group,
-        start,
-        labelColumn,
-        vector,
-        width);
-  }
-
-  /**
-   * As {@link #open(String, int, long, String, String, int, Configuration)}, for the file whose
-   * footer {@code footer} holds (read before, e.g. on the driver: the file is opened, its footer
-   * not read again).
+   * Opens row group {@code group} of the file whose footer {@code footer} holds (read before, e.g.
+   * on the driver: the file is opened, its footer not read again), whose first column chunk starts
+   * at byte {@code start} (label column {@code labelColumn}, vector column {@code vector} of {@code
+   * width} values per row), or returns null when the file has no such row group or its columns are
+   * not those this reader decodes (the label not a required or optional double, the vector's leaves
+   * not found as Spark writes them).
    */
   static ParquetDensePages open(
       ParquetFooter footer,

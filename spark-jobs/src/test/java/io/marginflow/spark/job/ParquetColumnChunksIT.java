@@ -110,7 +110,12 @@ class ParquetColumnChunksIT {
     ParquetFileMeta meta = ParquetFileMeta.read(files.get(0), conf.get());
     assertNull(
         ParquetColumnChunks.open(
-            files.get(0), 0, meta.groups().get(0).start(), "label", COLUMNS, conf.get()),
+            ParquetFooters.of(files.get(0), conf.get()),
+            0,
+            meta.groups().get(0).start(),
+            "label",
+            COLUMNS,
+            conf.get()),
         "a decimal column: not decoded here");
     assertSameBlocks(files, 3, "decimal");
   }
@@ -171,7 +176,12 @@ class ParquetColumnChunksIT {
       for (int g = 0; g < meta.groups().size(); g++) {
         try (ParquetColumnChunks chunks =
             ParquetColumnChunks.open(
-                f, g, meta.groups().get(g).start(), "label", COLUMNS, conf.get())) {
+                ParquetFooters.of(f, conf.get()),
+                g,
+                meta.groups().get(g).start(),
+                "label",
+                COLUMNS,
+                conf.get())) {
           long n = chunks.rows();
           boolean holds = bad >= base && bad < base + n;
           met |= holds;
@@ -202,10 +212,12 @@ class ParquetColumnChunksIT {
 
   private void assertDecodes(String f, int g, long start, String what, Configuration c)
       throws IOException {
+    ParquetFooter footer = ParquetFooters.of(f, c);
     assertNull(
-        ParquetColumnChunks.open(f, g, start + 1, "label", COLUMNS, c),
+        ParquetColumnChunks.open(footer, g, start + 1, "label", COLUMNS, c),
         "a row group elsewhere than the plan says: not read");
-    try (ParquetColumnChunks chunks = ParquetColumnChunks.open(f, g, start, "label", COLUMNS, c)) {
+    try (ParquetColumnChunks chunks =
+        ParquetColumnChunks.open(footer, g, start, "label", COLUMNS, c)) {
       assertNotNull(chunks, what);
       long skip = chunks.rows() / 3; // a partition starting inside the row group
       RowBlockBuilder b = new RowBlockBuilder(COLUMNS.size(), false, 97);

@@ -161,10 +161,11 @@ class ParquetDensePagesIT {
   /** Row group {@code g} of {@code file}'s pages (its start from the footer, as a load's plan). */
   private ParquetDensePages open(String file, int g) throws IOException {
     long start = ParquetFileMeta.read(file, conf.get()).groups().get(g).start();
+    ParquetFooter footer = ParquetFooters.of(file, conf.get());
     assertNull(
-        ParquetDensePages.open(file, g, start + 1, "label", "features", SIZE, conf.get()),
+        ParquetDensePages.open(footer, g, start + 1, "label", "features", SIZE, conf.get()),
         "a row group elsewhere than the plan says: not read");
-    return ParquetDensePages.open(file, g, start, "label", "features", SIZE, conf.get());
+    return ParquetDensePages.open(footer, g, start, "label", "features", SIZE, conf.get());
   }
 
   /**
