@@ -239,6 +239,16 @@ public final class PreparedRun implements AutoCloseable {
     }
 
     @Override
+    public io.marginflow.common.net.LayerNormsHandoff layerNormsHandoff() {
+      return inner.layerNormsHandoff();
+    }
+
+    @Override
+    public io.marginflow.common.train.PassThreads updateThreads() {
+      return inner.updateThreads();
+    }
+
+    @Override
     public String describe() {
       return inner.describe();
     }

@@ -6,9 +6,10 @@ import java.util.List;
  * The Frobenius norms of θ's weight layers, handed from the pass that wrote θ (the SGD update,
  * which reads every entry anyway) to the single-precision kernels' next {@link
  * StepKernel#prepareInParts}, which would otherwise read all of θ once more for them. Each norm is
- * formed as {@link FloatWeights} forms it — four interleaved sums of squares from the layer's first
- * entry, then √((s₀ + s₁) + (s₂ + s₃)) — so a handed norm has the bits of a computed one ({@link
- * #frobenius}).
+ * formed as {@link FloatWeights} forms it ({@link #frobenius}: the layer cut into pieces at the
+ * chunk boundaries of {@link SumChunks}, four interleaved sums of squares from each piece's first
+ * entry giving (s₀ + s₁) + (s₂ + s₃), the pieces' totals added in order), so a handed norm has the
+ * bits of a computed one.
  *
  * <p>Valid for one θ array, once: {@link #publish} names the array the norms are of, {@link #take}
  * returns them only for that same array and forgets them. Whoever changes that array in place after
@@ -56,12 +57,11 @@ public final class LayerNormsHandoff {
   }
 
   /**
-   * Sets layer l's norm from its four interleaved sums of squares (s₀ over the entries at offset +
-   * 4i and the tail, s₁, s₂, s₃ over offset + 4i + 1, + 2, + 3), as {@link #frobenius} combines
-   * them.
+   * Sets layer l's norm from its sum of squares, summed in {@link #frobenius}'s form (its pieces'
+   * {@link #pieceSquares} added in order from 0).
    */
-  public void set(int l, double s0, double s1, double s2, double s3) {
-    norms[l] = Math.sqrt((s0 + s1) + (s2 + s3));
+  public void setSquares(int l, double sumOfSquares) {
+    norms[l] = Math.sqrt(sumOfSquares);
   }
 
   /** The norms set since the last take are those of {@code theta} (as it is now). */
@@ -76,23 +76,40 @@ public final class LayerNormsHandoff {
     return mine ? norms : null;
   }
 
-  /** ‖θ[off, off + len)‖₂ with four interleaved partial sums: the form every norm here has. */
+  /**
+   * ‖θ[off, off + len)‖₂ in the form every layer norm here has: the pieces of the range inside one
+   * {@link SumChunks} chunk each, their {@link #pieceSquares} added in order from 0.
+   */
   static double frobenius(double[] theta, int off, int len) {
+    int end = off + len;
+    double total = 0;
+    for (int from = off; from < end; ) {
+      int to = SumChunks.pieceEnd(from, end);
+      total += pieceSquares(theta, from, to);
+      from = to;
+    }
+    return Math.sqrt(total);
+  }
+
+  /**
+   * Σ θ_i² over [from, to) as four interleaved sums from {@code from} (s₀ over from + 4i and the
+   * tail, s₁, s₂, s₃ over from + 4i + 1, + 2, + 3), combined as (s₀ + s₁) + (s₂ + s₃).
+   */
+  private static double pieceSquares(double[] theta, int from, int to) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
     double s3 = 0;
-    int end = off + len;
-    int i = off;
-    for (; i + 3 < end; i += 4) {
+    int i = from;
+    for (; i + 3 < to; i += 4) {
       s0 += theta[i] * theta[i];
       s1 += theta[i + 1] * theta[i + 1];
       s2 += theta[i + 2] * theta[i + 2];
       s3 += theta[i + 3] * theta[i + 3];
     }
-    for (; i < end; i++) {
+    for (; i < to; i++) {
       s0 += theta[i] * theta[i];
     }
-    return Math.sqrt((s0 + s1) + (s2 + s3));
+    return (s0 + s1) + (s2 + s3);
   }
 }

@@ -1,26 +1,42 @@
 package io.marginflow.common.train;
 
-/** Euclidean norms and inner products of parameter vectors. */
+import io.marginflow.common.net.SumChunks;
+
+/**
+ * Euclidean norms and inner products of parameter vectors, each summed in the form of {@link
+ * SumChunks} (chunks in index order, chunk totals left to right: deterministic, and the form the
+ * update's measurements take on any number of threads).
+ */
 public final class Norms {
 
   private Norms() {}
 
-  /** ‖v‖₂, computed by plain summation (deterministic order). */
+  /** ‖v‖₂. */
   public static double l2(double[] v) {
-    double s = 0;
-    for (double x : v) {
-      s += x * x;
+    int n = v.length;
+    double total = 0;
+    for (int k = 0; k < SumChunks.count(n); k++) {
+      double s = 0;
+      for (int i = SumChunks.start(k); i < SumChunks.end(k, n); i++) {
+        s += v[i] * v[i];
+      }
+      total += s;
     }
-    return Math.sqrt(s);
+    return Math.sqrt(total);
   }
 
   /** ⟨a, b⟩. */
   public static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
+    int n = a.length;
+    double total = 0;
+    for (int k = 0; k < SumChunks.count(n); k++) {
+      double s = 0;
+      for (int i = SumChunks.start(k); i < SumChunks.end(k, n); i++) {
+        s += a[i] * b[i];
+      }
+      total += s;
     }
-    return s;
+    return total;
   }
 
   /**
@@ -30,21 +46,32 @@ public final class Norms {
    * of a few ulps of ‖v‖. Returns NaN when w = 0 (no direction).
    */
   public static double perpendicularNorm(double[] v, double[] w) {
+    int n = w.length;
     double wSq = 0;
     double vw = 0;
-    for (int i = 0; i < w.length; i++) {
-      wSq += w[i] * w[i];
-      vw += v[i] * w[i];
+    for (int k = 0; k < SumChunks.count(n); k++) {
+      double ws = 0;
+      double vws = 0;
+      for (int i = SumChunks.start(k); i < SumChunks.end(k, n); i++) {
+        ws += w[i] * w[i];
+        vws += v[i] * w[i];
+      }
+      wSq += ws;
+      vw += vws;
     }
     if (!(wSq > 0)) {
       return Double.NaN;
     }
     double c = vw / wSq;
-    double s = 0;
-    for (int i = 0; i < v.length; i++) {
-      double r = v[i] - c * w[i];
-      s += r * r;
+    double total = 0;
+    for (int k = 0; k < SumChunks.count(n); k++) {
+      double s = 0;
+      for (int i = SumChunks.start(k); i < SumChunks.end(k, n); i++) {
+        double r = v[i] - c * w[i];
+        s += r * r;
+      }
+      total += s;
     }
-    return Math.sqrt(s);
+    return Math.sqrt(total);
   }
 }

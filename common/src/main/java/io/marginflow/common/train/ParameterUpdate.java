@@ -1,6 +1,7 @@
 package io.marginflow.common.train;
 
 import io.marginflow.common.net.LayerNormsHandoff;
+import io.marginflow.common.net.SumChunks;
 
 /**
  * Applies one SGD step on the driver (science.md §3): w_{k+1} = w_k − (γ/n_b) Σ_{B_k} ℓ'(p_i) a_i =
@@ -42,7 +43,7 @@ public final class ParameterUpdate {
    * measurements. {@code batchSize} is n_b (the number of rows summed), {@code degree} is L.
    */
   public static Result apply(double[] theta, BatchGradient sum, double logGamma, int degree) {
-    return apply(theta, sum, logGamma, degree, null);
+    return apply(theta, sum, logGamma, degree, null, PassThreads.ONE);
   }
 
   /**
@@ -52,6 +53,20 @@ public final class ParameterUpdate {
    */
   public static Result apply(
       double[] theta, BatchGradient sum, double logGamma, int degree, LayerNormsHandoff nextNorms) {
+    return apply(theta, sum, logGamma, degree, nextNorms, PassThreads.ONE);
+  }
+
+  /**
+   * As {@link #apply(double[], BatchGradient, double, int, LayerNormsHandoff)}, each pass over θ's
+   * chunks spread over {@code threads}: the same bits on any number of threads.
+   */
+  public static Result apply(
+      double[] theta,
+      BatchGradient sum,
+      double logGamma,
+      int degree,
+      LayerNormsHandoff nextNorms,
+      PassThreads threads) {
     long nb = sum.count();
     if (nb == 0) {
       throw new IllegalStateException("empty minibatch: no rows were summed");
@@ -60,20 +75,18 @@ public final class ParameterUpdate {
     double scale = Math.exp(logScale);
     // Two passes over θ and G instead of five (the driver's per-step cost on large models; sums
     // like these are bound by the latency of their adds, so three in one loop cost one): each sum
-    // runs over j in the order of its one-sum form — ‖θ‖², ‖G‖², and ⟨G,θ⟩ and ‖G − cθ‖² as
-    // Norms#perpendicularNorm(G, θ) forms them, whose ‖w‖² is ‖θ‖² — so the bits are the same.
-    // The first pass also does a merge left pending (BatchGradient#mergeDeferred) and checks that
-    // G is finite.
-    FirstPass first = new FirstPass();
+    // is formed as its one-sum form in Norms forms it — ‖θ‖², ‖G‖², and ⟨G,θ⟩ and ‖G − cθ‖² as
+    // Norms#perpendicularNorm(G, θ) — chunk by chunk (SumChunks), so the bits are the same and the
+    // chunks may go to several threads. The first pass also does a merge left pending
+    // (BatchGradient#mergeDeferred) and checks that G is finite.
+    int chunks = SumChunks.count(theta.length);
     BatchGradient.PendingCombine pending = sum.pending();
-    double[] g;
+    double[] g = pending != null ? pending.into() : sum.gradient();
+    FirstPass first = new FirstPass(theta, g, pending, chunks);
+    threads.run(chunks, first::chunks);
+    first.fold();
     if (pending != null) {
-      g = pending.into();
-      first.combineAndSum(theta, pending);
       sum.settle(first.gradientFinite());
-    } else {
-      g = sum.gradient();
-      first.sum(theta, g);
     }
     double normSq = first.normSq;
     double gSq = first.gSq;
@@ -84,19 +97,9 @@ public final class ParameterUpdate {
     // ‖Δ − ⟨Δ,u⟩u‖ = scale·‖G − ⟨G,u⟩u‖, from the orthogonal part itself (no cancellation as Δ
     // turns radial, which is exactly the late stage), summed in the pass that updates θ.
     double c = gTheta / normSq;
-    SecondPass second = new SecondPass(theta, g, scale, c);
-    if (nextNorms == null) {
-      second.run(0, theta.length);
-    } else {
-      int at = 0;
-      for (int l = 0; l < nextNorms.layers(); l++) {
-        second.run(at, nextNorms.offset(l));
-        second.runLayer(nextNorms, l);
-        at = nextNorms.offset(l) + nextNorms.length(l);
-      }
-      second.run(at, theta.length);
-      nextNorms.publish(theta);
-    }
+    SecondPass second = new SecondPass(theta, g, scale, c, nextNorms, chunks);
+    threads.run(chunks, second::chunks);
+    second.fold();
     double perpSq = second.perpSq;
     double zeroUnlessNonFinite = second.zeroUnlessNonFinite;
     double tangential = norm > 0 ? scale * Math.sqrt(perpSq) : Double.NaN;
@@ -115,50 +118,134 @@ public final class ParameterUpdate {
   }
 
   /**
-   * The second pass: θ ← θ + scale·G, ‖G − cθ‖² and the finiteness of the new θ, summed over j in
-   * order across the calls; in a layer ({@link #runLayer}) also its new entries' four interleaved
-   * sums of squares, which make its norm as {@link LayerNormsHandoff} forms it.
+   * The second pass: θ ← θ + scale·G, ‖G − cθ‖² and the finiteness of the new θ, summed chunk by
+   * chunk; inside a weight layer also the new entries' squares, four interleaved sums per piece of
+   * the layer in a chunk, which make its norm as {@link LayerNormsHandoff} forms it.
    */
   private static final class SecondPass {
     private final double[] theta;
     private final double[] g;
     private final double scale;
     private final double c;
+    private final LayerNormsHandoff norms;
+    private final double[] perpByChunk;
+    private final double[] zeroByChunk;
+
+    /** The layers' pieces in θ's order: [from, to), layer, and the first piece of each chunk. */
+    private final int[] pieceFrom;
+
+    private final int[] pieceTo;
+    private final int[] pieceLayer;
+    private final int[] firstPiece;
+    private final double[] pieceSquares;
+
     double perpSq;
 
     /** w·0 is NaN exactly for NaN and ±∞, and NaN sticks. */
     double zeroUnlessNonFinite;
 
-    SecondPass(double[] theta, double[] g, double scale, double c) {
+    SecondPass(
+        double[] theta, double[] g, double scale, double c, LayerNormsHandoff norms, int chunks) {
       this.theta = theta;
       this.g = g;
       this.scale = scale;
       this.c = c;
+      this.norms = norms;
+      this.perpByChunk = new double[chunks];
+      this.zeroByChunk = new double[chunks];
+      int pieces = 0;
+      if (norms != null) {
+        for (int l = 0; l < norms.layers(); l++) {
+          int end = norms.offset(l) + norms.length(l);
+          for (int from = norms.offset(l); from < end; from = SumChunks.pieceEnd(from, end)) {
+            pieces++;
+          }
+        }
+      }
+      pieceFrom = new int[pieces];
+      pieceTo = new int[pieces];
+      pieceLayer = new int[pieces];
+      pieceSquares = new double[pieces];
+      firstPiece = new int[chunks + 1];
+      int q = 0;
+      if (norms != null) {
+        for (int l = 0; l < norms.layers(); l++) {
+          int end = norms.offset(l) + norms.length(l);
+          for (int from = norms.offset(l); from < end; ) {
+            int to = SumChunks.pieceEnd(from, end);
+            pieceFrom[q] = from;
+            pieceTo[q] = to;
+            pieceLayer[q] = l;
+            q++;
+            from = to;
+          }
+        }
+      }
+      // Pieces are in θ's order (layers are increasing and disjoint): a chunk's run is contiguous.
+      q = 0;
+      for (int k = 0; k < chunks; k++) {
+        firstPiece[k] = q;
+        int end = SumChunks.end(k, theta.length);
+        while (q < pieces && pieceFrom[q] < end) {
+          q++;
+        }
+      }
+      firstPiece[chunks] = pieces;
     }
 
-    void run(int from, int to) {
-      double p = perpSq;
-      double z = zeroUnlessNonFinite;
+    /** Chunks [from, to). */
+    void chunks(int from, int to) {
+      for (int k = from; k < to; k++) {
+        int at = SumChunks.start(k);
+        for (int q = firstPiece[k]; q < firstPiece[k + 1]; q++) {
+          run(k, at, pieceFrom[q]);
+          runLayer(k, q);
+          at = pieceTo[q];
+        }
+        run(k, at, SumChunks.end(k, theta.length));
+      }
+    }
+
+    /** The chunks' sums added in order; the layer norms set and published. */
+    void fold() {
+      perpSq = SumChunks.fold(perpByChunk);
+      zeroUnlessNonFinite = SumChunks.fold(zeroByChunk);
+      if (norms == null) {
+        return;
+      }
+      int q = 0;
+      for (int l = 0; l < norms.layers(); l++) {
+        double total = 0;
+        for (; q < pieceLayer.length && pieceLayer[q] == l; q++) {
+          total += pieceSquares[q];
+        }
+        norms.setSquares(l, total);
+      }
+      norms.publish(theta);
+    }
+
+    private void run(int k, int from, int to) {
+      double p = perpByChunk[k];
+      double z = zeroByChunk[k];
       for (int j = from; j < to; j++) {
         double r = g[j] - c * theta[j];
         p += r * r;
         theta[j] += scale * g[j];
         z += theta[j] * 0.0;
       }
-      perpSq = p;
-      zeroUnlessNonFinite = z;
+      perpByChunk[k] = p;
+      zeroByChunk[k] = z;
     }
 
-    void runLayer(LayerNormsHandoff norms, int l) {
-      int off = norms.offset(l);
-      int end = off + norms.length(l);
-      double p = perpSq;
-      double z = zeroUnlessNonFinite;
+    private void runLayer(int k, int q) {
+      int end = pieceTo[q];
+      double p = perpByChunk[k];
+      double z = zeroByChunk[k];
       double s0 = 0;
       double s1 = 0;
       double s2 = 0;
       double s3 = 0;
-      int j = off;
+      int j = pieceFrom[q];
       for (; j + 3 < end; j += 4) {
         double r0 = g[j] - c * theta[j];
         p += r0 * r0;
@@ -193,14 +280,25 @@ public final class ParameterUpdate {
         z += t * 0.0;
         s0 += t * t;
       }
-      perpSq = p;
-      zeroUnlessNonFinite = z;
-      norms.set(l, s0, s1, s2, s3);
+      perpByChunk[k] = p;
+      zeroByChunk[k] = z;
+      pieceSquares[q] = (s0 + s1) + (s2 + s3);
     }
   }
 
-  /** The sums of the first pass, and whether G came out finite. */
+  /**
+   * The first pass: ‖θ‖², ‖G‖², ⟨G,θ⟩ and whether G came out finite, chunk by chunk, doing a
+   * pending combine g ← a·g + b·o (the entries of BatchGradient's merge, same bits) on the way.
+   */
   private static final class FirstPass {
+    private final double[] theta;
+    private final double[] g;
+    private final BatchGradient.PendingCombine pending;
+    private final double[] normSqByChunk;
+    private final double[] gSqByChunk;
+    private final double[] gThetaByChunk;
+    private final double[] zeroByChunk;
+
     double normSq;
     double gSq;
     double gTheta;
@@ -208,37 +306,60 @@ public final class ParameterUpdate {
     /** Σ of u·0 over G's entries: 0 exactly when every entry is finite (NaN sticks). */
     private double zeroUnlessNonFinite;
 
-    void sum(double[] theta, double[] g) {
+    FirstPass(double[] theta, double[] g, BatchGradient.PendingCombine pending, int chunks) {
+      this.theta = theta;
+      this.g = g;
+      this.pending = pending;
+      this.normSqByChunk = new double[chunks];
+      this.gSqByChunk = new double[chunks];
+      this.gThetaByChunk = new double[chunks];
+      this.zeroByChunk = new double[chunks];
+    }
+
+    /** Chunks [from, to). */
+    void chunks(int from, int to) {
+      for (int k = from; k < to; k++) {
+        if (pending != null) {
+          combineAndSum(k, SumChunks.start(k), SumChunks.end(k, theta.length));
+        } else {
+          sum(k, SumChunks.start(k), SumChunks.end(k, theta.length));
+        }
+      }
+    }
+
+    void fold() {
+      normSq = SumChunks.fold(normSqByChunk);
+      gSq = SumChunks.fold(gSqByChunk);
+      gTheta = SumChunks.fold(gThetaByChunk);
+      zeroUnlessNonFinite = SumChunks.fold(zeroByChunk);
+    }
+
+    private void sum(int k, int from, int to) {
       double ns = 0;
       double gs = 0;
       double gt = 0;
       double z0 = 0;
-      for (int j = 0; j < theta.length; j++) {
+      for (int j = from; j < to; j++) {
         ns += theta[j] * theta[j];
         gs += g[j] * g[j];
         gt += g[j] * theta[j];
         z0 += g[j] * 0.0;
       }
-      normSq = ns;
-      gSq = gs;
-      gTheta = gt;
-      zeroUnlessNonFinite = z0;
+      normSqByChunk[k] = ns;
+      gSqByChunk[k] = gs;
+      gThetaByChunk[k] = gt;
+      zeroByChunk[k] = z0;
     }
 
-    /**
-     * g ← a·g + b·o (the entries of BatchGradient's merge, same bits) and the sums over the new g,
-     * in one pass.
-     */
-    void combineAndSum(double[] theta, BatchGradient.PendingCombine c) {
-      double[] g = c.into();
-      double[] o = c.other();
-      double a = c.a();
-      double b = c.b();
+    private void combineAndSum(int k, int from, int to) {
+      double[] o = pending.other();
+      double a = pending.a();
+      double b = pending.b();
       double ns = 0;
       double gs = 0;
       double gt = 0;
       double z0 = 0;
-      for (int j = 0; j < theta.length; j++) {
+      for (int j = from; j < to; j++) {
         double u = a * g[j] + b * o[j];
         g[j] = u;
         ns += theta[j] * theta[j];
@@ -246,10 +367,10 @@ public final class ParameterUpdate {
         gt += u * theta[j];
         z0 += u * 0.0;
       }
-      normSq = ns;
-      gSq = gs;
-      gTheta = gt;
-      zeroUnlessNonFinite = z0;
+      normSqByChunk[k] = ns;
+      gSqByChunk[k] = gs;
+      gThetaByChunk[k] = gt;
+      zeroByChunk[k] = z0;
     }
 
     boolean gradientFinite() {

@@ -47,6 +47,14 @@ public interface TrainingBackend {
     return null;
   }
 
+  /**
+   * The threads the update's passes over θ may use (the bits do not depend on how many); one by
+   * default.
+   */
+  default PassThreads updateThreads() {
+    return PassThreads.ONE;
+  }
+
   /** A short description of where the work runs (for logs and the manifest). */
   String describe();
 }

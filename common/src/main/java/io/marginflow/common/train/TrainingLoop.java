@@ -223,7 +223,13 @@ public final class TrainingLoop {
     double[] theta = s.theta();
     double logGamma = rule.logStepSize(s.rule());
     ParameterUpdate.Result r =
-        ParameterUpdate.apply(theta, sum, logGamma, network.degree(), backend.layerNormsHandoff());
+        ParameterUpdate.apply(
+            theta,
+            sum,
+            logGamma,
+            network.degree(),
+            backend.layerNormsHandoff(),
+            backend.updateThreads());
     if (!r.gradientFinite()) {
       throw nonFiniteSum(k); // θ was left as it was
     }

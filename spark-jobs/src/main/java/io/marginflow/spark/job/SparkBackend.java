@@ -6,6 +6,7 @@ import io.marginflow.common.net.LayerNormsHandoff;
 import io.marginflow.common.train.BatchGradient;
 import io.marginflow.common.train.EvaluationPass;
 import io.marginflow.common.train.PartitionContext;
+import io.marginflow.common.train.PassThreads;
 import io.marginflow.common.train.TrainingBackend;
 import io.marginflow.spark.store.PausePoint;
 import java.util.ArrayList;
@@ -84,6 +85,7 @@ public final class SparkBackend implements TrainingBackend {
   private long lastStep = Long.MAX_VALUE;
   private int driverThreads = Runtime.getRuntime().availableProcessors();
   private RowsStepper stepper;
+  private PassThreads updateThreads;
 
   /** A backend over cached, materialized block RDDs ({@code test} may be null). */
   public SparkBackend(
@@ -140,6 +142,18 @@ public final class SparkBackend implements TrainingBackend {
   @Override
   public LayerNormsHandoff layerNormsHandoff() {
     return stepper == null ? null : stepper.layerNormsHandoff();
+  }
+
+  /**
+   * The driver threads of the update's passes over θ ({@link #driverThreads}, made on first use,
+   * stopped by {@link #release}): on either path the driver's other cores wait while it updates.
+   */
+  @Override
+  public PassThreads updateThreads() {
+    if (updateThreads == null) {
+      updateThreads = PassThreads.create(driverThreads, "marginflow-update");
+    }
+    return updateThreads;
   }
 
   /** The per-step job path: one Spark job computes and merges the partition sums of step k. */
@@ -262,9 +276,9 @@ public final class SparkBackend implements TrainingBackend {
   }
 
   /**
-   * Sets how many driver threads sum a rows-path step (default: the driver's cores; a sweep running
-   * several runs at once gives each fewer). Call before {@link #useRowsPath}; the bits do not
-   * depend on it.
+   * Sets how many driver threads sum a rows-path step and do the update's passes (default: the
+   * driver's cores; a sweep running several runs at once gives each fewer). Call before {@link
+   * #useRowsPath} and the first step; the bits do not depend on it.
    */
   public void driverThreads(int threads) {
     if (threads < 1) {
@@ -303,9 +317,13 @@ public final class SparkBackend implements TrainingBackend {
     return train.getNumPartitions();
   }
 
-  /** Destroys the last broadcast, if any, and stops the rows path's threads. */
+  /** Destroys the last broadcast, if any, and stops the rows path's and the update's threads. */
   public void release() {
     useJobPath();
+    if (updateThreads != null) {
+      updateThreads.close();
+      updateThreads = null;
+    }
     if (lastBroadcast != null) {
       lastBroadcast.destroy();
       lastBroadcast = null;
