@@ -11,6 +11,12 @@ import io.marginflow.common.net.SumChunks;
  */
 public final class ParameterUpdate {
 
+  /**
+   * Fewest chunks a pass hands to one thread (4 · 16,384 entries): below that the hand-off costs
+   * more than the thread saves, and a loaded driver may not schedule the thread at once.
+   */
+  static final int CHUNKS_PER_THREAD = 4;
+
   private ParameterUpdate() {}
 
   /**
@@ -83,7 +89,7 @@ public final class ParameterUpdate {
     BatchGradient.PendingCombine pending = sum.pending();
     double[] g = pending != null ? pending.into() : sum.gradient();
     FirstPass first = new FirstPass(theta, g, pending, chunks);
-    threads.run(chunks, first::chunks);
+    threads.run(chunks, CHUNKS_PER_THREAD, first::chunks);
     first.fold();
     if (pending != null) {
       sum.settle(first.gradientFinite());
@@ -98,7 +104,7 @@ public final class ParameterUpdate {
     // turns radial, which is exactly the late stage), summed in the pass that updates θ.
     double c = gTheta / normSq;
     SecondPass second = new SecondPass(theta, g, scale, c, nextNorms, chunks);
-    threads.run(chunks, second::chunks);
+    threads.run(chunks, CHUNKS_PER_THREAD, second::chunks);
     second.fold();
     double perpSq = second.perpSq;
     double zeroUnlessNonFinite = second.zeroUnlessNonFinite;

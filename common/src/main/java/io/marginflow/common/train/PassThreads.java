@@ -61,7 +61,18 @@ public final class PassThreads implements AutoCloseable {
 
   /** Runs {@code part} over items [0, items) in at most {@link #threads} contiguous parts. */
   public void run(int items, Part part) {
-    int parts = Math.min(threads, items);
+    run(items, 1, part);
+  }
+
+  /**
+   * As {@link #run(int, Part)}, with parts of at least {@code minItemsPerPart} items (fewer parts
+   * when there are few items: handing a small part to another thread costs more than it saves).
+   */
+  public void run(int items, int minItemsPerPart, Part part) {
+    if (minItemsPerPart < 1) {
+      throw new IllegalArgumentException("items per part: expected ≥ 1, got " + minItemsPerPart);
+    }
+    int parts = Math.min(threads, items / minItemsPerPart);
     if (parts <= 1) {
       part.run(0, items);
       return;

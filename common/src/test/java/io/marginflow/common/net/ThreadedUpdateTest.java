@@ -18,18 +18,19 @@ import org.junit.jupiter.api.Test;
  */
 class ThreadedUpdateTest {
 
-  /** Layer 1 (200·150 entries) crosses the chunk boundary at 16,384; layer 2 sits in chunk 1. */
-  private static final String TWO_CHUNKS = "mlp:200-150-1";
+  /** 9 chunks (two threads' worth at 4 per thread); layer 2 starts inside chunk 8. */
+  private static final String NINE_CHUNKS = "mlp:400-350-1";
 
-  /** Several chunks, three layers, boundaries anywhere. */
-  private static final String SEVEN_CHUNKS = "mlp:301-257-129-1";
+  /** 18 chunks (four threads' worth), three layers, boundaries anywhere. */
+  private static final String EIGHTEEN_CHUNKS = "mlp:600-400-129-1";
 
   @Test
   void anUpdateOnSeveralThreadsHasTheBitsOfOneThread() {
-    for (String spec : new String[] {TWO_CHUNKS, SEVEN_CHUNKS}) {
+    for (String spec : new String[] {NINE_CHUNKS, EIGHTEEN_CHUNKS}) {
       Network net = Network.parse(spec);
       int d = net.parameterCount();
-      assertTrue(SumChunks.count(d) >= 2, spec + ": more than one chunk");
+      // ≥ 8 chunks: the passes really go to two or more threads (4 chunks at least per thread).
+      assertTrue(SumChunks.count(d) >= 8, spec + ": chunks for two threads");
       for (boolean deferred : new boolean[] {false, true}) {
         double[] start = gaussian(d, 0.7, 11);
         double[] ga = gaussian(d, 1.0, 12);
@@ -82,7 +83,7 @@ class ThreadedUpdateTest {
 
   @Test
   void theMeasurementsAreTheChunkedOneSumForms() {
-    Network net = Network.parse(SEVEN_CHUNKS);
+    Network net = Network.parse(EIGHTEEN_CHUNKS);
     int d = net.parameterCount();
     double[] theta = gaussian(d, 0.3, 21);
     double[] g = gaussian(d, 2.0, 22);

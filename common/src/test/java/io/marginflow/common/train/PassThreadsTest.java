@@ -43,6 +43,31 @@ class PassThreadsTest {
   }
 
   @Test
+  void partsHaveAtLeastTheItemsAsked() {
+    try (PassThreads pass = PassThreads.create(4, "test-pass")) {
+      for (int items : new int[] {0, 3, 4, 7, 8, 11, 12, 17, 100}) {
+        Set<Integer> starts = ConcurrentHashMap.newKeySet();
+        AtomicIntegerArray done = new AtomicIntegerArray(Math.max(1, items));
+        pass.run(
+            items,
+            4,
+            (from, to) -> {
+              starts.add(from);
+              assertTrue(items < 4 || to - from >= 4, items + " items: a part of " + (to - from));
+              for (int i = from; i < to; i++) {
+                done.incrementAndGet(i);
+              }
+            });
+        for (int i = 0; i < items; i++) {
+          assertEquals(1, done.get(i), items + " items: item " + i);
+        }
+        assertEquals(Math.max(1, Math.min(4, items / 4)), starts.size(), items + " items: parts");
+      }
+      assertThrows(IllegalArgumentException.class, () -> pass.run(8, 0, (from, to) -> {}));
+    }
+  }
+
+  @Test
   void aFailingPartFailsThePassAfterTheOthersEnd() {
     try (PassThreads pass = PassThreads.create(3, "test-pass")) {
       AtomicIntegerArray done = new AtomicIntegerArray(9);
