@@ -68,11 +68,11 @@ class ExecutorJvmOptionsIT {
       assertEquals(2, byExecutor.size(), "both executors answered: " + byExecutor);
       for (String line : byExecutor.values()) {
         assertTrue(line.contains(" gc=[Copy, MarkSweepCompact] "), line);
-        assertTrue(line.contains(" MaxNewSize=67108864 "), line);
+        assertTrue(line.contains(" MaxNewSize=33554432 "), line);
         assertTrue(line.contains(" MinHeapFreeRatio=5 MaxHeapFreeRatio=10 "), line);
-        // Spark's heap (1024 MiB) less one survivor space (6.4 MiB) is what the memory store sees.
+        // Spark's heap (1024 MiB) less one survivor space (3.2 MiB) is what the memory store sees.
         long heap = Long.parseLong(line.replaceAll(".* heapMax=(\\d+) .*", "$1"));
-        assertTrue(heap > (1024L - 8) << 20 && heap <= 1024L << 20, line);
+        assertTrue(heap > (1024L - 4) << 20 && heap <= 1024L << 20, line);
         long storage = Long.parseLong(line.replaceAll(".* storageMax=(\\d+)$", "$1"));
         assertTrue(storage > 0, line);
       }

@@ -103,7 +103,7 @@ class LauncherTest {
    */
   @Test
   void executorsGetTheSerialCollectorOptionsUnlessTheUserPicksACollector() {
-    String ours = "-XX:+UseSerialGC\\ -Xmn64m\\ -XX:MinHeapFreeRatio=5\\ -XX:MaxHeapFreeRatio=10";
+    String ours = "-XX:+UseSerialGC\\ -Xmn32m\\ -XX:MinHeapFreeRatio=5\\ -XX:MaxHeapFreeRatio=10";
     String last = "-Dio.netty.tryReflectionSetAccessible=true\\ ";
     Scripts.Result plain =
         dryRun("executor-options", Map.of(), "train", "--master", "spark://127.0.0.1:7077");
