@@ -10,6 +10,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +94,63 @@ class LauncherTest {
         cmd.matches(
             "(?s).*marginflow-spark-jobs-\\S+-app\\.jar train --master spark://127.0.0.1:7077 --data hdfs:///data/a9a\\.gz.*"),
         cmd);
+  }
+
+  /**
+   * Executors of a cluster job get deploy/conf/executor-java-options (the serial collector) after
+   * the Java 17 flags and before the user's own options; the driver does not; a user option that
+   * picks a collector drops them (two collectors would not start).
+   */
+  @Test
+  void executorsGetTheSerialCollectorOptionsUnlessTheUserPicksACollector() {
+    String ours = "-XX:+UseSerialGC\\ -Xmn32m\\ -XX:MinHeapFreeRatio=5\\ -XX:MaxHeapFreeRatio=10";
+    String last = "-Dio.netty.tryReflectionSetAccessible=true\\ ";
+    Scripts.Result plain =
+        dryRun("executor-options", Map.of(), "train", "--master", "spark://127.0.0.1:7077");
+    assertEquals(0, plain.exitCode(), plain.output());
+    String executor = confValue(plain.output(), "spark.executor.extraJavaOptions");
+    assertTrue(executor.endsWith(last + ours), executor);
+    String driver = confValue(plain.output(), "spark.driver.extraJavaOptions");
+    assertTrue(!driver.contains("UseSerialGC") && !driver.contains("Xmn"), driver);
+
+    Scripts.Result logging =
+        dryRun(
+            "executor-options-user",
+            Map.of(),
+            "--conf",
+            "spark.executor.extraJavaOptions=-Xlog:gc",
+            "train",
+            "--master",
+            "spark://127.0.0.1:7077");
+    assertEquals(0, logging.exitCode(), logging.output());
+    assertTrue(
+        confValue(logging.output(), "spark.executor.extraJavaOptions")
+            .endsWith(last + ours + "\\ -Xlog:gc"),
+        logging.output());
+
+    for (String gc : List.of("-XX:+UseG1GC", "-XX:+UseParallelGC", "-XX:+UseZGC")) {
+      Scripts.Result picked =
+          dryRun(
+              "executor-options-gc",
+              Map.of(),
+              "--conf",
+              "spark.executor.extraJavaOptions=" + gc,
+              "train",
+              "--master",
+              "spark://127.0.0.1:7077");
+      assertEquals(0, picked.exitCode(), picked.output());
+      String value = confValue(picked.output(), "spark.executor.extraJavaOptions");
+      assertTrue(value.endsWith(last + gc), value);
+      assertTrue(!value.contains("UseSerialGC") && !value.contains("Xmn"), value);
+    }
+  }
+
+  /** The (shell-quoted) value of {@code --conf KEY=...} in a dry run's command. */
+  private static String confValue(String command, String key) {
+    Matcher m =
+        Pattern.compile("--conf " + Pattern.quote(key) + "=((?:\\\\ |\\S)+)").matcher(command);
+    assertTrue(m.find(), key + " in " + command);
+    return m.group(1);
   }
 
   @Test

@@ -120,6 +120,14 @@ class StandaloneClusterIT {
           .forEach(victims::add);
     }
     assertEquals(1, victims.size(), "processes of executor " + executorId + ": " + victims);
+    // The launcher's executor options (deploy/conf/executor-java-options: the serial collector)
+    // reached the executor JVM through spark-submit and the Worker.
+    String executorCommand = LocalClusterFixture.commandLine(victims.get(0).pid());
+    List<String> options = executorOptions();
+    assertTrue(options.contains("-XX:+UseSerialGC"), options.toString());
+    for (String option : options) {
+      assertTrue(executorCommand.contains(" " + option + " "), option + " in: " + executorCommand);
+    }
     assertTrue(
         run.isAlive(), "the run ended before the executor could be killed:\n" + run.output());
     victims.get(0).destroyForcibly();
@@ -257,6 +265,14 @@ class StandaloneClusterIT {
    */
   private static List<String> trainArgs(List<String> launcherOptions, URI out) {
     return ClusterRuns.trainArgs(launcherOptions, cluster.hdfs() + DATA, out, "--step-path", "job");
+  }
+
+  /** The options of deploy/conf/executor-java-options, in file order. */
+  private static List<String> executorOptions() throws IOException {
+    return Files.readAllLines(Scripts.ROOT.resolve("deploy/conf/executor-java-options")).stream()
+        .map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        .toList();
   }
 
   private static void assertMatchesReference(RunDir run) throws IOException {
