@@ -102,7 +102,11 @@ class StandaloneClusterIT {
             cluster.submitEnv(),
             "marginflow",
             trainArgs(List.of("--submit", "--conf", "spark.ui.port=" + uiPort), out));
-    ClusterRuns.awaitOutput(run, "checkpoint 20 written", RUN_TIMEOUT);
+    // Right after the first checkpoint: all 60 steps are still to come (≈ 7 s on an idle machine),
+    // so finding the executor below (the UI's REST API, the Workers' process trees) cannot outlast
+    // the run even on a loaded machine (waiting for checkpoint 20 once left too little: the kill
+    // came after the last step, and no cached block was needed again).
+    ClusterRuns.awaitOutput(run, "checkpoint 0 written", RUN_TIMEOUT);
 
     // SIGKILL the executor that holds cached training blocks, on whichever Worker it runs.
     String executorId = executorWithCachedBlocks(uiPort);
