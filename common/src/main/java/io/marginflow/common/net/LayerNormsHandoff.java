@@ -1,5 +1,6 @@
 package io.marginflow.common.net;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,6 +21,12 @@ public final class LayerNormsHandoff {
   private final int[] offsets;
   private final int[] lengths;
   private final double[] norms;
+
+  /** The layers cut at {@link SumChunks} boundaries, in θ's order: [from, to) and the layer. */
+  private final int[] pieceFrom;
+
+  private final int[] pieceTo;
+  private final int[] pieceLayer;
   private double[] publishedFor;
 
   /** A handoff for the weight layers {@code blocks} ({@link Network#weightLayers}), in order. */
@@ -39,6 +46,41 @@ public final class LayerNormsHandoff {
       lengths[l] = b.length();
       end = b.offset() + b.length();
     }
+    List<int[]> pieces = new ArrayList<>();
+    for (int l = 0; l < n; l++) {
+      int layerEnd = offsets[l] + lengths[l];
+      for (int from = offsets[l]; from < layerEnd; ) {
+        int to = SumChunks.pieceEnd(from, layerEnd);
+        pieces.add(new int[] {from, to, l});
+        from = to;
+      }
+    }
+    this.pieceFrom = pieces.stream().mapToInt(q -> q[0]).toArray();
+    this.pieceTo = pieces.stream().mapToInt(q -> q[1]).toArray();
+    this.pieceLayer = pieces.stream().mapToInt(q -> q[2]).toArray();
+  }
+
+  /**
+   * Number of pieces: the layers cut at the chunk boundaries of {@link SumChunks}, in θ's order,
+   * each summed as {@link #frobenius} sums it.
+   */
+  public int pieces() {
+    return pieceFrom.length;
+  }
+
+  /** First entry of piece q. */
+  public int pieceFrom(int q) {
+    return pieceFrom[q];
+  }
+
+  /** One past the last entry of piece q. */
+  public int pieceTo(int q) {
+    return pieceTo[q];
+  }
+
+  /** The layer piece q belongs to. */
+  public int pieceLayer(int q) {
+    return pieceLayer[q];
   }
 
   /** Number of layers. */

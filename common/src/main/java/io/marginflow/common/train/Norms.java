@@ -11,18 +11,9 @@ public final class Norms {
 
   private Norms() {}
 
-  /** ‖v‖₂. */
+  /** ‖v‖₂ (√⟨v, v⟩: the same sum). */
   public static double l2(double[] v) {
-    int n = v.length;
-    double total = 0;
-    for (int k = 0; k < SumChunks.count(n); k++) {
-      double s = 0;
-      for (int i = SumChunks.start(k); i < SumChunks.end(k, n); i++) {
-        s += v[i] * v[i];
-      }
-      total += s;
-    }
-    return Math.sqrt(total);
+    return Math.sqrt(dot(v, v));
   }
 
   /** ⟨a, b⟩. */

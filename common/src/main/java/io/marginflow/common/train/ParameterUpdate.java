@@ -137,12 +137,9 @@ public final class ParameterUpdate {
     private final double[] perpByChunk;
     private final double[] zeroByChunk;
 
-    /** The layers' pieces in θ's order: [from, to), layer, and the first piece of each chunk. */
-    private final int[] pieceFrom;
-
-    private final int[] pieceTo;
-    private final int[] pieceLayer;
+    /** The first of {@code norms}' pieces in each chunk (and the piece count at the end). */
     private final int[] firstPiece;
+
     private final double[] pieceSquares;
 
     double perpSq;
@@ -159,40 +156,15 @@ public final class ParameterUpdate {
       this.norms = norms;
       this.perpByChunk = new double[chunks];
       this.zeroByChunk = new double[chunks];
-      int pieces = 0;
-      if (norms != null) {
-        for (int l = 0; l < norms.layers(); l++) {
-          int end = norms.offset(l) + norms.length(l);
-          for (int from = norms.offset(l); from < end; from = SumChunks.pieceEnd(from, end)) {
-            pieces++;
-          }
-        }
-      }
-      pieceFrom = new int[pieces];
-      pieceTo = new int[pieces];
-      pieceLayer = new int[pieces];
-      pieceSquares = new double[pieces];
-      firstPiece = new int[chunks + 1];
+      int pieces = norms == null ? 0 : norms.pieces();
+      this.pieceSquares = new double[pieces];
+      this.firstPiece = new int[chunks + 1];
+      // Pieces are in θ's order and never cross a chunk boundary: a chunk's run is contiguous.
       int q = 0;
-      if (norms != null) {
-        for (int l = 0; l < norms.layers(); l++) {
-          int end = norms.offset(l) + norms.length(l);
-          for (int from = norms.offset(l); from < end; ) {
-            int to = SumChunks.pieceEnd(from, end);
-            pieceFrom[q] = from;
-            pieceTo[q] = to;
-            pieceLayer[q] = l;
-            q++;
-            from = to;
-          }
-        }
-      }
-      // Pieces are in θ's order (layers are increasing and disjoint): a chunk's run is contiguous.
-      q = 0;
       for (int k = 0; k < chunks; k++) {
         firstPiece[k] = q;
         int end = SumChunks.end(k, theta.length);
-        while (q < pieces && pieceFrom[q] < end) {
+        while (q < pieces && norms.pieceFrom(q) < end) {
           q++;
         }
       }
@@ -204,9 +176,9 @@ public final class ParameterUpdate {
       for (int k = from; k < to; k++) {
         int at = SumChunks.start(k);
         for (int q = firstPiece[k]; q < firstPiece[k + 1]; q++) {
-          run(k, at, pieceFrom[q]);
+          run(k, at, norms.pieceFrom(q));
           runLayer(k, q);
-          at = pieceTo[q];
+          at = norms.pieceTo(q);
         }
         run(k, at, SumChunks.end(k, theta.length));
       }
@@ -222,7 +194,7 @@ public final class ParameterUpdate {
       int q = 0;
       for (int l = 0; l < norms.layers(); l++) {
         double total = 0;
-        for (; q < pieceLayer.length && pieceLayer[q] == l; q++) {
+        for (; q < pieceSquares.length && norms.pieceLayer(q) == l; q++) {
           total += pieceSquares[q];
         }
         norms.setSquares(l, total);
@@ -244,14 +216,14 @@ public final class ParameterUpdate {
     }
 
     private void runLayer(int k, int q) {
-      int end = pieceTo[q];
+      int end = norms.pieceTo(q);
       double p = perpByChunk[k];
       double z = zeroByChunk[k];
       double s0 = 0;
       double s1 = 0;
       double s2 = 0;
       double s3 = 0;
-      int j = pieceFrom[q];
+      int j = norms.pieceFrom(q);
       for (; j + 3 < end; j += 4) {
         double r0 = g[j] - c * theta[j];
         p += r0 * r0;
