@@ -131,6 +131,61 @@ class LocalClusterModeIT {
   }
 
   /**
+   * On executors of their own a prefetch task returns at most about 1 MiB of rows ({@code
+   * WindowShare}), however large {@code --prefetch-bytes} is: with 1,000-row batches the default 64
+   * MiB window would give each of the two partitions ≈ 6 MB per 64-step window. The windows are
+   * then shorter, and the run keeps the bits of the per-step job path.
+   */
+  @Test
+  void prefetchTaskResultsStayNearOneMebibyteOnACluster() throws IOException {
+    SparkSession s = session();
+    RunDir reference =
+        new RunDir(run(s, "share-reference", "--batch", "1000", "--step-path", "job").runDir());
+    java.util.Map<Integer, String> stageJobs = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Long> resultBytes = java.util.Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger prefetchJobs = new AtomicInteger();
+    SparkListener sizes =
+        new SparkListener() {
+          @Override
+          public void onJobStart(SparkListenerJobStart e) {
+            String d = e.properties() == null ? null : e.properties().getProperty(DESCRIPTION);
+            if (d != null && d.startsWith("marginflow rows path")) {
+              prefetchJobs.incrementAndGet();
+              scala.jdk.javaapi.CollectionConverters.asJava(e.stageIds())
+                  .forEach(id -> stageJobs.put((Integer) id, d));
+            }
+          }
+
+          @Override
+          public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+            if (stageJobs.containsKey(e.stageId()) && e.taskMetrics() != null) {
+              resultBytes.add(e.taskMetrics().resultSize());
+            }
+          }
+        };
+    s.sparkContext().addSparkListener(sizes);
+    TrainJob.Outcome o;
+    try {
+      o = run(s, "share-rows", "--batch", "1000", "--step-path", "rows");
+    } finally {
+      s.sparkContext().removeSparkListener(sizes);
+    }
+    RunDir run = new RunDir(o.runDir());
+    assertArrayEquals(reference.theta(), o.state().theta(), "θ, rows path vs job path");
+    assertEquals(reference.stepRowsWithoutWall(), run.stepRowsWithoutWall(), "steps.jsonl");
+    assertEquals(reference.evalRows(), run.evalRows(), "eval.jsonl");
+    assertTrue(resultBytes.size() >= 2 * prefetchJobs.get(), "task results seen: " + resultBytes);
+    long largest = resultBytes.stream().mapToLong(Long::longValue).max().orElse(0);
+    assertTrue(
+        largest <= (1L << 20) + (64 << 10),
+        "largest prefetch task result " + largest + " B, expected ≤ 1 MiB + 64 KiB");
+    assertTrue(
+        largest >= 512 << 10,
+        "largest prefetch task result " + largest + " B: the share was never reached");
+    assertTrue(prefetchJobs.get() >= 4, "prefetch jobs: " + prefetchJobs);
+  }
+
+  /**
    * The rows path on two executor JVMs, with one executor killed (SIGKILL) as the fifth prefetch
    * job starts: the prefetch job that finds its cached block gone re-caches it and runs again, and
    * θ, the metric rows and the checkpoints are the bits of the per-step job path on the same

@@ -118,7 +118,7 @@ public enum ConfigKey {
       "prefetch-bytes",
       "64m",
       "Rows path: most bytes of sampled rows per prefetched window (k, m, g suffixes; two windows"
-          + " are held on the driver)."),
+          + " are held on the driver; on a cluster at most 1 MiB per partition)."),
   MASTER("master", "local[*]", "Spark master URL."),
   OUT("out", "", "Run directory URI (default runs/<run-id> under the working directory)."),
   RESUME("resume", "", "Resume the run in this directory from its LATEST checkpoint."),

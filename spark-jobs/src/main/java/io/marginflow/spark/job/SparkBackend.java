@@ -243,8 +243,8 @@ public final class SparkBackend implements TrainingBackend {
 
   /**
    * Serves {@link #batchSum} from the rows path from now on: windows of gathered rows of at most
-   * {@code windowBytes} (split evenly over the partitions, and at most half of Kryo's buffer per
-   * partition), summed on the driver's cores.
+   * {@code windowBytes} (split evenly over the partitions, bounded per partition by {@link
+   * WindowShare}), summed on the driver's cores.
    */
   public void useRowsPath(long windowBytes) {
     if (windowBytes < 1) {
@@ -253,7 +253,8 @@ public final class SparkBackend implements TrainingBackend {
     useJobPath();
     int partitions = train.getNumPartitions();
     long kryoMax = sc.getConf().getSizeAsBytes("spark.kryoserializer.buffer.max", "64m");
-    long perPartition = Math.max(1, Math.min(windowBytes / partitions, kryoMax / 2));
+    long perPartition =
+        new WindowShare(windowBytes, partitions, kryoMax, sc.isLocal()).perPartition();
     prefetcher =
         new RowsPrefetcher(
             key,
