@@ -250,6 +250,23 @@ public final class RowBlockBuilder {
    */
   public boolean addDenseColumns(long firstIndex, int n, DenseColumnSource source)
       throws IOException {
+    return addDenseColumns(firstIndex, n, source, false);
+  }
+
+  /**
+   * As {@link #addDenseColumns(long, int, DenseColumnSource)}; with {@code floatBlocks} every full
+   * block the rows fill is built in single precision instead ({@link FloatDenseBlock}, equal to
+   * {@link FloatStorage#compact} of the double block: values {@code (float) v}, labels as bytes),
+   * its columns read through a staging of one block's rows, so the rows never exist in double
+   * beside the cache (a row group of a large Parquet file would otherwise be held in double until
+   * each block is compacted). Rows completing a partly filled open block, and a last partial block,
+   * stay double. A value beyond float range declines (false) like a bad value: the caller's other
+   * reader then adds the rows in double, and compacting them reports the value.
+   *
+   * @throws IOException from the source
+   */
+  public boolean addDenseColumns(
+      long firstIndex, int n, DenseColumnSource source, boolean floatBlocks) throws IOException {
     checkOpen();
     if (sparse) {
       throw new IllegalStateException("addDenseColumns builds dense blocks only");
@@ -260,13 +277,15 @@ public final class RowBlockBuilder {
     if (n == 0) {
       return true;
     }
-    int head = Math.min(n, blockRows - rows);
+    // In float, an empty open block takes no rows: its rows start the first (float) full block.
+    int head = floatBlocks && rows == 0 ? 0 : Math.min(n, blockRows - rows);
     ensureRows(rows + head);
     int full = (n - head) / blockRows;
     int last = (n - head) % blockRows;
     int segments = 1 + full + (last > 0 ? 1 : 0);
     double[][] ys = new double[segments][];
     double[][] xs = new double[segments][];
+    float[][] fs = new float[segments][]; // the full blocks' values when floatBlocks
     int[] from = new int[segments];
     int[] count = new int[segments];
     ys[0] = labels;
@@ -276,18 +295,31 @@ public final class RowBlockBuilder {
     for (int s = 1; s < segments; s++) {
       count[s] = s <= full ? blockRows : last;
       ys[s] = new double[count[s]];
-      xs[s] = new double[count[s] * features];
+      if (floatBlocks && s <= full) {
+        fs[s] = new float[count[s] * features];
+      } else {
+        xs[s] = new double[count[s] * features];
+      }
     }
     for (int s = 0; s < segments; s++) {
-      if (!source.next(-1, 1, ys[s], from[s], 1, count[s])) {
+      if (count[s] > 0 && !source.next(-1, 1, ys[s], from[s], 1, count[s])) {
         return false;
       }
     }
     int group = Math.max(1, source.columnsPerCall());
+    double[] staging = floatBlocks && full > 0 ? new double[blockRows * group] : null;
     for (int c = 0; c < features; c += group) {
       int k = Math.min(group, features - c);
       for (int s = 0; s < segments; s++) {
-        if (!source.next(c, k, xs[s], from[s] * features + c, features, count[s])) {
+        if (count[s] == 0) {
+          continue;
+        }
+        if (fs[s] != null) {
+          if (!source.next(c, k, staging, 0, k, count[s])
+              || !narrow(staging, k, count[s], fs[s], c)) {
+            return false;
+          }
+        } else if (!source.next(c, k, xs[s], from[s] * features + c, features, count[s])) {
           return false;
         }
       }
@@ -298,6 +330,9 @@ public final class RowBlockBuilder {
         if (y != 1.0 && y != -1.0) {
           return false;
         }
+      }
+      if (xs[s] == null) {
+        continue; // float values were checked as they were narrowed
       }
       int end = (from[s] + count[s]) * features;
       for (int k = from[s] * features; k < end; k++) {
@@ -315,6 +350,15 @@ public final class RowBlockBuilder {
       emit();
     }
     for (int s = 1; s < segments; s++) {
+      if (fs[s] != null) {
+        byte[] y = new byte[blockRows];
+        for (int r = 0; r < blockRows; r++) {
+          y[r] = (byte) ys[s][r];
+        }
+        blocks.add(new FloatDenseBlock(blockRows, features, fs[s], y, index));
+        index += blockRows;
+        continue;
+      }
       long[] idx = new long[count[s]];
       for (int r = 0; r < idx.length; r++) {
         idx[r] = index++;
@@ -326,6 +370,27 @@ public final class RowBlockBuilder {
         rowIndex = idx;
         dense = xs[s];
         rows = count[s];
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Writes {@code k} staged columns of {@code rows} rows ({@code staging[r · k + j]}) into columns
+   * {@code column …} of the float block {@code out}, rounded as {@link FloatStorage#compact} does;
+   * false when a value is not finite or beyond float range.
+   */
+  private boolean narrow(double[] staging, int k, int rows, float[] out, int column) {
+    for (int r = 0; r < rows; r++) {
+      int to = r * features + column;
+      int at = r * k;
+      for (int j = 0; j < k; j++) {
+        double v = staging[at + j];
+        float f = (float) v;
+        if (!Double.isFinite(v) || Float.isInfinite(f)) {
+          return false;
+        }
+        out[to + j] = f;
       }
     }
     return true;

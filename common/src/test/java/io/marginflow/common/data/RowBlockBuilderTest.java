@@ -252,6 +252,58 @@ class RowBlockBuilderTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {1, 4, 7, 64})
+  void floatColumnsGiveTheCompactedBlocksOfDoubleColumns(int blockRows) throws IOException {
+    int direct = 0;
+    for (long seed = 1; seed <= 20; seed++) {
+      double[][] x = randomRows(seed);
+      List<RowBlock> expected = build(x, false, blockRows, false);
+      SplittableRandom rng = new SplittableRandom(seed);
+      RowBlockBuilder b = new RowBlockBuilder(FEATURES, false, blockRows);
+      int i = 0;
+      while (i < ROWS) {
+        int n = Math.min(ROWS - i, rng.nextInt(2 * blockRows + 3));
+        int group = 1 + (int) (seed % 5);
+        assertTrue(b.addDenseColumns(FIRST_INDEX + i, n, columns(x, i, group), true), "" + seed);
+        i += n;
+        assertEquals(i, b.rowsAdded(), "seed " + seed);
+      }
+      List<RowBlock> streamed = b.finish();
+      assertEquals(expected.size(), streamed.size(), "seed " + seed);
+      for (int k = 0; k < expected.size(); k++) {
+        RowBlock got = streamed.get(k);
+        direct += got instanceof FloatDenseBlock ? 1 : 0;
+        FloatDenseBlock want = (FloatDenseBlock) FloatStorage.compact(expected.get(k));
+        FloatDenseBlock have = (FloatDenseBlock) FloatStorage.compact(got);
+        String at = "seed " + seed + ", block " + k;
+        assertEquals(want.rows(), have.rows(), at);
+        assertEquals(want.firstRow(), have.firstRow(), at);
+        assertArrayEquals(want.labelBytes(), have.labelBytes(), at);
+        assertArrayEquals(
+            java.util.Arrays.copyOf(want.values(), want.rows() * FEATURES),
+            java.util.Arrays.copyOf(have.values(), have.rows() * FEATURES),
+            at);
+      }
+    }
+    // full blocks inside a run were built in float (the rest compacted later), when there are any
+    assertEquals(blockRows < ROWS, direct > 0, "blocks built in float directly: " + direct);
+  }
+
+  @Test
+  void floatColumnsDeclineAValueBeyondFloatRange() throws IOException {
+    double[][] x = randomRows(5);
+    x[6][3] = 1e39; // row 6: inside the second full block of 4 rows (rows 4–7)
+    RowBlockBuilder f = new RowBlockBuilder(FEATURES, false, 4);
+    assertEquals(false, f.addDenseColumns(FIRST_INDEX, 12, columns(x, 0), true));
+    assertEquals(0, f.rowsAdded(), "nothing added");
+    RowBlockBuilder d = new RowBlockBuilder(FEATURES, false, 4);
+    assertTrue(d.addDenseColumns(FIRST_INDEX, 12, columns(x, 0), false), "fine in double");
+    x[6][3] = Double.NaN;
+    assertEquals(
+        false, new RowBlockBuilder(FEATURES, false, 4).addDenseColumns(0, 12, columns(x, 0), true));
+  }
+
   @Test
   void columnsWithABadLabelOrValueOrADeclinedColumnAddNothing() throws IOException {
     double[][] x = randomRows(3);

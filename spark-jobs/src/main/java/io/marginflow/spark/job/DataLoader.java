@@ -119,7 +119,14 @@ public final class DataLoader {
       }
       blocks =
           ParquetIngest.load(
-              DataScanner.session(sc), files, parquet(features), features, p, blockRows, sparse);
+              DataScanner.session(sc),
+              files,
+              parquet(features),
+              features,
+              p,
+              blockRows,
+              sparse,
+              config.data().floatStorage());
       description = String.join(",", uris) + " (parquet)";
     } else {
       LineFormat fmt = lineFormat(features);

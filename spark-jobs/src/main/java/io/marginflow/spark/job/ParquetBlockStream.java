@@ -38,6 +38,7 @@ final class ParquetBlockStream extends SourceBlockStream {
   private final int[] widths; // per file: every vector's length, or 0 (not checked)
   private final HadoopConf conf;
   private final boolean sparse;
+  private final boolean floatBlocks; // full blocks of column chunks built in single precision
   private final RowBlockBuilder builder;
   private final double[] x;
   private final double[] y = new double[ParquetBatchReader.BATCH_ROWS];
@@ -62,8 +63,10 @@ final class ParquetBlockStream extends SourceBlockStream {
       HadoopConf conf,
       int features,
       boolean sparse,
-      int blockRows) {
+      int blockRows,
+      boolean floatBlocks) {
     this.segments = plan.segments().iterator();
+    this.floatBlocks = floatBlocks;
     this.decoders = decoders;
     this.footers = footers;
     this.widths = widths;
@@ -215,7 +218,10 @@ final class ParquetBlockStream extends SourceBlockStream {
       if (chunks == null
           || chunks.rows() < end
           || !builder.addDenseColumns(
-              seg.firstRow() + first, (int) (end - first), chunks.from(first, staging))) {
+              seg.firstRow() + first,
+              (int) (end - first),
+              chunks.from(first, staging),
+              floatBlocks)) {
         return false;
       }
     }

@@ -1,6 +1,7 @@
 package io.marginflow.spark.job;
 
 import io.marginflow.common.data.RowBlock;
+import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
 import io.marginflow.common.io.LabelConventionCheck;
 import io.marginflow.common.io.ParsedRow;
@@ -248,6 +249,25 @@ public final class ParquetIngest {
       int partitions,
       int blockRows,
       boolean sparse) {
+    return load(spark, files, cols, features, partitions, blockRows, sparse, false);
+  }
+
+  /**
+   * As {@link #load(SparkSession, List, ParquetColumns, int, int, int, boolean)}; with {@code
+   * floatBlocks} ({@code --feature-storage float}) the full blocks read one column chunk at a time
+   * are built in single precision directly ({@link RowBlockBuilder#addDenseColumns(long, int,
+   * io.marginflow.common.data.DenseColumnSource, boolean)}), the same blocks {@link
+   * io.marginflow.common.data.FloatStorage#compact} gives; other blocks come in double.
+   */
+  public static JavaRDD<RowBlock> load(
+      SparkSession spark,
+      List<InputFile> files,
+      ParquetColumns cols,
+      int features,
+      int partitions,
+      int blockRows,
+      boolean sparse,
+      boolean floatBlocks) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<String> uris = files.stream().map(InputFile::uri).toList();
     Configuration hadoop = sc.hadoopConfiguration();
@@ -272,7 +292,15 @@ public final class ParquetIngest {
         .flatMap(
             plan ->
                 new ParquetBlockStream(
-                    plan, decoders, footers, widths, readConf, features, sparse, blockRows));
+                    plan,
+                    decoders,
+                    footers,
+                    widths,
+                    readConf,
+                    features,
+                    sparse,
+                    blockRows,
+                    floatBlocks));
   }
 
   /**

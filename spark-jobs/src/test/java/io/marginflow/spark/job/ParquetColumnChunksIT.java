@@ -1,11 +1,14 @@
 package io.marginflow.spark.job;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.marginflow.common.data.FloatDenseBlock;
+import io.marginflow.common.data.FloatStorage;
 import io.marginflow.common.data.RowBlock;
 import io.marginflow.common.data.RowBlockBuilder;
 import io.marginflow.common.io.DataFormatException;
@@ -72,6 +75,41 @@ class ParquetColumnChunksIT {
       assertTrue(groups >= (c.blockSize() < 1 << 20 ? 6 : 2), name + ": row groups " + groups);
       for (int parts : new int[] {1, 3, 7}) {
         assertSameBlocks(files, parts, name + ", P=" + parts);
+      }
+    }
+  }
+
+  /**
+   * {@code --feature-storage float}: the column-chunk load builds its full blocks in single
+   * precision, and every block (compacted as the run does) equals the compacted blocks of Spark's
+   * reader in double, for several partition counts.
+   */
+  @Test
+  void floatBlocksFromColumnChunksEqualTheCompactedDoubleBlocks() throws IOException {
+    List<String> files =
+        write(
+            rows(-1, false, false),
+            schema(false),
+            "float",
+            // one row group per file: segments of several full blocks
+            new Case("snappy", true, "PARQUET_1_0", 128 << 20));
+    List<InputFile> scanned = ParquetIngest.scan(spark, files, cols(), conf);
+    for (int parts : new int[] {1, 3, 7}) {
+      List<RowBlock> reference = load(scanned, parts, true);
+      List<RowBlock> loaded =
+          ParquetIngest.load(spark, scanned, cols(), COLUMNS.size(), parts, BLOCK_ROWS, false, true)
+              .collect();
+      long direct = loaded.stream().filter(b -> b instanceof FloatDenseBlock).count();
+      assertTrue(direct > 0, "P=" + parts + ": no block loaded in float");
+      assertEquals(reference.size(), loaded.size(), "P=" + parts);
+      for (int k = 0; k < reference.size(); k++) {
+        FloatDenseBlock want = (FloatDenseBlock) FloatStorage.compact(reference.get(k));
+        FloatDenseBlock have = (FloatDenseBlock) FloatStorage.compact(loaded.get(k));
+        String at = "P=" + parts + ", block " + k;
+        assertEquals(want.rows(), have.rows(), at);
+        assertEquals(want.firstRow(), have.firstRow(), at);
+        assertArrayEquals(want.labelBytes(), have.labelBytes(), at);
+        assertArrayEquals(want.values(), have.values(), at);
       }
     }
   }
