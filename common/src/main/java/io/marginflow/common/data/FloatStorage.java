@@ -37,11 +37,7 @@ public final class FloatStorage {
                 + (first + r - 1));
       }
     }
-    byte[] y = new byte[b.rows()];
-    double[] labels = b.labels();
-    for (int r = 0; r < b.rows(); r++) {
-      y[r] = (byte) labels[r];
-    }
+    byte[] y = labelBytes(b.labels(), b.rows());
     if (b instanceof DenseBlock d) {
       float[] v = round(d.values(), d.rows() * d.features(), d.features(), first);
       return new FloatDenseBlock(d.rows(), d.features(), v, y, first);
@@ -56,6 +52,15 @@ public final class FloatStorage {
         v,
         y,
         first);
+  }
+
+  /** The first {@code rows} ±1 labels as bytes, as float blocks store them. */
+  static byte[] labelBytes(double[] labels, int rows) {
+    byte[] y = new byte[rows];
+    for (int r = 0; r < rows; r++) {
+      y[r] = (byte) labels[r];
+    }
+    return y;
   }
 
   private static float[] round(double[] v, int n, int features, long first) {

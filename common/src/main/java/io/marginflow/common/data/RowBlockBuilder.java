@@ -351,10 +351,7 @@ public final class RowBlockBuilder {
     }
     for (int s = 1; s < segments; s++) {
       if (fs[s] != null) {
-        byte[] y = new byte[blockRows];
-        for (int r = 0; r < blockRows; r++) {
-          y[r] = (byte) ys[s][r];
-        }
+        byte[] y = FloatStorage.labelBytes(ys[s], blockRows);
         blocks.add(new FloatDenseBlock(blockRows, features, fs[s], y, index));
         index += blockRows;
         continue;

@@ -247,14 +247,12 @@ public final class SparkBackend implements TrainingBackend {
    * WindowShare}), summed on the driver's cores.
    */
   public void useRowsPath(long windowBytes) {
-    if (windowBytes < 1) {
-      throw new IllegalArgumentException("prefetch-bytes: expected ≥ 1, got " + windowBytes);
-    }
-    useJobPath();
     int partitions = train.getNumPartitions();
     long kryoMax = sc.getConf().getSizeAsBytes("spark.kryoserializer.buffer.max", "64m");
+    // checks windowBytes (same message as before) before the current path is closed
     long perPartition =
         new WindowShare(windowBytes, partitions, kryoMax, sc.isLocal()).perPartition();
+    useJobPath();
     prefetcher =
         new RowsPrefetcher(
             key,
